@@ -1,0 +1,14 @@
+#pragma once
+// Byte encodings and CSPRNG tokens (OpenSSL).
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcp {
+
+std::string base64_encode(std::string_view bytes, bool url = false);  // url: RFC 4648 §5, no padding
+std::optional<std::string> base64_decode(std::string_view text);       // either alphabet, padding optional
+// `n` bytes from the OS CSPRNG, base64url encoded (visible ASCII, safe in headers and URLs).
+std::string random_token(std::size_t n = 24);
+
+}  // namespace mcp

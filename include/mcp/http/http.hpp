@@ -1,0 +1,61 @@
+#pragma once
+// Serving an mcp::Server over MCP's Streamable HTTP transport (one endpoint: POST, GET,
+// DELETE). Boost.Beast stays behind this header.
+#include <mcp/server/server.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mcp {
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";  // loopback unless told otherwise
+  std::uint16_t port = 8080;       // 0: an ephemeral port (see HttpServer::port())
+  std::string path = "/mcp";
+  unsigned threads = 1;            // one event loop per thread (SO_REUSEPORT)
+
+  std::size_t max_body_bytes = 4 << 20;    // 413 above
+  std::size_t max_header_bytes = 16 << 10; // 431 above
+  std::chrono::seconds read_timeout{30};   // to receive one whole request
+  std::chrono::seconds keepalive_timeout{120};  // idle keep-alive connections
+
+  // DNS-rebinding protection. Empty lists mean: when bound to loopback, only localhost names
+  // are accepted as Host and Origin; otherwise Host is not checked and an Origin must match
+  // the Host it came with or be listed.
+  std::vector<std::string> allowed_hosts;    // "example.com" or "example.com:443"
+  std::vector<std::string> allowed_origins;  // "https://app.example.com"
+
+  std::size_t max_sessions = 10000;
+  std::chrono::seconds session_idle_timeout{1800};
+  std::size_t events_per_session = 512;    // kept for Last-Event-ID resumption
+  std::chrono::seconds sse_keepalive{15};  // comment lines on idle streams
+  int sse_retry_ms = 1000;                 // SSE retry: field
+  bool always_sse = false;                 // else JSON unless a request streams
+  std::chrono::milliseconds client_request_timeout{std::chrono::minutes(10)};
+};
+
+class HttpServer {
+ public:
+  HttpServer(Server& server, HttpOptions options);
+  ~HttpServer();
+  // Binds and starts the event loops; throws std::system_error when it cannot bind.
+  void start();
+  std::uint16_t port() const;
+  // Stops accepting, ends every session, and joins the threads.
+  void stop();
+  // Blocks until stop() (or a signal handled by serve()).
+  void wait();
+  std::size_t session_count() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Runs until SIGINT or SIGTERM; returns a process exit code.
+int serve(Server& server, HttpOptions options);
+
+}  // namespace mcp

@@ -1,0 +1,38 @@
+#pragma once
+// JSON-RPC 2.0 framing: classify a decoded value into a request, notification or response,
+// and serialise the messages we send. Errors are values (mcp::Error), never exceptions.
+#include <mcp/core/json.hpp>
+#include <mcp/core/result.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace mcp::jsonrpc {
+
+enum class Kind { request, notification, response, error };
+
+struct Message {
+  Kind kind = Kind::request;
+  json::value id;      // request, response, error (null if unreadable)
+  std::string method;  // request, notification
+  json::object params; // request, notification (empty when absent)
+  json::value result;  // response
+  Error error;         // error
+};
+
+// Parses a body. Malformed JSON is -32700 with a null id.
+Result<json::value> parse(std::string_view body);
+
+// Classifies one JSON value. An invalid message gives an Error (-32600, or -32602 for
+// non-object params) and, through `id_out`, the request id when one could be read.
+Result<Message> classify(const json::value& v, json::value* id_out = nullptr);
+
+// A stable key for an id (strings and integers never collide: "s:abc" vs "n:1").
+std::string id_key(const json::value& id);
+
+std::string response(const json::value& id, const json::value& result);
+std::string error_response(const json::value& id, const Error& e);
+std::string notification(std::string_view method, const json::object& params);
+std::string request(const json::value& id, std::string_view method, const json::object& params);
+
+}  // namespace mcp::jsonrpc

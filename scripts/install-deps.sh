@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need on Debian 12. Idempotent; run as root.
+#   scripts/install-deps.sh            build + unit tests
+#   WITH_TEST_TOOLS=1 ...              also Node 22 + the pinned npm peers (conformance, TS SDK)
+#   WITH_FUZZ=1 ...                    also clang-14 + libFuzzer runtime
+#   WITH_BENCH_TOOLS=1 ...             also wrk
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+export DEBIAN_FRONTEND=noninteractive
+
+pkgs=(g++ cmake ninja-build pkg-config ccache curl ca-certificates
+      libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
+      libssl-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
+      libgtest-dev libgmock-dev libbenchmark-dev)
+[ "${WITH_FUZZ:-0}" = 1 ] && pkgs+=(clang-14 libclang-rt-14-dev)
+[ "${WITH_BENCH_TOOLS:-0}" = 1 ] && pkgs+=(wrk)
+[ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(nodejs npm)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${WITH_TEST_TOOLS:-0}" = 1 ]; then
+  "$here/scripts/install-test-tools.sh"
+fi

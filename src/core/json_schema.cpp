@@ -1,0 +1,286 @@
+#include <mcp/core/json_schema.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <regex>
+
+namespace mcp {
+namespace {
+
+constexpr int kMaxDepth = 48;
+
+std::string escape_token(std::string_view t) {
+  std::string s;
+  for (char c : t) {
+    if (c == '~') s += "~0";
+    else if (c == '/') s += "~1";
+    else s += c;
+  }
+  return s;
+}
+
+bool type_matches(std::string_view type, const json::value& v) {
+  if (type == "object") return v.is_object();
+  if (type == "array") return v.is_array();
+  if (type == "string") return v.is_string();
+  if (type == "boolean") return v.is_bool();
+  if (type == "null") return v.is_null();
+  if (type == "number") return v.is_number();
+  if (type == "integer") {
+    if (v.is_int64() || v.is_uint64()) return true;
+    return v.is_double() && std::isfinite(v.get_double()) && std::floor(v.get_double()) == v.get_double();
+  }
+  return true;  // unknown type names do not reject
+}
+
+bool json_equal(const json::value& a, const json::value& b) {
+  if (a.is_number() && b.is_number()) return *as_number(a) == *as_number(b);
+  return a == b;
+}
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+class Validator {
+ public:
+  explicit Validator(const json::value& root) : root_(root) {}
+
+  std::optional<SchemaError> check(const json::value& schema, const json::value& v, const std::string& ptr,
+                                   int depth) {
+    if (depth > kMaxDepth) return SchemaError{ptr, "schema nesting too deep"};
+    if (schema.is_bool()) {
+      if (schema.get_bool()) return std::nullopt;
+      return SchemaError{ptr, "no value is allowed here"};
+    }
+    if (!schema.is_object()) return std::nullopt;
+    const auto& s = schema.get_object();
+
+    if (auto ref = find_string(s, "$ref")) {
+      const json::value* target = resolve(*ref);
+      if (!target) return SchemaError{ptr, "unresolvable $ref " + std::string(*ref)};
+      if (auto e = check(*target, v, ptr, depth + 1)) return e;
+    }
+    if (auto* t = find(s, "type")) {
+      bool ok = false;
+      if (t->is_string()) {
+        ok = type_matches(t->get_string(), v);
+      } else if (t->is_array()) {
+        for (auto& x : t->get_array()) ok = ok || (x.is_string() && type_matches(x.get_string(), v));
+      } else {
+        ok = true;
+      }
+      if (!ok) return SchemaError{ptr, "expected type " + json::serialize(*t)};
+    }
+    if (auto* e = find(s, "enum"); e && e->is_array()) {
+      bool ok = false;
+      for (auto& x : e->get_array()) ok = ok || json_equal(x, v);
+      if (!ok) return SchemaError{ptr, "must be one of " + json::serialize(*e)};
+    }
+    if (auto* c = find(s, "const"); c && !json_equal(*c, v))
+      return SchemaError{ptr, "must equal " + json::serialize(*c)};
+
+    if (v.is_number()) {
+      double x = *as_number(v);
+      auto num = [&](std::string_view k) { auto* p = find(s, k); return p ? as_number(*p) : std::nullopt; };
+      if (auto m = num("minimum"); m && x < *m) return SchemaError{ptr, "must be >= " + fmt_num(*m)};
+      if (auto m = num("maximum"); m && x > *m) return SchemaError{ptr, "must be <= " + fmt_num(*m)};
+      if (auto m = num("exclusiveMinimum"); m && x <= *m) return SchemaError{ptr, "must be > " + fmt_num(*m)};
+      if (auto m = num("exclusiveMaximum"); m && x >= *m) return SchemaError{ptr, "must be < " + fmt_num(*m)};
+      if (auto m = num("multipleOf"); m && *m > 0) {
+        double q = x / *m;
+        if (std::fabs(q - std::round(q)) > 1e-9) return SchemaError{ptr, "must be a multiple of " + fmt_num(*m)};
+      }
+    }
+    if (v.is_string()) {
+      auto str = std::string_view(v.get_string());
+      size_t len = utf8_length(str);
+      if (auto* m = find(s, "minLength"); m && as_number(*m) && len < *as_number(*m))
+        return SchemaError{ptr, "must be at least " + json::serialize(*m) + " characters"};
+      if (auto* m = find(s, "maxLength"); m && as_number(*m) && len > *as_number(*m))
+        return SchemaError{ptr, "must be at most " + json::serialize(*m) + " characters"};
+      if (auto p = find_string(s, "pattern"); p && str.size() <= 4096) {
+        try {
+          if (!std::regex_search(str.begin(), str.end(), std::regex(std::string(*p), std::regex::ECMAScript)))
+            return SchemaError{ptr, "must match pattern " + std::string(*p)};
+        } catch (const std::exception&) {
+          // An invalid pattern in the schema is the schema's problem, not the caller's.
+        }
+      }
+    }
+    if (v.is_array()) {
+      if (auto e = check_array(s, v.get_array(), ptr, depth)) return e;
+    }
+    if (v.is_object()) {
+      if (auto e = check_object(s, v.get_object(), ptr, depth)) return e;
+    }
+    if (auto* a = find(s, "allOf"); a && a->is_array()) {
+      for (auto& sub : a->get_array())
+        if (auto e = check(sub, v, ptr, depth + 1)) return e;
+    }
+    if (auto* a = find(s, "anyOf"); a && a->is_array()) {
+      bool ok = false;
+      std::optional<SchemaError> first;
+      for (auto& sub : a->get_array()) {
+        auto e = check(sub, v, ptr, depth + 1);
+        if (!e) { ok = true; break; }
+        if (!first) first = e;
+      }
+      if (!ok) return SchemaError{ptr, "must match at least one schema in anyOf" +
+                                           (first ? " (" + first->to_string() + ")" : "")};
+    }
+    if (auto* a = find(s, "oneOf"); a && a->is_array()) {
+      int n = 0;
+      for (auto& sub : a->get_array()) n += !check(sub, v, ptr, depth + 1);
+      if (n != 1) return SchemaError{ptr, "must match exactly one schema in oneOf (matched " + std::to_string(n) + ")"};
+    }
+    if (auto* n = find(s, "not"); n && !check(*n, v, ptr, depth + 1))
+      return SchemaError{ptr, "must not match the schema in not"};
+    if (auto* i = find(s, "if")) {
+      bool cond = !check(*i, v, ptr, depth + 1);
+      const json::value* branch = find(s, cond ? "then" : "else");
+      if (branch)
+        if (auto e = check(*branch, v, ptr, depth + 1)) return e;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static std::string fmt_num(double d) { return json::serialize(json::value(d)); }
+
+  std::optional<SchemaError> check_array(const json::object& s, const json::array& a, const std::string& ptr,
+                                         int depth) {
+    if (auto* m = find(s, "minItems"); m && as_number(*m) && a.size() < *as_number(*m))
+      return SchemaError{ptr, "must have at least " + json::serialize(*m) + " items"};
+    if (auto* m = find(s, "maxItems"); m && as_number(*m) && a.size() > *as_number(*m))
+      return SchemaError{ptr, "must have at most " + json::serialize(*m) + " items"};
+    size_t prefix = 0;
+    if (auto* p = find(s, "prefixItems"); p && p->is_array()) {
+      prefix = p->get_array().size();
+      for (size_t i = 0; i < prefix && i < a.size(); ++i)
+        if (auto e = check(p->get_array()[i], a[i], ptr + "/" + std::to_string(i), depth + 1)) return e;
+    }
+    if (auto* items = find(s, "items")) {
+      if (items->is_array()) {  // draft-7 tuple form
+        const auto& tuple = items->get_array();
+        for (size_t i = 0; i < tuple.size() && i < a.size(); ++i)
+          if (auto e = check(tuple[i], a[i], ptr + "/" + std::to_string(i), depth + 1)) return e;
+      } else {
+        for (size_t i = prefix; i < a.size(); ++i)
+          if (auto e = check(*items, a[i], ptr + "/" + std::to_string(i), depth + 1)) return e;
+      }
+    }
+    if (auto* u = find(s, "uniqueItems"); u && u->is_bool() && u->get_bool()) {
+      for (size_t i = 0; i < a.size(); ++i)
+        for (size_t j = i + 1; j < a.size(); ++j)
+          if (json_equal(a[i], a[j])) return SchemaError{ptr, "items must be unique"};
+    }
+    return std::nullopt;
+  }
+
+  std::optional<SchemaError> check_object(const json::object& s, const json::object& o, const std::string& ptr,
+                                          int depth) {
+    if (auto* r = find(s, "required"); r && r->is_array()) {
+      for (auto& k : r->get_array())
+        if (k.is_string() && !o.contains(k.get_string()))
+          return SchemaError{ptr, "missing required property '" + std::string(k.get_string()) + "'"};
+    }
+    if (auto* m = find(s, "minProperties"); m && as_number(*m) && o.size() < *as_number(*m))
+      return SchemaError{ptr, "must have at least " + json::serialize(*m) + " properties"};
+    if (auto* m = find(s, "maxProperties"); m && as_number(*m) && o.size() > *as_number(*m))
+      return SchemaError{ptr, "must have at most " + json::serialize(*m) + " properties"};
+    if (auto* dr = find_object(s, "dependentRequired")) {
+      for (auto& [k, deps] : *dr)
+        if (o.contains(k) && deps.is_array())
+          for (auto& d : deps.get_array())
+            if (d.is_string() && !o.contains(d.get_string()))
+              return SchemaError{ptr, "property '" + std::string(d.get_string()) + "' is required with '" +
+                                          std::string(k) + "'"};
+    }
+    const json::object* props = find_object(s, "properties");
+    const json::object* patterns = find_object(s, "patternProperties");
+    const json::value* additional = find(s, "additionalProperties");
+    for (auto& [k, val] : o) {
+      std::string child = ptr + "/" + escape_token(k);
+      bool matched = false;
+      if (props) {
+        if (auto* ps = find(*props, k)) {
+          matched = true;
+          if (auto e = check(*ps, val, child, depth + 1)) return e;
+        }
+      }
+      if (patterns) {
+        for (auto& [pat, ps] : *patterns) {
+          try {
+            if (std::regex_search(std::string(k), std::regex(std::string(pat), std::regex::ECMAScript))) {
+              matched = true;
+              if (auto e = check(ps, val, child, depth + 1)) return e;
+            }
+          } catch (const std::exception&) {
+          }
+        }
+      }
+      if (!matched && additional) {
+        if (additional->is_bool() && !additional->get_bool())
+          return SchemaError{child, "unexpected property '" + std::string(k) + "'"};
+        if (auto e = check(*additional, val, child, depth + 1)) return e;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Local references only: "#", "#/json/pointer", "#anchor". Remote ones are unresolvable.
+  const json::value* resolve(std::string_view ref) {
+    if (ref.empty() || ref[0] != '#') return nullptr;
+    ref.remove_prefix(1);
+    if (ref.empty()) return &root_;
+    if (ref[0] == '/') {
+      boost::system::error_code ec;
+      std::string decoded;
+      for (size_t i = 0; i < ref.size(); ++i) {  // percent-decoding of the fragment
+        unsigned byte = 0;
+        if (ref[i] == '%' && i + 2 < ref.size() &&
+            std::from_chars(ref.data() + i + 1, ref.data() + i + 3, byte, 16).ptr == ref.data() + i + 3) {
+          decoded += static_cast<char>(byte);
+          i += 2;
+        } else {
+          decoded += ref[i];
+        }
+      }
+      auto* p = root_.find_pointer(decoded, ec);
+      return ec ? nullptr : p;
+    }
+    return find_anchor(root_, ref, 0);
+  }
+
+  const json::value* find_anchor(const json::value& v, std::string_view name, int depth) {
+    if (depth > kMaxDepth) return nullptr;
+    if (v.is_object()) {
+      auto& o = v.get_object();
+      if (auto a = find_string(o, "$anchor"); a && *a == name) return &v;
+      for (auto& [k, child] : o)
+        if (auto* r = find_anchor(child, name, depth + 1)) return r;
+    } else if (v.is_array()) {
+      for (auto& child : v.get_array())
+        if (auto* r = find_anchor(child, name, depth + 1)) return r;
+    }
+    return nullptr;
+  }
+
+  const json::value& root_;
+};
+
+}  // namespace
+
+std::string SchemaError::to_string() const {
+  return (pointer.empty() ? std::string("(root)") : pointer) + ": " + message;
+}
+
+std::optional<SchemaError> validate_json_schema(const json::value& schema, const json::value& instance) {
+  Validator v(schema);
+  return v.check(schema, instance, "", 0);
+}
+
+}  // namespace mcp

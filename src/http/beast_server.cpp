@@ -1,0 +1,282 @@
+// The only code that sees Boost.Beast: sockets, HTTP/1.1 parsing with limits, timeouts, and
+// writing JSON or chunked SSE responses. Policy lives in StreamableHttp.
+#include <mcp/http/http.hpp>
+
+#include "http/streamable_http.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <condition_variable>
+#include <thread>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+using asio::as_tuple;
+
+namespace mcp {
+namespace {
+
+std::string status_line(int status) {
+  std::string s = "HTTP/1.1 " + std::to_string(status) + " ";
+  s += std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(status)));
+  s += "\r\n";
+  return s;
+}
+
+std::string serialize_head(const http::Response& r, bool keep_alive) {
+  std::string s = status_line(r.status);
+  for (auto& [k, v] : r.headers) {
+    s += k;
+    s += ": ";
+    s += v;
+    s += "\r\n";
+  }
+  if (r.stream) {
+    s += "Transfer-Encoding: chunked\r\n";
+  } else {
+    s += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  }
+  if (!keep_alive) s += "Connection: close\r\n";
+  s += "\r\n";
+  return s;
+}
+
+void append_chunk(std::string& out, std::string_view data) {
+  if (data.empty()) return;
+  char hex[20];
+  int n = std::snprintf(hex, sizeof hex, "%zx\r\n", data.size());
+  out.append(hex, static_cast<size_t>(n));
+  out += data;
+  out += "\r\n";
+}
+
+void log_failure(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    spdlog::error("connection task failed: {}", ex.what());
+  }
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Server& server;
+  HttpOptions options;
+  http::StreamableHttp transport;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::thread> threads;
+  std::uint16_t port = 0;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopped = false;
+
+  Impl(Server& s, HttpOptions o) : server(s), options(std::move(o)), transport(s, options) {}
+
+  Task<http::Response> route(http::Request req) {
+    auto path = req.path();
+    if (path == options.path) co_return co_await transport.handle(std::move(req));
+    if (path == "/healthz" && req.method == "GET") {
+      http::Response r;
+      r.set("Content-Type", "text/plain");
+      r.body = "ok\n";
+      co_return r;
+    }
+    co_return http::rpc_error(404, errc::kConnectionClosed, "Not Found");
+  }
+
+  // Writes an SSE response: head and whatever is queued go out in one write, and so on.
+  Task<bool> stream_out(beast::tcp_stream& stream, const http::Response& resp, bool keep_alive) {
+    std::string out = serialize_head(resp, keep_alive);
+    for (;;) {
+      auto chunk = co_await resp.stream->next(options.sse_keepalive);
+      if (chunk.bytes.empty() && !chunk.last) chunk.bytes = ": keepalive\n\n";
+      append_chunk(out, chunk.bytes);
+      if (chunk.last) out += "0\r\n\r\n";
+      stream.expires_after(options.sse_keepalive + std::chrono::seconds(30));
+      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
+      if (ec) {
+        resp.stream->close();  // the client went away; the session keeps the events for resumption
+        co_return false;
+      }
+      out.clear();
+      if (chunk.last) co_return true;
+    }
+  }
+
+  Task<void> connection(beast::tcp_stream stream) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      parser.body_limit(options.max_body_bytes);
+      stream.expires_after(options.keepalive_timeout);
+      auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
+      int reject = 0;
+      if (ec == bhttp::error::header_limit) reject = 431;
+      else if (ec) break;
+      if (!reject) {
+        stream.expires_after(options.read_timeout);
+        if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
+          reject = 413;
+        } else {
+          auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, as_tuple(use_awaitable));
+          if (ec2 == bhttp::error::body_limit) reject = 413;
+          else if (ec2) break;
+        }
+      }
+      if (reject) {  // answer, then close: the rest of the request is not read
+        auto r = http::rpc_error(reject, errc::kConnectionClosed,
+                                 reject == 413 ? "Payload Too Large" : "Request Header Fields Too Large");
+        std::string out = serialize_head(r, false) + r.body;
+        co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
+        break;
+      }
+
+      auto msg = parser.release();
+      http::Request req;
+      req.method = std::string(msg.method_string());
+      req.target = std::string(msg.target());
+      req.headers.reserve(8);
+      for (auto& f : msg) {
+        std::string name(f.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        req.headers.emplace_back(std::move(name), std::string(f.value()));
+      }
+      req.body = std::move(msg.body());
+      bool keep_alive = msg.keep_alive();
+
+      http::Response resp = co_await route(std::move(req));
+      if (resp.stream) {
+        if (!co_await stream_out(stream, resp, keep_alive)) break;
+      } else {
+        std::string out = serialize_head(resp, keep_alive);
+        out += resp.body;
+        stream.expires_after(options.read_timeout);
+        auto [ec3, n3] = co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
+        if (ec3) break;
+      }
+      if (!keep_alive) break;
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  Task<void> listen(tcp::acceptor& acceptor) {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(as_tuple(use_awaitable));
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
+      socket.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(acceptor.get_executor(), connection(beast::tcp_stream(std::move(socket))), log_failure);
+    }
+  }
+
+  Task<void> reap_sessions() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    auto period = std::min<std::chrono::seconds>(std::chrono::seconds(30),
+                                                 std::max<std::chrono::seconds>(std::chrono::seconds(1),
+                                                                                options.session_idle_timeout / 4));
+    for (;;) {
+      timer.expires_after(period);
+      auto [ec] = co_await timer.async_wait(as_tuple(use_awaitable));
+      if (ec) co_return;
+      if (auto n = transport.sessions().expire_idle()) spdlog::info("expired {} idle sessions", n);
+    }
+  }
+};
+
+HttpServer::HttpServer(Server& server, HttpOptions options)
+    : impl_(std::make_unique<Impl>(server, std::move(options))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  auto& I = *impl_;
+  unsigned n = std::max(1u, I.options.threads);
+  auto address = asio::ip::make_address(I.options.host);
+  std::uint16_t port = I.options.port;
+  for (unsigned i = 0; i < n; ++i) {
+    I.contexts.push_back(std::make_unique<asio::io_context>(1));
+    auto acc = std::make_unique<tcp::acceptor>(*I.contexts.back());
+    tcp::endpoint ep(address, port);
+    acc->open(ep.protocol());
+    acc->set_option(asio::socket_base::reuse_address(true));
+    if (n > 1) {
+      int one = 1;
+      ::setsockopt(acc->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    }
+    acc->bind(ep);
+    acc->listen(asio::socket_base::max_listen_connections);
+    port = acc->local_endpoint().port();  // the others share the first one's (maybe ephemeral) port
+    I.acceptors.push_back(std::move(acc));
+  }
+  I.port = port;
+  for (unsigned i = 0; i < n; ++i) {
+    asio::co_spawn(*I.contexts[i], I.listen(*I.acceptors[i]), log_failure);
+  }
+  asio::co_spawn(*I.contexts[0], I.reap_sessions(), log_failure);
+  for (unsigned i = 0; i < n; ++i) I.threads.emplace_back([ctx = I.contexts[i].get()] { ctx->run(); });
+  spdlog::info("MCP endpoint http://{}:{}{} ({} thread{})", I.options.host, port, I.options.path, n,
+               n > 1 ? "s" : "");
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+
+std::size_t HttpServer::session_count() const { return impl_->transport.sessions().size(); }
+
+void HttpServer::stop() {
+  auto& I = *impl_;
+  {
+    std::lock_guard lock(I.mu);
+    if (I.stopped) return;
+    I.stopped = true;
+  }
+  for (size_t i = 0; i < I.acceptors.size(); ++i)
+    asio::post(*I.contexts[i], [a = I.acceptors[i].get()] {
+      beast::error_code ec;
+      a->close(ec);
+    });
+  I.transport.shutdown();  // ends every SSE stream
+  for (auto& c : I.contexts) c->stop();
+  for (auto& t : I.threads)
+    if (t.joinable()) t.join();
+  I.cv.notify_all();
+}
+
+void HttpServer::wait() {
+  std::unique_lock lock(impl_->mu);
+  impl_->cv.wait(lock, [&] { return impl_->stopped; });
+}
+
+int serve(Server& server, HttpOptions options) {
+  // Signals are taken synchronously on this thread; the event-loop threads never see them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  HttpServer http(server, std::move(options));
+  try {
+    http.start();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 3;
+  }
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("signal {}: shutting down", sig);
+  http.stop();
+  return 0;
+}
+
+}  // namespace mcp

@@ -1,0 +1,43 @@
+#pragma once
+// The Streamable HTTP transport (2025-03-26, 2025-06-18, 2025-11-25): the rules of the one MCP
+// endpoint — status codes, headers, sessions, JSON or SSE answers — on Beast-free messages, so
+// that they can be unit-tested and fuzzed without sockets.
+#include <mcp/http/http.hpp>
+
+#include "http/message.hpp"
+#include "http/origin_policy.hpp"
+#include "protocol/dispatcher.hpp"
+#include "protocol/session_manager.hpp"
+
+namespace mcp::http {
+
+class StreamableHttp {
+ public:
+  StreamableHttp(Server& server, const HttpOptions& options);
+  ~StreamableHttp();
+
+  // Handles one request to the MCP endpoint. Request handlers it starts run on the caller's
+  // executor.
+  Task<Response> handle(Request req);
+
+  protocol::SessionManager& sessions() { return sessions_; }
+  void shutdown() { sessions_.close_all(); }
+
+ private:
+  Task<Response> post(Request req);
+  Response get(const Request& req);
+  Response del(const Request& req);
+  // Session lookup by header: the session, or the 400/404 response to send.
+  std::shared_ptr<protocol::Session> session_for(const Request& req, Response& error);
+  Response initialize(const json::value& id, const json::object& params);
+  Response sse_response(std::shared_ptr<protocol::SseSink> sink, const std::string& session_id);
+  void broadcast(const std::string& method, const json::object& params, const std::string& uri);
+
+  Server& server_;
+  HttpOptions options_;
+  OriginPolicy origins_;
+  protocol::SessionManager sessions_;
+  protocol::Dispatcher dispatcher_;
+};
+
+}  // namespace mcp::http

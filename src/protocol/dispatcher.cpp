@@ -1,0 +1,173 @@
+#include "protocol/dispatcher.hpp"
+
+#include "protocol/version.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace mcp::protocol {
+namespace {
+
+// The Context of a request served within a session.
+class SessionContext final : public Context {
+ public:
+  SessionContext(std::shared_ptr<Session> s, std::shared_ptr<Exchange> ex, std::shared_ptr<Inflight> f,
+                 json::value progress_token, std::chrono::milliseconds timeout)
+      : s_(std::move(s)), ex_(std::move(ex)), f_(std::move(f)), token_(std::move(progress_token)), timeout_(timeout) {}
+
+  const json::object& client_capabilities() const override { return s_->client_capabilities(); }
+  const std::string& protocol_version() const override { return s_->version(); }
+  const std::string& session_id() const override { return s_->id(); }
+  bool cancelled() const override { return f_->cancelled; }
+
+  Task<void> progress(double progress, std::optional<double> total, std::string message) override {
+    if (token_.is_null() || f_->cancelled) co_return;
+    if (last_progress_ && progress <= *last_progress_) co_return;  // must increase (spec)
+    last_progress_ = progress;
+    json::object p{{"progressToken", token_}, {"progress", progress}};
+    if (total) p["total"] = *total;
+    if (!message.empty()) p["message"] = std::move(message);
+    ex_->send(jsonrpc::notification("notifications/progress", p), false);
+  }
+
+  Task<void> log(LogLevel level, json::value data, std::string logger) override {
+    if (static_cast<int>(level) < s_->log_level.load() || f_->cancelled) co_return;
+    json::object p{{"level", to_string(level)}, {"data", std::move(data)}};
+    if (!logger.empty()) p["logger"] = std::move(logger);
+    ex_->send(jsonrpc::notification("notifications/message", p), false);
+  }
+
+  Task<bool> sleep(std::chrono::milliseconds d) override {
+    auto deadline = std::chrono::steady_clock::now() + d;
+    while (!f_->cancelled) {
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) co_return true;
+      co_await f_->wake.wait(deadline - now);
+    }
+    co_return false;
+  }
+
+  Task<Result<json::object>> request(std::string method, json::object params) override {
+    if (!s_->initialized)
+      co_return Error{errc::kInvalidRequest, "The client has not sent notifications/initialized yet", {}};
+    auto pending = std::make_shared<PendingReply>();
+    pending->owner = f_;
+    json::value id = s_->register_outbound(pending);
+    ex_->send(jsonrpc::request(id, method, params), false);
+    auto deadline = std::chrono::steady_clock::now() + timeout_;
+    for (;;) {
+      if (auto answer = s_->take_answer(*pending)) co_return std::move(*answer);
+      if (f_->cancelled) {
+        s_->forget_outbound(id);
+        co_return Error{errc::kRequestTimeout, "Request cancelled", {}};
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) {
+        s_->forget_outbound(id);
+        json::object c{{"requestId", id}, {"reason", "timed out"}};
+        ex_->send(jsonrpc::notification("notifications/cancelled", c), false);
+        co_return Error{errc::kRequestTimeout, "The client did not answer " + method + " in time", {}};
+      }
+      co_await f_->wake.wait(deadline - now);
+    }
+  }
+
+  void close_sse_stream() override { ex_->close_connection(); }
+
+ private:
+  std::shared_ptr<Session> s_;
+  std::shared_ptr<Exchange> ex_;
+  std::shared_ptr<Inflight> f_;
+  json::value token_;
+  std::chrono::milliseconds timeout_;
+  std::optional<double> last_progress_;
+};
+
+Error invalid_params(std::string m) { return Error{errc::kInvalidParams, std::move(m), {}}; }
+
+}  // namespace
+
+Dispatcher::Dispatcher(Server& server, DispatcherOptions options) : server_(server), options_(options) {}
+
+Result<json::object> Dispatcher::initialize(Session& session, const json::object& params) {
+  auto requested = find_string(params, "protocolVersion");
+  if (!requested) return invalid_params("initialize needs a string protocolVersion");
+  json::object caps, info;
+  if (auto* c = find_object(params, "capabilities")) caps = *c;
+  if (auto* i = find_object(params, "clientInfo")) info = *i;
+  std::string version = negotiate_version(*requested);
+  session.set_negotiated(version, std::move(caps), std::move(info));
+  json::object result{{"protocolVersion", version},
+                      {"capabilities", server_.capabilities()},
+                      {"serverInfo", server_.options().info.to_json()}};
+  if (!server_.options().instructions.empty()) result["instructions"] = server_.options().instructions;
+  return result;
+}
+
+Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message m, std::shared_ptr<Exchange> ex) {
+  std::string key = jsonrpc::id_key(m.id);
+  auto inflight = session->begin_request(key);
+  json::value token;
+  if (auto* meta = find_object(m.params, "_meta"))
+    if (auto* t = find(*meta, "progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64())) token = *t;
+  SessionContext ctx(session, ex, inflight, std::move(token), options_.client_request_timeout);
+  Result<json::object> r = Error{errc::kInternalError, "Internal error", {}};
+  try {
+    r = co_await route(*session, m, ctx);
+  } catch (const std::exception& e) {
+    spdlog::error("request {} {} failed: {}", json::serialize(m.id), m.method, e.what());
+  }
+  session->end_request(key);
+  if (inflight->cancelled) {
+    ex->finish_without_response();
+    co_return;
+  }
+  ex->send(r ? jsonrpc::response(m.id, r.value()) : jsonrpc::error_response(m.id, r.error()), true);
+}
+
+Task<Result<json::object>> Dispatcher::route(Session& s, jsonrpc::Message& m, Context& ctx) {
+  const std::string& method = m.method;
+  if (method == "ping") co_return json::object{};
+  if (method == "initialize") co_return Error{errc::kInvalidRequest, "Session already initialized", {}};
+  if (method == "logging/setLevel") {
+    auto level = find_string(m.params, "level");
+    auto parsed = level ? parse_log_level(*level) : std::nullopt;
+    if (!parsed) co_return invalid_params("level must be one of debug, info, notice, warning, error, critical, alert, emergency");
+    s.log_level = static_cast<int>(*parsed);
+    co_return json::object{};
+  }
+  if (method == "resources/subscribe" || method == "resources/unsubscribe") {
+    auto uri = find_string(m.params, "uri");
+    if (!uri) co_return invalid_params(method + " needs a string 'uri'");
+    std::string u(*uri);
+    if (method == "resources/subscribe") {
+      if (!server_.knows_resource(u))
+        co_return Error{errc::kResourceNotFound, "Resource not found", json::object{{"uri", u}}};
+      s.subscribe(u);
+    } else {
+      s.unsubscribe(u);
+    }
+    co_return json::object{};
+  }
+  if (server_.has_method(method)) co_return co_await server_.handle(method, std::move(m.params), ctx);
+  co_return Error{errc::kMethodNotFound, "Method not found: " + method, {}};
+}
+
+void Dispatcher::on_notification(Session& s, const jsonrpc::Message& m) {
+  if (m.method == "notifications/initialized") {
+    s.initialized = true;
+  } else if (m.method == "notifications/cancelled") {
+    if (auto* id = find(m.params, "requestId"); id && (id->is_string() || id->is_int64() || id->is_uint64()))
+      s.cancel_request(jsonrpc::id_key(*id));
+  }
+  // Others (roots/list_changed, progress for our requests) need no action here.
+}
+
+void Dispatcher::on_response(Session& s, const jsonrpc::Message& m) {
+  Result<json::object> answer = m.kind == jsonrpc::Kind::error ? Result<json::object>(m.error)
+                                : m.result.is_object()         ? Result<json::object>(m.result.get_object())
+                                                               : Result<json::object>(json::object{});
+  if (!s.resolve_outbound(jsonrpc::id_key(m.id), std::move(answer)))
+    spdlog::debug("session {}: answer to unknown request {}", s.id(), json::serialize(m.id));
+}
+
+}  // namespace mcp::protocol

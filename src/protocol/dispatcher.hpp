@@ -1,0 +1,41 @@
+#pragma once
+// Dispatcher: what each JSON-RPC message means once the transport has framed it — lifecycle
+// (initialize, initialized, ping), utilities (logging level, cancellation, subscriptions, the
+// client's answers to our requests) and, for everything else, the server's registries.
+#include <mcp/jsonrpc/jsonrpc.hpp>
+#include <mcp/server/server.hpp>
+
+#include "protocol/exchange.hpp"
+#include "protocol/session.hpp"
+
+#include <chrono>
+#include <memory>
+
+namespace mcp::protocol {
+
+struct DispatcherOptions {
+  // How long a server-to-client request (elicitation, sampling, roots) waits for its answer.
+  std::chrono::milliseconds client_request_timeout{std::chrono::minutes(10)};
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(Server& server, DispatcherOptions options);
+
+  // The initialize request: negotiates into `session`; the result or an error.
+  Result<json::object> initialize(Session& session, const json::object& params);
+  // Serves one request; its response (or nothing, when cancelled) goes through `exchange`.
+  Task<void> serve(std::shared_ptr<Session> session, jsonrpc::Message request, std::shared_ptr<Exchange> exchange);
+  void on_notification(Session& session, const jsonrpc::Message& m);
+  void on_response(Session& session, const jsonrpc::Message& m);
+
+  Server& server() { return server_; }
+
+ private:
+  Task<Result<json::object>> route(Session& session, jsonrpc::Message& m, Context& ctx);
+
+  Server& server_;
+  DispatcherOptions options_;
+};
+
+}  // namespace mcp::protocol

@@ -1,0 +1,61 @@
+#include "protocol/exchange.hpp"
+
+namespace mcp::protocol {
+
+Exchange::Exchange(std::shared_ptr<Session> session, int requests, bool always_sse)
+    : session_(std::move(session)), outstanding_(requests) {
+  if (always_sse) {
+    std::lock_guard lock(mu_);
+    to_sse_locked();
+  }
+}
+
+void Exchange::to_sse_locked() {
+  sse_ = true;
+  sink_ = session_->open_stream(stream_, outstanding_);
+  // Answers collected while undecided go first, in order; they were already counted.
+  for (auto& r : responses_) session_->emit(stream_, r, false);
+  responses_.clear();
+  ready_.notify();
+}
+
+void Exchange::send(std::string message, bool is_response) {
+  std::lock_guard lock(mu_);
+  if (!sse_) {
+    if (is_response) {
+      responses_.push_back(std::move(message));
+      if (--outstanding_ == 0) ready_.notify();
+      return;
+    }
+    to_sse_locked();
+  }
+  session_->emit(stream_, message, is_response);
+}
+
+void Exchange::finish_without_response() {
+  std::lock_guard lock(mu_);
+  if (!sse_) {
+    if (--outstanding_ == 0) ready_.notify();
+    return;
+  }
+  session_->finish_without_response(stream_);
+}
+
+void Exchange::close_connection() {
+  std::lock_guard lock(mu_);
+  if (!sse_) to_sse_locked();
+  session_->detach(stream_);
+}
+
+Task<Exchange::Outcome> Exchange::wait() {
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (sse_) co_return Outcome{true, {}, sink_};
+      if (outstanding_ <= 0) co_return Outcome{false, std::move(responses_), nullptr};
+    }
+    co_await ready_.wait(std::chrono::hours(24));
+  }
+}
+
+}  // namespace mcp::protocol

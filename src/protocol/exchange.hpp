@@ -1,0 +1,48 @@
+#pragma once
+// Exchange: the response to one POST that carried requests. It starts undecided: when every
+// request is answered before anything else needs sending, the answer is one JSON body (the
+// cheap path); the first notification, server-to-client request or stream close switches it
+// to an SSE stream of the session, which then carries everything that follows.
+#include <mcp/core/notifier.hpp>
+#include <mcp/core/task.hpp>
+
+#include "protocol/session.hpp"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mcp::protocol {
+
+class Exchange {
+ public:
+  Exchange(std::shared_ptr<Session> session, int requests, bool always_sse);
+
+  // From request handlers (any thread).
+  void send(std::string message, bool is_response);
+  void finish_without_response();
+  void close_connection();  // SEP-1699: end the connection, keep the stream
+
+  struct Outcome {
+    bool sse = false;
+    std::vector<std::string> responses;  // JSON mode
+    std::shared_ptr<SseSink> sink;       // SSE mode
+  };
+  // HTTP side: waits until the JSON answer is complete or the exchange became a stream.
+  Task<Outcome> wait();
+
+ private:
+  void to_sse_locked();
+
+  std::shared_ptr<Session> session_;
+  std::mutex mu_;
+  bool sse_ = false;
+  int outstanding_;
+  std::vector<std::string> responses_;
+  std::uint64_t stream_ = 0;
+  std::shared_ptr<SseSink> sink_;
+  Notifier ready_;
+};
+
+}  // namespace mcp::protocol

@@ -1,0 +1,82 @@
+#include "protocol/session_manager.hpp"
+
+#include <mcp/core/encoding.hpp>
+
+#include <vector>
+
+namespace mcp::protocol {
+
+SessionManager::SessionManager(SessionLimits limits, std::unique_ptr<EventStore> events)
+    : limits_(limits), events_(events ? std::move(events) : make_memory_event_store(limits.events_per_session)) {}
+
+std::shared_ptr<Session> SessionManager::create() {
+  if (size() >= limits_.max_sessions) expire_idle();
+  auto s = std::make_shared<Session>(random_token(24), *events_, limits_.retry_ms);
+  std::lock_guard lock(mu_);
+  if (sessions_.size() >= limits_.max_sessions) return nullptr;
+  sessions_.emplace(s->id(), s);
+  return s;
+}
+
+std::shared_ptr<Session> SessionManager::find(std::string_view id) {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(std::string(id));
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+bool SessionManager::remove(std::string_view id) {
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(std::string(id));
+    if (it == sessions_.end()) return false;
+    s = std::move(it->second);
+    sessions_.erase(it);
+  }
+  s->close();
+  return true;
+}
+
+std::size_t SessionManager::expire_idle() {
+  auto cutoff = Session::Clock::now() - limits_.idle_timeout;
+  std::vector<std::shared_ptr<Session>> expired;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = sessions_.begin(); it != sessions_.end();) {
+      if (it->second->last_active() < cutoff && it->second->idle()) {
+        expired.push_back(std::move(it->second));
+        it = sessions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& s : expired) s->close();
+  return expired.size();
+}
+
+std::size_t SessionManager::size() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+void SessionManager::close_all() {
+  std::unordered_map<std::string, std::shared_ptr<Session>> all;
+  {
+    std::lock_guard lock(mu_);
+    all.swap(sessions_);
+  }
+  for (auto& [id, s] : all) s->close();
+}
+
+void SessionManager::for_each(const std::function<void(Session&)>& fn) {
+  std::vector<std::shared_ptr<Session>> all;
+  {
+    std::lock_guard lock(mu_);
+    all.reserve(sessions_.size());
+    for (auto& [id, s] : sessions_) all.push_back(s);
+  }
+  for (auto& s : all) fn(*s);
+}
+
+}  // namespace mcp::protocol

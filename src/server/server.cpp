@@ -1,0 +1,377 @@
+#include <mcp/server/server.hpp>
+
+#include <mcp/core/encoding.hpp>
+#include <mcp/core/json_schema.hpp>
+#include <mcp/server/uri_template.hpp>
+
+#include <charconv>
+#include <mutex>
+#include <unordered_map>
+
+namespace mcp {
+namespace {
+
+// An ordered registry: listing order is registration order (deterministic pages).
+template <class Entry>
+struct Registry {
+  std::vector<std::shared_ptr<Entry>> order;
+  std::unordered_map<std::string, std::shared_ptr<Entry>> index;
+
+  void put(std::string key, std::shared_ptr<Entry> e) {
+    if (auto it = index.find(key); it != index.end()) {
+      for (auto& o : order)
+        if (o == it->second) o = e;
+      it->second = std::move(e);
+      return;
+    }
+    order.push_back(e);
+    index.emplace(std::move(key), std::move(e));
+  }
+  bool erase(std::string_view key) {
+    auto it = index.find(std::string(key));
+    if (it == index.end()) return false;
+    std::erase(order, it->second);
+    index.erase(it);
+    return true;
+  }
+  std::shared_ptr<Entry> get(std::string_view key) const {
+    auto it = index.find(std::string(key));
+    return it == index.end() ? nullptr : it->second;
+  }
+};
+
+struct ToolEntry {
+  Tool tool;
+  json::object listed;  // the tools/list form, built once
+  ToolHandler handler;
+};
+struct ResourceEntry {
+  Resource resource;
+  ResourceReader reader;
+};
+struct TemplateEntry {
+  ResourceTemplate tmpl;
+  TemplateReader reader;
+};
+struct PromptEntry {
+  Prompt prompt;
+  PromptHandler handler;
+};
+
+Error invalid_params(std::string msg) { return Error{errc::kInvalidParams, std::move(msg), {}}; }
+
+// Cursors are opaque to clients: "o" + offset, base64url. Anything else is -32602.
+std::string make_cursor(size_t offset) { return base64_encode("o" + std::to_string(offset), true); }
+std::optional<size_t> read_cursor(const json::object& params) {
+  auto* c = find(params, "cursor");
+  if (!c || c->is_null()) return 0;
+  if (!c->is_string()) return std::nullopt;
+  auto raw = base64_decode(c->get_string());
+  if (!raw || raw->size() < 2 || (*raw)[0] != 'o') return std::nullopt;
+  size_t off = 0;
+  auto [p, ec] = std::from_chars(raw->data() + 1, raw->data() + raw->size(), off);
+  if (ec != std::errc() || p != raw->data() + raw->size()) return std::nullopt;
+  return off;
+}
+
+template <class Entry, class ToJson>
+Result<json::object> page(const Registry<Entry>& reg, const json::object& params, size_t page_size,
+                          std::string_view key, ToJson to_json) {
+  auto off = read_cursor(params);
+  if (!off || *off > reg.order.size()) return invalid_params("Invalid cursor");
+  json::array items;
+  size_t end = std::min(reg.order.size(), *off + page_size);
+  items.reserve(end - *off);
+  for (size_t i = *off; i < end; ++i) items.push_back(to_json(*reg.order[i]));
+  json::object r{{key, std::move(items)}};
+  if (end < reg.order.size()) r["nextCursor"] = make_cursor(end);
+  return r;
+}
+
+}  // namespace
+
+struct Server::State {
+  mutable std::shared_mutex mu;
+  Registry<ToolEntry> tools;
+  Registry<ResourceEntry> resources;
+  Registry<TemplateEntry> templates;
+  Registry<PromptEntry> prompts;
+  CompletionHandler completion;
+  ServerListener listener;
+  std::mutex listener_mu;
+};
+
+Server::Server(ServerOptions options) : options_(std::move(options)), state_(std::make_unique<State>()) {
+  if (options_.page_size == 0) options_.page_size = 100;
+}
+Server::~Server() = default;
+
+void Server::set_listener(ServerListener listener) {
+  std::lock_guard lock(state_->listener_mu);
+  state_->listener = std::move(listener);
+}
+
+void Server::broadcast(const std::string& method, const json::object& params, const std::string& uri) {
+  ServerListener l;
+  {
+    std::lock_guard lock(state_->listener_mu);
+    l = state_->listener;
+  }
+  if (l) l(method, params, uri);
+}
+
+void Server::add_tool(Tool tool, ToolHandler handler) {
+  auto e = std::make_shared<ToolEntry>();
+  e->listed = tool.to_json();
+  e->tool = std::move(tool);
+  e->handler = std::move(handler);
+  {
+    std::unique_lock lock(state_->mu);
+    state_->tools.put(e->tool.name, e);
+  }
+  broadcast("notifications/tools/list_changed", {});
+}
+
+bool Server::remove_tool(std::string_view name) {
+  bool removed;
+  {
+    std::unique_lock lock(state_->mu);
+    removed = state_->tools.erase(name);
+  }
+  if (removed) broadcast("notifications/tools/list_changed", {});
+  return removed;
+}
+
+void Server::add_resource(Resource resource, ResourceReader reader) {
+  auto e = std::make_shared<ResourceEntry>(ResourceEntry{std::move(resource), std::move(reader)});
+  {
+    std::unique_lock lock(state_->mu);
+    state_->resources.put(e->resource.uri, e);
+  }
+  broadcast("notifications/resources/list_changed", {});
+}
+
+bool Server::remove_resource(std::string_view uri) {
+  bool removed;
+  {
+    std::unique_lock lock(state_->mu);
+    removed = state_->resources.erase(uri);
+  }
+  if (removed) broadcast("notifications/resources/list_changed", {});
+  return removed;
+}
+
+void Server::add_resource_template(ResourceTemplate tmpl, TemplateReader reader) {
+  auto e = std::make_shared<TemplateEntry>(TemplateEntry{std::move(tmpl), std::move(reader)});
+  {
+    std::unique_lock lock(state_->mu);
+    state_->templates.put(e->tmpl.uri_template, e);
+  }
+  broadcast("notifications/resources/list_changed", {});
+}
+
+void Server::add_prompt(Prompt prompt, PromptHandler handler) {
+  auto e = std::make_shared<PromptEntry>(PromptEntry{std::move(prompt), std::move(handler)});
+  {
+    std::unique_lock lock(state_->mu);
+    state_->prompts.put(e->prompt.name, e);
+  }
+  broadcast("notifications/prompts/list_changed", {});
+}
+
+bool Server::remove_prompt(std::string_view name) {
+  bool removed;
+  {
+    std::unique_lock lock(state_->mu);
+    removed = state_->prompts.erase(name);
+  }
+  if (removed) broadcast("notifications/prompts/list_changed", {});
+  return removed;
+}
+
+void Server::set_completion_handler(CompletionHandler handler) {
+  std::unique_lock lock(state_->mu);
+  state_->completion = std::move(handler);
+}
+
+void Server::notify_resource_updated(const std::string& uri) {
+  broadcast("notifications/resources/updated", {{"uri", uri}}, uri);
+}
+
+json::object Server::capabilities() const {
+  json::object caps{{"tools", {{"listChanged", true}}},
+                    {"resources", {{"subscribe", true}, {"listChanged", true}}},
+                    {"prompts", {{"listChanged", true}}},
+                    {"logging", json::object{}}};
+  std::shared_lock lock(state_->mu);
+  if (state_->completion) caps["completions"] = json::object{};
+  return caps;
+}
+
+bool Server::has_method(std::string_view m) const {
+  return m == "tools/list" || m == "tools/call" || m == "resources/list" || m == "resources/read" ||
+         m == "resources/templates/list" || m == "prompts/list" || m == "prompts/get" ||
+         m == "completion/complete";
+}
+
+bool Server::knows_resource(const std::string& uri) const {
+  std::shared_lock lock(state_->mu);
+  if (state_->resources.get(uri)) return true;
+  for (auto& t : state_->templates.order)
+    if (match_uri_template(t->tmpl.uri_template, uri)) return true;
+  return false;
+}
+
+Task<Result<json::object>> Server::handle(std::string method, json::object params, Context& ctx) {
+  const size_t n = options_.page_size;
+  if (method == "tools/call") co_return co_await call_tool(std::move(params), ctx);
+  if (method == "tools/list") {
+    std::shared_lock lock(state_->mu);
+    co_return page(state_->tools, params, n, "tools", [](const ToolEntry& e) { return e.listed; });
+  }
+  if (method == "resources/read") co_return co_await read_resource(std::move(params), ctx);
+  if (method == "resources/list") {
+    std::shared_lock lock(state_->mu);
+    co_return page(state_->resources, params, n, "resources",
+                   [](const ResourceEntry& e) { return e.resource.to_json(); });
+  }
+  if (method == "resources/templates/list") {
+    std::shared_lock lock(state_->mu);
+    co_return page(state_->templates, params, n, "resourceTemplates",
+                   [](const TemplateEntry& e) { return e.tmpl.to_json(); });
+  }
+  if (method == "prompts/get") co_return co_await get_prompt(std::move(params), ctx);
+  if (method == "prompts/list") {
+    std::shared_lock lock(state_->mu);
+    co_return page(state_->prompts, params, n, "prompts", [](const PromptEntry& e) { return e.prompt.to_json(); });
+  }
+  if (method == "completion/complete") co_return co_await complete(std::move(params), ctx);
+  co_return Error{errc::kMethodNotFound, "Method not found: " + method, {}};
+}
+
+Task<Result<json::object>> Server::call_tool(json::object params, Context& ctx) {
+  auto name = find_string(params, "name");
+  if (!name) co_return invalid_params("tools/call needs a string 'name'");
+  std::shared_ptr<ToolEntry> e;
+  {
+    std::shared_lock lock(state_->mu);
+    e = state_->tools.get(*name);
+  }
+  if (!e) co_return invalid_params("Unknown tool: " + std::string(*name));
+  json::object args;
+  if (auto* a = find(params, "arguments"); a && !a->is_null()) {
+    if (!a->is_object()) co_return ToolResult::error("Invalid arguments: 'arguments' must be an object").to_json();
+    args = a->get_object();
+  }
+  if (options_.validate_arguments) {
+    // Input validation failures are tool errors, so the model can correct itself (SEP-1303).
+    if (auto err = validate_json_schema(e->tool.input_schema, args))
+      co_return ToolResult::error("Invalid arguments for tool " + e->tool.name + ": " + err->to_string()).to_json();
+  }
+  ToolResult r;
+  try {
+    r = co_await e->handler(std::move(args), ctx);
+  } catch (const std::exception& ex) {
+    r = ToolResult::error(std::string("Tool failed: ") + ex.what());
+  }
+  if (!r.is_error && e->tool.output_schema) {
+    if (!r.structured)
+      co_return ToolResult::error("Tool " + e->tool.name + " declared an outputSchema but returned no structuredContent")
+          .to_json();
+    if (auto err = validate_json_schema(*e->tool.output_schema, *r.structured))
+      co_return ToolResult::error("Tool " + e->tool.name + " returned output that does not match its outputSchema: " +
+                                  err->to_string())
+          .to_json();
+  }
+  co_return r.to_json();
+}
+
+Task<Result<json::object>> Server::read_resource(json::object params, Context& ctx) {
+  auto uri = find_string(params, "uri");
+  if (!uri) co_return invalid_params("resources/read needs a string 'uri'");
+  std::string u(*uri);
+  std::shared_ptr<ResourceEntry> r;
+  std::shared_ptr<TemplateEntry> t;
+  UriVariables vars;
+  {
+    std::shared_lock lock(state_->mu);
+    r = state_->resources.get(u);
+    if (!r) {
+      for (auto& cand : state_->templates.order) {
+        if (auto m = match_uri_template(cand->tmpl.uri_template, u)) {
+          t = cand;
+          vars = std::move(*m);
+          break;
+        }
+      }
+    }
+  }
+  Result<json::array> contents = Error{errc::kResourceNotFound, "Resource not found", json::object{{"uri", u}}};
+  if (r) {
+    contents = co_await r->reader(u, ctx);
+  } else if (t) {
+    contents = co_await t->reader(u, std::move(vars), ctx);
+  }
+  if (!contents) co_return contents.error();
+  co_return json::object{{"contents", std::move(contents.value())}};
+}
+
+Task<Result<json::object>> Server::get_prompt(json::object params, Context& ctx) {
+  auto name = find_string(params, "name");
+  if (!name) co_return invalid_params("prompts/get needs a string 'name'");
+  std::shared_ptr<PromptEntry> e;
+  {
+    std::shared_lock lock(state_->mu);
+    e = state_->prompts.get(*name);
+  }
+  if (!e) co_return invalid_params("Unknown prompt: " + std::string(*name));
+  PromptArguments args;
+  if (auto* a = find(params, "arguments"); a && !a->is_null()) {
+    if (!a->is_object()) co_return invalid_params("prompts/get 'arguments' must be an object");
+    for (auto& [k, v] : a->get_object()) {
+      if (!v.is_string()) co_return invalid_params("Prompt argument '" + std::string(k) + "' must be a string");
+      args[std::string(k)] = std::string(v.get_string());
+    }
+  }
+  for (auto& a : e->prompt.arguments)
+    if (a.required && !args.count(a.name))
+      co_return invalid_params("Missing required argument '" + a.name + "' for prompt " + e->prompt.name);
+  co_return co_await e->handler(std::move(args), ctx);
+}
+
+Task<Result<json::object>> Server::complete(json::object params, Context& ctx) {
+  CompletionHandler h;
+  {
+    std::shared_lock lock(state_->mu);
+    h = state_->completion;
+  }
+  if (!h) co_return Error{errc::kMethodNotFound, "Completion is not supported by this server", {}};
+  auto* ref = find_object(params, "ref");
+  auto* arg = find_object(params, "argument");
+  if (!ref || !arg) co_return invalid_params("completion/complete needs 'ref' and 'argument'");
+  auto type = find_string(*ref, "type");
+  if (type == "ref/prompt") {
+    auto name = find_string(*ref, "name");
+    std::shared_lock lock(state_->mu);
+    if (!name || !state_->prompts.get(*name)) co_return invalid_params("Unknown prompt in ref");
+  } else if (type == "ref/resource") {
+    if (!find_string(*ref, "uri")) co_return invalid_params("ref/resource needs a 'uri'");
+  } else {
+    co_return invalid_params("ref.type must be ref/prompt or ref/resource");
+  }
+  auto name = find_string(*arg, "name");
+  auto value = find_string(*arg, "value");
+  if (!name || !value) co_return invalid_params("argument needs string 'name' and 'value'");
+  json::object ctx_args;
+  if (auto* c = find_object(params, "context"))
+    if (auto* a = find_object(*c, "arguments")) ctx_args = *a;
+  auto values = co_await h(*ref, std::string(*name), std::string(*value), std::move(ctx_args));
+  if (!values) co_return values.error();
+  auto& v = values.value();
+  json::array out;
+  for (size_t i = 0; i < v.size() && i < 100; ++i) out.push_back(json::string(v[i]));
+  co_return json::object{
+      {"completion", {{"values", std::move(out)}, {"total", v.size()}, {"hasMore", v.size() > 100}}}};
+}
+
+}  // namespace mcp

@@ -1,0 +1,127 @@
+#include <mcp/server/types.hpp>
+
+#include <array>
+
+namespace mcp {
+namespace {
+constexpr std::array<std::string_view, 8> kLevels = {"debug",    "info",  "notice", "warning",
+                                                     "error",    "critical", "alert", "emergency"};
+void put_if(json::object& o, std::string_view k, const std::string& v) {
+  if (!v.empty()) o[k] = v;
+}
+void put_if(json::object& o, std::string_view k, const json::object& v) {
+  if (!v.empty()) o[k] = v;
+}
+void put_if(json::object& o, std::string_view k, const json::array& v) {
+  if (!v.empty()) o[k] = v;
+}
+}  // namespace
+
+std::optional<LogLevel> parse_log_level(std::string_view s) {
+  for (size_t i = 0; i < kLevels.size(); ++i)
+    if (kLevels[i] == s) return static_cast<LogLevel>(i);
+  return std::nullopt;
+}
+std::string_view to_string(LogLevel l) { return kLevels[static_cast<size_t>(l)]; }
+
+json::object Implementation::to_json() const {
+  json::object o{{"name", name}, {"version", version}};
+  put_if(o, "title", title);
+  put_if(o, "description", description);
+  put_if(o, "icons", icons);
+  put_if(o, "websiteUrl", website_url);
+  return o;
+}
+
+json::object Tool::to_json() const {
+  json::object o{{"name", name}};
+  put_if(o, "title", title);
+  put_if(o, "description", description);
+  o["inputSchema"] = input_schema;
+  if (output_schema) o["outputSchema"] = *output_schema;
+  put_if(o, "annotations", annotations);
+  put_if(o, "icons", icons);
+  put_if(o, "execution", execution);
+  put_if(o, "_meta", meta);
+  return o;
+}
+
+json::object text_content(std::string text) { return {{"type", "text"}, {"text", std::move(text)}}; }
+json::object image_content(std::string data, std::string mime) {
+  return {{"type", "image"}, {"data", std::move(data)}, {"mimeType", std::move(mime)}};
+}
+json::object audio_content(std::string data, std::string mime) {
+  return {{"type", "audio"}, {"data", std::move(data)}, {"mimeType", std::move(mime)}};
+}
+json::object embedded_text_resource(std::string uri, std::string mime, std::string text) {
+  return {{"type", "resource"},
+          {"resource", {{"uri", std::move(uri)}, {"mimeType", std::move(mime)}, {"text", std::move(text)}}}};
+}
+
+ToolResult ToolResult::text(std::string t) {
+  ToolResult r;
+  r.content.push_back(text_content(std::move(t)));
+  return r;
+}
+ToolResult ToolResult::error(std::string message) {
+  ToolResult r = text(std::move(message));
+  r.is_error = true;
+  return r;
+}
+ToolResult ToolResult::structured_content(json::object value) {
+  ToolResult r = text(json::serialize(value));
+  r.structured = std::move(value);
+  return r;
+}
+ToolResult& ToolResult::add(json::object block) {
+  content.push_back(std::move(block));
+  return *this;
+}
+json::object ToolResult::to_json() const {
+  json::object o{{"content", content}};
+  if (structured) o["structuredContent"] = *structured;
+  if (is_error) o["isError"] = true;
+  put_if(o, "_meta", meta);
+  return o;
+}
+
+json::object Resource::to_json() const {
+  json::object o{{"uri", uri}, {"name", name}};
+  put_if(o, "title", title);
+  put_if(o, "description", description);
+  put_if(o, "mimeType", mime_type);
+  if (size) o["size"] = *size;
+  put_if(o, "annotations", annotations);
+  put_if(o, "icons", icons);
+  return o;
+}
+
+json::object ResourceTemplate::to_json() const {
+  json::object o{{"uriTemplate", uri_template}, {"name", name}};
+  put_if(o, "title", title);
+  put_if(o, "description", description);
+  put_if(o, "mimeType", mime_type);
+  put_if(o, "icons", icons);
+  return o;
+}
+
+json::object Prompt::to_json() const {
+  json::object o{{"name", name}};
+  put_if(o, "title", title);
+  put_if(o, "description", description);
+  if (!arguments.empty()) {
+    json::array args;
+    for (const auto& a : arguments) {
+      json::object ao{{"name", a.name}};
+      put_if(ao, "title", a.title);
+      put_if(ao, "description", a.description);
+      if (a.required) ao["required"] = true;
+      args.push_back(std::move(ao));
+    }
+    o["arguments"] = std::move(args);
+  }
+  put_if(o, "icons", icons);
+  return o;
+}
+
+}  // namespace mcp
