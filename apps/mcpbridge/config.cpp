@@ -1,0 +1,217 @@
+#include "config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace mcpbridge {
+namespace {
+
+[[noreturn]] void fail(const std::string& key, const std::string& why) {
+  throw std::runtime_error("config: " + key + ": " + why);
+}
+
+template <class T>
+T scalar(const YAML::Node& n, const std::string& key) {
+  try {
+    return n.as<T>();
+  } catch (const YAML::Exception&) {
+    fail(key, "invalid value '" + (n.IsScalar() ? n.Scalar() : std::string("<non-scalar>")) + "'");
+  }
+}
+
+std::vector<std::string> string_list(const YAML::Node& n, const std::string& key) {
+  if (!n.IsSequence()) fail(key, "expected a list");
+  std::vector<std::string> out;
+  for (const auto& item : n) out.push_back(scalar<std::string>(item, key));
+  return out;
+}
+
+void check_keys(const YAML::Node& map, const std::string& where, std::set<std::string> allowed) {
+  if (!map.IsMap()) fail(where.empty() ? "(root)" : where, "expected a mapping");
+  for (const auto& kv : map) {
+    auto k = kv.first.as<std::string>();
+    if (!allowed.count(k)) fail(where.empty() ? k : where + "." + k, "unknown key");
+  }
+}
+
+std::vector<std::string> split_csv(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+unsigned long long parse_uint(const std::string& key, const std::string& v, unsigned long long max) {
+  try {
+    size_t pos = 0;
+    auto n = std::stoull(v, &pos);
+    if (pos != v.size() || n > max) throw std::out_of_range(v);
+    return n;
+  } catch (const std::exception&) {
+    fail(key, "expected an integer up to " + std::to_string(max) + ", got '" + v + "'");
+  }
+}
+
+void check_log_level(const std::string& key, const std::string& v) {
+  static const std::set<std::string> ok = {"trace", "debug", "info", "warn", "error", "off"};
+  if (!ok.count(v)) fail(key, "expected one of trace, debug, info, warn, error, off");
+}
+
+}  // namespace
+
+void apply_yaml(Config& c, const std::string& text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(std::string("config: not valid YAML: ") + e.what());
+  }
+  if (root.IsNull()) return;
+  check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools"});
+  auto& h = c.http;
+  if (auto s = root["server"]) {
+    check_keys(s, "server", {"host", "port", "path", "threads", "allowed_hosts", "allowed_origins"});
+    if (s["host"]) h.host = scalar<std::string>(s["host"], "server.host");
+    if (s["port"]) h.port = static_cast<std::uint16_t>(parse_uint("server.port", s["port"].Scalar(), 65535));
+    if (s["path"]) {
+      h.path = scalar<std::string>(s["path"], "server.path");
+      if (h.path.empty() || h.path[0] != '/') fail("server.path", "must start with '/'");
+    }
+    if (s["threads"]) h.threads = static_cast<unsigned>(parse_uint("server.threads", s["threads"].Scalar(), 256));
+    if (s["allowed_hosts"]) h.allowed_hosts = string_list(s["allowed_hosts"], "server.allowed_hosts");
+    if (s["allowed_origins"]) h.allowed_origins = string_list(s["allowed_origins"], "server.allowed_origins");
+  }
+  if (auto l = root["limits"]) {
+    check_keys(l, "limits", {"max_body_bytes", "max_header_bytes", "read_timeout_s", "keepalive_timeout_s",
+                             "client_request_timeout_s"});
+    if (l["max_body_bytes"]) h.max_body_bytes = parse_uint("limits.max_body_bytes", l["max_body_bytes"].Scalar(), 1ull << 32);
+    if (l["max_header_bytes"])
+      h.max_header_bytes = parse_uint("limits.max_header_bytes", l["max_header_bytes"].Scalar(), 1 << 20);
+    if (l["read_timeout_s"])
+      h.read_timeout = std::chrono::seconds(parse_uint("limits.read_timeout_s", l["read_timeout_s"].Scalar(), 86400));
+    if (l["keepalive_timeout_s"])
+      h.keepalive_timeout =
+          std::chrono::seconds(parse_uint("limits.keepalive_timeout_s", l["keepalive_timeout_s"].Scalar(), 86400));
+    if (l["client_request_timeout_s"])
+      h.client_request_timeout = std::chrono::seconds(
+          parse_uint("limits.client_request_timeout_s", l["client_request_timeout_s"].Scalar(), 86400));
+  }
+  if (auto s = root["sessions"]) {
+    check_keys(s, "sessions", {"max", "idle_timeout_s", "events_per_session"});
+    if (s["max"]) h.max_sessions = parse_uint("sessions.max", s["max"].Scalar(), 10'000'000);
+    if (s["idle_timeout_s"])
+      h.session_idle_timeout = std::chrono::seconds(parse_uint("sessions.idle_timeout_s", s["idle_timeout_s"].Scalar(), 30 * 86400));
+    if (s["events_per_session"])
+      h.events_per_session = parse_uint("sessions.events_per_session", s["events_per_session"].Scalar(), 1'000'000);
+  }
+  if (auto s = root["sse"]) {
+    check_keys(s, "sse", {"keepalive_s", "retry_ms", "always"});
+    if (s["keepalive_s"]) h.sse_keepalive = std::chrono::seconds(parse_uint("sse.keepalive_s", s["keepalive_s"].Scalar(), 3600));
+    if (s["retry_ms"]) h.sse_retry_ms = static_cast<int>(parse_uint("sse.retry_ms", s["retry_ms"].Scalar(), 3'600'000));
+    if (s["always"]) h.always_sse = scalar<bool>(s["always"], "sse.always");
+  }
+  if (auto s = root["log"]) {
+    check_keys(s, "log", {"level", "format"});
+    if (s["level"]) {
+      c.log_level = scalar<std::string>(s["level"], "log.level");
+      check_log_level("log.level", c.log_level);
+    }
+    if (s["format"]) {
+      c.log_format = scalar<std::string>(s["format"], "log.format");
+      if (c.log_format != "text" && c.log_format != "json") fail("log.format", "expected text or json");
+    }
+  }
+  if (auto t = root["tools"]) {
+    check_keys(t, "tools", {"builtin"});
+    if (t["builtin"]) c.builtin_tools = scalar<bool>(t["builtin"], "tools.builtin");
+  }
+}
+
+void apply_yaml_file(Config& c, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("config: cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  apply_yaml(c, ss.str());
+}
+
+void apply_env(Config& c, const std::map<std::string, std::string>& env) {
+  auto get = [&](const char* k) -> const std::string* {
+    auto it = env.find(k);
+    return it == env.end() ? nullptr : &it->second;
+  };
+  auto& h = c.http;
+  if (auto v = get("MCPBRIDGE_HOST")) h.host = *v;
+  if (auto v = get("MCPBRIDGE_PORT")) h.port = static_cast<std::uint16_t>(parse_uint("MCPBRIDGE_PORT", *v, 65535));
+  if (auto v = get("MCPBRIDGE_PATH")) h.path = *v;
+  if (auto v = get("MCPBRIDGE_THREADS")) h.threads = static_cast<unsigned>(parse_uint("MCPBRIDGE_THREADS", *v, 256));
+  if (auto v = get("MCPBRIDGE_ALLOWED_HOSTS")) h.allowed_hosts = split_csv(*v);
+  if (auto v = get("MCPBRIDGE_ALLOWED_ORIGINS")) h.allowed_origins = split_csv(*v);
+  if (auto v = get("MCPBRIDGE_MAX_SESSIONS")) h.max_sessions = parse_uint("MCPBRIDGE_MAX_SESSIONS", *v, 10'000'000);
+  if (auto v = get("MCPBRIDGE_LOG_LEVEL")) {
+    check_log_level("MCPBRIDGE_LOG_LEVEL", *v);
+    c.log_level = *v;
+  }
+  if (auto v = get("MCPBRIDGE_LOG_FORMAT")) {
+    if (*v != "text" && *v != "json") fail("MCPBRIDGE_LOG_FORMAT", "expected text or json");
+    c.log_format = *v;
+  }
+}
+
+std::map<std::string, std::string> process_env() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("MCPBRIDGE_", 0) != 0) continue;
+    auto eq = kv.find('=');
+    if (eq != std::string_view::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
+std::string to_yaml(const Config& c) {
+  const auto& h = c.http;
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "server" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "host" << YAML::Value << h.host << YAML::Key << "port" << YAML::Value << h.port;
+  out << YAML::Key << "path" << YAML::Value << h.path << YAML::Key << "threads" << YAML::Value << h.threads;
+  out << YAML::Key << "allowed_hosts" << YAML::Value << YAML::Flow << h.allowed_hosts;
+  out << YAML::Key << "allowed_origins" << YAML::Value << YAML::Flow << h.allowed_origins;
+  out << YAML::EndMap;
+  out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max_body_bytes" << YAML::Value << h.max_body_bytes;
+  out << YAML::Key << "max_header_bytes" << YAML::Value << h.max_header_bytes;
+  out << YAML::Key << "read_timeout_s" << YAML::Value << h.read_timeout.count();
+  out << YAML::Key << "keepalive_timeout_s" << YAML::Value << h.keepalive_timeout.count();
+  out << YAML::Key << "client_request_timeout_s" << YAML::Value
+      << std::chrono::duration_cast<std::chrono::seconds>(h.client_request_timeout).count();
+  out << YAML::EndMap;
+  out << YAML::Key << "sessions" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "max" << YAML::Value << h.max_sessions;
+  out << YAML::Key << "idle_timeout_s" << YAML::Value << h.session_idle_timeout.count();
+  out << YAML::Key << "events_per_session" << YAML::Value << h.events_per_session;
+  out << YAML::EndMap;
+  out << YAML::Key << "sse" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "keepalive_s" << YAML::Value << h.sse_keepalive.count();
+  out << YAML::Key << "retry_ms" << YAML::Value << h.sse_retry_ms;
+  out << YAML::Key << "always" << YAML::Value << h.always_sse;
+  out << YAML::EndMap;
+  out << YAML::Key << "log" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "level" << YAML::Value << c.log_level << YAML::Key << "format" << YAML::Value << c.log_format;
+  out << YAML::EndMap;
+  out << YAML::Key << "tools" << YAML::Value << YAML::BeginMap << YAML::Key << "builtin" << YAML::Value
+      << c.builtin_tools << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace mcpbridge

@@ -1,0 +1,55 @@
+#include "config.hpp"
+
+#include <gtest/gtest.h>
+
+using mcpbridge::Config;
+
+TEST(Config, DefaultsAreLoopbackAndSafe) {
+  Config c;
+  EXPECT_EQ(c.http.host, "127.0.0.1");
+  EXPECT_EQ(c.http.port, 8080);
+  EXPECT_EQ(c.http.path, "/mcp");
+}
+
+TEST(Config, YamlThenEnvOverride) {
+  Config c;
+  mcpbridge::apply_yaml(c, "server:\n  port: 9000\n  threads: 2\n  allowed_origins: [https://app.example.com]\n"
+                           "sessions:\n  max: 5\nlog:\n  level: debug\n");
+  EXPECT_EQ(c.http.port, 9000);
+  EXPECT_EQ(c.http.threads, 2u);
+  EXPECT_EQ(c.http.max_sessions, 5u);
+  ASSERT_EQ(c.http.allowed_origins.size(), 1u);
+  EXPECT_EQ(c.log_level, "debug");
+  mcpbridge::apply_env(c, {{"MCPBRIDGE_PORT", "9100"}, {"MCPBRIDGE_ALLOWED_HOSTS", "a.example,b.example:8443"}});
+  EXPECT_EQ(c.http.port, 9100);
+  ASSERT_EQ(c.http.allowed_hosts.size(), 2u);
+  EXPECT_EQ(c.http.allowed_hosts[1], "b.example:8443");
+}
+
+TEST(Config, ErrorsNameTheKey) {
+  Config c;
+  auto message = [&](const std::string& yaml) {
+    try {
+      mcpbridge::apply_yaml(c, yaml);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("server:\n  prot: 1\n").find("server.prot: unknown key"), std::string::npos);
+  EXPECT_NE(message("server:\n  port: 70000\n").find("server.port"), std::string::npos);
+  EXPECT_NE(message("server:\n  path: mcp\n").find("server.path"), std::string::npos);
+  EXPECT_NE(message("log:\n  level: loud\n").find("log.level"), std::string::npos);
+  EXPECT_NE(message("server: [1, 2\n").find("not valid YAML"), std::string::npos);
+  EXPECT_THROW(mcpbridge::apply_env(c, {{"MCPBRIDGE_PORT", "80x"}}), std::runtime_error);
+}
+
+TEST(Config, RoundTripsThroughYaml) {
+  Config a;
+  mcpbridge::apply_yaml(a, "server:\n  port: 1234\nsse:\n  always: true\n");
+  Config b;
+  mcpbridge::apply_yaml(b, mcpbridge::to_yaml(a));
+  EXPECT_EQ(b.http.port, 1234);
+  EXPECT_TRUE(b.http.always_sse);
+  EXPECT_EQ(mcpbridge::to_yaml(a), mcpbridge::to_yaml(b));
+}
