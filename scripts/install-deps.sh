@@ -14,7 +14,8 @@ pkgs=(g++ cmake ninja-build pkg-config ccache curl ca-certificates
       libgtest-dev libgmock-dev libbenchmark-dev)
 [ "${WITH_FUZZ:-0}" = 1 ] && pkgs+=(clang-14 libclang-rt-14-dev)
 [ "${WITH_BENCH_TOOLS:-0}" = 1 ] && pkgs+=(wrk)
-[ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(nodejs npm)
+# Node and npm come with the machine image; Debian's packages are the fallback.
+[ "${WITH_TEST_TOOLS:-0}" = 1 ] && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
 
 missing=()
 for p in "${pkgs[@]}"; do
