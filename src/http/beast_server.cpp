@@ -4,6 +4,8 @@
 
 #include "http/streamable_http.hpp"
 
+#include <mcp/core/metrics.hpp>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -85,6 +87,12 @@ struct HttpServer::Impl {
   Task<http::Response> route(http::Request req) {
     auto path = req.path();
     if (path == options.path) co_return co_await transport.handle(std::move(req));
+    if (path == "/metrics" && req.method == "GET") {
+      http::Response r;
+      r.set("Content-Type", "text/plain; version=0.0.4");
+      r.body = Metrics::global().render(transport.sessions().size());
+      co_return r;
+    }
     if (path == "/healthz" && req.method == "GET") {
       http::Response r;
       r.set("Content-Type", "text/plain");
@@ -156,6 +164,7 @@ struct HttpServer::Impl {
       bool keep_alive = msg.keep_alive();
 
       http::Response resp = co_await route(std::move(req));
+      if (resp.status >= 100 && resp.status < 600) Metrics::add(Metrics::global().http_responses[resp.status / 100]);
       if (resp.stream) {
         if (!co_await stream_out(stream, resp, keep_alive)) break;
       } else {
@@ -190,7 +199,10 @@ struct HttpServer::Impl {
       timer.expires_after(period);
       auto [ec] = co_await timer.async_wait(as_tuple(use_awaitable));
       if (ec) co_return;
-      if (auto n = transport.sessions().expire_idle()) spdlog::info("expired {} idle sessions", n);
+      if (auto n = transport.sessions().expire_idle()) {
+        Metrics::add(Metrics::global().sessions_expired, n);
+        spdlog::info("expired {} idle sessions", n);
+      }
     }
   }
 };

@@ -2,6 +2,8 @@
 
 #include "protocol/version.hpp"
 
+#include <mcp/core/metrics.hpp>
+
 #include <spdlog/spdlog.h>
 
 namespace mcp::protocol {
@@ -117,6 +119,16 @@ Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message 
     spdlog::error("request {} {} failed: {}", json::serialize(m.id), m.method, e.what());
   }
   session->end_request(key);
+  auto& metrics = Metrics::global();
+  Metrics::add(metrics.rpc_requests);
+  if (!r) Metrics::add(metrics.rpc_errors);
+  if (m.method == "tools/call") {
+    Metrics::add(metrics.tool_calls);
+    if (r) {
+      auto* e = find(r.value(), "isError");
+      if (e && e->is_bool() && e->get_bool()) Metrics::add(metrics.tool_errors);
+    }
+  }
   if (inflight->cancelled) {
     ex->finish_without_response();
     co_return;
@@ -153,6 +165,7 @@ Task<Result<json::object>> Dispatcher::route(Session& s, jsonrpc::Message& m, Co
 }
 
 void Dispatcher::on_notification(Session& s, const jsonrpc::Message& m) {
+  Metrics::add(Metrics::global().rpc_notifications);
   if (m.method == "notifications/initialized") {
     s.initialized = true;
   } else if (m.method == "notifications/cancelled") {

@@ -1,5 +1,6 @@
 #include "protocol/session.hpp"
 
+#include <mcp/core/metrics.hpp>
 #include <mcp/jsonrpc/jsonrpc.hpp>
 
 namespace mcp::protocol {
@@ -34,6 +35,7 @@ std::shared_ptr<SseSink> Session::open_stream(std::uint64_t& stream_id, int outs
     return sink;
   }
   streams_[stream_id] = Stream{sink, outstanding};
+  Metrics::add(Metrics::global().sse_streams);
   if (priming_events()) {  // SEP-1699: an id first, so the client can resume from the start
     auto eid = events_.append(id_, stream_id, "");
     sink->push(sse_event(eid, "", retry_ms_));
@@ -94,6 +96,7 @@ Session::Attach Session::resume(std::string_view last_event_id, std::shared_ptr<
   std::lock_guard lock(mu_);
   auto replay = events_.replay_after(id_, last_event_id);
   if (!replay) return Attach::unknown_event;
+  Metrics::add(Metrics::global().sse_resumptions);
   for (auto& e : replay->events) sink->push(sse_event(e.id, e.data));
   auto it = streams_.find(replay->stream);
   bool live = !closed_ && (it != streams_.end() || replay->stream == kStandaloneStream);

@@ -1,6 +1,7 @@
 #include "protocol/session_manager.hpp"
 
 #include <mcp/core/encoding.hpp>
+#include <mcp/core/metrics.hpp>
 
 #include <vector>
 
@@ -15,6 +16,7 @@ std::shared_ptr<Session> SessionManager::create() {
   std::lock_guard lock(mu_);
   if (sessions_.size() >= limits_.max_sessions) return nullptr;
   sessions_.emplace(s->id(), s);
+  Metrics::add(Metrics::global().sessions_created);
   return s;
 }
 
