@@ -5,6 +5,7 @@
 #include "http/streamable_http.hpp"
 
 #include <mcp/core/metrics.hpp>
+#include <mcp/core/notifier.hpp>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -102,8 +103,43 @@ struct HttpServer::Impl {
     co_return http::rpc_error(404, errc::kConnectionClosed, "Not Found");
   }
 
+  // While a response streams, a read on the socket notices the client leaving (EOF or reset),
+  // so the producer learns it at once rather than at the next keep-alive write.
+  struct Watch {
+    bool done = false;
+    std::string early_bytes;  // a pipelined next request, handed back to the connection
+    Notifier finished;
+  };
+  static Task<void> watch_client(beast::tcp_stream& stream, std::shared_ptr<protocol::SseSink> sink,
+                                 std::shared_ptr<Watch> w) {
+    char buf[1024];
+    auto [ec, n] = co_await stream.socket().async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+    if (!ec && n > 0) w->early_bytes.assign(buf, n);
+    else if (ec != asio::error::operation_aborted) sink->abandon();
+    w->done = true;
+    w->finished.notify();
+  }
+
   // Writes an SSE response: head and whatever is queued go out in one write, and so on.
-  Task<bool> stream_out(beast::tcp_stream& stream, const http::Response& resp, bool keep_alive) {
+  Task<bool> stream_out(beast::tcp_stream& stream, beast::flat_buffer& buffer, const http::Response& resp,
+                        bool keep_alive) {
+    auto w = std::make_shared<Watch>();
+    asio::co_spawn(stream.get_executor(), watch_client(stream, resp.stream, w), log_failure);
+    bool ok = co_await write_stream(stream, resp, keep_alive);
+    if (!w->done) {
+      beast::error_code ignored;
+      stream.socket().cancel(ignored);
+    }
+    while (!w->done) co_await w->finished.wait(std::chrono::seconds(5));
+    if (!w->early_bytes.empty()) {
+      auto dst = buffer.prepare(w->early_bytes.size());
+      asio::buffer_copy(dst, asio::buffer(w->early_bytes));
+      buffer.commit(w->early_bytes.size());
+    }
+    co_return ok;
+  }
+
+  Task<bool> write_stream(beast::tcp_stream& stream, const http::Response& resp, bool keep_alive) {
     std::string out = serialize_head(resp, keep_alive);
     for (;;) {
       auto chunk = co_await resp.stream->next(options.sse_keepalive);
@@ -113,7 +149,7 @@ struct HttpServer::Impl {
       stream.expires_after(options.sse_keepalive + std::chrono::seconds(30));
       auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
       if (ec) {
-        resp.stream->close();  // the client went away; the session keeps the events for resumption
+        resp.stream->abandon();  // the client went away; a session keeps the events for resumption
         co_return false;
       }
       out.clear();
@@ -166,7 +202,7 @@ struct HttpServer::Impl {
       http::Response resp = co_await route(std::move(req));
       if (resp.status >= 100 && resp.status < 600) Metrics::add(Metrics::global().http_responses[resp.status / 100]);
       if (resp.stream) {
-        if (!co_await stream_out(stream, resp, keep_alive)) break;
+        if (!co_await stream_out(stream, buffer, resp, keep_alive)) break;
       } else {
         std::string out = serialize_head(resp, keep_alive);
         out += resp.body;

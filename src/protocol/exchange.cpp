@@ -12,6 +12,14 @@ Exchange::Exchange(std::shared_ptr<Session> session, int requests, bool always_s
 
 void Exchange::to_sse_locked() {
   sse_ = true;
+  if (!session_) {
+    sink_ = std::make_shared<SseSink>();
+    for (auto& r : responses_) sink_->push(sse_event({}, r));
+    responses_.clear();
+    if (outstanding_ <= 0) sink_->close();
+    ready_.notify();
+    return;
+  }
   sink_ = session_->open_stream(stream_, outstanding_);
   // Answers collected while undecided go first, in order; they were already counted.
   for (auto& r : responses_) session_->emit(stream_, r, false);
@@ -29,6 +37,11 @@ void Exchange::send(std::string message, bool is_response) {
     }
     to_sse_locked();
   }
+  if (!session_) {
+    sink_->push(sse_event({}, message));
+    if (is_response && --outstanding_ <= 0) sink_->close();
+    return;
+  }
   session_->emit(stream_, message, is_response);
 }
 
@@ -38,12 +51,17 @@ void Exchange::finish_without_response() {
     if (--outstanding_ == 0) ready_.notify();
     return;
   }
+  if (!session_) {
+    if (--outstanding_ <= 0) sink_->close();
+    return;
+  }
   session_->finish_without_response(stream_);
 }
 
 void Exchange::close_connection() {
   std::lock_guard lock(mu_);
   if (!sse_) to_sse_locked();
+  if (!session_) return;  // no resumption without a session: the stream stays open
   session_->detach(stream_);
 }
 

@@ -3,6 +3,8 @@
 // request is answered before anything else needs sending, the answer is one JSON body (the
 // cheap path); the first notification, server-to-client request or stream close switches it
 // to an SSE stream of the session, which then carries everything that follows.
+// Without a session (the stateless 2026-07-28 wire) the stream is the response's own: no
+// event ids, no resumption, and the client closing it cancels the request.
 #include <mcp/core/notifier.hpp>
 #include <mcp/core/task.hpp>
 
@@ -17,6 +19,7 @@ namespace mcp::protocol {
 
 class Exchange {
  public:
+  // `session` may be null: a stateless exchange.
   Exchange(std::shared_ptr<Session> session, int requests, bool always_sse);
 
   // From request handlers (any thread).

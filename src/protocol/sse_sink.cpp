@@ -47,6 +47,29 @@ void SseSink::close() {
   notifier_.notify();
 }
 
+void SseSink::abandon() {
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mu_);
+    if (abandoned_) return;
+    abandoned_ = true;
+    closed_ = true;
+    hook = std::move(on_abandon_);
+  }
+  notifier_.notify();
+  if (hook) hook();
+}
+
+void SseSink::on_abandon(std::function<void()> hook) {
+  bool run_now;
+  {
+    std::lock_guard lock(mu_);
+    run_now = abandoned_;
+    if (!run_now) on_abandon_ = std::move(hook);
+  }
+  if (run_now && hook) hook();
+}
+
 bool SseSink::closed() const {
   std::lock_guard lock(mu_);
   return closed_;

@@ -6,6 +6,7 @@
 #include <mcp/core/task.hpp>
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,6 +23,10 @@ class SseSink {
   // Ends the response once what is queued has been written.
   void close();
   bool closed() const;
+  // Connection side: the client went away. Closes the sink and runs the hook, once.
+  void abandon();
+  // What abandoning means for the producer (the stateless wire cancels the request).
+  void on_abandon(std::function<void()> hook);
 
   struct Chunk {
     std::string bytes;  // may be empty (nothing arrived before the keep-alive interval)
@@ -34,6 +39,8 @@ class SseSink {
   mutable std::mutex mu_;
   std::string buf_;
   bool closed_ = false;
+  bool abandoned_ = false;
+  std::function<void()> on_abandon_;
   Notifier notifier_;
 };
 
