@@ -183,6 +183,114 @@ mcp::json::object schema_2020_12_input() {
   })").as_object();
 }
 
+// --- fixtures of the 2026-07-28 scenarios; each works on the session-based wire too ---
+
+Task<ToolResult> text_result(std::string text) { co_return ToolResult::text(std::move(text)); }
+
+std::string content_text(const object& answer, std::string_view field) {
+  if (auto* c = mcp::find_object(answer, "content"))
+    if (auto* v = mcp::find(*c, field)) return v->is_string() ? std::string(v->get_string()) : mcp::json::serialize(*v);
+  return {};
+}
+
+object one_string_schema(const char* name) {
+  return {{"type", "object"}, {"properties", {{name, {{"type", "string"}}}}}, {"required", {name}}};
+}
+
+Task<ToolResult> missing_capability(object, Context& ctx) {
+  if (!ctx.client_supports("sampling"))
+    co_return ToolResult::error(ctx.missing_capability({{"sampling", object{}}}).message);
+  co_return ToolResult::text("Success");
+}
+
+Task<ToolResult> streaming_elicitation(object, Context& ctx) {
+  co_await ctx.progress(0, 1, "Asking the user");
+  auto r = co_await ctx.elicit("What is your name?", one_string_schema("name"), "user_input");
+  if (!r) co_return ToolResult::error("Elicitation failed: " + r.error().message);
+  co_return ToolResult::text("Hello, " + content_text(r.value(), "name") + "!");
+}
+
+Task<ToolResult> logging_tool(object, Context& ctx) {
+  co_await ctx.log(mcp::LogLevel::info, "logging tool ran");
+  co_return ToolResult::text("Logged (only if the request asked for a log level)");
+}
+
+Task<ToolResult> ir_elicitation(object, Context& ctx) {
+  auto r = co_await ctx.elicit("What is your name?", one_string_schema("name"), "user_name");
+  if (!r) co_return ToolResult::error("Elicitation failed: " + r.error().message);
+  co_return ToolResult::text("Hello, " + content_text(r.value(), "name") + "!");
+}
+
+object sampling_params(const char* question, int max_tokens) {
+  return {{"messages", {object{{"role", "user"}, {"content", {{"type", "text"}, {"text", question}}}}}},
+          {"maxTokens", max_tokens}};
+}
+
+Task<ToolResult> ir_sampling(object, Context& ctx) {
+  auto r = co_await ctx.sample(sampling_params("What is the capital of France?", 100), "capital_question");
+  if (!r) co_return ToolResult::error("Sampling failed: " + r.error().message);
+  co_return ToolResult::text("Sampling result: " + text_of(r.value()));
+}
+
+Task<ToolResult> ir_list_roots(object, Context& ctx) {
+  auto r = co_await ctx.list_roots("client_roots");
+  if (!r) co_return ToolResult::error("roots/list failed: " + r.error().message);
+  co_return ToolResult::text("Roots: " + mcp::json::serialize(r.value()));
+}
+
+object confirm_schema() {
+  return {{"type", "object"}, {"properties", {{"ok", {{"type", "boolean"}}}}}, {"required", {"ok"}}};
+}
+
+Task<ToolResult> ir_request_state(object, Context& ctx) {
+  auto r = co_await ctx.elicit("Confirm to continue", confirm_schema(), "confirm");
+  if (!r) co_return ToolResult::error("Elicitation failed: " + r.error().message);
+  co_return ToolResult::text("state-ok: confirmed=" + content_text(r.value(), "ok"));
+}
+
+Task<ToolResult> ir_multiple_inputs(object, Context& ctx) {
+  std::vector<mcp::InputRequest> asks;
+  for (auto r : {ctx.elicit_request("What is your name?", one_string_schema("name"), "user_name"),
+                 ctx.sample_request(sampling_params("Write a greeting", 50), "greeting"),
+                 ctx.list_roots_request("client_roots")}) {
+    if (!r) co_return ToolResult::error(r.error().message);
+    asks.push_back(std::move(r.value()));
+  }
+  auto answers = co_await ctx.ask(std::move(asks));
+  for (auto& a : answers)
+    if (!a) co_return ToolResult::error("Input failed: " + a.error().message);
+  co_return ToolResult::text("name=" + content_text(answers[0].value(), "name") +
+                             ", greeting=" + text_of(answers[1].value()) +
+                             ", roots=" + mcp::json::serialize(answers[2].value()));
+}
+
+Task<ToolResult> ir_multi_round(object, Context& ctx) {
+  auto name = co_await ctx.elicit("What is your name?", one_string_schema("name"), "step1");
+  if (!name) co_return ToolResult::error("Elicitation failed: " + name.error().message);
+  auto color = co_await ctx.elicit("What is your favourite colour?", one_string_schema("color"), "step2");
+  if (!color) co_return ToolResult::error("Elicitation failed: " + color.error().message);
+  co_return ToolResult::text("Hello " + content_text(name.value(), "name") + ", your favourite colour is " +
+                             content_text(color.value(), "color"));
+}
+
+// Asks only for what the client declared it can answer.
+Task<ToolResult> ir_capabilities(object, Context& ctx) {
+  std::vector<mcp::InputRequest> asks;
+  if (ctx.client_supports("elicitation"))
+    if (auto r = ctx.elicit_request("What is your name?", one_string_schema("name"), "user_name")) asks.push_back(r.value());
+  if (ctx.client_supports("sampling"))
+    if (auto r = ctx.sample_request(sampling_params("Say hello", 50), "greeting")) asks.push_back(r.value());
+  if (ctx.client_supports("roots"))
+    if (auto r = ctx.list_roots_request("client_roots")) asks.push_back(r.value());
+  if (asks.empty()) co_return ToolResult::text("The client declared no capability to ask with");
+  auto answers = co_await ctx.ask(std::move(asks));
+  co_return ToolResult::text("Received " + std::to_string(answers.size()) + " answers");
+}
+
+Task<ToolResult> header_param(object args, Context&) {
+  co_return ToolResult::text("region=" + std::string(mcp::find_string(args, "region").value_or("")));
+}
+
 Task<mcp::Result<mcp::json::array>> read_text(std::string uri, std::string mime, std::string text) {
   co_return mcp::json::array{object{{"uri", uri}, {"mimeType", mime}, {"text", text}}};
 }
@@ -216,6 +324,37 @@ void register_all(mcp::Server& s) {
   s.add_tool(tool("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features (preserved as given)",
                   schema_2020_12_input()),
              schema_2020_12);
+
+  s.add_tool(tool("test_missing_capability", "Needs the client's sampling capability (-32021 without it)"),
+             missing_capability);
+  s.add_tool(tool("test_streaming_elicitation", "Reports progress, then asks the user's name"), streaming_elicitation);
+  s.add_tool(tool("test_logging_tool", "Logs one message (only sent when the request asks for logs)"), logging_tool);
+  s.add_tool(tool("test_trigger_tool_change", "Sends notifications/tools/list_changed"),
+             [&s](object, Context&) {
+               s.notify_list_changed("tools");
+               return text_result("tools/list_changed sent");
+             });
+  s.add_tool(tool("test_trigger_prompt_change", "Sends notifications/prompts/list_changed"),
+             [&s](object, Context&) {
+               s.notify_list_changed("prompts");
+               return text_result("prompts/list_changed sent");
+             });
+  s.add_tool(tool("test_input_required_result_elicitation", "Asks the user's name (input user_name)"), ir_elicitation);
+  s.add_tool(tool("test_input_required_result_sampling", "Asks the client's LLM a question"), ir_sampling);
+  s.add_tool(tool("test_input_required_result_list_roots", "Asks for the client's roots"), ir_list_roots);
+  s.add_tool(tool("test_input_required_result_request_state", "Asks for a confirmation across a round trip"),
+             ir_request_state);
+  s.add_tool(tool("test_input_required_result_multiple_inputs", "Asks for three inputs at once"), ir_multiple_inputs);
+  s.add_tool(tool("test_input_required_result_multi_round", "Asks two questions in two rounds"), ir_multi_round);
+  s.add_tool(tool("test_input_required_result_tampered_state", "Asks for a confirmation; state is integrity-protected"),
+             ir_request_state);
+  s.add_tool(tool("test_input_required_result_capabilities", "Asks only with the capabilities the client declared"),
+             ir_capabilities);
+  s.add_tool(tool("test_header_param", "Echoes a parameter mirrored in the Mcp-Param-Region header",
+                  {{"type", "object"},
+                   {"properties", {{"region", {{"type", "string"}, {"description", "Region"}, {"x-mcp-header", "Region"}}}}},
+                   {"required", {"region"}}}),
+             header_param);
 
   s.add_resource({.uri = "test://static-text", .name = "Static Text Resource",
                   .description = "A static text resource for testing", .mime_type = "text/plain"},
@@ -270,6 +409,20 @@ void register_all(mcp::Server& s) {
                        object{{"role", "user"}, {"content", mcp::text_content("Please analyze the image above.")}}}}};
                });
 
+  s.add_resource({.uri = "test://stateless-static-text", .name = "Stateless Static Text",
+                  .description = "A static text resource for the stateless wire", .mime_type = "text/plain"},
+                 [](std::string uri, Context&) {
+                   return read_text(uri, "text/plain", "This is static text served without a session.");
+                 });
+  s.add_prompt({.name = "test_input_required_result_prompt", .description = "A prompt that first asks for context"},
+               [](mcp::PromptArguments, Context& ctx) -> Task<mcp::Result<object>> {
+                 auto r = co_await ctx.elicit("What context should the prompt use?", one_string_schema("context"),
+                                              "user_context");
+                 if (!r) co_return r.error();
+                 co_return object{{"messages", {object{{"role", "user"},
+                                                       {"content", mcp::text_content("Context: " +
+                                                                                     content_text(r.value(), "context"))}}}}};
+               });
   s.set_completion_handler([](object, std::string, std::string, object) -> Task<mcp::Result<std::vector<std::string>>> {
     co_return std::vector<std::string>{};
   });

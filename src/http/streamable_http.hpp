@@ -8,6 +8,8 @@
 #include "http/origin_policy.hpp"
 #include "protocol/dispatcher.hpp"
 #include "protocol/session_manager.hpp"
+#include "protocol/stateless.hpp"
+#include "protocol/subscriptions.hpp"
 
 namespace mcp::http {
 
@@ -21,10 +23,16 @@ class StreamableHttp {
   Task<Response> handle(Request req);
 
   protocol::SessionManager& sessions() { return sessions_; }
-  void shutdown() { sessions_.close_all(); }
+  void shutdown() {
+    hub_.close_all();
+    sessions_.close_all();
+  }
 
  private:
   Task<Response> post(Request req);
+  Task<Response> post_stateless(const Request& req, const json::value& body);
+  // SEP-2243: Mcp-Method, Mcp-Name and Mcp-Param-* must mirror the body; the reason if not.
+  std::optional<std::string> check_mirrored_headers(const Request& req, const jsonrpc::Message& m) const;
   Response get(const Request& req);
   Response del(const Request& req);
   // Session lookup by header: the session, or the 400/404 response to send.
@@ -38,6 +46,8 @@ class StreamableHttp {
   OriginPolicy origins_;
   protocol::SessionManager sessions_;
   protocol::Dispatcher dispatcher_;
+  protocol::Stateless stateless_;
+  protocol::SubscriptionHub hub_;
 };
 
 }  // namespace mcp::http

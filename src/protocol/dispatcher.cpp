@@ -48,7 +48,20 @@ class SessionContext final : public Context {
     co_return false;
   }
 
-  Task<Result<json::object>> request(std::string method, json::object params) override {
+  Error missing_capability(json::object required) override {
+    std::string names;
+    for (auto& [k, v] : required) names += (names.empty() ? "" : ", ") + std::string(k);
+    return Error{errc::kInvalidRequest, "The client did not declare the capability this needs: " + names,
+                 json::object{{"requiredCapabilities", std::move(required)}}};
+  }
+
+  Task<std::vector<Result<json::object>>> ask(std::vector<InputRequest> inputs) override {
+    std::vector<Result<json::object>> answers;
+    for (auto& in : inputs) answers.push_back(co_await send_request(std::move(in.method), std::move(in.params)));
+    co_return answers;
+  }
+
+  Task<Result<json::object>> send_request(std::string method, json::object params) {
     if (!s_->initialized)
       co_return Error{errc::kInvalidRequest, "The client has not sent notifications/initialized yet", {}};
     auto pending = std::make_shared<PendingReply>();

@@ -14,6 +14,7 @@ void Exchange::to_sse_locked() {
   sse_ = true;
   if (!session_) {
     sink_ = std::make_shared<SseSink>();
+    if (on_gone_) sink_->on_abandon(std::move(on_gone_));
     for (auto& r : responses_) sink_->push(sse_event({}, r));
     responses_.clear();
     if (outstanding_ <= 0) sink_->close();
@@ -65,12 +66,23 @@ void Exchange::close_connection() {
   session_->detach(stream_);
 }
 
+void Exchange::on_client_gone(std::function<void()> hook) {
+  std::lock_guard lock(mu_);
+  if (sink_) sink_->on_abandon(std::move(hook));
+  else on_gone_ = std::move(hook);
+}
+
+void Exchange::set_status(int status) {
+  std::lock_guard lock(mu_);
+  status_ = status;
+}
+
 Task<Exchange::Outcome> Exchange::wait() {
   for (;;) {
     {
       std::lock_guard lock(mu_);
-      if (sse_) co_return Outcome{true, {}, sink_};
-      if (outstanding_ <= 0) co_return Outcome{false, std::move(responses_), nullptr};
+      if (sse_) co_return Outcome{true, 200, {}, sink_};
+      if (outstanding_ <= 0) co_return Outcome{false, status_, std::move(responses_), nullptr};
     }
     co_await ready_.wait(std::chrono::hours(24));
   }

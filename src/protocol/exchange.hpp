@@ -10,6 +10,7 @@
 
 #include "protocol/session.hpp"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,9 +27,14 @@ class Exchange {
   void send(std::string message, bool is_response);
   void finish_without_response();
   void close_connection();  // SEP-1699: end the connection, keep the stream
+  // The HTTP status of a JSON answer (the stateless wire answers some errors with 400/404).
+  void set_status(int status);
+  // Session-less only: what the client closing the stream means (cancel the request).
+  void on_client_gone(std::function<void()> hook);
 
   struct Outcome {
     bool sse = false;
+    int status = 200;
     std::vector<std::string> responses;  // JSON mode
     std::shared_ptr<SseSink> sink;       // SSE mode
   };
@@ -42,6 +48,8 @@ class Exchange {
   std::mutex mu_;
   bool sse_ = false;
   int outstanding_;
+  int status_ = 200;
+  std::function<void()> on_gone_;
   std::vector<std::string> responses_;
   std::uint64_t stream_ = 0;
   std::shared_ptr<SseSink> sink_;

@@ -70,6 +70,11 @@ void SseSink::on_abandon(std::function<void()> hook) {
   if (run_now && hook) hook();
 }
 
+std::size_t SseSink::queued() const {
+  std::lock_guard lock(mu_);
+  return buf_.size();
+}
+
 bool SseSink::closed() const {
   std::lock_guard lock(mu_);
   return closed_;

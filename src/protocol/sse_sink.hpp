@@ -23,6 +23,7 @@ class SseSink {
   // Ends the response once what is queued has been written.
   void close();
   bool closed() const;
+  std::size_t queued() const;  // bytes not yet taken by the connection
   // Connection side: the client went away. Closes the sink and runs the hook, once.
   void abandon();
   // What abandoning means for the producer (the stateless wire cancels the request).

@@ -2,49 +2,75 @@
 
 namespace mcp {
 namespace {
-Error missing_capability(std::string_view what) {
-  return Error{errc::kInvalidRequest,
-               "Client does not support " + std::string(what) + " (capability not declared)", {}};
-}
+json::object cap(std::string_view name, json::object inner = {}) { return {{name, std::move(inner)}}; }
 }  // namespace
 
 bool Context::client_supports(std::string_view capability, std::string_view sub) const {
-  auto* cap = find_object(client_capabilities(), capability);
-  if (!cap) return false;
-  return sub.empty() || find_object(*cap, sub) != nullptr;
+  auto* c = find_object(client_capabilities(), capability);
+  if (!c) return false;
+  return sub.empty() || find_object(*c, sub) != nullptr;
 }
 
-Task<Result<json::object>> Context::elicit(std::string message, json::object requested_schema) {
+Task<Result<json::object>> Context::request(std::string method, json::object params) {
+  std::vector<InputRequest> one;
+  one.push_back(InputRequest{{}, std::move(method), std::move(params)});
+  auto answers = co_await ask(std::move(one));
+  co_return std::move(answers.front());
+}
+
+Result<InputRequest> Context::elicit_request(std::string message, json::object schema, std::string key) {
   // An empty elicitation capability object means form mode (2025-06-18 compatibility).
-  auto* cap = find_object(client_capabilities(), "elicitation");
-  if (!cap || (!cap->empty() && !find_object(*cap, "form")))
-    co_return missing_capability("form elicitation");
-  json::object params{{"message", std::move(message)}, {"requestedSchema", std::move(requested_schema)}};
+  auto* c = find_object(client_capabilities(), "elicitation");
+  if (!c || (!c->empty() && !find_object(*c, "form")))
+    return missing_capability(cap("elicitation", {{"form", json::object{}}}));
+  json::object params{{"message", std::move(message)}, {"requestedSchema", std::move(schema)}};
   if (protocol_version() >= "2025-11-25") params["mode"] = "form";
-  co_return co_await request("elicitation/create", std::move(params));
+  return InputRequest{std::move(key), "elicitation/create", std::move(params)};
 }
 
-Task<Result<json::object>> Context::elicit_url(std::string message, std::string url,
-                                               std::string elicitation_id) {
-  if (!client_supports("elicitation", "url")) co_return missing_capability("URL elicitation");
+Result<InputRequest> Context::sample_request(json::object params, std::string key) {
+  if (!client_supports("sampling")) return missing_capability(cap("sampling"));
+  if (find(params, "tools") && !client_supports("sampling", "tools"))
+    return missing_capability(cap("sampling", {{"tools", json::object{}}}));
+  return InputRequest{std::move(key), "sampling/createMessage", std::move(params)};
+}
+
+Result<InputRequest> Context::list_roots_request(std::string key) {
+  if (!client_supports("roots")) return missing_capability(cap("roots"));
+  return InputRequest{std::move(key), "roots/list", json::object{}};
+}
+
+namespace {
+Task<Result<json::object>> ask_one(Context& ctx, Result<InputRequest> r) {
+  if (!r) co_return r.error();
+  std::vector<InputRequest> one;
+  one.push_back(std::move(r.value()));
+  auto answers = co_await ctx.ask(std::move(one));
+  co_return std::move(answers.front());
+}
+}  // namespace
+
+Task<Result<json::object>> Context::elicit(std::string message, json::object schema, std::string key) {
+  return ask_one(*this, elicit_request(std::move(message), std::move(schema), std::move(key)));
+}
+
+Task<Result<json::object>> Context::elicit_url(std::string message, std::string url, std::string elicitation_id,
+                                               std::string key) {
+  if (!client_supports("elicitation", "url"))
+    return ask_one(*this, missing_capability(cap("elicitation", {{"url", json::object{}}})));
   json::object params{{"mode", "url"},
                       {"message", std::move(message)},
                       {"url", std::move(url)},
                       {"elicitationId", std::move(elicitation_id)}};
-  co_return co_await request("elicitation/create", std::move(params));
+  return ask_one(*this, InputRequest{std::move(key), "elicitation/create", std::move(params)});
 }
 
-Task<Result<json::object>> Context::sample(json::object params) {
-  if (!client_supports("sampling")) co_return missing_capability("sampling");
-  if (find(params, "tools") && !client_supports("sampling", "tools"))
-    co_return missing_capability("tool use in sampling");
-  co_return co_await request("sampling/createMessage", std::move(params));
+Task<Result<json::object>> Context::sample(json::object params, std::string key) {
+  return ask_one(*this, sample_request(std::move(params), std::move(key)));
 }
 
-Task<Result<json::object>> Context::list_roots() {
-  if (!client_supports("roots")) co_return missing_capability("roots");
-  json::object params;
-  co_return co_await request("roots/list", std::move(params));
+Task<Result<json::object>> Context::list_roots(std::string key) {
+  return ask_one(*this, list_roots_request(std::move(key)));
 }
 
 }  // namespace mcp

@@ -198,6 +198,17 @@ void Server::notify_resource_updated(const std::string& uri) {
   broadcast("notifications/resources/updated", {{"uri", uri}}, uri);
 }
 
+void Server::notify_list_changed(std::string_view kind) {
+  broadcast("notifications/" + std::string(kind) + "/list_changed", {});
+}
+
+std::optional<Tool> Server::find_tool(std::string_view name) const {
+  std::shared_lock lock(state_->mu);
+  auto e = state_->tools.get(name);
+  if (!e) return std::nullopt;
+  return e->tool;
+}
+
 json::object Server::capabilities() const {
   json::object caps{{"tools", {{"listChanged", true}}},
                     {"resources", {{"subscribe", true}, {"listChanged", true}}},

@@ -35,6 +35,14 @@ struct HttpOptions {
   int sse_retry_ms = 1000;                 // SSE retry: field
   bool always_sse = false;                 // else JSON unless a request streams
   std::chrono::milliseconds client_request_timeout{std::chrono::minutes(10)};
+
+  // Both eras on one endpoint: session-based clients (initialize, Mcp-Session-Id, GET
+  // streams) beside stateless 2026-07-28 ones. false: stateless only (GET/DELETE get 405).
+  bool legacy_sessions = true;
+  // The key sealing multi round-trip requestState (32 bytes, shared by replicas); empty: a
+  // random key per process.
+  std::string request_state_key;
+  std::chrono::seconds request_state_ttl{600};
 };
 
 class HttpServer {

@@ -9,8 +9,24 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace mcp {
+
+// One input a handler needs from the client: a server-to-client request (elicitation/create,
+// sampling/createMessage, roots/list). `key` names it in a 2026-07-28 InputRequiredResult
+// (empty: derived from the position); the session-based wire ignores it.
+struct InputRequest {
+  std::string key;
+  std::string method;
+  json::object params;
+};
+
+// Thrown (not an std::exception) out of a handler to answer the request with a JSON-RPC error
+// instead of a result, e.g. -32021 when a needed client capability was not declared.
+struct ProtocolError {
+  Error error;
+};
 
 class Context {
  public:
@@ -35,18 +51,31 @@ class Context {
   virtual Task<bool> sleep(std::chrono::milliseconds d) = 0;
 
   // A raw server-to-client request; the answer's `result` object or its error.
-  virtual Task<Result<json::object>> request(std::string method, json::object params) = 0;
+  Task<Result<json::object>> request(std::string method, json::object params);
+  // Several inputs at once; the answers in the same order. On the session-based wire these
+  // are requests sent on the request's SSE stream; on the stateless wire (2026-07-28) the
+  // handler is re-run on each round trip and an unanswered input ends this run with an
+  // InputRequiredResult — so a handler must ask deterministically, and do its side effects
+  // only after its inputs are answered.
+  virtual Task<std::vector<Result<json::object>>> ask(std::vector<InputRequest> inputs) = 0;
+  // What a missing client capability means here: an error result for the handler on the
+  // session-based wire; on the stateless wire it throws ProtocolError(-32021).
+  virtual Error missing_capability(json::object required) = 0;
 
   // Ends the HTTP connection carrying this request's SSE stream without ending the stream
   // (SEP-1699 polling): the client reconnects with Last-Event-ID and receives the rest.
   virtual void close_sse_stream() = 0;
 
-  // Typed helpers over request(); each checks the client's declared capability first and
-  // returns a clear error when it is missing.
-  Task<Result<json::object>> elicit(std::string message, json::object requested_schema);
-  Task<Result<json::object>> elicit_url(std::string message, std::string url, std::string elicitation_id);
-  Task<Result<json::object>> sample(json::object params);
-  Task<Result<json::object>> list_roots();
+  // Typed helpers over ask(); each checks the client's declared capability first.
+  Task<Result<json::object>> elicit(std::string message, json::object requested_schema, std::string key = {});
+  Task<Result<json::object>> elicit_url(std::string message, std::string url, std::string elicitation_id,
+                                        std::string key = {});
+  Task<Result<json::object>> sample(json::object params, std::string key = {});
+  Task<Result<json::object>> list_roots(std::string key = {});
+  // The request (or its error) that asks for `key`, checked against the client's capabilities.
+  Result<InputRequest> elicit_request(std::string message, json::object requested_schema, std::string key = {});
+  Result<InputRequest> sample_request(json::object params, std::string key = {});
+  Result<InputRequest> list_roots_request(std::string key = {});
 
   bool client_supports(std::string_view capability, std::string_view sub = {}) const;
 };

@@ -32,6 +32,12 @@ struct ServerOptions {
   std::string instructions;
   std::size_t page_size = 100;  // items per tools/list, resources/list, ... page
   bool validate_arguments = true;
+  // Caching hints on the stateless wire (2026-07-28): lists and discovery, and resource reads.
+  // "private" by default: once results vary by caller, a shared cache must not mix them.
+  std::int64_t list_ttl_ms = 60000;
+  std::string list_cache_scope = "private";
+  std::int64_t read_ttl_ms = 0;
+  std::string read_cache_scope = "private";
 };
 
 // What the server asks its transport to deliver: a notification for every session
@@ -60,6 +66,12 @@ class Server {
 
   // notifications/resources/updated to the sessions subscribed to `uri`.
   void notify_resource_updated(const std::string& uri);
+  // notifications/{tools,prompts,resources}/list_changed without a change being registered
+  // here (e.g. a source behind a tool changed). `kind`: "tools", "prompts" or "resources".
+  void notify_list_changed(std::string_view kind);
+
+  // A copy of a registered tool's definition.
+  std::optional<Tool> find_tool(std::string_view name) const;
 
   const ServerOptions& options() const { return options_; }
   json::object capabilities() const;

@@ -1,0 +1,296 @@
+#include "protocol/stateless.hpp"
+
+#include "protocol/version.hpp"
+
+#include <mcp/core/metrics.hpp>
+#include <spdlog/spdlog.h>
+
+namespace mcp::protocol {
+namespace {
+
+bool is_stateless_version(std::string_view v) {
+  for (auto s : kStatelessVersions)
+    if (s == v) return true;
+  return false;
+}
+
+json::array supported_versions() {
+  json::array a;
+  for (auto v : kStatelessVersions) a.push_back(json::string(v));
+  return a;
+}
+
+// Ends this run of a handler: the client must answer these inputs first (not an exception
+// type, so that handlers' catch (std::exception&) do not swallow it).
+struct InputRequired {
+  json::object requests;  // key -> {method, params}
+};
+
+// An answer in inputResponses fits its request's method; anything else is "not answered".
+bool fits(const std::string& method, const json::value& answer) {
+  if (!answer.is_object()) return false;
+  const auto& o = answer.get_object();
+  if (method == "elicitation/create") {
+    auto a = find_string(o, "action");
+    return a && (*a == "accept" || *a == "decline" || *a == "cancel");
+  }
+  if (method == "sampling/createMessage") return find(o, "content") && find(o, "role");
+  if (method == "roots/list") {
+    auto* r = find(o, "roots");
+    return r && r->is_array();
+  }
+  return true;
+}
+
+std::string_view capability_of(std::string_view method) {
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "roots/list") return "roots";
+  return {};
+}
+
+// The Context of a stateless request.
+class StatelessContext final : public Context {
+ public:
+  StatelessContext(const StatelessRequest& r, std::shared_ptr<Exchange> ex, std::shared_ptr<Inflight> f,
+                   json::object answers)
+      : r_(r), ex_(std::move(ex)), f_(std::move(f)), answers_(std::move(answers)) {
+    if (auto* meta = find_object(r.message.params, "_meta"))
+      if (auto* t = find(*meta, "progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64()))
+        token_ = *t;
+  }
+
+  const json::object& client_capabilities() const override { return r_.client_capabilities; }
+  const std::string& protocol_version() const override { return r_.version; }
+  const std::string& session_id() const override { return no_session_; }
+  bool cancelled() const override { return f_->cancelled; }
+  void close_sse_stream() override {}  // no resumption on this wire: the stream stays
+
+  Task<void> progress(double progress, std::optional<double> total, std::string message) override {
+    if (token_.is_null() || f_->cancelled) co_return;
+    if (last_progress_ && progress <= *last_progress_) co_return;
+    last_progress_ = progress;
+    json::object p{{"progressToken", token_}, {"progress", progress}};
+    if (total) p["total"] = *total;
+    if (!message.empty()) p["message"] = std::move(message);
+    ex_->send(jsonrpc::notification("notifications/progress", p), false);
+  }
+
+  Task<void> log(LogLevel level, json::value data, std::string logger) override {
+    // Only a request that asked for logging gets it (2026-07-28).
+    if (!r_.log_level || level < *r_.log_level || f_->cancelled) co_return;
+    json::object p{{"level", to_string(level)}, {"data", std::move(data)}};
+    if (!logger.empty()) p["logger"] = std::move(logger);
+    ex_->send(jsonrpc::notification("notifications/message", p), false);
+  }
+
+  Task<bool> sleep(std::chrono::milliseconds d) override {
+    auto deadline = std::chrono::steady_clock::now() + d;
+    while (!f_->cancelled) {
+      auto now = std::chrono::steady_clock::now();
+      if (now >= deadline) co_return true;
+      co_await f_->wake.wait(deadline - now);
+    }
+    co_return false;
+  }
+
+  Error missing_capability(json::object required) override {
+    throw ProtocolError{Error{errc_2026::kMissingClientCapability,
+                              "Missing required client capability",
+                              json::object{{"requiredCapabilities", std::move(required)}}}};
+  }
+
+  Task<std::vector<Result<json::object>>> ask(std::vector<InputRequest> inputs) override {
+    std::vector<Result<json::object>> answers;
+    json::object missing;
+    for (auto& in : inputs) {
+      std::string key = in.key.empty() ? "input_" + std::to_string(++auto_keys_) : in.key;
+      auto cap = capability_of(in.method);
+      if (!cap.empty() && !client_supports(cap)) missing_capability(json::object{{cap, json::object{}}});
+      auto* a = find(answers_, key);
+      if (a && fits(in.method, *a)) {
+        used_[key] = *a;
+        answers.push_back(a->get_object());
+      } else {
+        missing[key] = json::object{{"method", in.method}, {"params", std::move(in.params)}};
+        answers.push_back(Error{errc::kInternalError, "input pending", {}});
+      }
+    }
+    if (!missing.empty()) throw InputRequired{std::move(missing)};
+    co_return answers;
+  }
+
+  // The answers this run used, to carry into the next round's state.
+  const json::object& used() const { return used_; }
+
+ private:
+  const StatelessRequest& r_;
+  std::shared_ptr<Exchange> ex_;
+  std::shared_ptr<Inflight> f_;
+  json::object answers_;
+  json::object used_;
+  json::value token_;
+  std::optional<double> last_progress_;
+  int auto_keys_ = 0;
+  const std::string no_session_;
+};
+
+Rejection reject(int status, int code, std::string message, json::value data = {}) {
+  return Rejection{status, Error{code, std::move(message), std::move(data)}};
+}
+
+// What a request's state is bound to: the method and the tool, prompt or resource it names.
+std::string subject_of(const jsonrpc::Message& m) {
+  if (m.method == "resources/read") return std::string(find_string(m.params, "uri").value_or(""));
+  return std::string(find_string(m.params, "name").value_or(""));
+}
+
+}  // namespace
+
+bool is_stateless_request(const json::value& body, std::string_view header_version) {
+  if (body.is_object()) {
+    if (auto* params = find_object(body.get_object(), "params"))
+      if (auto* meta = find_object(*params, "_meta"); meta && meta->contains(kMetaProtocolVersion)) return true;
+  }
+  return !header_version.empty() && !is_supported_version(header_version) && header_version != "2024-11-05";
+}
+
+Stateless::Stateless(Server& server, StatelessOptions options)
+    : server_(server), options_(std::move(options)), sealer_(options_.request_state_key) {}
+
+std::variant<StatelessRequest, Rejection> Stateless::admit(jsonrpc::Message m,
+                                                           std::string_view header_version) const {
+  if (header_version.empty())
+    return reject(400, errc_2026::kHeaderMismatch, "Header mismatch: MCP-Protocol-Version header is required");
+  auto* meta = find_object(m.params, "_meta");
+  if (!meta) return reject(400, errc::kInvalidParams, "Invalid params: params._meta is required");
+  auto version = find_string(*meta, kMetaProtocolVersion);
+  if (!version)
+    return reject(400, errc::kInvalidParams, "Invalid params: _meta." + std::string(kMetaProtocolVersion) + " is required");
+  auto* caps = find_object(*meta, kMetaClientCapabilities);
+  if (!caps)
+    return reject(400, errc::kInvalidParams,
+                  "Invalid params: _meta." + std::string(kMetaClientCapabilities) + " is required (an object)");
+  if (*version != header_version)
+    return reject(400, errc_2026::kHeaderMismatch,
+                  "Header mismatch: MCP-Protocol-Version does not match _meta protocolVersion");
+  if (!is_stateless_version(*version))
+    return reject(400, errc_2026::kUnsupportedProtocolVersion, "Unsupported protocol version",
+                  json::object{{"supported", supported_versions()}, {"requested", *version}});
+  StatelessRequest r;
+  r.version = std::string(*version);
+  r.client_capabilities = *caps;
+  if (auto level = find_string(*meta, kMetaLogLevel)) {
+    r.log_level = parse_log_level(*level);
+    if (!r.log_level) return reject(400, errc::kInvalidParams, "Invalid params: unknown logLevel");
+  }
+  r.message = std::move(m);
+  return r;
+}
+
+bool Stateless::has_method(std::string_view m) const {
+  return m == "server/discover" || m == "subscriptions/listen" || server_.has_method(m);
+}
+
+json::object Stateless::discover() const {
+  json::object caps = server_.capabilities();
+  json::object r{{"supportedVersions", supported_versions()}, {"capabilities", std::move(caps)}};
+  if (!server_.options().instructions.empty()) r["instructions"] = server_.options().instructions;
+  return r;
+}
+
+void Stateless::decorate(std::string_view method, json::object& result) const {
+  if (!result.contains("resultType")) result["resultType"] = "complete";
+  json::object meta;
+  if (auto* m = find_object(result, "_meta")) meta = *m;
+  meta[kMetaServerInfo] = server_.options().info.to_json();
+  result["_meta"] = std::move(meta);
+  const auto& o = server_.options();
+  if (method == "resources/read") {
+    result["ttlMs"] = o.read_ttl_ms;
+    result["cacheScope"] = o.read_cache_scope;
+  } else if (method == "tools/list" || method == "prompts/list" || method == "resources/list" ||
+             method == "resources/templates/list" || method == "server/discover") {
+    result["ttlMs"] = o.list_ttl_ms;
+    result["cacheScope"] = o.list_cache_scope;
+  }
+}
+
+Task<Result<json::object>> Stateless::route(StatelessRequest& r, Context& ctx) {
+  auto& m = r.message;
+  if (m.method == "server/discover") co_return discover();
+  auto res = co_await server_.handle(m.method, m.params, ctx);
+  // Resource not found is -32602 on this wire (SEP-2164), never -32002.
+  if (!res && res.error().code == errc::kResourceNotFound)
+    co_return Error{errc::kInvalidParams, res.error().message, res.error().data};
+  co_return res;
+}
+
+Task<void> Stateless::serve(StatelessRequest r, std::shared_ptr<Exchange> ex) {
+  auto inflight = std::make_shared<Inflight>();
+  // Closing the response stream cancels the request (2026-07-28).
+  ex->on_client_gone([inflight] {
+    inflight->cancelled = true;
+    inflight->wake.notify();
+  });
+  // Multi round-trip: earlier rounds' answers come back sealed in requestState, this
+  // round's in inputResponses.
+  json::object answers;
+  std::optional<Error> failure;
+  const std::string subject = subject_of(r.message);
+  if (auto* st = find(r.message.params, "requestState"); st && !st->is_null()) {
+    auto opened = st->is_string() ? sealer_.open(st->get_string())
+                                  : Result<json::object>(Error{errc::kInvalidParams, "Invalid requestState", {}});
+    if (!opened) {
+      failure = opened.error();
+    } else if (find_string(opened.value(), "m") != r.message.method || find_string(opened.value(), "n") != subject) {
+      failure = Error{errc::kInvalidParams, "Invalid requestState: issued for another request", {}};
+    } else if (auto* a = find_object(opened.value(), "a")) {
+      answers = *a;
+    }
+  }
+  if (auto* in = find_object(r.message.params, "inputResponses"))
+    for (auto& [k, v] : *in) answers[k] = v;
+
+  StatelessContext ctx(r, ex, inflight, std::move(answers));
+  Result<json::object> result = Error{errc::kInternalError, "Internal error", {}};
+  std::optional<InputRequired> input;
+  if (failure) {
+    result = *failure;
+  } else {
+    try {
+      result = co_await route(r, ctx);
+    } catch (InputRequired& ir) {
+      input = std::move(ir);
+    } catch (ProtocolError& pe) {
+      result = pe.error;
+    } catch (const std::exception& e) {
+      spdlog::error("request {} {} failed: {}", json::serialize(r.message.id), r.message.method, e.what());
+    }
+  }
+  if (input) {
+    json::object state{{"m", r.message.method}, {"n", subject}, {"a", ctx.used()}};
+    result = json::object{{"resultType", "input_required"},
+                          {"inputRequests", std::move(input->requests)},
+                          {"requestState", sealer_.seal(state, options_.request_state_ttl)}};
+  }
+  auto& metrics = Metrics::global();
+  Metrics::add(metrics.rpc_requests);
+  if (inflight->cancelled) {  // the client closed the stream: nothing more is sent
+    ex->finish_without_response();
+    co_return;
+  }
+  if (!result) {
+    Metrics::add(metrics.rpc_errors);
+    int code = result.error().code;
+    if (code == errc_2026::kMissingClientCapability || code == errc_2026::kHeaderMismatch ||
+        code == errc_2026::kUnsupportedProtocolVersion)
+      ex->set_status(400);
+    ex->send(jsonrpc::error_response(r.message.id, result.error()), true);
+    co_return;
+  }
+  decorate(r.message.method, result.value());
+  ex->send(jsonrpc::response(r.message.id, result.value()), true);
+}
+
+}  // namespace mcp::protocol
