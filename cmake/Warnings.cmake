@@ -1,2 +1,2 @@
 add_library(mcp_warnings INTERFACE)
-target_compile_options(mcp_warnings INTERFACE -Wall -Wextra -Wno-unused-parameter)
+target_compile_options(mcp_warnings INTERFACE -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)

@@ -40,6 +40,12 @@ PATH="$node22:$PATH" timeout 600 node "$cli" server --url "http://localhost:$por
   tee "$out/run.log" | grep -vE '^\s*$' | grep -E '✓|✗|FAIL|Total|Not scored|Error' 
 status=${PIPESTATUS[0]}
 set -e
+# --requirements runs also report not-scored scenarios without failing the exit code; we
+# hold ourselves to those too.
+if [ "$status" -eq 0 ] && grep -qE '^Total: [0-9]+ passed, [1-9][0-9]* failed' "$out/run.log"; then
+  echo "not-scored scenarios failed"
+  status=1
+fi
 if [ "$status" -ne 0 ]; then
   echo "--- full output (exit $status) ---"
   cat "$out/run.log"

@@ -291,6 +291,66 @@ Task<ToolResult> header_param(object args, Context&) {
   co_return ToolResult::text("region=" + std::string(mcp::find_string(args, "region").value_or("")));
 }
 
+// --- task fixtures (the 2026 tasks extension) ---
+
+mcp::Tool task_tool(std::string name, std::string description, const char* support, object schema = {{"type", "object"}}) {
+  mcp::Tool t = tool(std::move(name), std::move(description), std::move(schema));
+  t.execution = {{"taskSupport", support}};
+  return t;
+}
+
+Task<ToolResult> greet(object args, Context&) {
+  co_return ToolResult::text("Hello, " + std::string(mcp::find_string(args, "name").value_or("world")) + "!");
+}
+
+Task<ToolResult> slow_compute(object args, Context& ctx) {
+  double seconds = 0;
+  if (auto* s = mcp::find(args, "seconds")) seconds = mcp::as_number(*s).value_or(0);
+  auto label = std::string(mcp::find_string(args, "label").value_or("job"));
+  if (!co_await ctx.sleep(std::chrono::milliseconds(static_cast<long>(seconds * 1000))))
+    co_return ToolResult::error("Cancelled: " + label);
+  co_return ToolResult::text("Computed " + label + " in " + mcp::json::serialize(mcp::json::value(seconds)) + " s");
+}
+
+Task<ToolResult> failing_job(object, Context& ctx) {
+  co_await ctx.sleep(std::chrono::seconds(1));
+  co_return ToolResult::error("The job failed (as designed for testing)");
+}
+
+Task<ToolResult> protocol_error_job(object, Context& ctx) {
+  co_await ctx.sleep(std::chrono::milliseconds(200));
+  throw mcp::ProtocolError{mcp::Error{mcp::errc::kInternalError, "The job hit a protocol error (as designed)", {}}};
+}
+
+Task<ToolResult> confirm_delete(object args, Context& ctx) {
+  auto file = std::string(mcp::find_string(args, "filename").value_or("file"));
+  object schema{{"type", "object"}, {"properties", {{"confirm", {{"type", "boolean"}}}}}, {"required", {"confirm"}}};
+  auto r = co_await ctx.elicit("Delete " + file + "?", std::move(schema), "confirm");
+  if (!r) co_return ToolResult::error("No confirmation: " + r.error().message);
+  co_return ToolResult::text("Deleted " + file + " (confirm=" + content_text(r.value(), "confirm") + ")");
+}
+
+Task<ToolResult> multi_input(object, Context& ctx) {
+  std::vector<mcp::InputRequest> asks;
+  for (auto r : {ctx.elicit_request("First name?", one_string_schema("first"), "first_name"),
+                 ctx.elicit_request("Last name?", one_string_schema("last"), "last_name")}) {
+    if (!r) co_return ToolResult::error(r.error().message);
+    asks.push_back(std::move(r.value()));
+  }
+  auto a = co_await ctx.ask(std::move(asks));
+  if (!a[0] || !a[1]) co_return ToolResult::error("Inputs missing");
+  co_return ToolResult::text("Hello " + content_text(a[0].value(), "first") + " " + content_text(a[1].value(), "last"));
+}
+
+// Asks synchronously (multi round-trip), then continues as a task.
+Task<ToolResult> tool_with_task(object, Context& ctx) {
+  auto r = co_await ctx.elicit("What is your name?", one_string_schema("name"), "user_name");
+  if (!r) co_return ToolResult::error("Elicitation failed: " + r.error().message);
+  co_await ctx.start_task();
+  co_await ctx.sleep(std::chrono::milliseconds(200));
+  co_return ToolResult::text("Hello, " + content_text(r.value(), "name") + "! (from a task)");
+}
+
 Task<mcp::Result<mcp::json::array>> read_text(std::string uri, std::string mime, std::string text) {
   co_return mcp::json::array{object{{"uri", uri}, {"mimeType", mime}, {"text", text}}};
 }
@@ -355,6 +415,27 @@ void register_all(mcp::Server& s) {
                    {"properties", {{"region", {{"type", "string"}, {"description", "Region"}, {"x-mcp-header", "Region"}}}}},
                    {"required", {"region"}}}),
              header_param);
+
+  s.add_tool(task_tool("greet", "Greets by name (never a task)", "forbidden",
+                       {{"type", "object"}, {"properties", {{"name", string_prop("Who to greet")}}}, {"required", {"name"}}}),
+             greet);
+  s.add_tool(task_tool("slow_compute", "Sleeps for `seconds`, then answers; may run as a task", "optional",
+                       {{"type", "object"},
+                        {"properties", {{"seconds", {{"type", "number"}, {"minimum", 0}, {"maximum", 3600}}},
+                                        {"label", string_prop("A label for the job")}}}}),
+             slow_compute);
+  s.add_tool(task_tool("failing_job", "Runs only as a task and ends with a tool error", "required"), failing_job);
+  s.add_tool(task_tool("protocol_error_job", "A task that fails with a protocol error", "optional"),
+             protocol_error_job);
+  s.add_tool(task_tool("confirm_delete", "Asks for confirmation (as a task, through tasks/update)", "optional",
+                       {{"type", "object"}, {"properties", {{"filename", string_prop("File to delete")}}}}),
+             confirm_delete);
+  s.add_tool(task_tool("multi_input", "Asks two questions at once", "optional"), multi_input);
+  {
+    auto t = task_tool("test_tool_with_task", "Asks a question, then runs as a task", "required");
+    t.task_starts_in_handler = true;
+    s.add_tool(std::move(t), tool_with_task);
+  }
 
   s.add_resource({.uri = "test://static-text", .name = "Static Text Resource",
                   .description = "A static text resource for testing", .mime_type = "text/plain"},

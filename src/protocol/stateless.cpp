@@ -49,12 +49,33 @@ std::string_view capability_of(std::string_view method) {
   return {};
 }
 
+bool takes_tasks(const json::object& caps) {
+  auto* ext = find_object(caps, "extensions");
+  return ext && find_object(*ext, kTasksExtension);
+}
+
+json::object tasks_capability() {
+  return {{"extensions", {{kTasksExtension, json::object{}}}}};
+}
+
+// What one run of a stateless request shares with the hook that cancels it.
+struct RunState {
+  std::shared_ptr<Inflight> inflight = std::make_shared<Inflight>();
+  std::atomic<bool> in_task{false};  // once a task, closing the HTTP stream no longer cancels
+};
+
 // The Context of a stateless request.
 class StatelessContext final : public Context {
  public:
-  StatelessContext(const StatelessRequest& r, std::shared_ptr<Exchange> ex, std::shared_ptr<Inflight> f,
-                   json::object answers)
-      : r_(r), ex_(std::move(ex)), f_(std::move(f)), answers_(std::move(answers)) {
+  StatelessContext(const StatelessRequest& r, std::shared_ptr<Exchange> ex, std::shared_ptr<RunState> run,
+                   json::object answers, TaskStore& tasks, json::object server_meta)
+      : r_(r),
+        ex_(std::move(ex)),
+        run_(std::move(run)),
+        f_(run_->inflight),
+        answers_(std::move(answers)),
+        tasks_(tasks),
+        server_meta_(std::move(server_meta)) {
     if (auto* meta = find_object(r.message.params, "_meta"))
       if (auto* t = find(*meta, "progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64()))
         token_ = *t;
@@ -66,8 +87,20 @@ class StatelessContext final : public Context {
   bool cancelled() const override { return f_->cancelled; }
   void close_sse_stream() override {}  // no resumption on this wire: the stream stays
 
+  void allow_task(bool eligible) { task_eligible_ = eligible; }
+  const std::string& task_id() const { return task_id_; }
+
+  Task<void> start_task() override {
+    if (!task_eligible_ || !task_id_.empty()) co_return;
+    auto created = tasks_.create(f_, task_id_);
+    if (!created) throw ProtocolError{created.error()};
+    run_->in_task = true;
+    created.value()["_meta"] = server_meta_;
+    ex_->send(jsonrpc::response(r_.message.id, created.value()), true);
+  }
+
   Task<void> progress(double progress, std::optional<double> total, std::string message) override {
-    if (token_.is_null() || f_->cancelled) co_return;
+    if (token_.is_null() || f_->cancelled || !task_id_.empty()) co_return;
     if (last_progress_ && progress <= *last_progress_) co_return;
     last_progress_ = progress;
     json::object p{{"progressToken", token_}, {"progress", progress}};
@@ -78,7 +111,7 @@ class StatelessContext final : public Context {
 
   Task<void> log(LogLevel level, json::value data, std::string logger) override {
     // Only a request that asked for logging gets it (2026-07-28).
-    if (!r_.log_level || level < *r_.log_level || f_->cancelled) co_return;
+    if (!r_.log_level || level < *r_.log_level || f_->cancelled || !task_id_.empty()) co_return;
     json::object p{{"level", to_string(level)}, {"data", std::move(data)}};
     if (!logger.empty()) p["logger"] = std::move(logger);
     ex_->send(jsonrpc::notification("notifications/message", p), false);
@@ -101,6 +134,7 @@ class StatelessContext final : public Context {
   }
 
   Task<std::vector<Result<json::object>>> ask(std::vector<InputRequest> inputs) override {
+    if (!task_id_.empty()) co_return co_await ask_in_task(std::move(inputs));
     std::vector<Result<json::object>> answers;
     json::object missing;
     for (auto& in : inputs) {
@@ -124,10 +158,38 @@ class StatelessContext final : public Context {
   const json::object& used() const { return used_; }
 
  private:
+  // Within a task, inputs wait for tasks/update instead of ending the run.
+  Task<std::vector<Result<json::object>>> ask_in_task(std::vector<InputRequest> inputs) {
+    json::object requests;
+    std::vector<std::string> keys;
+    for (auto& in : inputs) {
+      std::string key = in.key.empty() ? "input_" + std::to_string(++auto_keys_) : in.key;
+      auto cap = capability_of(in.method);
+      if (!cap.empty() && !client_supports(cap)) missing_capability(json::object{{cap, json::object{}}});
+      requests[key] = json::object{{"method", in.method}, {"params", std::move(in.params)}};
+      keys.push_back(std::move(key));
+    }
+    tasks_.need_input(task_id_, requests);
+    while (!f_->cancelled && tasks_.waiting(task_id_, keys)) co_await f_->wake.wait(std::chrono::seconds(5));
+    json::object given = tasks_.need_input(task_id_, {});
+    std::vector<Result<json::object>> answers;
+    for (auto& k : keys) {
+      auto* a = find(given, k);
+      if (f_->cancelled || !a || !a->is_object()) answers.push_back(Error{errc::kRequestTimeout, "Task cancelled", {}});
+      else answers.push_back(a->get_object());
+    }
+    co_return answers;
+  }
+
   const StatelessRequest& r_;
   std::shared_ptr<Exchange> ex_;
+  std::shared_ptr<RunState> run_;
   std::shared_ptr<Inflight> f_;
   json::object answers_;
+  TaskStore& tasks_;
+  json::object server_meta_;
+  bool task_eligible_ = false;
+  std::string task_id_;
   json::object used_;
   json::value token_;
   std::optional<double> last_progress_;
@@ -156,7 +218,7 @@ bool is_stateless_request(const json::value& body, std::string_view header_versi
 }
 
 Stateless::Stateless(Server& server, StatelessOptions options)
-    : server_(server), options_(std::move(options)), sealer_(options_.request_state_key) {}
+    : server_(server), options_(std::move(options)), sealer_(options_.request_state_key), tasks_(TaskStore::Options{}) {}
 
 std::variant<StatelessRequest, Rejection> Stateless::admit(jsonrpc::Message m,
                                                            std::string_view header_version) const {
@@ -189,11 +251,14 @@ std::variant<StatelessRequest, Rejection> Stateless::admit(jsonrpc::Message m,
 }
 
 bool Stateless::has_method(std::string_view m) const {
-  return m == "server/discover" || m == "subscriptions/listen" || server_.has_method(m);
+  return m == "server/discover" || m == "subscriptions/listen" || m == "tasks/get" || m == "tasks/update" ||
+         m == "tasks/cancel" || server_.has_method(m);
 }
 
 json::object Stateless::discover() const {
   json::object caps = server_.capabilities();
+  caps.erase("tasks");  // the 2025-11-25 experimental form; here tasks are an extension
+  caps["extensions"] = json::object{{kTasksExtension, json::object{}}};
   json::object r{{"supportedVersions", supported_versions()}, {"capabilities", std::move(caps)}};
   if (!server_.options().instructions.empty()) r["instructions"] = server_.options().instructions;
   return r;
@@ -216,9 +281,39 @@ void Stateless::decorate(std::string_view method, json::object& result) const {
   }
 }
 
+Task<Result<json::object>> Stateless::route_task_method(StatelessRequest& r) {
+  auto& m = r.message;
+  if (!takes_tasks(r.client_capabilities))
+    co_return Error{errc_2026::kMissingClientCapability, "The tasks extension was not declared",
+                    json::object{{"requiredCapabilities", tasks_capability()}}};
+  auto id = find_string(m.params, "taskId");
+  if (!id) co_return Error{errc::kInvalidParams, m.method + " needs a string taskId", {}};
+  std::string task(*id);
+  if (m.method == "tasks/get") co_return tasks_.get(task);
+  if (m.method == "tasks/cancel") co_return tasks_.cancel(task);
+  json::object responses;
+  if (auto* in = find_object(m.params, "inputResponses")) responses = *in;
+  co_return tasks_.update(task, responses);
+}
+
 Task<Result<json::object>> Stateless::route(StatelessRequest& r, Context& ctx) {
   auto& m = r.message;
   if (m.method == "server/discover") co_return discover();
+  if (m.method.rfind("tasks/", 0) == 0) co_return co_await route_task_method(r);
+  if (m.method == "tools/call") {
+    // Tasks: a tool that supports them runs as one when the client declared the extension.
+    auto tool = server_.find_tool(find_string(m.params, "name").value_or(""));
+    auto support = tool ? find_string(tool->execution, "taskSupport") : std::nullopt;
+    bool takes = takes_tasks(r.client_capabilities);
+    if (support == "required" && !takes)
+      co_return Error{errc_2026::kMissingClientCapability, "This tool runs only as a task: declare the tasks extension",
+                      json::object{{"requiredCapabilities", tasks_capability()}}};
+    if (takes && (support == "optional" || support == "required")) {
+      auto& sc = static_cast<StatelessContext&>(ctx);
+      sc.allow_task(true);
+      if (!tool->task_starts_in_handler) co_await sc.start_task();
+    }
+  }
   auto res = co_await server_.handle(m.method, m.params, ctx);
   // Resource not found is -32602 on this wire (SEP-2164), never -32002.
   if (!res && res.error().code == errc::kResourceNotFound)
@@ -227,11 +322,13 @@ Task<Result<json::object>> Stateless::route(StatelessRequest& r, Context& ctx) {
 }
 
 Task<void> Stateless::serve(StatelessRequest r, std::shared_ptr<Exchange> ex) {
-  auto inflight = std::make_shared<Inflight>();
-  // Closing the response stream cancels the request (2026-07-28).
-  ex->on_client_gone([inflight] {
-    inflight->cancelled = true;
-    inflight->wake.notify();
+  auto run = std::make_shared<RunState>();
+  auto inflight = run->inflight;
+  // Closing the response stream cancels the request (2026-07-28) — unless it became a task.
+  ex->on_client_gone([run] {
+    if (run->in_task) return;
+    run->inflight->cancelled = true;
+    run->inflight->wake.notify();
   });
   // Multi round-trip: earlier rounds' answers come back sealed in requestState, this
   // round's in inputResponses.
@@ -252,7 +349,8 @@ Task<void> Stateless::serve(StatelessRequest r, std::shared_ptr<Exchange> ex) {
   if (auto* in = find_object(r.message.params, "inputResponses"))
     for (auto& [k, v] : *in) answers[k] = v;
 
-  StatelessContext ctx(r, ex, inflight, std::move(answers));
+  StatelessContext ctx(r, ex, run, std::move(answers), tasks_,
+                       json::object{{kMetaServerInfo, server_.options().info.to_json()}});
   Result<json::object> result = Error{errc::kInternalError, "Internal error", {}};
   std::optional<InputRequired> input;
   if (failure) {
@@ -276,6 +374,15 @@ Task<void> Stateless::serve(StatelessRequest r, std::shared_ptr<Exchange> ex) {
   }
   auto& metrics = Metrics::global();
   Metrics::add(metrics.rpc_requests);
+  if (!ctx.task_id().empty()) {  // the caller has its task id; the outcome goes to the task
+    if (result) {
+      result.value()["resultType"] = "complete";
+      tasks_.complete(ctx.task_id(), std::move(result.value()));
+    } else {
+      tasks_.fail(ctx.task_id(), result.error());
+    }
+    co_return;
+  }
   if (inflight->cancelled) {  // the client closed the stream: nothing more is sent
     ex->finish_without_response();
     co_return;

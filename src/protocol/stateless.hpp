@@ -8,6 +8,7 @@
 
 #include "protocol/exchange.hpp"
 #include "protocol/request_state.hpp"
+#include "protocol/tasks.hpp"
 
 #include <array>
 #include <chrono>
@@ -68,9 +69,12 @@ class Stateless {
   json::object discover() const;
   void decorate(std::string_view method, json::object& result) const;
 
+  Task<Result<json::object>> route_task_method(StatelessRequest& r);
+
   Server& server_;
   StatelessOptions options_;
   RequestStateSealer sealer_;
+  TaskStore tasks_;
 };
 
 }  // namespace mcp::protocol

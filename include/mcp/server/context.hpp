@@ -58,6 +58,11 @@ class Context {
   // InputRequiredResult — so a handler must ask deterministically, and do its side effects
   // only after its inputs are answered.
   virtual Task<std::vector<Result<json::object>>> ask(std::vector<InputRequest> inputs) = 0;
+  // From here on, run as a task when the client takes tasks (the 2026 tasks extension) and
+  // the tool supports them: the caller gets a CreateTaskResult now and polls for the result;
+  // inputs asked after this wait for tasks/update. Elsewhere a no-op. The server calls it
+  // before the handler unless Tool::task_starts_in_handler is set.
+  virtual Task<void> start_task() { co_return; }
   // What a missing client capability means here: an error result for the handler on the
   // session-based wire; on the stateless wire it throws ProtocolError(-32021).
   virtual Error missing_capability(json::object required) = 0;

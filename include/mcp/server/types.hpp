@@ -33,8 +33,9 @@ struct Tool {
   std::optional<json::object> output_schema;
   json::object annotations;  // ToolAnnotations: readOnlyHint, destructiveHint, ...
   json::array icons;
-  json::object execution;    // e.g. {"taskSupport":"forbidden"}
+  json::object execution;    // e.g. {"taskSupport":"optional"}: may run as a task
   json::object meta;
+  bool task_starts_in_handler = false;  // the handler calls Context::start_task() itself
   json::object to_json() const;
 };
 

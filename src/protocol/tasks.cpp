@@ -1,0 +1,167 @@
+#include "protocol/tasks.hpp"
+
+#include <mcp/core/encoding.hpp>
+
+#include <ctime>
+
+namespace mcp::protocol {
+namespace {
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+  auto secs = std::chrono::system_clock::to_time_t(t);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
+}
+
+Error unknown_task(const std::string& id) {
+  return Error{errc::kInvalidParams, "Unknown task: " + id, json::object{{"taskId", id}}};
+}
+
+json::object ack() { return {{"resultType", "complete"}}; }
+
+}  // namespace
+
+bool TaskStore::terminal(const Record& r) const {
+  return r.status == "completed" || r.status == "failed" || r.status == "cancelled";
+}
+
+void TaskStore::sweep_locked() {
+  auto cutoff = std::chrono::system_clock::now() - std::chrono::milliseconds(options_.ttl_ms);
+  std::erase_if(tasks_, [&](const auto& kv) { return terminal(kv.second) && kv.second.updated < cutoff; });
+}
+
+TaskStore::Record* TaskStore::find_locked(const std::string& id) {
+  auto it = tasks_.find(id);
+  return it == tasks_.end() ? nullptr : &it->second;
+}
+
+json::object TaskStore::describe_locked(const std::string& id, const Record& r) const {
+  json::object o{{"taskId", id},
+                 {"status", r.status},
+                 {"createdAt", iso8601(r.created)},
+                 {"lastUpdatedAt", iso8601(r.updated)},
+                 {"ttlMs", options_.ttl_ms},
+                 {"pollIntervalMs", options_.poll_interval_ms}};
+  if (r.status == "input_required") o["inputRequests"] = r.pending;
+  if (r.status == "completed") o["result"] = r.result;
+  if (r.status == "failed" && r.error) o["error"] = json::object{{"code", r.error->code}, {"message", r.error->message}};
+  return o;
+}
+
+Result<json::object> TaskStore::create(std::shared_ptr<Inflight> inflight, std::string& id_out) {
+  std::lock_guard lock(mu_);
+  sweep_locked();
+  if (tasks_.size() >= options_.max_tasks)
+    return Error{errc::kInternalError, "Too many tasks; try again later", {}};
+  id_out = random_token(18);
+  Record r;
+  r.created = r.updated = std::chrono::system_clock::now();
+  r.inflight = std::move(inflight);
+  auto o = describe_locked(id_out, r);
+  tasks_.emplace(id_out, std::move(r));
+  o["resultType"] = "task";
+  return o;
+}
+
+Result<json::object> TaskStore::get(const std::string& id) {
+  std::lock_guard lock(mu_);
+  sweep_locked();
+  auto* r = find_locked(id);
+  if (!r) return unknown_task(id);
+  auto o = describe_locked(id, *r);
+  o["resultType"] = "complete";
+  return o;
+}
+
+Result<json::object> TaskStore::update(const std::string& id, const json::object& responses) {
+  std::shared_ptr<Inflight> wake;
+  {
+    std::lock_guard lock(mu_);
+    auto* r = find_locked(id);
+    if (!r) return unknown_task(id);
+    bool changed = false;
+    for (auto& [k, v] : responses) {
+      if (!r->pending.contains(k) || !v.is_object()) continue;  // unknown keys are ignored
+      r->answers[k] = v;
+      r->pending.erase(k);
+      changed = true;
+    }
+    if (changed) {
+      if (r->pending.empty() && r->status == "input_required") r->status = "working";
+      r->updated = std::chrono::system_clock::now();
+      wake = r->inflight;
+    }
+  }
+  if (wake) wake->wake.notify();
+  return ack();
+}
+
+Result<json::object> TaskStore::cancel(const std::string& id) {
+  std::shared_ptr<Inflight> f;
+  {
+    std::lock_guard lock(mu_);
+    auto* r = find_locked(id);
+    if (!r) return unknown_task(id);
+    if (!terminal(*r)) {
+      r->status = "cancelled";
+      r->pending = {};
+      r->updated = std::chrono::system_clock::now();
+      f = r->inflight;
+    }
+  }
+  if (f) {
+    f->cancelled = true;
+    f->wake.notify();
+  }
+  return ack();
+}
+
+void TaskStore::complete(const std::string& id, json::object result) {
+  std::lock_guard lock(mu_);
+  auto* r = find_locked(id);
+  if (!r || terminal(*r)) return;  // a cancelled task keeps its status
+  r->status = "completed";
+  r->result = std::move(result);
+  r->pending = {};
+  r->updated = std::chrono::system_clock::now();
+}
+
+void TaskStore::fail(const std::string& id, Error error) {
+  std::lock_guard lock(mu_);
+  auto* r = find_locked(id);
+  if (!r || terminal(*r)) return;
+  r->status = "failed";
+  r->error = std::move(error);
+  r->pending = {};
+  r->updated = std::chrono::system_clock::now();
+}
+
+json::object TaskStore::need_input(const std::string& id, const json::object& requests) {
+  std::lock_guard lock(mu_);
+  auto* r = find_locked(id);
+  if (!r || terminal(*r)) return {};
+  for (auto& [k, req] : requests)
+    if (!r->answers.contains(k)) r->pending[k] = req;
+  if (!r->pending.empty()) {
+    r->status = "input_required";
+    r->updated = std::chrono::system_clock::now();
+  }
+  return r->answers;
+}
+
+bool TaskStore::waiting(const std::string& id, const std::vector<std::string>& keys) {
+  std::lock_guard lock(mu_);
+  auto* r = find_locked(id);
+  if (!r || terminal(*r)) return false;
+  for (auto& k : keys)
+    if (!r->answers.contains(k)) return true;
+  return false;
+}
+
+}  // namespace mcp::protocol

@@ -1,0 +1,67 @@
+#pragma once
+// Tasks (the 2026-07-28 extension io.modelcontextprotocol/tasks, SEP-2663): a long tool call
+// answered at once with a task id, then polled with tasks/get, fed inputs with tasks/update,
+// and stopped with tasks/cancel. The store is in memory; records expire after their ttl.
+#include <mcp/core/json.hpp>
+#include <mcp/core/result.hpp>
+
+#include "protocol/session.hpp"
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace mcp::protocol {
+
+inline constexpr std::string_view kTasksExtension = "io.modelcontextprotocol/tasks";
+
+class TaskStore {
+ public:
+  struct Options {
+    std::int64_t ttl_ms = 300000;
+    std::int64_t poll_interval_ms = 250;
+    std::size_t max_tasks = 10000;
+  };
+  explicit TaskStore(Options o) : options_(o) {}
+
+  // A new working task whose work is `inflight`; its CreateTaskResult.
+  Result<json::object> create(std::shared_ptr<Inflight> inflight, std::string& id_out);
+  // tasks/get: the task's state, or -32602 for an unknown id.
+  Result<json::object> get(const std::string& id);
+  // tasks/update: hands answers to pending inputs (others are ignored).
+  Result<json::object> update(const std::string& id, const json::object& input_responses);
+  // tasks/cancel: a running task becomes cancelled; a finished one is left as it is.
+  Result<json::object> cancel(const std::string& id);
+
+  // The work's side.
+  void complete(const std::string& id, json::object result);
+  void fail(const std::string& id, Error error);
+  // Marks `requests` (key -> {method, params}) pending; the answers already given, by key.
+  json::object need_input(const std::string& id, const json::object& requests);
+  // True while some of `keys` are still unanswered.
+  bool waiting(const std::string& id, const std::vector<std::string>& keys);
+
+ private:
+  struct Record {
+    std::string status = "working";
+    std::chrono::system_clock::time_point created, updated;
+    json::object result;
+    std::optional<Error> error;
+    json::object pending;  // key -> request
+    json::object answers;  // key -> answer
+    std::shared_ptr<Inflight> inflight;
+  };
+  bool terminal(const Record& r) const;
+  void sweep_locked();
+  json::object describe_locked(const std::string& id, const Record& r) const;
+  Record* find_locked(const std::string& id);
+
+  Options options_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Record> tasks_;
+};
+
+}  // namespace mcp::protocol
