@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <mcp/core/encoding.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -49,6 +50,12 @@ std::vector<std::string> split_csv(const std::string& s) {
   return out;
 }
 
+void set_state_key(Config& c, const std::string& key, const std::string& b64) {
+  auto raw = mcp::base64_decode(b64);
+  if (!raw || raw->size() != 32) fail(key, "expected the base64 encoding of 32 random bytes");
+  c.http.request_state_key = *raw;
+}
+
 unsigned long long parse_uint(const std::string& key, const std::string& v, unsigned long long max) {
   try {
     size_t pos = 0;
@@ -75,7 +82,7 @@ void apply_yaml(Config& c, const std::string& text) {
     throw std::runtime_error(std::string("config: not valid YAML: ") + e.what());
   }
   if (root.IsNull()) return;
-  check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools"});
+  check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools", "protocol", "cache"});
   auto& h = c.http;
   if (auto s = root["server"]) {
     check_keys(s, "server", {"host", "port", "path", "threads", "allowed_hosts", "allowed_origins"});
@@ -129,6 +136,26 @@ void apply_yaml(Config& c, const std::string& text) {
       if (c.log_format != "text" && c.log_format != "json") fail("log.format", "expected text or json");
     }
   }
+  if (auto p = root["protocol"]) {
+    check_keys(p, "protocol", {"legacy_sessions", "request_state_key", "request_state_ttl_s"});
+    if (p["legacy_sessions"]) h.legacy_sessions = scalar<bool>(p["legacy_sessions"], "protocol.legacy_sessions");
+    if (p["request_state_key"]) set_state_key(c, "protocol.request_state_key", scalar<std::string>(p["request_state_key"], "protocol.request_state_key"));
+    if (p["request_state_ttl_s"])
+      h.request_state_ttl =
+          std::chrono::seconds(parse_uint("protocol.request_state_ttl_s", p["request_state_ttl_s"].Scalar(), 86400));
+  }
+  if (auto k = root["cache"]) {
+    check_keys(k, "cache", {"list_ttl_ms", "list_scope", "read_ttl_ms", "read_scope"});
+    auto scope = [&](const char* key) {
+      auto v = scalar<std::string>(k[key], std::string("cache.") + key);
+      if (v != "public" && v != "private") fail(std::string("cache.") + key, "expected public or private");
+      return v;
+    };
+    if (k["list_ttl_ms"]) c.server.list_ttl_ms = static_cast<std::int64_t>(parse_uint("cache.list_ttl_ms", k["list_ttl_ms"].Scalar(), 1ull << 40));
+    if (k["read_ttl_ms"]) c.server.read_ttl_ms = static_cast<std::int64_t>(parse_uint("cache.read_ttl_ms", k["read_ttl_ms"].Scalar(), 1ull << 40));
+    if (k["list_scope"]) c.server.list_cache_scope = scope("list_scope");
+    if (k["read_scope"]) c.server.read_cache_scope = scope("read_scope");
+  }
   if (auto t = root["tools"]) {
     check_keys(t, "tools", {"builtin"});
     if (t["builtin"]) c.builtin_tools = scalar<bool>(t["builtin"], "tools.builtin");
@@ -160,6 +187,7 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
     check_log_level("MCPBRIDGE_LOG_LEVEL", *v);
     c.log_level = *v;
   }
+  if (auto v = get("MCPBRIDGE_REQUEST_STATE_KEY")) set_state_key(c, "MCPBRIDGE_REQUEST_STATE_KEY", *v);
   if (auto v = get("MCPBRIDGE_LOG_FORMAT")) {
     if (*v != "text" && *v != "json") fail("MCPBRIDGE_LOG_FORMAT", "expected text or json");
     c.log_format = *v;
@@ -207,6 +235,16 @@ std::string to_yaml(const Config& c) {
   out << YAML::EndMap;
   out << YAML::Key << "log" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "level" << YAML::Value << c.log_level << YAML::Key << "format" << YAML::Value << c.log_format;
+  out << YAML::EndMap;
+  out << YAML::Key << "protocol" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "legacy_sessions" << YAML::Value << h.legacy_sessions;
+  out << YAML::Key << "request_state_ttl_s" << YAML::Value << h.request_state_ttl.count();
+  out << YAML::EndMap;  // the key is a secret: never printed
+  out << YAML::Key << "cache" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "list_ttl_ms" << YAML::Value << c.server.list_ttl_ms;
+  out << YAML::Key << "list_scope" << YAML::Value << c.server.list_cache_scope;
+  out << YAML::Key << "read_ttl_ms" << YAML::Value << c.server.read_ttl_ms;
+  out << YAML::Key << "read_scope" << YAML::Value << c.server.read_cache_scope;
   out << YAML::EndMap;
   out << YAML::Key << "tools" << YAML::Value << YAML::BeginMap << YAML::Key << "builtin" << YAML::Value
       << c.builtin_tools << YAML::EndMap;

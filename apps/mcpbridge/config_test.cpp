@@ -44,6 +44,19 @@ TEST(Config, ErrorsNameTheKey) {
   EXPECT_THROW(mcpbridge::apply_env(c, {{"MCPBRIDGE_PORT", "80x"}}), std::runtime_error);
 }
 
+TEST(Config, ProtocolAndCache) {
+  Config c;
+  mcpbridge::apply_yaml(c, "protocol:\n  legacy_sessions: false\ncache:\n  list_ttl_ms: 5000\n  list_scope: public\n");
+  EXPECT_FALSE(c.http.legacy_sessions);
+  EXPECT_EQ(c.server.list_ttl_ms, 5000);
+  EXPECT_EQ(c.server.list_cache_scope, "public");
+  EXPECT_THROW(mcpbridge::apply_yaml(c, "cache:\n  read_scope: shared\n"), std::runtime_error);
+  EXPECT_THROW(mcpbridge::apply_env(c, {{"MCPBRIDGE_REQUEST_STATE_KEY", "c2hvcnQ="}}), std::runtime_error);
+  mcpbridge::apply_env(c, {{"MCPBRIDGE_REQUEST_STATE_KEY", std::string(43, 'A') + "="}});
+  EXPECT_EQ(c.http.request_state_key.size(), 32u);
+  EXPECT_EQ(mcpbridge::to_yaml(c).find("request_state_key"), std::string::npos);  // secrets are not printed
+}
+
 TEST(Config, RoundTripsThroughYaml) {
   Config a;
   mcpbridge::apply_yaml(a, "server:\n  port: 1234\nsse:\n  always: true\n");

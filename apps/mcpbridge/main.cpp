@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
   }
 
   setup_logging(cfg);
-  mcp::Server server({.info = {.name = "mcpbridge", .version = "0.1.0"}});
+  mcp::ServerOptions server_options = cfg.server;
+  server_options.info = {.name = "mcpbridge", .version = "0.1.0"};
+  mcp::Server server(std::move(server_options));
   if (cfg.builtin_tools) mcpbridge::register_builtin_tools(server);
   return mcp::serve(server, cfg.http);
 }
