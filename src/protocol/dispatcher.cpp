@@ -118,7 +118,52 @@ Result<json::object> Dispatcher::initialize(Session& session, const json::object
   return result;
 }
 
+Task<void> Dispatcher::serve_as_task(std::shared_ptr<Session> session, jsonrpc::Message m,
+                                     std::shared_ptr<Exchange> ex) {
+  auto work = std::make_shared<Inflight>();
+  std::string task_id;
+  auto created = tasks_.create(work, task_id, session->id());
+  if (!created) {
+    ex->send(jsonrpc::error_response(m.id, created.error()), true);
+    co_return;
+  }
+  ex->send(jsonrpc::response(m.id, created.value()), true);
+  // The work goes on after the answer; what it sends goes to the standalone stream.
+  SessionContext ctx(session, Exchange::standalone(session), work, json::value(), options_.client_request_timeout);
+  m.params.erase("task");
+  Result<json::object> r = Error{errc::kInternalError, "Internal error", {}};
+  try {
+    r = co_await server_.handle("tools/call", std::move(m.params), ctx);
+  } catch (const ProtocolError& e) {
+    r = e.error;
+  } catch (const std::exception& e) {
+    spdlog::error("task {} failed: {}", task_id, e.what());
+  } catch (...) {
+    spdlog::error("task {} failed with a non-standard exception", task_id);
+  }
+  if (r) tasks_.complete(task_id, std::move(r.value()));
+  else tasks_.fail(task_id, r.error());
+}
+
 Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message m, std::shared_ptr<Exchange> ex) {
+  if (m.method == "tools/call") {
+    auto tool = server_.find_tool(find_string(m.params, "name").value_or(""));
+    auto support = tool ? find_string(tool->execution, "taskSupport") : std::nullopt;
+    bool as_task = find_object(m.params, "task") != nullptr;
+    std::optional<Error> refuse;
+    if (tool && as_task && support != "optional" && support != "required")
+      refuse = Error{errc::kMethodNotFound, "Tool " + tool->name + " does not support task-augmented calls", {}};
+    else if (tool && !as_task && support == "required")
+      refuse = Error{errc::kMethodNotFound, "Tool " + tool->name + " must be called as a task (params.task)", {}};
+    if (refuse) {
+      ex->send(jsonrpc::error_response(m.id, *refuse), true);
+      co_return;
+    }
+    if (tool && as_task) {
+      co_await serve_as_task(std::move(session), std::move(m), std::move(ex));
+      co_return;
+    }
+  }
   std::string key = jsonrpc::id_key(m.id);
   auto inflight = session->begin_request(key);
   json::value token;
@@ -128,8 +173,12 @@ Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message 
   Result<json::object> r = Error{errc::kInternalError, "Internal error", {}};
   try {
     r = co_await route(*session, m, ctx);
+  } catch (const ProtocolError& e) {
+    r = e.error;
   } catch (const std::exception& e) {
     spdlog::error("request {} {} failed: {}", json::serialize(m.id), m.method, e.what());
+  } catch (...) {
+    spdlog::error("request {} {} failed with a non-standard exception", json::serialize(m.id), m.method);
   }
   session->end_request(key);
   auto& metrics = Metrics::global();
@@ -173,8 +222,33 @@ Task<Result<json::object>> Dispatcher::route(Session& s, jsonrpc::Message& m, Co
     }
     co_return json::object{};
   }
+  if (method.rfind("tasks/", 0) == 0) co_return co_await route_task_method(s, m, ctx);
   if (server_.has_method(method)) co_return co_await server_.handle(method, std::move(m.params), ctx);
   co_return Error{errc::kMethodNotFound, "Method not found: " + method, {}};
+}
+
+Task<Result<json::object>> Dispatcher::route_task_method(Session& s, jsonrpc::Message& m, Context& ctx) {
+  if (m.method == "tasks/list") co_return json::object{{"tasks", tasks_.legacy_list(s.id())}};
+  if (m.method != "tasks/get" && m.method != "tasks/result" && m.method != "tasks/cancel")
+    co_return Error{errc::kMethodNotFound, "Method not found: " + m.method, {}};
+  auto id = find_string(m.params, "taskId");
+  if (!id) co_return invalid_params(m.method + " needs a string taskId");
+  std::string task(*id);
+  if (m.method == "tasks/get") co_return tasks_.legacy_task(task, s.id());
+  if (m.method == "tasks/cancel") co_return tasks_.legacy_cancel(task, s.id());
+  // tasks/result waits for the end, then answers what the tool call would have.
+  for (;;) {
+    if (auto out = tasks_.outcome(task, s.id())) {
+      if (!*out) co_return out->error();
+      json::object r = std::move(out->value());
+      json::object meta;
+      if (auto* mm = find_object(r, "_meta")) meta = *mm;
+      meta["io.modelcontextprotocol/related-task"] = json::object{{"taskId", task}};
+      r["_meta"] = std::move(meta);
+      co_return r;
+    }
+    if (!co_await ctx.sleep(std::chrono::milliseconds(100))) co_return Error{errc::kRequestTimeout, "Request cancelled", {}};
+  }
 }
 
 void Dispatcher::on_notification(Session& s, const jsonrpc::Message& m) {

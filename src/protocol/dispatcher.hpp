@@ -7,6 +7,7 @@
 
 #include "protocol/exchange.hpp"
 #include "protocol/session.hpp"
+#include "protocol/tasks.hpp"
 
 #include <chrono>
 #include <memory>
@@ -33,9 +34,13 @@ class Dispatcher {
 
  private:
   Task<Result<json::object>> route(Session& session, jsonrpc::Message& m, Context& ctx);
+  Task<Result<json::object>> route_task_method(Session& session, jsonrpc::Message& m, Context& ctx);
+  // tools/call with params.task (2025-11-25): answers with the task, then runs the tool.
+  Task<void> serve_as_task(std::shared_ptr<Session> session, jsonrpc::Message m, std::shared_ptr<Exchange> ex);
 
   Server& server_;
   DispatcherOptions options_;
+  TaskStore tasks_{TaskStore::Options{}};
 };
 
 }  // namespace mcp::protocol

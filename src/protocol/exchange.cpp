@@ -10,6 +10,14 @@ Exchange::Exchange(std::shared_ptr<Session> session, int requests, bool always_s
   }
 }
 
+std::shared_ptr<Exchange> Exchange::standalone(std::shared_ptr<Session> session) {
+  auto ex = std::make_shared<Exchange>(std::move(session), 1, false);
+  std::lock_guard lock(ex->mu_);
+  ex->sse_ = true;
+  ex->stream_ = Session::kStandaloneStream;
+  return ex;
+}
+
 void Exchange::to_sse_locked() {
   sse_ = true;
   if (!session_) {

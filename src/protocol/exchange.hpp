@@ -22,6 +22,9 @@ class Exchange {
  public:
   // `session` may be null: a stateless exchange.
   Exchange(std::shared_ptr<Session> session, int requests, bool always_sse);
+  // Messages of work that outlived its request (a 2025-11-25 task) go to the session's
+  // standalone GET stream.
+  static std::shared_ptr<Exchange> standalone(std::shared_ptr<Session> session);
 
   // From request handlers (any thread).
   void send(std::string message, bool is_response);

@@ -364,6 +364,9 @@ Task<void> Stateless::serve(StatelessRequest r, std::shared_ptr<Exchange> ex) {
       result = pe.error;
     } catch (const std::exception& e) {
       spdlog::error("request {} {} failed: {}", json::serialize(r.message.id), r.message.method, e.what());
+    } catch (...) {
+      spdlog::error("request {} {} failed with a non-standard exception", json::serialize(r.message.id),
+                    r.message.method);
     }
   }
   if (input) {

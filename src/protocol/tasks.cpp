@@ -2,6 +2,7 @@
 
 #include <mcp/core/encoding.hpp>
 
+#include <algorithm>
 #include <ctime>
 
 namespace mcp::protocol {
@@ -36,9 +37,61 @@ void TaskStore::sweep_locked() {
   std::erase_if(tasks_, [&](const auto& kv) { return terminal(kv.second) && kv.second.updated < cutoff; });
 }
 
-TaskStore::Record* TaskStore::find_locked(const std::string& id) {
+TaskStore::Record* TaskStore::find_locked(const std::string& id, const std::string& owner) {
   auto it = tasks_.find(id);
-  return it == tasks_.end() ? nullptr : &it->second;
+  return it == tasks_.end() || it->second.owner != owner ? nullptr : &it->second;
+}
+
+json::object TaskStore::legacy_locked(const std::string& id, const Record& r) const {
+  json::object o{{"taskId", id},
+                 {"status", r.status},
+                 {"createdAt", iso8601(r.created)},
+                 {"lastUpdatedAt", iso8601(r.updated)},
+                 {"ttl", options_.ttl_ms},
+                 {"pollInterval", options_.poll_interval_ms}};
+  if (r.status == "failed" && r.error) o["statusMessage"] = r.error->message;
+  return o;
+}
+
+Result<json::object> TaskStore::legacy_task(const std::string& id, const std::string& owner) {
+  std::lock_guard lock(mu_);
+  sweep_locked();
+  auto* r = find_locked(id, owner);
+  if (!r) return unknown_task(id);
+  return legacy_locked(id, *r);
+}
+
+json::array TaskStore::legacy_list(const std::string& owner) {
+  std::lock_guard lock(mu_);
+  sweep_locked();
+  std::vector<std::pair<std::chrono::system_clock::time_point, json::object>> found;
+  for (auto& [id, r] : tasks_)
+    if (r.owner == owner) found.emplace_back(r.created, legacy_locked(id, r));
+  std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  json::array out;
+  for (auto& f : found) out.push_back(std::move(f.second));
+  return out;
+}
+
+Result<json::object> TaskStore::legacy_cancel(const std::string& id, const std::string& owner) {
+  {
+    std::lock_guard lock(mu_);
+    auto* r = find_locked(id, owner);
+    if (!r) return unknown_task(id);
+    if (terminal(*r)) return Error{errc::kInvalidParams, "Task " + id + " has already ended (" + r->status + ")", {}};
+  }
+  cancel(id, owner);
+  return legacy_task(id, owner);
+}
+
+std::optional<Result<json::object>> TaskStore::outcome(const std::string& id, const std::string& owner) {
+  std::lock_guard lock(mu_);
+  auto* r = find_locked(id, owner);
+  if (!r) return Result<json::object>(unknown_task(id));
+  if (r->status == "completed") return Result<json::object>(r->result);
+  if (r->status == "failed") return Result<json::object>(r->error.value_or(Error{errc::kInternalError, "Task failed", {}}));
+  if (r->status == "cancelled") return Result<json::object>(Error{errc::kInternalError, "Task was cancelled", {}});
+  return std::nullopt;
 }
 
 json::object TaskStore::describe_locked(const std::string& id, const Record& r) const {
@@ -54,7 +107,8 @@ json::object TaskStore::describe_locked(const std::string& id, const Record& r) 
   return o;
 }
 
-Result<json::object> TaskStore::create(std::shared_ptr<Inflight> inflight, std::string& id_out) {
+Result<json::object> TaskStore::create(std::shared_ptr<Inflight> inflight, std::string& id_out,
+                                       const std::string& owner) {
   std::lock_guard lock(mu_);
   sweep_locked();
   if (tasks_.size() >= options_.max_tasks)
@@ -63,27 +117,29 @@ Result<json::object> TaskStore::create(std::shared_ptr<Inflight> inflight, std::
   Record r;
   r.created = r.updated = std::chrono::system_clock::now();
   r.inflight = std::move(inflight);
-  auto o = describe_locked(id_out, r);
+  r.owner = owner;
+  auto o = owner.empty() ? describe_locked(id_out, r) : json::object{{"task", legacy_locked(id_out, r)}};
   tasks_.emplace(id_out, std::move(r));
-  o["resultType"] = "task";
+  if (owner.empty()) o["resultType"] = "task";
   return o;
 }
 
-Result<json::object> TaskStore::get(const std::string& id) {
+Result<json::object> TaskStore::get(const std::string& id, const std::string& owner) {
   std::lock_guard lock(mu_);
   sweep_locked();
-  auto* r = find_locked(id);
+  auto* r = find_locked(id, owner);
   if (!r) return unknown_task(id);
   auto o = describe_locked(id, *r);
   o["resultType"] = "complete";
   return o;
 }
 
-Result<json::object> TaskStore::update(const std::string& id, const json::object& responses) {
+Result<json::object> TaskStore::update(const std::string& id, const json::object& responses,
+                                       const std::string& owner) {
   std::shared_ptr<Inflight> wake;
   {
     std::lock_guard lock(mu_);
-    auto* r = find_locked(id);
+    auto* r = find_locked(id, owner);
     if (!r) return unknown_task(id);
     bool changed = false;
     for (auto& [k, v] : responses) {
@@ -102,11 +158,11 @@ Result<json::object> TaskStore::update(const std::string& id, const json::object
   return ack();
 }
 
-Result<json::object> TaskStore::cancel(const std::string& id) {
+Result<json::object> TaskStore::cancel(const std::string& id, const std::string& owner) {
   std::shared_ptr<Inflight> f;
   {
     std::lock_guard lock(mu_);
-    auto* r = find_locked(id);
+    auto* r = find_locked(id, owner);
     if (!r) return unknown_task(id);
     if (!terminal(*r)) {
       r->status = "cancelled";
@@ -124,7 +180,7 @@ Result<json::object> TaskStore::cancel(const std::string& id) {
 
 void TaskStore::complete(const std::string& id, json::object result) {
   std::lock_guard lock(mu_);
-  auto* r = find_locked(id);
+  auto* r = any_locked(id);
   if (!r || terminal(*r)) return;  // a cancelled task keeps its status
   r->status = "completed";
   r->result = std::move(result);
@@ -134,7 +190,7 @@ void TaskStore::complete(const std::string& id, json::object result) {
 
 void TaskStore::fail(const std::string& id, Error error) {
   std::lock_guard lock(mu_);
-  auto* r = find_locked(id);
+  auto* r = any_locked(id);
   if (!r || terminal(*r)) return;
   r->status = "failed";
   r->error = std::move(error);
@@ -144,7 +200,7 @@ void TaskStore::fail(const std::string& id, Error error) {
 
 json::object TaskStore::need_input(const std::string& id, const json::object& requests) {
   std::lock_guard lock(mu_);
-  auto* r = find_locked(id);
+  auto* r = any_locked(id);
   if (!r || terminal(*r)) return {};
   for (auto& [k, req] : requests)
     if (!r->answers.contains(k)) r->pending[k] = req;
@@ -157,7 +213,7 @@ json::object TaskStore::need_input(const std::string& id, const json::object& re
 
 bool TaskStore::waiting(const std::string& id, const std::vector<std::string>& keys) {
   std::lock_guard lock(mu_);
-  auto* r = find_locked(id);
+  auto* r = any_locked(id);
   if (!r || terminal(*r)) return false;
   for (auto& k : keys)
     if (!r->answers.contains(k)) return true;

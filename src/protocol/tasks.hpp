@@ -1,7 +1,9 @@
 #pragma once
-// Tasks (the 2026-07-28 extension io.modelcontextprotocol/tasks, SEP-2663): a long tool call
-// answered at once with a task id, then polled with tasks/get, fed inputs with tasks/update,
-// and stopped with tasks/cancel. The store is in memory; records expire after their ttl.
+// Tasks: a long tool call answered at once with a task id, then polled. Two wire forms share
+// this store: the 2026-07-28 extension io.modelcontextprotocol/tasks (SEP-2663: tasks/get,
+// tasks/update, tasks/cancel) and the 2025-11-25 experimental tasks (tasks/get, tasks/result,
+// tasks/list, tasks/cancel), whose tasks belong to a session (`owner`). In memory; records
+// expire a ttl after they end.
 #include <mcp/core/json.hpp>
 #include <mcp/core/result.hpp>
 
@@ -28,13 +30,22 @@ class TaskStore {
   explicit TaskStore(Options o) : options_(o) {}
 
   // A new working task whose work is `inflight`; its CreateTaskResult.
-  Result<json::object> create(std::shared_ptr<Inflight> inflight, std::string& id_out);
-  // tasks/get: the task's state, or -32602 for an unknown id.
-  Result<json::object> get(const std::string& id);
+  Result<json::object> create(std::shared_ptr<Inflight> inflight, std::string& id_out,
+                              const std::string& owner = {});
+  // tasks/get: the task's state, or -32602 for an unknown id (or another owner's).
+  Result<json::object> get(const std::string& id, const std::string& owner = {});
   // tasks/update: hands answers to pending inputs (others are ignored).
-  Result<json::object> update(const std::string& id, const json::object& input_responses);
+  Result<json::object> update(const std::string& id, const json::object& input_responses,
+                              const std::string& owner = {});
   // tasks/cancel: a running task becomes cancelled; a finished one is left as it is.
-  Result<json::object> cancel(const std::string& id);
+  Result<json::object> cancel(const std::string& id, const std::string& owner = {});
+
+  // The 2025-11-25 forms: a Task object; the owner's tasks; cancel that refuses a finished
+  // task (-32602); and the outcome once the task has ended (nullopt while it runs).
+  Result<json::object> legacy_task(const std::string& id, const std::string& owner);
+  json::array legacy_list(const std::string& owner);
+  Result<json::object> legacy_cancel(const std::string& id, const std::string& owner);
+  std::optional<Result<json::object>> outcome(const std::string& id, const std::string& owner);
 
   // The work's side.
   void complete(const std::string& id, json::object result);
@@ -46,6 +57,7 @@ class TaskStore {
 
  private:
   struct Record {
+    std::string owner;
     std::string status = "working";
     std::chrono::system_clock::time_point created, updated;
     json::object result;
@@ -57,7 +69,12 @@ class TaskStore {
   bool terminal(const Record& r) const;
   void sweep_locked();
   json::object describe_locked(const std::string& id, const Record& r) const;
-  Record* find_locked(const std::string& id);
+  json::object legacy_locked(const std::string& id, const Record& r) const;
+  Record* find_locked(const std::string& id, const std::string& owner);
+  Record* any_locked(const std::string& id) {
+    auto it = tasks_.find(id);
+    return it == tasks_.end() ? nullptr : &it->second;
+  }
 
   Options options_;
   std::mutex mu_;

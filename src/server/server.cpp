@@ -216,6 +216,15 @@ json::object Server::capabilities() const {
                     {"logging", json::object{}}};
   std::shared_lock lock(state_->mu);
   if (state_->completion) caps["completions"] = json::object{};
+  for (auto& t : state_->tools.order) {
+    auto support = find_string(t->tool.execution, "taskSupport");
+    if (support == "optional" || support == "required") {  // 2025-11-25 experimental tasks
+      caps["tasks"] = json::object{{"list", json::object{}},
+                                   {"cancel", json::object{}},
+                                   {"requests", {{"tools", {{"call", json::object{}}}}}}};
+      break;
+    }
+  }
   return caps;
 }
 
