@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <csignal>
 #include <condition_variable>
 #include <thread>
@@ -26,15 +27,25 @@ using asio::as_tuple;
 namespace mcp {
 namespace {
 
-std::string status_line(int status) {
-  std::string s = "HTTP/1.1 " + std::to_string(status) + " ";
-  s += std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(status)));
-  s += "\r\n";
-  return s;
+void append_number(std::string& s, std::size_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  s.append(digits, end);
 }
 
+// The status line and headers, in one allocation that also has room for a JSON body, which
+// the callers append (this runs for every response).
 std::string serialize_head(const http::Response& r, bool keep_alive) {
-  std::string s = status_line(r.status);
+  auto reason = std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(r.status)));
+  std::size_t size = 96 + reason.size() + (r.stream ? 0 : r.body.size());
+  for (auto& [k, v] : r.headers) size += k.size() + v.size() + 4;
+  std::string s;
+  s.reserve(size);
+  s += "HTTP/1.1 ";
+  s += std::to_string(r.status);
+  s += ' ';
+  s += reason;
+  s += "\r\n";
   for (auto& [k, v] : r.headers) {
     s += k;
     s += ": ";
@@ -44,12 +55,18 @@ std::string serialize_head(const http::Response& r, bool keep_alive) {
   if (r.stream) {
     s += "Transfer-Encoding: chunked\r\n";
   } else {
-    s += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+    s += "Content-Length: ";
+    append_number(s, r.body.size());
+    s += "\r\n";
   }
   if (!keep_alive) s += "Connection: close\r\n";
   s += "\r\n";
   return s;
 }
+
+// ASCII case folding of header names (std::tolower is the same in the "C" locale we run in,
+// but an out-of-line call per character of every header of every request).
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 void append_chunk(std::string& out, std::string_view data) {
   if (data.empty()) return;
@@ -193,7 +210,7 @@ struct HttpServer::Impl {
       req.headers.reserve(8);
       for (auto& f : msg) {
         std::string name(f.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (auto& c : name) c = ascii_lower(c);
         req.headers.emplace_back(std::move(name), std::string(f.value()));
       }
       req.body = std::move(msg.body());

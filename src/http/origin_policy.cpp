@@ -10,6 +10,13 @@ std::string lower(std::string_view s) {
   std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return std::tolower(c); });
   return r;
 }
+// `s` equals `lower` (all lower case) ignoring the case of `s`, without building a copy.
+bool equals_folded(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != lower[i]) return false;
+  return true;
+}
 }  // namespace
 
 OriginPolicy::OriginPolicy(bool loopback_bind, std::vector<std::string> hosts, std::vector<std::string> origins)
@@ -32,11 +39,16 @@ std::string_view OriginPolicy::strip_port(std::string_view host) {
 }
 
 bool OriginPolicy::is_loopback_name(std::string_view h) {
-  std::string l = lower(h);
-  return l == "localhost" || l == "127.0.0.1" || l == "[::1]" || l == "::1";
+  return equals_folded(h, "localhost") || h == "127.0.0.1" || h == "[::1]" || h == "::1";
 }
 
 std::optional<std::string> OriginPolicy::check(std::string_view host, std::string_view origin) const {
+  // The common case (loopback bind, no lists, no Origin: every non-browser request) needs no
+  // lower-cased copy of Host: strip_port() does not depend on case, is_loopback_name() ignores it.
+  if (hosts_.empty() && origin.empty()) {
+    if (loopback_ && !is_loopback_name(strip_port(host))) return "Host not allowed: " + std::string(host);
+    return std::nullopt;
+  }
   std::string h = lower(host);
   if (!hosts_.empty()) {
     bool ok = std::find(hosts_.begin(), hosts_.end(), h) != hosts_.end() ||

@@ -17,15 +17,28 @@ namespace {
 
 constexpr std::string_view kSessionHeader = "mcp-session-id";
 
-bool media_type_is(std::string_view header, std::string_view type) {
-  auto semi = header.find(';');
-  auto t = header.substr(0, semi);
+// ASCII case folding, as HTTP tokens are compared (std::tolower is the same in the "C" locale
+// we run in, but is an out-of-line call per character on every request).
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// `s` equals `lower` (all lower case) ignoring the case of `s`.
+bool equals_folded(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i)
+    if (ascii_lower(s[i]) != lower[i]) return false;
+  return true;
+}
+
+// A media type without its parameters and surrounding spaces.
+std::string_view bare_media_type(std::string_view header) {
+  auto t = header.substr(0, header.find(';'));
   while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
   while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-  if (t.size() != type.size()) return false;
-  for (size_t i = 0; i < t.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(t[i])) != type[i]) return false;
-  return true;
+  return t;
+}
+
+bool media_type_is(std::string_view header, std::string_view type) {
+  return equals_folded(bare_media_type(header), type);
 }
 
 // Whether an Accept header lists `type` (or a wildcard covering it).
@@ -33,9 +46,11 @@ bool accepts(std::string_view accept, std::string_view type) {
   std::string_view major = type.substr(0, type.find('/'));
   while (!accept.empty()) {
     auto comma = accept.find(',');
-    auto item = accept.substr(0, comma);
-    if (media_type_is(item, type) || media_type_is(item, "*/*") ||
-        media_type_is(item, std::string(major) + "/*"))
+    auto item = bare_media_type(accept.substr(0, comma));
+    // type, */* or major/* (the last without building the string "major/*").
+    if (equals_folded(item, type) || item == "*/*" ||
+        (item.size() == major.size() + 2 && equals_folded(item.substr(0, major.size()), major) &&
+         item.substr(major.size()) == "/*"))
       return true;
     if (comma == std::string_view::npos) break;
     accept.remove_prefix(comma + 1);

@@ -22,7 +22,7 @@ std::shared_ptr<Session> SessionManager::create() {
 
 std::shared_ptr<Session> SessionManager::find(std::string_view id) {
   std::lock_guard lock(mu_);
-  auto it = sessions_.find(std::string(id));
+  auto it = sessions_.find(id);
   return it == sessions_.end() ? nullptr : it->second;
 }
 
@@ -30,7 +30,7 @@ bool SessionManager::remove(std::string_view id) {
   std::shared_ptr<Session> s;
   {
     std::lock_guard lock(mu_);
-    auto it = sessions_.find(std::string(id));
+    auto it = sessions_.find(id);
     if (it == sessions_.end()) return false;
     s = std::move(it->second);
     sessions_.erase(it);
@@ -63,7 +63,7 @@ std::size_t SessionManager::size() const {
 }
 
 void SessionManager::close_all() {
-  std::unordered_map<std::string, std::shared_ptr<Session>> all;
+  Table all;
   {
     std::lock_guard lock(mu_);
     all.swap(sessions_);

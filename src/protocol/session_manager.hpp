@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace mcp::protocol {
@@ -38,7 +39,14 @@ class SessionManager {
   SessionLimits limits_;
   std::unique_ptr<EventStore> events_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  // Looked up by the Mcp-Session-Id header on every request: a transparent hash lets find()
+  // take the header's string_view without building a std::string.
+  struct IdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+  };
+  using Table = std::unordered_map<std::string, std::shared_ptr<Session>, IdHash, std::equal_to<>>;
+  Table sessions_;
 };
 
 }  // namespace mcp::protocol

@@ -43,6 +43,10 @@ struct Registry {
 struct ToolEntry {
   Tool tool;
   json::object listed;  // the tools/list form, built once
+  // The schemas as json::value, built once: validate_json_schema() takes values, and passing it
+  // the json::object members would deep-copy each into a temporary on every call.
+  json::value input_schema;
+  std::optional<json::value> output_schema;
   ToolHandler handler;
 };
 struct ResourceEntry {
@@ -123,6 +127,8 @@ void Server::broadcast(const std::string& method, const json::object& params, co
 void Server::add_tool(Tool tool, ToolHandler handler) {
   auto e = std::make_shared<ToolEntry>();
   e->listed = tool.to_json();
+  e->input_schema = tool.input_schema;
+  if (tool.output_schema) e->output_schema = json::value(*tool.output_schema);
   e->tool = std::move(tool);
   e->handler = std::move(handler);
   {
@@ -278,27 +284,32 @@ Task<Result<json::object>> Server::call_tool(json::object params, Context& ctx) 
     e = state_->tools.get(*name);
   }
   if (!e) co_return invalid_params("Unknown tool: " + std::string(*name));
-  json::object args;
-  if (auto* a = find(params, "arguments"); a && !a->is_null()) {
-    if (!a->is_object()) co_return ToolResult::error("Invalid arguments: 'arguments' must be an object").to_json();
-    args = a->get_object();
+  // `params` is ours: the arguments are moved out of it, not copied.
+  json::value args = json::object();
+  if (auto a = params.find("arguments"); a != params.end() && !a->value().is_null()) {
+    if (!a->value().is_object())
+      co_return ToolResult::error("Invalid arguments: 'arguments' must be an object").to_json();
+    args = std::move(a->value());
   }
   if (options_.validate_arguments) {
     // Input validation failures are tool errors, so the model can correct itself (SEP-1303).
-    if (auto err = validate_json_schema(e->tool.input_schema, args))
+    if (auto err = validate_json_schema(e->input_schema, args))
       co_return ToolResult::error("Invalid arguments for tool " + e->tool.name + ": " + err->to_string()).to_json();
   }
   ToolResult r;
   try {
-    r = co_await e->handler(std::move(args), ctx);
+    r = co_await e->handler(std::move(args.get_object()), ctx);
   } catch (const std::exception& ex) {
     r = ToolResult::error(std::string("Tool failed: ") + ex.what());
   }
-  if (!r.is_error && e->tool.output_schema) {
+  if (!r.is_error && e->output_schema) {
     if (!r.structured)
       co_return ToolResult::error("Tool " + e->tool.name + " declared an outputSchema but returned no structuredContent")
           .to_json();
-    if (auto err = validate_json_schema(*e->tool.output_schema, *r.structured))
+    json::value structured(std::move(*r.structured));  // validated as a value without a copy
+    auto err = validate_json_schema(*e->output_schema, structured);
+    *r.structured = std::move(structured.get_object());
+    if (err)
       co_return ToolResult::error("Tool " + e->tool.name + " returned output that does not match its outputSchema: " +
                                   err->to_string())
           .to_json();
