@@ -50,6 +50,13 @@ std::vector<std::string> split_csv(const std::string& s) {
   return out;
 }
 
+void set_mode(Config& c, const std::string& key, const std::string& v) {
+  if (v == "none") c.auth.mode = mcp::auth::Mode::none;
+  else if (v == "api_key") c.auth.mode = mcp::auth::Mode::api_key;
+  else if (v == "header") c.auth.mode = mcp::auth::Mode::header;
+  else fail(key, "expected none, api_key or header");
+}
+
 void set_state_key(Config& c, const std::string& key, const std::string& b64) {
   auto raw = mcp::base64_decode(b64);
   if (!raw || raw->size() != 32) fail(key, "expected the base64 encoding of 32 random bytes");
@@ -82,7 +89,45 @@ void apply_yaml(Config& c, const std::string& text) {
     throw std::runtime_error(std::string("config: not valid YAML: ") + e.what());
   }
   if (root.IsNull()) return;
-  check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools", "protocol", "cache"});
+  check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools", "protocol", "cache", "auth", "store"});
+  if (auto s = root["store"]) {
+    check_keys(s, "store", {"path"});
+    if (s["path"]) c.store_path = scalar<std::string>(s["path"], "store.path");
+  }
+  if (auto a = root["auth"]) {
+    check_keys(a, "auth", {"mode", "api_key_header", "identity_header", "team_header", "roles_header",
+                           "proxy_secret_header", "resource", "authorization_servers", "scopes_supported",
+                           "permissions"});
+    if (a["mode"]) set_mode(c, "auth.mode", scalar<std::string>(a["mode"], "auth.mode"));
+    auto str = [&](const char* k, std::string& out) {
+      if (a[k]) out = scalar<std::string>(a[k], std::string("auth.") + k);
+    };
+    str("api_key_header", c.auth.api_key_header);
+    str("identity_header", c.auth.identity_header);
+    str("team_header", c.auth.team_header);
+    str("roles_header", c.auth.roles_header);
+    str("proxy_secret_header", c.auth.proxy_secret_header);
+    str("resource", c.auth.resource);
+    for (auto* h : {&c.auth.api_key_header, &c.auth.identity_header, &c.auth.team_header, &c.auth.roles_header,
+                    &c.auth.proxy_secret_header})
+      for (auto& ch : *h) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (a["authorization_servers"]) c.auth.authorization_servers = string_list(a["authorization_servers"], "auth.authorization_servers");
+    if (a["scopes_supported"]) c.auth.scopes_supported = string_list(a["scopes_supported"], "auth.scopes_supported");
+    if (auto perms = a["permissions"]) {
+      if (!perms.IsSequence()) fail("auth.permissions", "expected a list");
+      c.auth.permissions.clear();
+      for (size_t i = 0; i < perms.size(); ++i) {
+        std::string where = "auth.permissions[" + std::to_string(i) + "]";
+        check_keys(perms[i], where, {"scopes", "roles", "tools"});
+        mcp::auth::Permission p;
+        if (perms[i]["scopes"]) p.scopes = string_list(perms[i]["scopes"], where + ".scopes");
+        if (perms[i]["roles"]) p.roles = string_list(perms[i]["roles"], where + ".roles");
+        if (!perms[i]["tools"]) fail(where + ".tools", "required");
+        p.tools = string_list(perms[i]["tools"], where + ".tools");
+        c.auth.permissions.push_back(std::move(p));
+      }
+    }
+  }
   auto& h = c.http;
   if (auto s = root["server"]) {
     check_keys(s, "server", {"host", "port", "path", "threads", "allowed_hosts", "allowed_origins"});
@@ -187,6 +232,9 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
     check_log_level("MCPBRIDGE_LOG_LEVEL", *v);
     c.log_level = *v;
   }
+  if (auto v = get("MCPBRIDGE_STORE")) c.store_path = *v;
+  if (auto v = get("MCPBRIDGE_AUTH_MODE")) set_mode(c, "MCPBRIDGE_AUTH_MODE", *v);
+  if (auto v = get("MCPBRIDGE_PROXY_SECRET")) c.auth.proxy_secret = *v;
   if (auto v = get("MCPBRIDGE_REQUEST_STATE_KEY")) set_state_key(c, "MCPBRIDGE_REQUEST_STATE_KEY", *v);
   if (auto v = get("MCPBRIDGE_LOG_FORMAT")) {
     if (*v != "text" && *v != "json") fail("MCPBRIDGE_LOG_FORMAT", "expected text or json");
@@ -246,6 +294,26 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "read_ttl_ms" << YAML::Value << c.server.read_ttl_ms;
   out << YAML::Key << "read_scope" << YAML::Value << c.server.read_cache_scope;
   out << YAML::EndMap;
+  out << YAML::Key << "store" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << c.store_path
+      << YAML::EndMap;
+  out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
+  const char* modes[] = {"none", "api_key", "header"};
+  out << YAML::Key << "mode" << YAML::Value << modes[static_cast<int>(c.auth.mode)];
+  if (!c.auth.api_key_header.empty()) out << YAML::Key << "api_key_header" << YAML::Value << c.auth.api_key_header;
+  out << YAML::Key << "identity_header" << YAML::Value << c.auth.identity_header;
+  out << YAML::Key << "team_header" << YAML::Value << c.auth.team_header;
+  out << YAML::Key << "roles_header" << YAML::Value << c.auth.roles_header;
+  out << YAML::Key << "proxy_secret_header" << YAML::Value << c.auth.proxy_secret_header;
+  if (!c.auth.resource.empty()) out << YAML::Key << "resource" << YAML::Value << c.auth.resource;
+  out << YAML::Key << "authorization_servers" << YAML::Value << YAML::Flow << c.auth.authorization_servers;
+  out << YAML::Key << "scopes_supported" << YAML::Value << YAML::Flow << c.auth.scopes_supported;
+  out << YAML::Key << "permissions" << YAML::Value << YAML::BeginSeq;
+  for (auto& p : c.auth.permissions) {
+    out << YAML::BeginMap << YAML::Key << "scopes" << YAML::Value << YAML::Flow << p.scopes;
+    out << YAML::Key << "roles" << YAML::Value << YAML::Flow << p.roles;
+    out << YAML::Key << "tools" << YAML::Value << YAML::Flow << p.tools << YAML::EndMap;
+  }
+  out << YAML::EndSeq << YAML::EndMap;  // the proxy secret is not printed
   out << YAML::Key << "tools" << YAML::Value << YAML::BeginMap << YAML::Key << "builtin" << YAML::Value
       << c.builtin_tools << YAML::EndMap;
   out << YAML::EndMap;

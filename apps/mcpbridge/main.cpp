@@ -1,8 +1,11 @@
 // mcpbridge: the gateway's command line.
 //   mcpbridge serve [--config FILE] [--host H] [--port N] [--threads N]
 //   mcpbridge config [--config FILE]     print the effective configuration
+//   mcpbridge keys create --user U [--team T] [--scope S]... [--expires-days N] [--label L]
+//   mcpbridge keys list | keys revoke ID
+//   mcpbridge users add NAME [--team T] [--role R]... [--password-stdin]
 //   mcpbridge version
-// Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen.
+// Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
 
 #include "builtin_tools.hpp"
@@ -16,6 +19,7 @@
 namespace {
 
 constexpr int kExitUsage = 2;
+constexpr int kExitStore = 4;
 
 void setup_logging(const mcpbridge::Config& c) {
   spdlog::set_level(spdlog::level::from_str(c.log_level));
@@ -45,6 +49,35 @@ int main(int argc, char** argv) {
   config->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
 
   app.add_subcommand("version", "Print the version");
+
+  auto* keys = app.add_subcommand("keys", "Manage API keys (stored hashed; a key is shown once)");
+  keys->require_subcommand(1);
+  keys->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  std::string key_user, key_team, key_label, key_id;
+  std::vector<std::string> key_scopes;
+  int key_days = 0;
+  auto* keys_create = keys->add_subcommand("create", "Create a key carrying a user's permissions");
+  keys_create->add_option("--user", key_user, "The user whose permissions the key carries")->required();
+  keys_create->add_option("--team", key_team, "Team (default: the user's)");
+  keys_create->add_option("--scope", key_scopes, "Narrow the key to these scopes (repeatable)");
+  keys_create->add_option("--expires-days", key_days, "Expire after N days (default: never)")->check(CLI::Range(0, 3650));
+  keys_create->add_option("--label", key_label, "A note shown in listings");
+  keys->add_subcommand("list", "List keys (never their secrets)");
+  auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key");
+  keys_revoke->add_option("id", key_id, "The key's id (k_...)")->required();
+
+  auto* users = app.add_subcommand("users", "Manage local users");
+  users->require_subcommand(1);
+  users->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  std::string user_name, user_team;
+  std::vector<std::string> user_roles;
+  bool password_stdin = false;
+  auto* users_add = users->add_subcommand("add", "Add or update a user");
+  users_add->add_option("name", user_name, "Login name")->required();
+  users_add->add_option("--team", user_team, "Team");
+  users_add->add_option("--role", user_roles, "Role (repeatable)");
+  users_add->add_flag("--password-stdin", password_stdin, "Read a password from standard input");
+  users->add_subcommand("list", "List users");
 
   try {
     app.parse(argc, argv);
@@ -77,7 +110,89 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  std::shared_ptr<mcp::store::Store> store;
+  auto open_store = [&]() -> bool {
+    try {
+      store = mcp::store::open_sqlite(cfg.store_path);
+      return true;
+    } catch (const std::exception& e) {
+      std::cerr << "mcpbridge: " << e.what() << "\n";
+      return false;
+    }
+  };
+
+  if (app.got_subcommand("keys")) {
+    if (!open_store()) return kExitStore;
+    if (keys_create->parsed()) {
+      auto user = store->find_user(key_user);
+      if (!user) {
+        std::cerr << "mcpbridge: no user " << key_user << " (mcpbridge users add " << key_user << ")\n";
+        return kExitUsage;
+      }
+      auto expires = key_days > 0 ? mcp::store::unix_now() + key_days * 86400LL : 0;
+      auto k = mcp::auth::make_api_key(user->id, key_team.empty() ? user->team : key_team, key_scopes, key_label, expires);
+      store->put_api_key(k.record);
+      std::cout << k.secret << "\n";
+      std::cerr << "key " << k.record.id << " for " << user->id << ": shown once, store it now\n";
+      return 0;
+    }
+    if (keys_revoke->parsed()) {
+      if (!store->revoke_api_key(key_id, mcp::store::unix_now())) {
+        std::cerr << "mcpbridge: no live key " << key_id << "\n";
+        return kExitUsage;
+      }
+      std::cout << "revoked " << key_id << "\n";
+      return 0;
+    }
+    auto now = mcp::store::unix_now();
+    for (auto& k : store->list_api_keys()) {
+      const char* state = k.revoked_at ? "revoked" : (k.expires_at && k.expires_at <= now) ? "expired" : "live";
+      std::string scopes;
+      for (auto& s : k.scopes) scopes += (scopes.empty() ? "" : ",") + s;
+      std::cout << k.id << "\t" << k.user << "\t" << (k.team.empty() ? "-" : k.team) << "\t"
+                << (scopes.empty() ? "*" : scopes) << "\t" << state << "\t" << k.label << "\n";
+    }
+    return 0;
+  }
+
+  if (app.got_subcommand("users")) {
+    if (!open_store()) return kExitStore;
+    if (users_add->parsed()) {
+      mcp::store::User u{user_name, user_team, user_roles, {}, mcp::store::unix_now()};
+      if (auto old = store->find_user(user_name)) {
+        u.created_at = old->created_at;
+        u.password_hash = old->password_hash;
+      }
+      if (password_stdin) {
+        std::string pw;
+        std::getline(std::cin, pw);
+        if (pw.size() < 8) {
+          std::cerr << "mcpbridge: a password needs at least 8 characters\n";
+          return kExitUsage;
+        }
+        u.password_hash = mcp::auth::hash_password(pw);
+      }
+      store->put_user(u);
+      std::cout << "user " << u.id << " saved\n";
+      return 0;
+    }
+    for (auto& u : store->list_users()) {
+      std::string roles;
+      for (auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
+      std::cout << u.id << "\t" << (u.team.empty() ? "-" : u.team) << "\t" << (roles.empty() ? "-" : roles) << "\n";
+    }
+    return 0;
+  }
+
   setup_logging(cfg);
+  if (cfg.auth.mode != mcp::auth::Mode::none) {
+    if (cfg.auth.mode == mcp::auth::Mode::api_key && !open_store()) return kExitStore;
+    if (cfg.auth.mode == mcp::auth::Mode::header && cfg.auth.proxy_secret.empty()) {
+      std::cerr << "mcpbridge: auth mode header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)\n";
+      return kExitUsage;
+    }
+    cfg.http.authenticator = std::make_shared<mcp::auth::Authenticator>(cfg.auth, store);
+  }
   mcp::ServerOptions server_options = cfg.server;
   server_options.info = {.name = "mcpbridge", .version = "0.1.0"};
   mcp::Server server(std::move(server_options));

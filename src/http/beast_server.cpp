@@ -105,6 +105,7 @@ struct HttpServer::Impl {
   Task<http::Response> route(http::Request req) {
     auto path = req.path();
     if (path == options.path) co_return co_await transport.handle(std::move(req));
+    if (auto wk = transport.well_known(req)) co_return std::move(*wk);
     if (path == "/metrics" && req.method == "GET") {
       http::Response r;
       r.set("Content-Type", "text/plain; version=0.0.4");

@@ -86,6 +86,9 @@ StreamableHttp::StreamableHttp(Server& server, const HttpOptions& options)
   server_.set_listener([this](const std::string& m, const json::object& p, const std::string& uri) {
     broadcast(m, p, uri);
   });
+  auth_ = options.authenticator;
+  if (auth_)
+    server_.set_tool_filter([a = auth_](const Principal& p, const std::string& tool) { return a->may_call(p, tool); });
 }
 
 StreamableHttp::~StreamableHttp() {
@@ -106,7 +109,13 @@ void StreamableHttp::broadcast(const std::string& method, const json::object& pa
 Task<Response> StreamableHttp::handle(Request req) {
   if (auto why = origins_.check(req.header("host"), req.header("origin")))
     co_return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
-  if (req.method == "POST") co_return co_await post(std::move(req));
+  Principal who;
+  if (auth_) {
+    auto decided = auth_->authenticate([&](std::string_view n) { return req.header(n); }, resource_url(req));
+    if (auto* r = std::get_if<auth::Refusal>(&decided)) co_return refuse(*r);
+    who = std::move(std::get<Principal>(decided));
+  }
+  if (req.method == "POST") co_return co_await post(std::move(req), std::move(who));
   // Sessions' GET streams and DELETE belong to the session-based wire only.
   auto v = req.header("mcp-protocol-version");
   if ((req.method == "GET" || req.method == "DELETE") &&
@@ -117,20 +126,59 @@ Task<Response> StreamableHttp::handle(Request req) {
   }
   if (!v.empty() && !protocol::is_supported_version(v))
     co_return rpc_error(400, errc::kConnectionClosed, "Bad Request: Unsupported protocol version: " + std::string(v));
-  if (req.method == "GET") co_return get(req);
-  if (req.method == "DELETE") co_return del(req);
+  if (req.method == "GET") co_return get(req, who);
+  if (req.method == "DELETE") co_return del(req, who);
   Response r = rpc_error(405, errc::kConnectionClosed, "Method not allowed");
   r.set("Allow", "GET, POST, DELETE");
   co_return r;
 }
 
-std::shared_ptr<protocol::Session> StreamableHttp::session_for(const Request& req, Response& error) {
+std::string StreamableHttp::resource_url(const Request& req) const {
+  if (auth_ && !auth_->options().resource.empty()) return auth_->options().resource;
+  return "http://" + std::string(req.header("host")) + options_.path;
+}
+
+Response StreamableHttp::refuse(const auth::Refusal& r) const {
+  json::object body{{"error", r.error.empty() ? "invalid_request" : r.error}};
+  if (!r.description.empty()) body["error_description"] = r.description;
+  Response resp = json_response(r.status, json::serialize(body));
+  resp.set("WWW-Authenticate", r.www_authenticate);
+  return resp;
+}
+
+std::optional<Response> StreamableHttp::forbidden_tool(const Request& req, const Principal& who,
+                                                       const jsonrpc::Message& m) const {
+  if (!auth_ || m.kind != jsonrpc::Kind::request || m.method != "tools/call") return std::nullopt;
+  auto name = find_string(m.params, "name").value_or("");
+  if (auth_->may_call(who, name) || !server_.find_tool(name)) return std::nullopt;
+  return refuse(auth_->insufficient_scope(name, resource_url(req)));
+}
+
+std::optional<Response> StreamableHttp::well_known(const Request& req) const {
+  constexpr std::string_view kPrefix = "/.well-known/oauth-protected-resource";
+  auto path = req.path();
+  if (!auth_ || path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  auto suffix = path.substr(kPrefix.size());
+  if (!suffix.empty() && suffix != options_.path) return std::nullopt;
+  if (req.method != "GET") {
+    Response r = rpc_error(405, errc::kConnectionClosed, "Method not allowed");
+    r.set("Allow", "GET");
+    return r;
+  }
+  Response r = json_response(200, json::serialize(auth_->protected_resource_metadata(resource_url(req))));
+  r.set("Cache-Control", "max-age=300");
+  return r;
+}
+
+std::shared_ptr<protocol::Session> StreamableHttp::session_for(const Request& req, const Principal& who,
+                                                               Response& error) {
   auto id = req.header(kSessionHeader);
   if (id.empty()) {
     error = rpc_error(400, errc::kConnectionClosed, "Bad Request: Mcp-Session-Id header is required");
     return nullptr;
   }
   auto s = sessions_.find(id);
+  if (s && s->principal().binding() != who.binding()) s = nullptr;  // never someone else's session
   if (!s) {
     error = rpc_error(404, errc::kRequestTimeout, "Session not found");
     return nullptr;
@@ -139,13 +187,14 @@ std::shared_ptr<protocol::Session> StreamableHttp::session_for(const Request& re
   return s;
 }
 
-Response StreamableHttp::initialize(const json::value& id, const json::object& params) {
+Response StreamableHttp::initialize(const json::value& id, const json::object& params, Principal who) {
   auto session = sessions_.create();
   if (!session) {
     Response r = rpc_error(503, errc::kConnectionClosed, "Too many sessions; try again later", json::serialize(id));
     r.set("Retry-After", "5");
     return r;
   }
+  session->set_principal(std::move(who));
   auto result = dispatcher_.initialize(*session, params);
   if (!result) {
     sessions_.remove(session->id());
@@ -156,7 +205,7 @@ Response StreamableHttp::initialize(const json::value& id, const json::object& p
   return r;
 }
 
-Task<Response> StreamableHttp::post(Request req) {
+Task<Response> StreamableHttp::post(Request req, Principal who) {
   if (!media_type_is(req.header("content-type"), "application/json"))
     co_return rpc_error(415, errc::kConnectionClosed, "Unsupported Media Type: Content-Type must be application/json");
   auto accept = req.header("accept");
@@ -168,7 +217,8 @@ Task<Response> StreamableHttp::post(Request req) {
   if (!parsed) co_return rpc_error(400, parsed.error().code, parsed.error().message);
   const json::value& body = parsed.value();
   auto header_version = req.header("mcp-protocol-version");
-  if (protocol::is_stateless_request(body, header_version)) co_return co_await post_stateless(req, body);
+  if (protocol::is_stateless_request(body, header_version))
+    co_return co_await post_stateless(req, body, std::move(who));
   if (!options_.legacy_sessions)
     co_return rpc_error(400, errc::kInvalidRequest,
                         "Bad Request: this endpoint speaks MCP 2026-07-28 (stateless); send MCP-Protocol-Version "
@@ -206,12 +256,14 @@ Task<Response> StreamableHttp::post(Request req) {
       if (req.has_header(kSessionHeader) && sessions_.find(req.header(kSessionHeader)))
         co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: session already initialized",
                             json::serialize(m.id));
-      co_return initialize(m.id, m.params);
+      co_return initialize(m.id, m.params, std::move(who));
     }
   }
 
-  auto session = session_for(req, err);
+  auto session = session_for(req, who, err);
   if (!session) co_return err;
+  for (auto& m : messages)
+    if (auto denied = forbidden_tool(req, who, m)) co_return std::move(*denied);
   if (batch && session->version() != "2025-03-26")
     co_return rpc_error(400, errc::kInvalidRequest,
                         "Invalid Request: JSON-RPC batches are only accepted on 2025-03-26 sessions");
@@ -334,7 +386,7 @@ std::optional<std::string> StreamableHttp::check_mirrored_headers(const Request&
   return std::nullopt;
 }
 
-Task<Response> StreamableHttp::post_stateless(const Request& req, const json::value& body) {
+Task<Response> StreamableHttp::post_stateless(const Request& req, const json::value& body, Principal who) {
   if (body.is_array())
     co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: batches are not part of MCP 2026-07-28");
   json::value id;
@@ -354,6 +406,8 @@ Task<Response> StreamableHttp::post_stateless(const Request& req, const json::va
   if (auto* rej = std::get_if<protocol::Rejection>(&admitted))
     co_return json_response(rej->status, jsonrpc::error_response(json::parse(id_json), rej->error));
   auto& r = std::get<protocol::StatelessRequest>(admitted);
+  r.principal = std::move(who);
+  if (auto denied = forbidden_tool(req, r.principal, r.message)) co_return std::move(*denied);
   if (auto why = check_mirrored_headers(req, r.message))
     co_return rpc_error(400, protocol::errc_2026::kHeaderMismatch, "Header mismatch: " + *why, id_json);
   if (!stateless_.has_method(r.message.method))
@@ -385,11 +439,11 @@ Response StreamableHttp::sse_response(std::shared_ptr<protocol::SseSink> sink, c
   return r;
 }
 
-Response StreamableHttp::get(const Request& req) {
+Response StreamableHttp::get(const Request& req, const Principal& who) {
   if (!accepts(req.header("accept"), "text/event-stream"))
     return rpc_error(406, errc::kConnectionClosed, "Not Acceptable: Accept must list text/event-stream");
   Response err;
-  auto session = session_for(req, err);
+  auto session = session_for(req, who, err);
   if (!session) return err;
   auto sink = std::make_shared<protocol::SseSink>();
   auto last = req.header("last-event-id");
@@ -405,9 +459,9 @@ Response StreamableHttp::get(const Request& req) {
   return sse_response(std::move(sink), session->id());
 }
 
-Response StreamableHttp::del(const Request& req) {
+Response StreamableHttp::del(const Request& req, const Principal& who) {
   Response err;
-  auto session = session_for(req, err);
+  auto session = session_for(req, who, err);
   if (!session) return err;
   sessions_.remove(session->id());
   return plain_status(200);

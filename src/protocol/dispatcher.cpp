@@ -19,6 +19,7 @@ class SessionContext final : public Context {
   const json::object& client_capabilities() const override { return s_->client_capabilities(); }
   const std::string& protocol_version() const override { return s_->version(); }
   const std::string& session_id() const override { return s_->id(); }
+  const Principal& principal() const override { return s_->principal(); }
   bool cancelled() const override { return f_->cancelled; }
 
   Task<void> progress(double progress, std::optional<double> total, std::string message) override {

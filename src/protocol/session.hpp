@@ -4,6 +4,7 @@
 // we have sent it, and its subscriptions. Thread-safe: connections on any thread share it.
 #include <mcp/core/json.hpp>
 #include <mcp/core/notifier.hpp>
+#include <mcp/core/principal.hpp>
 #include <mcp/core/result.hpp>
 #include <mcp/server/types.hpp>
 
@@ -46,6 +47,9 @@ class Session {
   // Negotiated at initialize, immutable afterwards.
   void set_negotiated(std::string version, json::object client_caps, json::object client_info);
   const std::string& version() const { return version_; }
+  // The principal that opened the session; only it may use the session.
+  void set_principal(Principal p) { principal_ = std::move(p); }
+  const Principal& principal() const { return principal_; }
   const json::object& client_capabilities() const { return client_caps_; }
   bool priming_events() const { return version_ >= "2025-11-25"; }
 
@@ -103,6 +107,7 @@ class Session {
   EventStore& events_;
   const int retry_ms_;
   std::string version_;
+  Principal principal_;
   json::object client_caps_;
   json::object client_info_;
   std::atomic<Clock::rep> last_active_;

@@ -84,6 +84,7 @@ class StatelessContext final : public Context {
   const json::object& client_capabilities() const override { return r_.client_capabilities; }
   const std::string& protocol_version() const override { return r_.version; }
   const std::string& session_id() const override { return no_session_; }
+  const Principal& principal() const override { return r_.principal; }
   bool cancelled() const override { return f_->cancelled; }
   void close_sse_stream() override {}  // no resumption on this wire: the stream stays
 

@@ -46,6 +46,7 @@ struct StatelessRequest {
   std::string version;
   json::object client_capabilities;
   std::optional<LogLevel> log_level;
+  Principal principal;
 };
 
 // An error answer with its HTTP status.

@@ -80,15 +80,21 @@ std::optional<size_t> read_cursor(const json::object& params) {
 
 template <class Entry, class ToJson>
 Result<json::object> page(const Registry<Entry>& reg, const json::object& params, size_t page_size,
-                          std::string_view key, ToJson to_json) {
+                          std::string_view key, ToJson to_json, std::function<bool(const Entry&)> visible = {}) {
   auto off = read_cursor(params);
-  if (!off || *off > reg.order.size()) return invalid_params("Invalid cursor");
+  if (!off) return invalid_params("Invalid cursor");
+  // Offsets count visible entries, so pages stay stable for one caller.
+  std::vector<const Entry*> shown;
+  shown.reserve(reg.order.size());
+  for (auto& e : reg.order)
+    if (!visible || visible(*e)) shown.push_back(e.get());
+  if (*off > shown.size()) return invalid_params("Invalid cursor");
   json::array items;
-  size_t end = std::min(reg.order.size(), *off + page_size);
+  size_t end = std::min(shown.size(), *off + page_size);
   items.reserve(end - *off);
-  for (size_t i = *off; i < end; ++i) items.push_back(to_json(*reg.order[i]));
+  for (size_t i = *off; i < end; ++i) items.push_back(to_json(*shown[i]));
   json::object r{{key, std::move(items)}};
-  if (end < reg.order.size()) r["nextCursor"] = make_cursor(end);
+  if (end < shown.size()) r["nextCursor"] = make_cursor(end);
   return r;
 }
 
@@ -103,12 +109,18 @@ struct Server::State {
   CompletionHandler completion;
   ServerListener listener;
   std::mutex listener_mu;
+  std::function<bool(const Principal&, const std::string&)> tool_filter;
 };
 
 Server::Server(ServerOptions options) : options_(std::move(options)), state_(std::make_unique<State>()) {
   if (options_.page_size == 0) options_.page_size = 100;
 }
 Server::~Server() = default;
+
+void Server::set_tool_filter(std::function<bool(const Principal&, const std::string& tool)> filter) {
+  std::unique_lock lock(state_->mu);
+  state_->tool_filter = std::move(filter);
+}
 
 void Server::set_listener(ServerListener listener) {
   std::lock_guard lock(state_->listener_mu);
@@ -253,7 +265,12 @@ Task<Result<json::object>> Server::handle(std::string method, json::object param
   if (method == "tools/call") co_return co_await call_tool(std::move(params), ctx);
   if (method == "tools/list") {
     std::shared_lock lock(state_->mu);
-    co_return page(state_->tools, params, n, "tools", [](const ToolEntry& e) { return e.listed; });
+    std::function<bool(const ToolEntry&)> visible;
+    if (state_->tool_filter) {
+      const Principal& who = ctx.principal();
+      visible = [&](const ToolEntry& e) { return state_->tool_filter(who, e.tool.name); };
+    }
+    co_return page(state_->tools, params, n, "tools", [](const ToolEntry& e) { return e.listed; }, visible);
   }
   if (method == "resources/read") co_return co_await read_resource(std::move(params), ctx);
   if (method == "resources/list") {
@@ -279,11 +296,13 @@ Task<Result<json::object>> Server::call_tool(json::object params, Context& ctx) 
   auto name = find_string(params, "name");
   if (!name) co_return invalid_params("tools/call needs a string 'name'");
   std::shared_ptr<ToolEntry> e;
+  bool allowed = true;
   {
     std::shared_lock lock(state_->mu);
     e = state_->tools.get(*name);
+    if (e && state_->tool_filter) allowed = state_->tool_filter(ctx.principal(), e->tool.name);
   }
-  if (!e) co_return invalid_params("Unknown tool: " + std::string(*name));
+  if (!e || !allowed) co_return invalid_params("Unknown tool: " + std::string(*name));
   // `params` is ours: the arguments are moved out of it, not copied.
   json::value args = json::object();
   if (auto a = params.find("arguments"); a != params.end() && !a->value().is_null()) {

@@ -10,5 +10,8 @@ std::string base64_encode(std::string_view bytes, bool url = false);  // url: RF
 std::optional<std::string> base64_decode(std::string_view text);       // either alphabet, padding optional
 // `n` bytes from the OS CSPRNG, base64url encoded (visible ASCII, safe in headers and URLs).
 std::string random_token(std::size_t n = 24);
+std::string sha256_hex(std::string_view bytes);
+// Compares without leaking where the inputs differ (lengths are not secret).
+bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace mcp

@@ -1,6 +1,7 @@
 #pragma once
 // Serving an mcp::Server over MCP's Streamable HTTP transport (one endpoint: POST, GET,
 // DELETE). Boost.Beast stays behind this header.
+#include <mcp/auth/auth.hpp>
 #include <mcp/server/server.hpp>
 
 #include <chrono>
@@ -43,6 +44,9 @@ struct HttpOptions {
   // random key per process.
   std::string request_state_key;
   std::chrono::seconds request_state_ttl{600};
+
+  // Who may call: null means nobody is asked (auth mode none).
+  std::shared_ptr<auth::Authenticator> authenticator;
 };
 
 class HttpServer {

@@ -3,6 +3,7 @@
 // cancellation, and ask the client (elicitation, sampling, roots). The transport implements it;
 // the same handler works whichever transport or protocol revision carried the request.
 #include <mcp/core/json.hpp>
+#include <mcp/core/principal.hpp>
 #include <mcp/core/result.hpp>
 #include <mcp/core/task.hpp>
 #include <mcp/server/types.hpp>
@@ -36,8 +37,10 @@ class Context {
   virtual const json::object& client_capabilities() const = 0;
   // The negotiated protocol revision, e.g. "2025-11-25".
   virtual const std::string& protocol_version() const = 0;
-  // Who asked (the request's session id; empty when sessionless).
+  // The request's session id; empty when sessionless.
   virtual const std::string& session_id() const = 0;
+  // Who is behind the request.
+  virtual const Principal& principal() const = 0;
 
   // notifications/progress for the request's progressToken; a no-op when it has none.
   virtual Task<void> progress(double progress, std::optional<double> total = std::nullopt,

@@ -84,6 +84,8 @@ class Server {
   bool knows_resource(const std::string& uri) const;
 
   void set_listener(ServerListener listener);
+  // Which tools a principal may see and call (default: all). tools/list shows only those.
+  void set_tool_filter(std::function<bool(const Principal&, const std::string& tool)> filter);
 
  private:
   struct State;

@@ -1,0 +1,105 @@
+#pragma once
+// The resource server: who is calling (a Principal from an API key, a trusted proxy's identity
+// header, or nobody when auth is off), the challenges when that fails (RFC 6750 / RFC 9728),
+// the protected-resource metadata, and which tools a principal may use.
+#include <mcp/core/json.hpp>
+#include <mcp/core/principal.hpp>
+#include <mcp/store/store.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace mcp::auth {
+
+enum class Mode { none, api_key, header };
+
+struct Permission {
+  std::vector<std::string> scopes;  // any of these scopes ...
+  std::vector<std::string> roles;   // ... or roles grants the tools (both empty: everyone)
+  std::vector<std::string> tools;   // names; '*' matches any run of characters
+};
+
+struct AuthOptions {
+  Mode mode = Mode::none;
+  // api_key: besides "Authorization: Bearer <key>", a header that may carry the key.
+  std::string api_key_header;
+  // header: a trusted proxy names the user; it proves itself with a shared secret.
+  std::string identity_header = "x-mcpbridge-user";
+  std::string team_header = "x-mcpbridge-team";
+  std::string roles_header = "x-mcpbridge-roles";
+  std::string proxy_secret_header = "x-mcpbridge-proxy-secret";
+  std::string proxy_secret;
+  // RFC 9728: the canonical URL of the MCP endpoint (empty: derived from the Host header),
+  // the authorization servers and the scopes to advertise.
+  std::string resource;
+  std::vector<std::string> authorization_servers;
+  std::vector<std::string> scopes_supported;
+  std::vector<Permission> permissions;  // empty: every principal may use every tool
+  std::chrono::seconds key_cache_ttl{5};  // how long a key lookup is trusted (revocation delay)
+};
+
+// Why a request was refused, ready to send.
+struct Refusal {
+  int status;                    // 401 or 403
+  std::string www_authenticate;  // the challenge header
+  std::string error;             // invalid_token, insufficient_scope, ...
+  std::string description;
+};
+
+class Authenticator {
+ public:
+  // `store` may be null when no mode needs it.
+  Authenticator(AuthOptions options, std::shared_ptr<store::Store> store);
+
+  using HeaderLookup = std::function<std::string_view(std::string_view lower_name)>;
+  // The principal, or why not. `resource_url` is the canonical URL of the endpoint called.
+  std::variant<Principal, Refusal> authenticate(const HeaderLookup& header, const std::string& resource_url);
+
+  // The RFC 9728 document for `resource_url`.
+  json::object protected_resource_metadata(const std::string& resource_url) const;
+  std::string metadata_url(const std::string& resource_url) const;
+
+  // Per-tool permissions.
+  bool may_call(const Principal& p, std::string_view tool) const;
+  // The scopes any of which would allow `tool` (for a 403 insufficient_scope challenge).
+  std::vector<std::string> scopes_for(std::string_view tool) const;
+  Refusal insufficient_scope(std::string_view tool, const std::string& resource_url) const;
+
+  const AuthOptions& options() const { return options_; }
+
+ private:
+  std::optional<store::ApiKey> lookup_key(const std::string& hash);
+  Refusal unauthorized(const std::string& resource_url, std::string error, std::string description) const;
+
+  AuthOptions options_;
+  std::shared_ptr<store::Store> store_;
+  std::mutex cache_mu_;
+  struct Cached {
+    std::optional<store::ApiKey> key;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::unordered_map<std::string, Cached> cache_;
+};
+
+// API keys: "mcpb_" + 43 random characters; the store keeps only their SHA-256.
+struct NewApiKey {
+  std::string secret;  // shown once
+  store::ApiKey record;
+};
+NewApiKey make_api_key(std::string user, std::string team, std::vector<std::string> scopes, std::string label,
+                       std::int64_t expires_at);
+bool glob_match(std::string_view pattern, std::string_view name);
+
+// "scrypt$N$r$p$salt$hash" (scrypt N=2^15, r=8, p=1).
+std::string hash_password(std::string_view password);
+bool verify_password(std::string_view password, std::string_view stored);
+
+}  // namespace mcp::auth

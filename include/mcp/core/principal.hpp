@@ -1,0 +1,24 @@
+#pragma once
+// Principal: who is behind a request — attached to every request, session and audit record.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace mcp {
+
+struct Principal {
+  std::string subject = "anonymous";  // user id, client id, ...
+  std::string tenant;                 // team
+  std::vector<std::string> scopes;
+  std::vector<std::string> roles;
+  std::string method = "none";        // how it authenticated: none, api_key, header, oauth
+  std::string credential;             // which credential (key id, OAuth client, ...)
+
+  bool has_scope(const std::string& s) const { return std::find(scopes.begin(), scopes.end(), s) != scopes.end(); }
+  bool has_role(const std::string& r) const { return std::find(roles.begin(), roles.end(), r) != roles.end(); }
+  // Sessions are bound to this: only the same subject with the same credential (API key,
+  // OAuth client) may use one, so permissions seen in a session are always its own.
+  std::string binding() const { return method + ":" + tenant + ":" + subject + ":" + credential; }
+};
+
+}  // namespace mcp

@@ -1,0 +1,207 @@
+#include <mcp/auth/auth.hpp>
+
+#include <mcp/core/encoding.hpp>
+
+namespace mcp::auth {
+namespace {
+
+constexpr std::string_view kKeyPrefix = "mcpb_";
+
+std::string quote(std::string_view v) {
+  std::string s = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') s += '\\';
+    s += c;
+  }
+  return s + "\"";
+}
+
+std::vector<std::string> words(std::string_view s) {
+  std::vector<std::string> out;
+  std::string w;
+  for (char c : s) {
+    if (c == ' ' || c == ',') {
+      if (!w.empty()) out.push_back(std::move(w)), w.clear();
+    } else {
+      w += c;
+    }
+  }
+  if (!w.empty()) out.push_back(std::move(w));
+  return out;
+}
+
+// The bearer token of an Authorization header ("" if none or another scheme).
+std::string_view bearer(std::string_view h) {
+  if (h.size() < 7) return {};
+  std::string scheme(h.substr(0, 7));
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "bearer ") return {};
+  h.remove_prefix(7);
+  while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+  return h;
+}
+
+}  // namespace
+
+bool glob_match(std::string_view p, std::string_view n) {
+  size_t pi = 0, ni = 0, star = std::string_view::npos, mark = 0;
+  while (ni < n.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = ni;
+    } else if (pi < p.size() && p[pi] == n[ni]) {
+      ++pi;
+      ++ni;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      ni = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+NewApiKey make_api_key(std::string user, std::string team, std::vector<std::string> scopes, std::string label,
+                       std::int64_t expires_at) {
+  NewApiKey k;
+  k.secret = std::string(kKeyPrefix) + random_token(32);
+  k.record.id = "k_" + random_token(9);
+  k.record.hash = sha256_hex(k.secret);
+  k.record.user = std::move(user);
+  k.record.team = std::move(team);
+  k.record.scopes = std::move(scopes);
+  k.record.label = std::move(label);
+  k.record.created_at = store::unix_now();
+  k.record.expires_at = expires_at;
+  return k;
+}
+
+Authenticator::Authenticator(AuthOptions options, std::shared_ptr<store::Store> store)
+    : options_(std::move(options)), store_(std::move(store)) {}
+
+std::string Authenticator::metadata_url(const std::string& resource_url) const {
+  // RFC 9728 §3.1: the well-known path is inserted between the host and the resource's path.
+  auto scheme_end = resource_url.find("://");
+  auto path_start = scheme_end == std::string::npos ? std::string::npos : resource_url.find('/', scheme_end + 3);
+  std::string origin = path_start == std::string::npos ? resource_url : resource_url.substr(0, path_start);
+  std::string path = path_start == std::string::npos ? "" : resource_url.substr(path_start);
+  if (path == "/") path.clear();
+  return origin + "/.well-known/oauth-protected-resource" + path;
+}
+
+json::object Authenticator::protected_resource_metadata(const std::string& resource_url) const {
+  json::array servers, scopes;
+  for (auto& s : options_.authorization_servers) servers.push_back(json::string(s));
+  for (auto& s : options_.scopes_supported) scopes.push_back(json::string(s));
+  json::object o{{"resource", resource_url},
+                 {"authorization_servers", std::move(servers)},
+                 {"bearer_methods_supported", json::array{"header"}},
+                 {"resource_name", "mcpbridge"}};
+  if (!scopes.empty()) o["scopes_supported"] = std::move(scopes);
+  return o;
+}
+
+Refusal Authenticator::unauthorized(const std::string& resource_url, std::string error, std::string description) const {
+  std::string h = "Bearer resource_metadata=" + quote(metadata_url(resource_url));
+  if (!options_.scopes_supported.empty()) {
+    std::string scope;
+    for (auto& s : options_.scopes_supported) scope += (scope.empty() ? "" : " ") + s;
+    h += ", scope=" + quote(scope);
+  }
+  if (!error.empty()) h += ", error=" + quote(error) + ", error_description=" + quote(description);
+  return Refusal{401, std::move(h), std::move(error), std::move(description)};
+}
+
+std::optional<store::ApiKey> Authenticator::lookup_key(const std::string& hash) {
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = cache_.find(hash); it != cache_.end() && now - it->second.at < options_.key_cache_ttl)
+      return it->second.key;
+  }
+  auto key = store_ ? store_->find_api_key_by_hash(hash) : std::nullopt;
+  std::lock_guard lock(cache_mu_);
+  if (cache_.size() > 100000) cache_.clear();  // bounded: unknown keys must not grow it forever
+  cache_[hash] = Cached{key, now};
+  return key;
+}
+
+std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup& header,
+                                                             const std::string& resource_url) {
+  switch (options_.mode) {
+    case Mode::none:
+      return Principal{};
+    case Mode::header: {
+      // Only a proxy that knows the shared secret may name the user.
+      auto secret = header(options_.proxy_secret_header);
+      if (options_.proxy_secret.empty() || !constant_time_equal(secret, options_.proxy_secret))
+        return unauthorized(resource_url, secret.empty() ? "" : "invalid_token", "identity headers not trusted");
+      auto user = header(options_.identity_header);
+      if (user.empty()) return unauthorized(resource_url, "invalid_request", "no user identity header");
+      Principal p;
+      p.subject = std::string(user);
+      p.tenant = std::string(header(options_.team_header));
+      p.roles = words(header(options_.roles_header));
+      p.method = "header";
+      p.credential = "proxy";
+      return p;
+    }
+    case Mode::api_key: {
+      std::string_view key = bearer(header("authorization"));
+      if (key.empty() && !options_.api_key_header.empty()) key = header(options_.api_key_header);
+      if (key.empty()) return unauthorized(resource_url, "", "");
+      auto rec = lookup_key(sha256_hex(key));
+      if (!rec) return unauthorized(resource_url, "invalid_token", "unknown API key");
+      auto now = store::unix_now();
+      if (rec->revoked_at) return unauthorized(resource_url, "invalid_token", "API key revoked");
+      if (rec->expires_at && rec->expires_at <= now) return unauthorized(resource_url, "invalid_token", "API key expired");
+      Principal p;
+      p.subject = rec->user;
+      p.tenant = rec->team;
+      p.scopes = rec->scopes;
+      // A key without scopes carries its user's roles; a narrowed key carries only its scopes.
+      if (store_ && rec->scopes.empty())
+        if (auto u = store_->find_user(rec->user)) p.roles = u->roles;
+      p.method = "api_key";
+      p.credential = rec->id;
+      return p;
+    }
+  }
+  return unauthorized(resource_url, "", "");
+}
+
+bool Authenticator::may_call(const Principal& p, std::string_view tool) const {
+  if (options_.permissions.empty()) return true;
+  for (auto& rule : options_.permissions) {
+    bool who = rule.scopes.empty() && rule.roles.empty();
+    for (auto& s : rule.scopes) who = who || p.has_scope(s);
+    for (auto& r : rule.roles) who = who || p.has_role(r);
+    if (!who) continue;
+    for (auto& t : rule.tools)
+      if (glob_match(t, tool)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> Authenticator::scopes_for(std::string_view tool) const {
+  std::vector<std::string> out;
+  for (auto& rule : options_.permissions)
+    for (auto& t : rule.tools)
+      if (glob_match(t, tool))
+        for (auto& s : rule.scopes)
+          if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  return out;
+}
+
+Refusal Authenticator::insufficient_scope(std::string_view tool, const std::string& resource_url) const {
+  std::string scope;
+  for (auto& s : scopes_for(tool)) scope += (scope.empty() ? "" : " ") + s;
+  std::string desc = "not permitted to call " + std::string(tool);
+  std::string h = "Bearer error=\"insufficient_scope\", scope=" + quote(scope) +
+                  ", resource_metadata=" + quote(metadata_url(resource_url)) + ", error_description=" + quote(desc);
+  return Refusal{403, std::move(h), "insufficient_scope", std::move(desc)};
+}
+
+}  // namespace mcp::auth
