@@ -8,6 +8,9 @@ namespace mcp {
 namespace {
 
 constexpr int kMaxDepth = 48;
+// Bounds the total work: combinators over self-references, such as
+// {"anyOf":[{"$ref":"#"},{"$ref":"#"}]}, otherwise take 2^depth steps within the depth limit.
+constexpr long kMaxSteps = 100000;
 
 std::string escape_token(std::string_view t) {
   std::string s;
@@ -47,9 +50,11 @@ size_t utf8_length(std::string_view s) {
 class Validator {
  public:
   explicit Validator(const json::value& root) : root_(root) {}
+  bool exhausted() const { return steps_ > kMaxSteps; }
 
   std::optional<SchemaError> check(const json::value& schema, const json::value& v, const std::string& ptr,
                                    int depth) {
+    if (++steps_ > kMaxSteps) return SchemaError{ptr, "schema too complex to evaluate"};
     if (depth > kMaxDepth) return SchemaError{ptr, "schema nesting too deep"};
     if (schema.is_bool()) {
       if (schema.get_bool()) return std::nullopt;
@@ -270,6 +275,7 @@ class Validator {
   }
 
   const json::value& root_;
+  long steps_ = 0;
 };
 
 }  // namespace
@@ -280,7 +286,10 @@ std::string SchemaError::to_string() const {
 
 std::optional<SchemaError> validate_json_schema(const json::value& schema, const json::value& instance) {
   Validator v(schema);
-  return v.check(schema, instance, "", 0);
+  auto e = v.check(schema, instance, "", 0);
+  // Out of budget is a failure even where a not/if turned the inner error into a match.
+  if (v.exhausted()) return SchemaError{"", "schema too complex to evaluate"};
+  return e;
 }
 
 }  // namespace mcp

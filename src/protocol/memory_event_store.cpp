@@ -36,7 +36,7 @@ class MemoryEventStore final : public EventStore {
 
   std::optional<Replay> replay_after(std::string_view session, std::string_view last_event_id) override {
     std::uint64_t stream = 0, seq = 0;
-    if (!parse_event_id(last_event_id, stream, seq)) return std::nullopt;
+    if (!parse_event_id(last_event_id, stream, seq) || seq == 0) return std::nullopt;
     std::lock_guard lock(mu_);
     auto it = logs_.find(std::string(session));
     if (it == logs_.end() || seq > it->second.next_seq) return std::nullopt;
@@ -44,8 +44,11 @@ class MemoryEventStore final : public EventStore {
     // The id must still be retained (or be the newest), else events may have been lost.
     if (events.empty() || seq + 1 < events.front().seq) return std::nullopt;
     Replay r{stream, {}};
-    for (auto& e : events)
+    for (auto& e : events) {
+      // An id naming another stream than the one its event went to was never issued.
+      if (e.seq == seq && e.stream != stream) return std::nullopt;
       if (e.stream == stream && e.seq > seq) r.events.push_back({make_event_id(stream, e.seq), e.data});
+    }
     return r;
   }
 

@@ -1,7 +1,8 @@
 #include <mcp/server/uri_template.hpp>
 
 #include <boost/url/encode.hpp>
-#include <boost/url/rfc/pchars.hpp>
+#include <boost/url/rfc/gen_delim_chars.hpp>
+#include <boost/url/rfc/sub_delim_chars.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/pct_string_view.hpp>
 
@@ -9,6 +10,11 @@
 
 namespace mcp {
 namespace {
+
+// RFC 6570 §3.2.3: reserved ({+var}) and fragment ({#var}) expansion pass reserved characters
+// ("/", "?", "#", ...) through; the other operators pass unreserved characters only.
+constexpr auto kReservedExpansion =
+    boost::urls::unreserved_chars + boost::urls::gen_delim_chars + boost::urls::sub_delim_chars;
 
 struct Expr {
   char op = 0;  // 0, '+', '#', '/', '?', '&'
@@ -86,7 +92,7 @@ std::string expand_uri_template(std::string_view tmpl, const UriVariables& vars)
         out += sep;
       }
       if (op == '?' || op == '&') out += n + "=";
-      out += (op == '+' || op == '#') ? boost::urls::encode(it->second, boost::urls::pchars)
+      out += (op == '+' || op == '#') ? boost::urls::encode(it->second, kReservedExpansion)
                                       : boost::urls::encode(it->second, boost::urls::unreserved_chars);
       first = false;
     }

@@ -14,6 +14,7 @@
 #include <boost/preprocessor.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
@@ -99,12 +100,27 @@ bool read_json(const json::value& v, T& out, std::string& err, const std::string
     if (!v.is_bool()) return fail("expected a boolean");
     out = v.get_bool();
   } else if constexpr (std::is_integral_v<T>) {
-    auto d = as_number(v);
-    if (!d || std::floor(*d) != *d) return fail("expected an integer");
-    if (*d < static_cast<double>(std::numeric_limits<T>::min()) ||
-        *d > static_cast<double>(std::numeric_limits<T>::max()))
-      return fail("integer out of range");
-    out = static_cast<T>(v.is_int64() ? v.get_int64() : v.is_uint64() ? v.get_uint64() : *d);
+    using L = std::numeric_limits<T>;
+    if (v.is_int64()) {  // exact: no detour through double (which holds 53 bits)
+      std::int64_t x = v.get_int64();
+      bool fits;
+      if constexpr (std::is_signed_v<T>) fits = x >= L::min() && x <= L::max();
+      else fits = x >= 0 && static_cast<std::uint64_t>(x) <= L::max();
+      if (!fits) return fail("integer out of range");
+      out = static_cast<T>(x);
+    } else if (v.is_uint64()) {
+      std::uint64_t x = v.get_uint64();
+      if (x > static_cast<std::uint64_t>(L::max())) return fail("integer out of range");
+      out = static_cast<T>(x);
+    } else {
+      if (!v.is_double()) return fail("expected an integer");
+      double d = v.get_double();
+      if (!std::isfinite(d) || std::floor(d) != d) return fail("expected an integer");
+      // [min, 2^digits): both bounds are exact in a double, unlike max().
+      if (d < static_cast<double>(L::min()) || d >= std::ldexp(1.0, L::digits))
+        return fail("integer out of range");
+      out = static_cast<T>(d);
+    }
   } else if constexpr (std::is_floating_point_v<T>) {
     auto d = as_number(v);
     if (!d) return fail("expected a number");
