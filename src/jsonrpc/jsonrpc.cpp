@@ -1,5 +1,9 @@
 #include <mcp/jsonrpc/jsonrpc.hpp>
 
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
 namespace mcp::jsonrpc {
 namespace {
 
@@ -7,7 +11,76 @@ bool valid_id(const json::value& id) { return id.is_string() || id.is_int64() ||
 
 Error invalid(std::string message) { return Error{errc::kInvalidRequest, std::move(message), {}}; }
 
+// Length of the well-formed UTF-8 sequence at s[i], or 0 (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF).
+size_t utf8_sequence(std::string_view s, size_t i) {
+  static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n <= 1) return n;
+  if (i + n > s.size()) return 0;
+  std::uint32_t cp = c & (0x7F >> n);
+  for (size_t k = 1; k < n; ++k) {
+    auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  return cp >= kMin[n] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF) ? n : 0;
+}
+
+bool well_formed_utf8(std::string_view s) {
+  for (size_t i = 0, n; i < s.size(); i += n)
+    if ((n = utf8_sequence(s, i)) == 0) return false;
+  return true;
+}
+
+// Our messages must be JSON whatever the values hold:
+//  - Boost.JSON 1.81 writes non-finite doubles as Infinity, -Infinity and NaN, which are not
+//    JSON: a number that overflowed when parsed (1e400, echoed back) or a handler's arithmetic
+//    would make the whole message unreadable. They are written as null, as JSON.stringify does;
+//    only a text that may hold one is rebuilt.
+//  - strings may hold bytes that are not UTF-8 (a percent-decoded URI variable, a header value,
+//    an upstream's text), and JSON text must be UTF-8 (RFC 8259 §8.1). They are repaired in the
+//    text, which is safe: only string contents can hold bytes >= 0x80.
+template <class T>
+std::string to_text(const T& v) {
+  std::string s = json::serialize(v);
+  if (s.find("Infinity") != std::string::npos || s.find("NaN") != std::string::npos) {
+    json::value copy(v);
+    std::vector<json::value*> todo{&copy};
+    while (!todo.empty()) {
+      json::value* x = todo.back();
+      todo.pop_back();
+      if (x->is_double() && !std::isfinite(x->get_double())) {
+        *x = nullptr;
+      } else if (x->is_array()) {
+        for (auto& e : x->get_array()) todo.push_back(&e);
+      } else if (x->is_object()) {
+        for (auto& [k, e] : x->get_object()) todo.push_back(&e);
+      }
+    }
+    s = json::serialize(copy);
+  }
+  if (!well_formed_utf8(s)) s = valid_utf8(s);
+  return s;
+}
+
 }  // namespace
+
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    if (size_t n = utf8_sequence(s, i)) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+    }
+  }
+  return out;
+}
 
 Result<json::value> parse(std::string_view body) {
   boost::system::error_code ec;
@@ -76,7 +149,7 @@ std::string response(const json::value& id, const json::value& result) {
   std::string s = R"({"jsonrpc":"2.0","id":)";
   s += json::serialize(id);
   s += R"(,"result":)";
-  s += json::serialize(result);
+  s += to_text(result);
   s += '}';
   return s;
 }
@@ -85,7 +158,7 @@ std::string error_response(const json::value& id, const Error& e) {
   std::string s = R"({"jsonrpc":"2.0","id":)";
   s += json::serialize(id);
   s += R"(,"error":)";
-  s += json::serialize(e.to_json());
+  s += to_text(e.to_json());
   s += '}';
   return s;
 }
@@ -93,12 +166,12 @@ std::string error_response(const json::value& id, const Error& e) {
 std::string notification(std::string_view method, const json::object& params) {
   json::object o{{"jsonrpc", "2.0"}, {"method", method}};
   if (!params.empty()) o["params"] = params;
-  return json::serialize(o);
+  return to_text(o);
 }
 
 std::string request(const json::value& id, std::string_view method, const json::object& params) {
   json::object o{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
-  return json::serialize(o);
+  return to_text(o);
 }
 
 }  // namespace mcp::jsonrpc

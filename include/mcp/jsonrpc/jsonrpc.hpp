@@ -30,9 +30,14 @@ Result<Message> classify(const json::value& v, json::value* id_out = nullptr);
 // A stable key for an id (strings and integers never collide: "s:abc" vs "n:1").
 std::string id_key(const json::value& id);
 
+// The messages below are valid JSON whatever the values hold: non-finite numbers are written as
+// null, ill-formed UTF-8 in strings as U+FFFD.
 std::string response(const json::value& id, const json::value& result);
 std::string error_response(const json::value& id, const Error& e);
 std::string notification(std::string_view method, const json::object& params);
 std::string request(const json::value& id, std::string_view method, const json::object& params);
+
+// `text` with every ill-formed UTF-8 sequence replaced by U+FFFD (JSON text must be UTF-8).
+std::string valid_utf8(std::string_view text);
 
 }  // namespace mcp::jsonrpc
