@@ -7,7 +7,7 @@
 # and enables collection for a fixed-length wrk run, dumps, and prints Ir/request plus the top
 # functions (self and inclusive). User space only: syscalls and the kernel's TCP work are not
 # counted. Output: $OUT (default /tmp/mcp-bench-callgrind)/callgrind.out.*
-#   SCENARIO=call|storm-full|add|list|ping (run.sh scenarios)  PORT=18990  OUT=dir  TOP=40
+#   SCENARIO=call|storm-full|add|list|ping (run.sh scenarios)  PORT=18985  OUT=dir  TOP=40
 #   SERVER_BIN=path (default build-bench/bin/echo-server; e.g. a saved "before" binary)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -15,7 +15,7 @@ REPO="$(cd "$HERE/.." && pwd)"
 HARNESS="${HARNESS:-$REPO/../shared/bench}"
 BUILD="${BUILD:-$REPO/build-bench}"
 SECS="${1:-5}"; CONNS="${2:-16}"; shift $(( $# >= 2 ? 2 : $# )); [[ "${1:-}" == -- ]] && shift
-PORT="${PORT:-18990}"; OUT="${OUT:-/tmp/mcp-bench-callgrind}"; TOP="${TOP:-40}"
+PORT="${PORT:-18985}"; OUT="${OUT:-/tmp/mcp-bench-callgrind}"; TOP="${TOP:-40}"
 SCENARIO="${SCENARIO:-call}"
 command -v valgrind >/dev/null || { echo "valgrind not installed (apt-get install valgrind)" >&2; exit 1; }
 mkdir -p "$OUT"
