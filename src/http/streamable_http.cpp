@@ -150,7 +150,7 @@ std::optional<Response> StreamableHttp::forbidden_tool(const Request& req, const
                                                        const jsonrpc::Message& m) const {
   if (!auth_ || m.kind != jsonrpc::Kind::request || m.method != "tools/call") return std::nullopt;
   auto name = find_string(m.params, "name").value_or("");
-  if (auth_->may_call(who, name) || !server_.find_tool(name)) return std::nullopt;
+  if (auth_->may_call(who, name) || !server_.task_support(name)) return std::nullopt;  // unknown: reported later
   return refuse(auth_->insufficient_scope(name, resource_url(req)));
 }
 

@@ -148,14 +148,15 @@ Task<void> Dispatcher::serve_as_task(std::shared_ptr<Session> session, jsonrpc::
 
 Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message m, std::shared_ptr<Exchange> ex) {
   if (m.method == "tools/call") {
-    auto tool = server_.find_tool(find_string(m.params, "name").value_or(""));
-    auto support = tool ? find_string(tool->execution, "taskSupport") : std::nullopt;
+    std::string name(find_string(m.params, "name").value_or(""));
+    auto support = server_.task_support(name);
+    bool tool = support.has_value();
     bool as_task = find_object(m.params, "task") != nullptr;
     std::optional<Error> refuse;
     if (tool && as_task && support != "optional" && support != "required")
-      refuse = Error{errc::kMethodNotFound, "Tool " + tool->name + " does not support task-augmented calls", {}};
+      refuse = Error{errc::kMethodNotFound, "Tool " + name + " does not support task-augmented calls", {}};
     else if (tool && !as_task && support == "required")
-      refuse = Error{errc::kMethodNotFound, "Tool " + tool->name + " must be called as a task (params.task)", {}};
+      refuse = Error{errc::kMethodNotFound, "Tool " + name + " must be called as a task (params.task)", {}};
     if (refuse) {
       ex->send(jsonrpc::error_response(m.id, *refuse), true);
       co_return;

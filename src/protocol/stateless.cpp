@@ -303,8 +303,8 @@ Task<Result<json::object>> Stateless::route(StatelessRequest& r, Context& ctx) {
   if (m.method.rfind("tasks/", 0) == 0) co_return co_await route_task_method(r);
   if (m.method == "tools/call") {
     // Tasks: a tool that supports them runs as one when the client declared the extension.
-    auto tool = server_.find_tool(find_string(m.params, "name").value_or(""));
-    auto support = tool ? find_string(tool->execution, "taskSupport") : std::nullopt;
+    std::string name(find_string(m.params, "name").value_or(""));
+    auto support = server_.task_support(name);
     bool takes = takes_tasks(r.client_capabilities);
     if (support == "required" && !takes)
       co_return Error{errc_2026::kMissingClientCapability, "This tool runs only as a task: declare the tasks extension",
@@ -312,7 +312,8 @@ Task<Result<json::object>> Stateless::route(StatelessRequest& r, Context& ctx) {
     if (takes && (support == "optional" || support == "required")) {
       auto& sc = static_cast<StatelessContext&>(ctx);
       sc.allow_task(true);
-      if (!tool->task_starts_in_handler) co_await sc.start_task();
+      auto tool = server_.find_tool(name);  // only tools that run as tasks pay for the copy
+      if (tool && !tool->task_starts_in_handler) co_await sc.start_task();
     }
   }
   auto res = co_await server_.handle(m.method, m.params, ctx);

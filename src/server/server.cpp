@@ -227,6 +227,13 @@ std::optional<Tool> Server::find_tool(std::string_view name) const {
   return e->tool;
 }
 
+std::optional<std::string> Server::task_support(std::string_view name) const {
+  std::shared_lock lock(state_->mu);
+  auto e = state_->tools.get(name);
+  if (!e) return std::nullopt;
+  return std::string(find_string(e->tool.execution, "taskSupport").value_or(""));
+}
+
 json::object Server::capabilities() const {
   json::object caps{{"tools", {{"listChanged", true}}},
                     {"resources", {{"subscribe", true}, {"listChanged", true}}},

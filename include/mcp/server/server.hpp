@@ -72,6 +72,9 @@ class Server {
 
   // A copy of a registered tool's definition.
   std::optional<Tool> find_tool(std::string_view name) const;
+  // A tool's execution.taskSupport ("" when unset; nullopt for an unknown tool), without
+  // copying the definition: read on every tools/call.
+  std::optional<std::string> task_support(std::string_view name) const;
 
   const ServerOptions& options() const { return options_; }
   json::object capabilities() const;
