@@ -102,10 +102,14 @@ struct HttpServer::Impl {
 
   Impl(Server& s, HttpOptions o) : server(s), options(std::move(o)), transport(s, options) {}
 
-  Task<http::Response> route(http::Request req) {
+  Task<http::Response> route(http::Request req, std::string remote) {
     auto path = req.path();
     if (path == options.path) co_return co_await transport.handle(std::move(req));
     if (auto wk = transport.well_known(req)) co_return std::move(*wk);
+    for (auto& r : options.routes) {
+      if (path == r.path || (r.prefix && path.substr(0, r.path.size()) == r.path))
+        co_return co_await plain_route(r.handler, std::move(req), std::move(remote));
+    }
     if (path == "/metrics" && req.method == "GET") {
       http::Response r;
       r.set("Content-Type", "text/plain; version=0.0.4");
@@ -119,6 +123,18 @@ struct HttpServer::Impl {
       co_return r;
     }
     co_return http::rpc_error(404, errc::kConnectionClosed, "Not Found");
+  }
+
+  // Plain routes (OAuth endpoints, pages) see Beast-free messages.
+  static Task<http::Response> plain_route(const net::RouteHandler& handler, http::Request req, std::string remote) {
+    net::HttpRequest in{std::move(req.method), std::move(req.target), std::move(req.headers), std::move(req.body),
+                        std::move(remote)};
+    net::HttpResponse out = co_await handler(std::move(in));
+    http::Response r;
+    r.status = out.status;
+    r.headers = std::move(out.headers);
+    r.body = std::move(out.body);
+    co_return r;
   }
 
   // While a response streams, a read on the socket notices the client leaving (EOF or reset),
@@ -177,6 +193,9 @@ struct HttpServer::Impl {
 
   Task<void> connection(beast::tcp_stream stream) {
     beast::flat_buffer buffer;
+    beast::error_code ep_ec;
+    auto peer = stream.socket().remote_endpoint(ep_ec);
+    std::string remote = ep_ec ? std::string() : peer.address().to_string();
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
@@ -217,7 +236,7 @@ struct HttpServer::Impl {
       req.body = std::move(msg.body());
       bool keep_alive = msg.keep_alive();
 
-      http::Response resp = co_await route(std::move(req));
+      http::Response resp = co_await route(std::move(req), remote);
       if (resp.status >= 100 && resp.status < 600) Metrics::add(Metrics::global().http_responses[resp.status / 100]);
       if (resp.stream) {
         if (!co_await stream_out(stream, buffer, resp, keep_alive)) break;

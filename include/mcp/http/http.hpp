@@ -2,6 +2,7 @@
 // Serving an mcp::Server over MCP's Streamable HTTP transport (one endpoint: POST, GET,
 // DELETE). Boost.Beast stays behind this header.
 #include <mcp/auth/auth.hpp>
+#include <mcp/net/http_types.hpp>
 #include <mcp/server/server.hpp>
 
 #include <chrono>
@@ -44,6 +45,10 @@ struct HttpOptions {
   // random key per process.
   std::string request_state_key;
   std::chrono::seconds request_state_ttl{600};
+
+  // Plain HTTP routes served beside the MCP endpoint (OAuth endpoints, pages, admin API);
+  // matched in order after the endpoint and the protected-resource metadata.
+  std::vector<net::HttpRoute> routes;
 
   // Who may call: null means nobody is asked (auth mode none).
   std::shared_ptr<auth::Authenticator> authenticator;

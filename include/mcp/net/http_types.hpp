@@ -1,0 +1,53 @@
+#pragma once
+// Beast-free HTTP messages shared by every layer: plain routes served beside the MCP endpoint
+// (OAuth endpoints, admin API, sign-in pages) and requests the gateway sends upstream.
+#include <mcp/core/task.hpp>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mcp::net {
+
+// Header names are stored lower-case; lookups take a lower-case name.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+std::string_view find_header(const Headers& headers, std::string_view lower_name);
+
+// A request received by the server on a plain route.
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query, as received
+  Headers headers;
+  std::string body;
+  std::string remote_address;  // peer IP, for rate limits and loopback checks
+
+  std::string_view header(std::string_view lower_name) const { return find_header(headers, lower_name); }
+  std::string_view path() const;
+  std::string_view query() const;  // after '?', "" when none
+};
+
+struct HttpResponse {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  std::string_view header(std::string_view lower_name) const { return find_header(headers, lower_name); }
+  void set(std::string lower_name, std::string value) { headers.emplace_back(std::move(lower_name), std::move(value)); }
+};
+
+HttpResponse json_response(int status, std::string body);
+HttpResponse text_response(int status, std::string content_type, std::string body);
+
+// A plain route: `path` matches exactly, or as a prefix when `prefix` is true. Handlers run on
+// the connection's event loop; they must not block.
+using RouteHandler = std::function<Task<HttpResponse>(HttpRequest)>;
+struct HttpRoute {
+  std::string path;
+  bool prefix = false;
+  RouteHandler handler;
+};
+
+}  // namespace mcp::net
