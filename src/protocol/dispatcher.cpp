@@ -123,7 +123,10 @@ Task<void> Dispatcher::serve_as_task(std::shared_ptr<Session> session, jsonrpc::
                                      std::shared_ptr<Exchange> ex) {
   auto work = std::make_shared<Inflight>();
   std::string task_id;
-  auto created = tasks_.create(work, task_id, session->id());
+  std::optional<std::int64_t> ttl;
+  if (auto* t = find_object(m.params, "task"))
+    if (auto it = t->find("ttl"); it != t->end() && it->value().is_int64()) ttl = it->value().get_int64();
+  auto created = tasks_.create(work, task_id, session->id(), ttl);
   if (!created) {
     ex->send(jsonrpc::error_response(m.id, created.error()), true);
     co_return;

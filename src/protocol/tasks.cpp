@@ -33,8 +33,10 @@ bool TaskStore::terminal(const Record& r) const {
 }
 
 void TaskStore::sweep_locked() {
-  auto cutoff = std::chrono::system_clock::now() - std::chrono::milliseconds(options_.ttl_ms);
-  std::erase_if(tasks_, [&](const auto& kv) { return terminal(kv.second) && kv.second.updated < cutoff; });
+  auto now = std::chrono::system_clock::now();
+  std::erase_if(tasks_, [&](const auto& kv) {
+    return terminal(kv.second) && kv.second.updated + std::chrono::milliseconds(kv.second.ttl_ms) < now;
+  });
 }
 
 TaskStore::Record* TaskStore::find_locked(const std::string& id, const std::string& owner) {
@@ -47,7 +49,7 @@ json::object TaskStore::legacy_locked(const std::string& id, const Record& r) co
                  {"status", r.status},
                  {"createdAt", iso8601(r.created)},
                  {"lastUpdatedAt", iso8601(r.updated)},
-                 {"ttl", options_.ttl_ms},
+                 {"ttl", r.ttl_ms},
                  {"pollInterval", options_.poll_interval_ms}};
   if (r.status == "failed" && r.error) o["statusMessage"] = r.error->message;
   return o;
@@ -99,7 +101,7 @@ json::object TaskStore::describe_locked(const std::string& id, const Record& r) 
                  {"status", r.status},
                  {"createdAt", iso8601(r.created)},
                  {"lastUpdatedAt", iso8601(r.updated)},
-                 {"ttlMs", options_.ttl_ms},
+                 {"ttlMs", r.ttl_ms},
                  {"pollIntervalMs", options_.poll_interval_ms}};
   if (r.status == "input_required") o["inputRequests"] = r.pending;
   if (r.status == "completed") o["result"] = r.result;
@@ -108,7 +110,7 @@ json::object TaskStore::describe_locked(const std::string& id, const Record& r) 
 }
 
 Result<json::object> TaskStore::create(std::shared_ptr<Inflight> inflight, std::string& id_out,
-                                       const std::string& owner) {
+                                       const std::string& owner, std::optional<std::int64_t> requested_ttl_ms) {
   std::lock_guard lock(mu_);
   sweep_locked();
   if (tasks_.size() >= options_.max_tasks)
@@ -118,6 +120,7 @@ Result<json::object> TaskStore::create(std::shared_ptr<Inflight> inflight, std::
   r.created = r.updated = std::chrono::system_clock::now();
   r.inflight = std::move(inflight);
   r.owner = owner;
+  r.ttl_ms = requested_ttl_ms ? std::clamp(*requested_ttl_ms, options_.min_ttl_ms, options_.max_ttl_ms) : options_.ttl_ms;
   auto o = owner.empty() ? describe_locked(id_out, r) : json::object{{"task", legacy_locked(id_out, r)}};
   tasks_.emplace(id_out, std::move(r));
   if (owner.empty()) o["resultType"] = "task";

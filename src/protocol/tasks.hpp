@@ -23,15 +23,19 @@ inline constexpr std::string_view kTasksExtension = "io.modelcontextprotocol/tas
 class TaskStore {
  public:
   struct Options {
-    std::int64_t ttl_ms = 300000;
+    std::int64_t ttl_ms = 300000;       // when the client asks for none
+    std::int64_t min_ttl_ms = 1000;     // a requested ttl is clamped into [min, max]
+    std::int64_t max_ttl_ms = 3600000;
     std::int64_t poll_interval_ms = 250;
     std::size_t max_tasks = 10000;
   };
   explicit TaskStore(Options o) : options_(o) {}
 
-  // A new working task whose work is `inflight`; its CreateTaskResult.
+  // A new working task whose work is `inflight`; its CreateTaskResult. `requested_ttl_ms`
+  // (the client's params.task.ttl) is honoured within the store's bounds; the answer says the
+  // ttl actually granted.
   Result<json::object> create(std::shared_ptr<Inflight> inflight, std::string& id_out,
-                              const std::string& owner = {});
+                              const std::string& owner = {}, std::optional<std::int64_t> requested_ttl_ms = {});
   // tasks/get: the task's state, or -32602 for an unknown id (or another owner's).
   Result<json::object> get(const std::string& id, const std::string& owner = {});
   // tasks/update: hands answers to pending inputs (others are ignored).
@@ -59,6 +63,7 @@ class TaskStore {
   struct Record {
     std::string owner;
     std::string status = "working";
+    std::int64_t ttl_ms = 0;
     std::chrono::system_clock::time_point created, updated;
     json::object result;
     std::optional<Error> error;
