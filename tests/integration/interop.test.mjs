@@ -8,127 +8,25 @@
 // log line) and is killed when the file ends, whatever happened. Every wait is bounded.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  installWatchdog, killAll, sdkModule, serverBinary, startServer, waitFor, withTimeout,
+} from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
-const sdkDir = process.env.MCP_TS_SDK_DIR ||
-  path.join(repoRoot, 'tools', 'sdk', 'node_modules', '@modelcontextprotocol', 'sdk');
-const HINT = 'run scripts/install-test-tools.sh (it installs the pinned TypeScript SDK into tools/sdk)';
-
-// ESM ignores NODE_PATH: the SDK is imported from absolute file URLs. A missing SDK is a failure,
-// never a skip, so that a CI without the tools cannot pass silently.
-function sdkModule(rel) {
-  const file = path.join(sdkDir, 'dist', 'esm', rel);
-  if (!existsSync(file)) throw new Error(`TypeScript MCP SDK not found (${file} is missing): ${HINT}`);
-  return import(pathToFileURL(file).href);
-}
 const { Client } = await sdkModule('client/index.js');
 const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp.js');
 const {
   CreateMessageRequestSchema, ElicitRequestSchema, ErrorCode, LoggingMessageNotificationSchema, McpError,
 } = await sdkModule('types.js');
 
-function serverBinary(envVar) {
-  const p = process.env[envVar];
-  if (!p) throw new Error(`${envVar} is not set: it must name the server binary (ctest sets it)`);
-  if (!existsSync(p)) throw new Error(`${envVar}=${p} does not exist: build it first`);
-  return p;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: bounded waits, server processes, clients.
 
-const STARTUP_MS = 15_000;
 const REQUEST_MS = 20_000;  // per SDK request
 const TEST_MS = 30_000;     // per test case
 const WATCHDOG_MS = 105_000; // below the ctest TIMEOUT, so the servers are still killed by us
 
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function waitFor(predicate, ms, what) {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const children = new Set();
-function killAll(signal) {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      try { c.kill(signal); } catch { /* already gone */ }
-    }
-  }
-}
-process.on('exit', () => killAll('SIGKILL'));
-const watchdog = setTimeout(() => {
-  console.error(`interop: watchdog fired after ${WATCHDOG_MS} ms; killing the servers`);
-  killAll('SIGKILL');
-  process.exit(1);
-}, WATCHDOG_MS);
-watchdog.unref();
-
-// Starts `binary --host 127.0.0.1 --port 0` and resolves to { url, proc, output() } once it answers.
-async function startServer(binary) {
-  const proc = spawn(binary, ['--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(proc);
-  let out = '';
-  const output = () => out;
-  const portFound = new Promise((resolve, reject) => {
-    const onData = (d) => {
-      out += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
-      if (m && Number(m[1]) > 0) resolve(Number(m[1]));
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('error', reject);
-    proc.on('exit', (code, sig) => reject(new Error(`${binary} exited early (code ${code}, signal ${sig}):\n${out}`)));
-  });
-  const stop = () => stopServer(proc);
-  try {
-    const port = await withTimeout(portFound, STARTUP_MS, `${binary} to announce its port; output:\n${out}`);
-    const base = `http://127.0.0.1:${port}`;
-    // It announced the port; now wait until it actually answers HTTP.
-    const deadline = Date.now() + STARTUP_MS;
-    for (;;) {
-      try {
-        const r = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
-        await r.body?.cancel();
-        if (r.ok) break;
-      } catch { /* not yet */ }
-      if (Date.now() > deadline) throw new Error(`${binary} does not answer on ${base}/healthz`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return { url: new URL(`${base}/mcp`), proc, output, stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-}
-
-async function stopServer(proc) {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  try {
-    await withTimeout(exited, 5000, 'server exit after SIGTERM');
-  } catch {
-    proc.kill('SIGKILL');
-    await withTimeout(exited, 5000, 'server exit after SIGKILL').catch(() => {});
-  }
-}
+const watchdog = installWatchdog('interop', WATCHDOG_MS);
 
 const openClients = new Set();
 

@@ -4,29 +4,17 @@
 //   MCP_CONFORMANCE_SERVER=/path/conformance-server node --test tasks.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { installWatchdog, serverBinary, startServer } from './harness.mjs';
 
-const BIN = process.env.MCP_CONFORMANCE_SERVER;
-if (!BIN) throw new Error('MCP_CONFORMANCE_SERVER must name the conformance-server binary');
+const watchdog = installWatchdog('tasks');
 let server;
 let url;
 
 before(async () => {
-  server = spawn(BIN, ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 15000);
-    const scan = (d) => {
-      log += d;
-      const m = log.match(/http:\/\/127\.0\.0\.1:(\d+)\/mcp/);
-      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[1]}/mcp`); }
-    };
-    server.stdout.on('data', scan);
-    server.stderr.on('data', scan);
-    server.on('exit', (c) => reject(new Error(`server exited (${c}): ${log}`)));
-  });
+  server = await startServer(serverBinary('MCP_CONFORMANCE_SERVER'));
+  url = server.url.href;
 });
-after(() => server?.kill('SIGKILL'));
+after(() => server?.stop());
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const base = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
