@@ -58,6 +58,14 @@ bool accepts(std::string_view accept, std::string_view type) {
   return false;
 }
 
+// a.binding() == b.binding(), without building the two strings on every request: equal fields
+// give equal bindings (the common case); otherwise the strings decide, as before.
+bool same_binding(const Principal& a, const Principal& b) {
+  if (a.method == b.method && a.tenant == b.tenant && a.subject == b.subject && a.credential == b.credential)
+    return true;
+  return a.binding() == b.binding();
+}
+
 Response plain_status(int status) {
   Response r;
   r.status = status;
@@ -178,7 +186,7 @@ std::shared_ptr<protocol::Session> StreamableHttp::session_for(const Request& re
     return nullptr;
   }
   auto s = sessions_.find(id);
-  if (s && s->principal().binding() != who.binding()) s = nullptr;  // never someone else's session
+  if (s && !same_binding(s->principal(), who)) s = nullptr;  // never someone else's session
   if (!s) {
     error = rpc_error(404, errc::kRequestTimeout, "Session not found");
     return nullptr;
@@ -215,10 +223,10 @@ Task<Response> StreamableHttp::post(Request req, Principal who) {
 
   auto parsed = jsonrpc::parse(req.body);
   if (!parsed) co_return rpc_error(400, parsed.error().code, parsed.error().message);
-  const json::value& body = parsed.value();
+  json::value& body = parsed.value();  // classified by moving params out: not read afterwards
   auto header_version = req.header("mcp-protocol-version");
   if (protocol::is_stateless_request(body, header_version))
-    co_return co_await post_stateless(req, body, std::move(who));
+    co_return co_await post_stateless(req, std::move(body), std::move(who));
   if (!options_.legacy_sessions)
     co_return rpc_error(400, errc::kInvalidRequest,
                         "Bad Request: this endpoint speaks MCP 2026-07-28 (stateless); send MCP-Protocol-Version "
@@ -231,9 +239,9 @@ Task<Response> StreamableHttp::post(Request req, Principal who) {
 
   std::vector<jsonrpc::Message> messages;
   auto classify_all = [&](Response& err) {
-    auto one = [&](const json::value& v) {
+    auto one = [&](json::value& v) {
       json::value id;
-      auto m = jsonrpc::classify(v, &id);
+      auto m = jsonrpc::classify(std::move(v), &id);
       if (!m) {
         err = rpc_error(400, m.error().code, m.error().message, json::serialize(id));
         return false;
@@ -363,34 +371,29 @@ std::optional<std::string> StreamableHttp::check_mirrored_headers(const Request&
     if (!v || !body || *v != *body) return "Mcp-Name header does not match params." + std::string(name_key);
   }
   if (m.method != "tools/call") return std::nullopt;
-  auto tool = server_.find_tool(find_string(m.params, "name").value_or(""));
-  if (!tool) return std::nullopt;  // unknown tool: the call itself reports it
-  auto* props = find_object(tool->input_schema, "properties");
-  if (!props) return std::nullopt;
+  auto params = server_.header_params(find_string(m.params, "name").value_or(""));
+  if (!params) return std::nullopt;  // unknown tool: the call itself reports it
   const json::object* args = find_object(m.params, "arguments");
-  for (auto& [prop, schema] : *props) {
-    if (!schema.is_object()) continue;
-    auto header = find_string(schema.get_object(), "x-mcp-header");
-    if (!header) continue;
-    std::string hname = "mcp-param-" + lower(*header);
+  for (auto& [prop, header] : *params) {
+    std::string hname = "mcp-param-" + lower(header);
     const json::value* arg = args ? find(*args, prop) : nullptr;
     bool present = req.has_header(hname);
     if (!arg || arg->is_null()) {
-      if (present) return "Mcp-Param-" + std::string(*header) + " header sent for an absent argument";
+      if (present) return "Mcp-Param-" + header + " header sent for an absent argument";
       continue;
     }
-    if (!present) return "Mcp-Param-" + std::string(*header) + " header is required";
+    if (!present) return "Mcp-Param-" + header + " header is required";
     auto v = header_value(req.header(hname));
-    if (!v || !mirrors(*arg, *v)) return "Mcp-Param-" + std::string(*header) + " header does not match the argument";
+    if (!v || !mirrors(*arg, *v)) return "Mcp-Param-" + header + " header does not match the argument";
   }
   return std::nullopt;
 }
 
-Task<Response> StreamableHttp::post_stateless(const Request& req, const json::value& body, Principal who) {
+Task<Response> StreamableHttp::post_stateless(const Request& req, json::value body, Principal who) {
   if (body.is_array())
     co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: batches are not part of MCP 2026-07-28");
   json::value id;
-  auto classified = jsonrpc::classify(body, &id);
+  auto classified = jsonrpc::classify(std::move(body), &id);
   if (!classified) co_return rpc_error(400, classified.error().code, classified.error().message, json::serialize(id));
   auto& m = classified.value();
   if (m.kind == jsonrpc::Kind::response || m.kind == jsonrpc::Kind::error)

@@ -33,7 +33,7 @@ class StreamableHttp {
 
  private:
   Task<Response> post(Request req, Principal who);
-  Task<Response> post_stateless(const Request& req, const json::value& body, Principal who);
+  Task<Response> post_stateless(const Request& req, json::value body, Principal who);
   std::string resource_url(const Request& req) const;
   Response refuse(const auth::Refusal& r) const;
   // 403 when the principal may not call the tool a tools/call names.

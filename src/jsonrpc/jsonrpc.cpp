@@ -9,6 +9,13 @@ namespace {
 
 bool valid_id(const json::value& id) { return id.is_string() || id.is_int64() || id.is_uint64(); }
 
+// find() for a const or a mutable object (the pointer's constness follows the object's).
+const json::value* find_mut(const json::object& o, std::string_view k) { return find(o, k); }
+json::value* find_mut(json::object& o, std::string_view k) {
+  auto it = o.find(k);
+  return it == o.end() ? nullptr : &it->value();
+}
+
 Error invalid(std::string message) { return Error{errc::kInvalidRequest, std::move(message), {}}; }
 
 // Length of the well-formed UTF-8 sequence at s[i], or 0 (RFC 3629: no overlong forms, no
@@ -91,9 +98,14 @@ Result<json::value> parse(std::string_view body) {
   return v;
 }
 
-Result<Message> classify(const json::value& v, json::value* id_out) {
+namespace {
+
+// One body for both overloads: V is `const json::value` (params and result are copied) or
+// `json::value` (they are moved out: the caller's document is discarded after classifying).
+template <class V>
+Result<Message> classify_impl(V& v, json::value* id_out) {
   if (!v.is_object()) return invalid("Invalid Request: a message must be a JSON object");
-  const auto& o = v.get_object();
+  auto& o = v.get_object();
   auto* idv = find(o, "id");
   if (idv && valid_id(*idv) && id_out) *id_out = *idv;
   auto ver = find_string(o, "jsonrpc");
@@ -105,9 +117,9 @@ Result<Message> classify(const json::value& v, json::value* id_out) {
     if (!method->is_string() || method->get_string().empty())
       return invalid("Invalid Request: method must be a non-empty string");
     m.method = std::string(method->get_string());
-    if (auto* p = find(o, "params")) {
+    if (auto* p = find_mut(o, "params")) {
       if (p->is_object()) {
-        m.params = p->get_object();
+        m.params = std::move(p->get_object());
       } else if (!p->is_null()) {
         return Error{errc::kInvalidParams, "Invalid params: params must be an object", {}};
       }
@@ -124,9 +136,9 @@ Result<Message> classify(const json::value& v, json::value* id_out) {
   // A response or an error from the client (to one of our requests).
   if (!idv || !valid_id(*idv)) return invalid("Invalid Request: missing method or id");
   m.id = *idv;
-  if (auto* r = find(o, "result")) {
+  if (auto* r = find_mut(o, "result")) {
     m.kind = Kind::response;
-    m.result = *r;
+    m.result = std::move(*r);
     return m;
   }
   if (auto* e = find_object(o, "error")) {
@@ -139,6 +151,11 @@ Result<Message> classify(const json::value& v, json::value* id_out) {
   }
   return invalid("Invalid Request: a response needs result or error");
 }
+
+}  // namespace
+
+Result<Message> classify(const json::value& v, json::value* id_out) { return classify_impl(v, id_out); }
+Result<Message> classify(json::value&& v, json::value* id_out) { return classify_impl(v, id_out); }
 
 std::string id_key(const json::value& id) {
   if (id.is_string()) return "s:" + std::string(id.get_string());

@@ -47,6 +47,7 @@ struct ToolEntry {
   // the json::object members would deep-copy each into a temporary on every call.
   json::value input_schema;
   std::optional<json::value> output_schema;
+  std::vector<Server::HeaderParam> header_params;  // x-mcp-header properties, collected once
   ToolHandler handler;
 };
 struct ResourceEntry {
@@ -141,6 +142,11 @@ void Server::add_tool(Tool tool, ToolHandler handler) {
   e->listed = tool.to_json();
   e->input_schema = tool.input_schema;
   if (tool.output_schema) e->output_schema = json::value(*tool.output_schema);
+  if (auto* props = find_object(tool.input_schema, "properties"))
+    for (auto& [prop, schema] : *props)
+      if (schema.is_object())
+        if (auto header = find_string(schema.get_object(), "x-mcp-header"))
+          e->header_params.push_back({std::string(prop), std::string(*header)});
   e->tool = std::move(tool);
   e->handler = std::move(handler);
   {
@@ -232,6 +238,13 @@ std::optional<std::string> Server::task_support(std::string_view name) const {
   auto e = state_->tools.get(name);
   if (!e) return std::nullopt;
   return std::string(find_string(e->tool.execution, "taskSupport").value_or(""));
+}
+
+std::optional<std::vector<Server::HeaderParam>> Server::header_params(std::string_view name) const {
+  std::shared_lock lock(state_->mu);
+  auto e = state_->tools.get(name);
+  if (!e) return std::nullopt;
+  return e->header_params;
 }
 
 json::object Server::capabilities() const {
@@ -340,7 +353,7 @@ Task<Result<json::object>> Server::call_tool(json::object params, Context& ctx) 
                                   err->to_string())
           .to_json();
   }
-  co_return r.to_json();
+  co_return std::move(r).to_json();
 }
 
 Task<Result<json::object>> Server::read_resource(json::object params, Context& ctx) {

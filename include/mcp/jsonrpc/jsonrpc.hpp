@@ -26,6 +26,9 @@ Result<json::value> parse(std::string_view body);
 // Classifies one JSON value. An invalid message gives an Error (-32600, or -32602 for
 // non-object params) and, through `id_out`, the request id when one could be read.
 Result<Message> classify(const json::value& v, json::value* id_out = nullptr);
+// The same, moving params (or result) out of `v` instead of copying them: for a document that
+// is discarded after classifying (every request body).
+Result<Message> classify(json::value&& v, json::value* id_out = nullptr);
 
 // A stable key for an id (strings and integers never collide: "s:abc" vs "n:1").
 std::string id_key(const json::value& id);
