@@ -77,6 +77,43 @@ void append_chunk(std::string& out, std::string_view data) {
   out += "\r\n";
 }
 
+// An HTTP/1.1 request parser that fills an http::Request as it goes. Beast's request_parser
+// builds a beast::http::fields (an allocation and a tree insert per header), which was then
+// copied header by header into the Request: now each header is stored once, name lower-cased.
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  http::Request req;
+
+ private:
+  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target, int,
+                       beast::error_code&) override {
+    req.method.assign(method.data(), method.size());
+    req.target.assign(target.data(), target.size());
+    req.headers.reserve(8);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}  // requests only
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value, beast::error_code&) override {
+    auto& [k, v] = req.headers.emplace_back();
+    k.resize(name.size());
+    for (size_t i = 0; i < name.size(); ++i) k[i] = ascii_lower(name[i]);
+    v.assign(value.data(), value.size());
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
+    if (length) req.body.reserve(static_cast<std::size_t>(*length));  // bounded by body_limit before this
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    req.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+    req.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+};
+
 void log_failure(std::exception_ptr e) {
   if (!e) return;
   try {
@@ -197,7 +234,7 @@ struct HttpServer::Impl {
     auto peer = stream.socket().remote_endpoint(ep_ec);
     std::string remote = ep_ec ? std::string() : peer.address().to_string();
     for (;;) {
-      bhttp::request_parser<bhttp::string_body> parser;
+      RequestParser parser;
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
       stream.expires_after(options.keepalive_timeout);
@@ -223,20 +260,8 @@ struct HttpServer::Impl {
         break;
       }
 
-      auto msg = parser.release();
-      http::Request req;
-      req.method = std::string(msg.method_string());
-      req.target = std::string(msg.target());
-      req.headers.reserve(8);
-      for (auto& f : msg) {
-        std::string name(f.name_string());
-        for (auto& c : name) c = ascii_lower(c);
-        req.headers.emplace_back(std::move(name), std::string(f.value()));
-      }
-      req.body = std::move(msg.body());
-      bool keep_alive = msg.keep_alive();
-
-      http::Response resp = co_await route(std::move(req), remote);
+      bool keep_alive = parser.keep_alive();
+      http::Response resp = co_await route(std::move(parser.req), remote);
       if (resp.status >= 100 && resp.status < 600) Metrics::add(Metrics::global().http_responses[resp.status / 100]);
       if (resp.stream) {
         if (!co_await stream_out(stream, buffer, resp, keep_alive)) break;
