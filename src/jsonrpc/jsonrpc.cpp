@@ -1,5 +1,7 @@
 #include <mcp/jsonrpc/jsonrpc.hpp>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -36,9 +38,27 @@ size_t utf8_sequence(std::string_view s, size_t i) {
 }
 
 bool well_formed_utf8(std::string_view s) {
-  for (size_t i = 0, n; i < s.size(); i += n)
+  for (size_t i = 0, n; i < s.size(); i += n) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII, nearly every byte we send
+      n = 1;
+      continue;
+    }
     if ((n = utf8_sequence(s, i)) == 0) return false;
+  }
   return true;
+}
+
+// Serialises `v` at the end of `out`, without a temporary string.
+template <class T>
+void serialize_into(std::string& out, const T& v) {
+  json::serializer sr;
+  sr.reset(&v);
+  while (!sr.done()) {
+    size_t used = out.size();
+    out.resize(std::max<size_t>(out.capacity(), used + 256));
+    auto written = sr.read(out.data() + used, out.size() - used);
+    out.resize(used + written.size());
+  }
 }
 
 // Our messages must be JSON whatever the values hold:
@@ -49,10 +69,13 @@ bool well_formed_utf8(std::string_view s) {
 //  - strings may hold bytes that are not UTF-8 (a percent-decoded URI variable, a header value,
 //    an upstream's text), and JSON text must be UTF-8 (RFC 8259 §8.1). They are repaired in the
 //    text, which is safe: only string contents can hold bytes >= 0x80.
+// The text is appended to `out` (the message being built), and only its own part is checked.
 template <class T>
-std::string to_text(const T& v) {
-  std::string s = json::serialize(v);
-  if (s.find("Infinity") != std::string::npos || s.find("NaN") != std::string::npos) {
+void append_text(std::string& out, const T& v) {
+  const size_t start = out.size();
+  serialize_into(out, v);
+  std::string_view text(out.data() + start, out.size() - start);
+  if (text.find("Infinity") != std::string_view::npos || text.find("NaN") != std::string_view::npos) {
     json::value copy(v);
     std::vector<json::value*> todo{&copy};
     while (!todo.empty()) {
@@ -66,10 +89,34 @@ std::string to_text(const T& v) {
         for (auto& [k, e] : x->get_object()) todo.push_back(&e);
       }
     }
-    s = json::serialize(copy);
+    out.resize(start);
+    serialize_into(out, copy);
+    text = std::string_view(out.data() + start, out.size() - start);
   }
-  if (!well_formed_utf8(s)) s = valid_utf8(s);
+  if (!well_formed_utf8(text)) {
+    std::string repaired = valid_utf8(text);
+    out.resize(start);
+    out += repaired;
+  }
+}
+
+template <class T>
+std::string to_text(const T& v) {
+  std::string s;
+  append_text(s, v);
   return s;
+}
+
+// A request id as JSON: integers (nearly every id) without a serializer.
+void append_id(std::string& out, const json::value& id) {
+  char digits[24];
+  if (id.is_int64() || id.is_uint64()) {
+    auto [end, ec] = id.is_int64() ? std::to_chars(digits, digits + sizeof digits, id.get_int64())
+                                   : std::to_chars(digits, digits + sizeof digits, id.get_uint64());
+    out.append(digits, end);
+    return;
+  }
+  serialize_into(out, id);
 }
 
 }  // namespace
@@ -159,23 +206,29 @@ Result<Message> classify(json::value&& v, json::value* id_out) { return classify
 
 std::string id_key(const json::value& id) {
   if (id.is_string()) return "s:" + std::string(id.get_string());
-  return "n:" + json::serialize(id);
+  std::string key = "n:";
+  append_id(key, id);
+  return key;
 }
 
 std::string response(const json::value& id, const json::value& result) {
-  std::string s = R"({"jsonrpc":"2.0","id":)";
-  s += json::serialize(id);
+  std::string s;
+  s.reserve(256);
+  s = R"({"jsonrpc":"2.0","id":)";
+  append_id(s, id);
   s += R"(,"result":)";
-  s += to_text(result);
+  append_text(s, result);
   s += '}';
   return s;
 }
 
 std::string error_response(const json::value& id, const Error& e) {
-  std::string s = R"({"jsonrpc":"2.0","id":)";
-  s += json::serialize(id);
+  std::string s;
+  s.reserve(256);
+  s = R"({"jsonrpc":"2.0","id":)";
+  append_id(s, id);
   s += R"(,"error":)";
-  s += to_text(e.to_json());
+  append_text(s, e.to_json());
   s += '}';
   return s;
 }
