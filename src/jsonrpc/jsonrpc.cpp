@@ -211,7 +211,9 @@ std::string id_key(const json::value& id) {
   return key;
 }
 
-std::string response(const json::value& id, const json::value& result) {
+namespace {
+template <class T>
+std::string response_of(const json::value& id, const T& result) {
   std::string s;
   s.reserve(256);
   s = R"({"jsonrpc":"2.0","id":)";
@@ -221,6 +223,10 @@ std::string response(const json::value& id, const json::value& result) {
   s += '}';
   return s;
 }
+}  // namespace
+
+std::string response(const json::value& id, const json::value& result) { return response_of(id, result); }
+std::string response(const json::value& id, const json::object& result) { return response_of(id, result); }
 
 std::string error_response(const json::value& id, const Error& e) {
   std::string s;

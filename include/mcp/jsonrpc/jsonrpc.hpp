@@ -36,6 +36,8 @@ std::string id_key(const json::value& id);
 // The messages below are valid JSON whatever the values hold: non-finite numbers are written as
 // null, ill-formed UTF-8 in strings as U+FFFD.
 std::string response(const json::value& id, const json::value& result);
+// The same for an object result, serialised in place (a json::value made from it is a deep copy).
+std::string response(const json::value& id, const json::object& result);
 std::string error_response(const json::value& id, const Error& e);
 std::string notification(std::string_view method, const json::object& params);
 std::string request(const json::value& id, std::string_view method, const json::object& params);
