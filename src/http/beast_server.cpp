@@ -304,7 +304,11 @@ struct HttpServer::Impl {
 
       bool keep_alive = parser.keep_alive();
       conn->no_deadline();
-      http::Response resp = co_await route(std::move(parser.req), remote);
+      http::Response resp;
+      if (parser.req.path() == options.path)  // the MCP endpoint without route()'s coroutine frame
+        resp = co_await transport.handle(std::move(parser.req));
+      else
+        resp = co_await route(std::move(parser.req), remote);
       if (resp.status >= 100 && resp.status < 600) Metrics::add(Metrics::global().http_responses[resp.status / 100]);
       if (resp.stream) {
         if (!co_await stream_out(*conn, buffer, resp, keep_alive)) break;

@@ -174,7 +174,10 @@ Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message 
   SessionContext ctx(session, ex, inflight, std::move(token), options_.client_request_timeout);
   Result<json::object> r = Error{errc::kInternalError, "Internal error", {}};
   try {
-    r = co_await route(*session, m, ctx);
+    // Feature methods (tools/call above all) go straight to the server, without route()'s
+    // coroutine frame; route() handles none of them before its own has_method() check.
+    if (server_.has_method(m.method)) r = co_await server_.handle(m.method, std::move(m.params), ctx);
+    else r = co_await route(*session, m, ctx);
   } catch (const ProtocolError& e) {
     r = e.error;
   } catch (const std::exception& e) {

@@ -280,9 +280,18 @@ bool Server::knows_resource(const std::string& uri) const {
   return false;
 }
 
+// Not a coroutine: each method's own coroutine is returned as is, so a tools/call costs one
+// coroutine frame here rather than two.
 Task<Result<json::object>> Server::handle(std::string method, json::object params, Context& ctx) {
+  if (method == "tools/call") return call_tool(std::move(params), ctx);
+  if (method == "resources/read") return read_resource(std::move(params), ctx);
+  if (method == "prompts/get") return get_prompt(std::move(params), ctx);
+  if (method == "completion/complete") return complete(std::move(params), ctx);
+  return handle_listing(std::move(method), std::move(params), ctx);
+}
+
+Task<Result<json::object>> Server::handle_listing(std::string method, json::object params, Context& ctx) {
   const size_t n = options_.page_size;
-  if (method == "tools/call") co_return co_await call_tool(std::move(params), ctx);
   if (method == "tools/list") {
     std::shared_lock lock(state_->mu);
     std::function<bool(const ToolEntry&)> visible;
@@ -292,7 +301,6 @@ Task<Result<json::object>> Server::handle(std::string method, json::object param
     }
     co_return page(state_->tools, params, n, "tools", [](const ToolEntry& e) { return e.listed; }, visible);
   }
-  if (method == "resources/read") co_return co_await read_resource(std::move(params), ctx);
   if (method == "resources/list") {
     std::shared_lock lock(state_->mu);
     co_return page(state_->resources, params, n, "resources",
@@ -303,12 +311,10 @@ Task<Result<json::object>> Server::handle(std::string method, json::object param
     co_return page(state_->templates, params, n, "resourceTemplates",
                    [](const TemplateEntry& e) { return e.tmpl.to_json(); });
   }
-  if (method == "prompts/get") co_return co_await get_prompt(std::move(params), ctx);
   if (method == "prompts/list") {
     std::shared_lock lock(state_->mu);
     co_return page(state_->prompts, params, n, "prompts", [](const PromptEntry& e) { return e.prompt.to_json(); });
   }
-  if (method == "completion/complete") co_return co_await complete(std::move(params), ctx);
   co_return Error{errc::kMethodNotFound, "Method not found: " + method, {}};
 }
 

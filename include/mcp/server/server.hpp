@@ -104,6 +104,7 @@ class Server {
   static Task<ToolResult> run_typed(F f, json::object args, Context& ctx);
   void broadcast(const std::string& method, const json::object& params, const std::string& uri = {});
 
+  Task<Result<json::object>> handle_listing(std::string method, json::object params, Context& ctx);
   Task<Result<json::object>> call_tool(json::object params, Context& ctx);
   Task<Result<json::object>> read_resource(json::object params, Context& ctx);
   Task<Result<json::object>> get_prompt(json::object params, Context& ctx);
