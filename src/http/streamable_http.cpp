@@ -221,7 +221,11 @@ Task<Response> StreamableHttp::post(Request req, Principal who) {
     co_return rpc_error(406, errc::kConnectionClosed,
                         "Not Acceptable: Accept must list application/json and text/event-stream");
 
-  auto parsed = jsonrpc::parse(req.body);
+  // A single message is parsed into a per-request arena (see jsonrpc::request_arena); a batch,
+  // whose requests run concurrently, into the default heap.
+  auto first = req.body.find_first_not_of(" \t\r\n");
+  bool maybe_batch = first != std::string::npos && req.body[first] == '[';
+  auto parsed = jsonrpc::parse(req.body, maybe_batch ? json::storage_ptr() : jsonrpc::request_arena());
   if (!parsed) co_return rpc_error(400, parsed.error().code, parsed.error().message);
   json::value& body = parsed.value();  // classified by moving params out: not read afterwards
   auto header_version = req.header("mcp-protocol-version");

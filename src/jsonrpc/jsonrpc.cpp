@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace mcp::jsonrpc {
@@ -136,14 +138,31 @@ std::string valid_utf8(std::string_view s) {
   return out;
 }
 
-Result<json::value> parse(std::string_view body) {
+Result<json::value> parse(std::string_view body) { return parse(body, {}); }
+
+Result<json::value> parse(std::string_view body, json::storage_ptr storage) {
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 64;  // deep nesting is an attack, not a message
-  json::value v = json::parse(body, ec, {}, opts);
+  json::value v = json::parse(body, ec, std::move(storage), opts);
   if (ec) return Error{errc::kParseError, "Parse error: " + ec.message(), {}};
   return v;
 }
+
+namespace {
+// A monotonic resource with its first block inline: one allocation (with the shared control
+// block) under glibc's tcache size, enough for a typical request; larger bodies chain blocks.
+class RequestArena final : public json::memory_resource {
+  void* do_allocate(std::size_t n, std::size_t align) override { return mono_.allocate(n, align); }
+  void do_deallocate(void*, std::size_t, std::size_t) override {}
+  bool do_is_equal(const json::memory_resource& other) const noexcept override { return this == &other; }
+
+  alignas(std::max_align_t) unsigned char first_[768];
+  json::monotonic_resource mono_{first_, sizeof first_};
+};
+}  // namespace
+
+json::storage_ptr request_arena() { return json::make_shared_resource<RequestArena>(); }
 
 namespace {
 
@@ -166,7 +185,12 @@ Result<Message> classify_impl(V& v, json::value* id_out) {
     m.method = std::string(method->get_string());
     if (auto* p = find_mut(o, "params")) {
       if (p->is_object()) {
-        m.params = std::move(p->get_object());
+        if constexpr (std::is_const_v<V>) {
+          m.params = p->get_object();
+        } else {  // adopt the body's storage: move-assigning across storages would copy
+          std::destroy_at(&m.params);
+          std::construct_at(&m.params, std::move(p->get_object()));
+        }
       } else if (!p->is_null()) {
         return Error{errc::kInvalidParams, "Invalid params: params must be an object", {}};
       }

@@ -330,12 +330,13 @@ Task<Result<json::object>> Server::call_tool(json::object params, Context& ctx) 
   }
   if (!e || !allowed) co_return invalid_params("Unknown tool: " + std::string(*name));
   // `params` is ours: the arguments are moved out of it, not copied.
-  json::value args = json::object();
-  if (auto a = params.find("arguments"); a != params.end() && !a->value().is_null()) {
-    if (!a->value().is_object())
-      co_return ToolResult::error("Invalid arguments: 'arguments' must be an object").to_json();
-    args = std::move(a->value());
-  }
+  // Move-constructed, not move-assigned: the arguments keep their storage (the request's
+  // arena, see jsonrpc::request_arena), where assignment across storages would copy them.
+  auto a = params.find("arguments");
+  const bool given = a != params.end() && !a->value().is_null();
+  if (given && !a->value().is_object())
+    co_return ToolResult::error("Invalid arguments: 'arguments' must be an object").to_json();
+  json::value args = given ? json::value(std::move(a->value())) : json::value(json::object());
   if (options_.validate_arguments) {
     // Input validation failures are tool errors, so the model can correct itself (SEP-1303).
     if (auto err = validate_json_schema(e->input_schema, args))

@@ -22,6 +22,13 @@ struct Message {
 
 // Parses a body. Malformed JSON is -32700 with a null id.
 Result<json::value> parse(std::string_view body);
+// The same, the tree's memory coming from `storage` (see request_arena()).
+Result<json::value> parse(std::string_view body, json::storage_ptr storage);
+// Storage for one request body: its nodes and keys (about ten allocations for a tools/call)
+// come from one block, released when the last value using it is destroyed. Values moved out of
+// the body (params, arguments) keep it alive. Not thread-safe for allocation: a tree parsed
+// into it is for one request, which must not grow its parts from two threads at once.
+json::storage_ptr request_arena();
 
 // Classifies one JSON value. An invalid message gives an Error (-32600, or -32602 for
 // non-object params) and, through `id_out`, the request id when one could be read.
