@@ -114,31 +114,44 @@ void StreamableHttp::broadcast(const std::string& method, const json::object& pa
   });
 }
 
+// A response that is already known, as the awaitable the callers expect.
+static Task<Response> ready(Response r) { co_return r; }
+
+// Not a coroutine: POST (nearly every request) costs no frame of its own here.
 Task<Response> StreamableHttp::handle(Request req) {
-  if (auto why = origins_.check(req.header("host"), req.header("origin")))
-    co_return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
   Principal who;
+  if (auto early = admit(req, who)) return ready(std::move(*early));
+  if (req.method == "POST") return post(std::move(req), std::move(who));
+  return ready(not_post(req, who));
+}
+
+std::optional<Response> StreamableHttp::admit(const Request& req, Principal& who) {
+  if (auto why = origins_.check(req.header("host"), req.header("origin")))
+    return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
   if (auth_) {
     auto decided = auth_->authenticate([&](std::string_view n) { return req.header(n); }, resource_url(req));
-    if (auto* r = std::get_if<auth::Refusal>(&decided)) co_return refuse(*r);
+    if (auto* r = std::get_if<auth::Refusal>(&decided)) return refuse(*r);
     who = std::move(std::get<Principal>(decided));
   }
-  if (req.method == "POST") co_return co_await post(std::move(req), std::move(who));
+  return std::nullopt;
+}
+
+Response StreamableHttp::not_post(const Request& req, const Principal& who) {
   // Sessions' GET streams and DELETE belong to the session-based wire only.
   auto v = req.header("mcp-protocol-version");
   if ((req.method == "GET" || req.method == "DELETE") &&
       (!options_.legacy_sessions || (!v.empty() && !protocol::is_supported_version(v)))) {
     Response r = rpc_error(405, errc::kConnectionClosed, "Method not allowed: this endpoint is stateless (POST only)");
     r.set("Allow", "POST");
-    co_return r;
+    return r;
   }
   if (!v.empty() && !protocol::is_supported_version(v))
-    co_return rpc_error(400, errc::kConnectionClosed, "Bad Request: Unsupported protocol version: " + std::string(v));
-  if (req.method == "GET") co_return get(req, who);
-  if (req.method == "DELETE") co_return del(req, who);
+    return rpc_error(400, errc::kConnectionClosed, "Bad Request: Unsupported protocol version: " + std::string(v));
+  if (req.method == "GET") return get(req, who);
+  if (req.method == "DELETE") return del(req, who);
   Response r = rpc_error(405, errc::kConnectionClosed, "Method not allowed");
   r.set("Allow", "GET, POST, DELETE");
-  co_return r;
+  return r;
 }
 
 std::string StreamableHttp::resource_url(const Request& req) const {
@@ -213,35 +226,45 @@ Response StreamableHttp::initialize(const json::value& id, const json::object& p
   return r;
 }
 
+// Not a coroutine either: it hands over to the coroutine that has something to await.
 Task<Response> StreamableHttp::post(Request req, Principal who) {
+  Incoming in;
+  if (auto done = prepare_post(req, who, in)) return ready(std::move(*done));
+  if (in.body) return post_stateless(std::move(req), std::move(*in.body), std::move(who));
+  return run_requests(std::move(in.session), std::move(in.messages), in.batch, in.requests);
+}
+
+std::optional<Response> StreamableHttp::prepare_post(const Request& req, Principal& who, Incoming& in) {
   if (!media_type_is(req.header("content-type"), "application/json"))
-    co_return rpc_error(415, errc::kConnectionClosed, "Unsupported Media Type: Content-Type must be application/json");
+    return rpc_error(415, errc::kConnectionClosed, "Unsupported Media Type: Content-Type must be application/json");
   auto accept = req.header("accept");
   if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream"))
-    co_return rpc_error(406, errc::kConnectionClosed,
-                        "Not Acceptable: Accept must list application/json and text/event-stream");
+    return rpc_error(406, errc::kConnectionClosed,
+                     "Not Acceptable: Accept must list application/json and text/event-stream");
 
   // A single message is parsed into a per-request arena (see jsonrpc::request_arena); a batch,
   // whose requests run concurrently, into the default heap.
   auto first = req.body.find_first_not_of(" \t\r\n");
   bool maybe_batch = first != std::string::npos && req.body[first] == '[';
   auto parsed = jsonrpc::parse(req.body, maybe_batch ? json::storage_ptr() : jsonrpc::request_arena());
-  if (!parsed) co_return rpc_error(400, parsed.error().code, parsed.error().message);
+  if (!parsed) return rpc_error(400, parsed.error().code, parsed.error().message);
   json::value& body = parsed.value();  // classified by moving params out: not read afterwards
   auto header_version = req.header("mcp-protocol-version");
-  if (protocol::is_stateless_request(body, header_version))
-    co_return co_await post_stateless(req, std::move(body), std::move(who));
+  if (protocol::is_stateless_request(body, header_version)) {
+    in.body.emplace(std::move(body));  // keeps the arena (assignment would copy)
+    return std::nullopt;
+  }
   if (!options_.legacy_sessions)
-    co_return rpc_error(400, errc::kInvalidRequest,
-                        "Bad Request: this endpoint speaks MCP 2026-07-28 (stateless); send MCP-Protocol-Version "
-                        "and params._meta");
+    return rpc_error(400, errc::kInvalidRequest,
+                     "Bad Request: this endpoint speaks MCP 2026-07-28 (stateless); send MCP-Protocol-Version "
+                     "and params._meta");
   if (!header_version.empty() && !protocol::is_supported_version(header_version))
-    co_return rpc_error(400, errc::kConnectionClosed,
-                        "Bad Request: Unsupported protocol version: " + std::string(header_version));
+    return rpc_error(400, errc::kConnectionClosed,
+                     "Bad Request: Unsupported protocol version: " + std::string(header_version));
   const bool batch = body.is_array();
-  if (batch && body.get_array().empty()) co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: empty batch");
+  if (batch && body.get_array().empty()) return rpc_error(400, errc::kInvalidRequest, "Invalid Request: empty batch");
 
-  std::vector<jsonrpc::Message> messages;
+  std::vector<jsonrpc::Message>& messages = in.messages;
   auto classify_all = [&](Response& err) {
     auto one = [&](json::value& v) {
       json::value id;
@@ -259,26 +282,26 @@ Task<Response> StreamableHttp::post(Request req, Principal who) {
     return true;
   };
   Response err;
-  if (!classify_all(err)) co_return err;
+  if (!classify_all(err)) return err;
 
   // initialize opens a session; it must come alone (2025-03-26 forbids it in a batch).
   for (auto& m : messages) {
     if (m.kind == jsonrpc::Kind::request && m.method == "initialize") {
-      if (batch) co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: initialize must not be batched");
+      if (batch) return rpc_error(400, errc::kInvalidRequest, "Invalid Request: initialize must not be batched");
       if (req.has_header(kSessionHeader) && sessions_.find(req.header(kSessionHeader)))
-        co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: session already initialized",
-                            json::serialize(m.id));
-      co_return initialize(m.id, m.params, std::move(who));
+        return rpc_error(400, errc::kInvalidRequest, "Invalid Request: session already initialized",
+                         json::serialize(m.id));
+      return initialize(m.id, m.params, std::move(who));
     }
   }
 
   auto session = session_for(req, who, err);
-  if (!session) co_return err;
+  if (!session) return err;
   for (auto& m : messages)
-    if (auto denied = forbidden_tool(req, who, m)) co_return std::move(*denied);
+    if (auto denied = forbidden_tool(req, who, m)) return std::move(*denied);
   if (batch && session->version() != "2025-03-26")
-    co_return rpc_error(400, errc::kInvalidRequest,
-                        "Invalid Request: JSON-RPC batches are only accepted on 2025-03-26 sessions");
+    return rpc_error(400, errc::kInvalidRequest,
+                     "Invalid Request: JSON-RPC batches are only accepted on 2025-03-26 sessions");
 
   int requests = 0;
   for (auto& m : messages) {
@@ -286,8 +309,15 @@ Task<Response> StreamableHttp::post(Request req, Principal who) {
     else if (m.kind == jsonrpc::Kind::notification) dispatcher_.on_notification(*session, m);
     else dispatcher_.on_response(*session, m);
   }
-  if (requests == 0) co_return plain_status(202);
+  if (requests == 0) return plain_status(202);
+  in.batch = batch;
+  in.requests = requests;
+  in.session = std::move(session);
+  return std::nullopt;
+}
 
+Task<Response> StreamableHttp::run_requests(std::shared_ptr<protocol::Session> session,
+                                            std::vector<jsonrpc::Message> messages, bool batch, int requests) {
   auto exchange = std::make_shared<protocol::Exchange>(session, requests, options_.always_sse);
   auto ex = co_await asio::this_coro::executor;
   for (auto& m : messages)
@@ -393,7 +423,7 @@ std::optional<std::string> StreamableHttp::check_mirrored_headers(const Request&
   return std::nullopt;
 }
 
-Task<Response> StreamableHttp::post_stateless(const Request& req, json::value body, Principal who) {
+Task<Response> StreamableHttp::post_stateless(Request req, json::value body, Principal who) {
   if (body.is_array())
     co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: batches are not part of MCP 2026-07-28");
   json::value id;
