@@ -66,6 +66,22 @@ bool same_binding(const Principal& a, const Principal& b) {
   return a.binding() == b.binding();
 }
 
+// accepts(a, "application/json") && accepts(a, "text/event-stream") in one pass over `a`
+// (every POST asks both).
+bool accepts_json_and_sse(std::string_view accept) {
+  bool json = false, sse = false;
+  while (!accept.empty() && !(json && sse)) {
+    auto comma = accept.find(',');
+    auto item = bare_media_type(accept.substr(0, comma));
+    if (item == "*/*") return true;
+    json = json || equals_folded(item, "application/json") || equals_folded(item, "application/*");
+    sse = sse || equals_folded(item, "text/event-stream") || equals_folded(item, "text/*");
+    if (comma == std::string_view::npos) break;
+    accept.remove_prefix(comma + 1);
+  }
+  return json && sse;
+}
+
 Response plain_status(int status) {
   Response r;
   r.status = status;
@@ -237,8 +253,7 @@ Task<Response> StreamableHttp::post(Request req, Principal who) {
 std::optional<Response> StreamableHttp::prepare_post(const Request& req, Principal& who, Incoming& in) {
   if (!media_type_is(req.header("content-type"), "application/json"))
     return rpc_error(415, errc::kConnectionClosed, "Unsupported Media Type: Content-Type must be application/json");
-  auto accept = req.header("accept");
-  if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream"))
+  if (!accepts_json_and_sse(req.header("accept")))
     return rpc_error(406, errc::kConnectionClosed,
                      "Not Acceptable: Accept must list application/json and text/event-stream");
 

@@ -53,7 +53,7 @@ bool well_formed_utf8(std::string_view s) {
 // Serialises `v` at the end of `out`, without a temporary string.
 template <class T>
 void serialize_into(std::string& out, const T& v) {
-  json::serializer sr;
+  thread_local json::serializer sr;  // reset() keeps its stack: no allocation per message
   sr.reset(&v);
   while (!sr.done()) {
     size_t used = out.size();
