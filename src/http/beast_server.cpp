@@ -48,7 +48,8 @@ std::string serialize_head(const http::Response& r, bool keep_alive) {
   std::string s;
   s.reserve(size);
   s += "HTTP/1.1 ";
-  s += std::to_string(r.status);
+  if (r.status >= 0) append_number(s, static_cast<std::size_t>(r.status));
+  else s += std::to_string(r.status);
   s += ' ';
   s += reason;
   s += "\r\n";
