@@ -101,8 +101,9 @@ class RequestParser final : public bhttp::basic_parser<true> {
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}  // requests only
   void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value, beast::error_code&) override {
     auto& [k, v] = req.headers.emplace_back();
-    k.resize(name.size());
-    for (size_t i = 0; i < name.size(); ++i) k[i] = ascii_lower(name[i]);
+    k.assign(name.data(), name.size());
+    char* p = k.data();  // folded in place through a raw pointer: the compiler can vectorise it
+    for (size_t i = 0, n = k.size(); i < n; ++i) p[i] = ascii_lower(p[i]);
     v.assign(value.data(), value.size());
   }
   void on_header_impl(beast::error_code&) override {}
