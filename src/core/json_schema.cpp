@@ -1,8 +1,10 @@
 #include <mcp/core/json_schema.hpp>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <regex>
+#include <vector>
 
 namespace mcp {
 namespace {
@@ -73,6 +75,50 @@ std::optional<bool> pattern_search(std::string_view pattern, std::string_view s)
   }
 }
 
+// The keywords the validator reads, located in one pass over a schema object: a lookup per
+// keyword (about 30 per schema node, each a scan of the node's keys) dominated validation.
+enum Kw {
+  kRef, kType, kEnum, kConst, kMinimum, kMaximum, kExclusiveMinimum, kExclusiveMaximum, kMultipleOf,
+  kMinLength, kMaxLength, kPattern, kAllOf, kAnyOf, kOneOf, kNot, kIf, kThen, kElse, kMinItems, kMaxItems,
+  kPrefixItems, kItems, kUniqueItems, kRequired, kMinProperties, kMaxProperties, kDependentRequired,
+  kProperties, kPatternProperties, kAdditionalProperties, kKeywordCount
+};
+constexpr std::array<std::string_view, kKeywordCount> kKeywordNames = {
+    "$ref", "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    "minLength", "maxLength", "pattern", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "minItems",
+    "maxItems", "prefixItems", "items", "uniqueItems", "required", "minProperties", "maxProperties",
+    "dependentRequired", "properties", "patternProperties", "additionalProperties"};
+
+class Keywords {
+ public:
+  explicit Keywords(const json::object& s) {
+    for (auto& kv : s) {
+      std::string_view k = kv.key();
+      if (k.size() >= kByLength.size()) continue;
+      for (int i : kByLength[k.size()])
+        if (kKeywordNames[i] == k) {
+          at_[i] = &kv.value();
+          break;
+        }
+    }
+  }
+  const json::value* operator[](Kw k) const { return at_[k]; }
+  std::optional<std::string_view> string(Kw k) const {
+    if (!at_[k] || !at_[k]->is_string()) return std::nullopt;
+    return std::string_view(at_[k]->get_string());
+  }
+  const json::object* object(Kw k) const { return at_[k] && at_[k]->is_object() ? &at_[k]->get_object() : nullptr; }
+
+ private:
+  static constexpr size_t kLongest = 21;  // "additionalProperties" + 1
+  static inline const std::array<std::vector<int>, kLongest> kByLength = [] {
+    std::array<std::vector<int>, kLongest> t;
+    for (int i = 0; i < kKeywordCount; ++i) t[kKeywordNames[i].size()].push_back(i);
+    return t;
+  }();
+  std::array<const json::value*, kKeywordCount> at_{};
+};
+
 class Validator {
  public:
   explicit Validator(const json::value& root) : root_(root) {}
@@ -87,14 +133,14 @@ class Validator {
       return SchemaError{ptr, "no value is allowed here"};
     }
     if (!schema.is_object()) return std::nullopt;
-    const auto& s = schema.get_object();
+    const Keywords s(schema.get_object());
 
-    if (auto ref = find_string(s, "$ref")) {
+    if (auto ref = s.string(kRef)) {
       const json::value* target = resolve(*ref);
       if (!target) return SchemaError{ptr, "unresolvable $ref " + std::string(*ref)};
       if (auto e = check(*target, v, ptr, depth + 1)) return e;
     }
-    if (auto* t = find(s, "type")) {
+    if (auto* t = s[kType]) {
       bool ok = false;
       if (t->is_string()) {
         ok = type_matches(t->get_string(), v);
@@ -105,22 +151,22 @@ class Validator {
       }
       if (!ok) return SchemaError{ptr, "expected type " + json::serialize(*t)};
     }
-    if (auto* e = find(s, "enum"); e && e->is_array()) {
+    if (auto* e = s[kEnum]; e && e->is_array()) {
       bool ok = false;
       for (auto& x : e->get_array()) ok = ok || json_equal(x, v);
       if (!ok) return SchemaError{ptr, "must be one of " + json::serialize(*e)};
     }
-    if (auto* c = find(s, "const"); c && !json_equal(*c, v))
+    if (auto* c = s[kConst]; c && !json_equal(*c, v))
       return SchemaError{ptr, "must equal " + json::serialize(*c)};
 
     if (v.is_number()) {
       double x = *as_number(v);
-      auto num = [&](std::string_view k) { auto* p = find(s, k); return p ? as_number(*p) : std::nullopt; };
-      if (auto m = num("minimum"); m && x < *m) return SchemaError{ptr, "must be >= " + fmt_num(*m)};
-      if (auto m = num("maximum"); m && x > *m) return SchemaError{ptr, "must be <= " + fmt_num(*m)};
-      if (auto m = num("exclusiveMinimum"); m && x <= *m) return SchemaError{ptr, "must be > " + fmt_num(*m)};
-      if (auto m = num("exclusiveMaximum"); m && x >= *m) return SchemaError{ptr, "must be < " + fmt_num(*m)};
-      if (auto m = num("multipleOf"); m && *m > 0) {
+      auto num = [&](Kw k) { auto* p = s[k]; return p ? as_number(*p) : std::nullopt; };
+      if (auto m = num(kMinimum); m && x < *m) return SchemaError{ptr, "must be >= " + fmt_num(*m)};
+      if (auto m = num(kMaximum); m && x > *m) return SchemaError{ptr, "must be <= " + fmt_num(*m)};
+      if (auto m = num(kExclusiveMinimum); m && x <= *m) return SchemaError{ptr, "must be > " + fmt_num(*m)};
+      if (auto m = num(kExclusiveMaximum); m && x >= *m) return SchemaError{ptr, "must be < " + fmt_num(*m)};
+      if (auto m = num(kMultipleOf); m && *m > 0) {
         double q = x / *m;
         if (std::fabs(q - std::round(q)) > 1e-9) return SchemaError{ptr, "must be a multiple of " + fmt_num(*m)};
       }
@@ -128,12 +174,12 @@ class Validator {
     if (v.is_string()) {
       auto str = std::string_view(v.get_string());
       size_t len = utf8_length(str);
-      if (auto* m = find(s, "minLength"); m && as_number(*m) && len < *as_number(*m))
+      if (auto* m = s[kMinLength]; m && as_number(*m) && len < *as_number(*m))
         return SchemaError{ptr, "must be at least " + json::serialize(*m) + " characters"};
-      if (auto* m = find(s, "maxLength"); m && as_number(*m) && len > *as_number(*m))
+      if (auto* m = s[kMaxLength]; m && as_number(*m) && len > *as_number(*m))
         return SchemaError{ptr, "must be at most " + json::serialize(*m) + " characters"};
       // An invalid pattern in the schema is the schema's problem, not the caller's.
-      if (auto p = find_string(s, "pattern"); p && str.size() <= 4096 && pattern_search(*p, str) == false)
+      if (auto p = s.string(kPattern); p && str.size() <= 4096 && pattern_search(*p, str) == false)
         return SchemaError{ptr, "must match pattern " + std::string(*p)};
     }
     if (v.is_array()) {
@@ -142,11 +188,11 @@ class Validator {
     if (v.is_object()) {
       if (auto e = check_object(s, v.get_object(), ptr, depth)) return e;
     }
-    if (auto* a = find(s, "allOf"); a && a->is_array()) {
+    if (auto* a = s[kAllOf]; a && a->is_array()) {
       for (auto& sub : a->get_array())
         if (auto e = check(sub, v, ptr, depth + 1)) return e;
     }
-    if (auto* a = find(s, "anyOf"); a && a->is_array()) {
+    if (auto* a = s[kAnyOf]; a && a->is_array()) {
       bool ok = false;
       std::optional<SchemaError> first;
       for (auto& sub : a->get_array()) {
@@ -157,16 +203,16 @@ class Validator {
       if (!ok) return SchemaError{ptr, "must match at least one schema in anyOf" +
                                            (first ? " (" + first->to_string() + ")" : "")};
     }
-    if (auto* a = find(s, "oneOf"); a && a->is_array()) {
+    if (auto* a = s[kOneOf]; a && a->is_array()) {
       int n = 0;
       for (auto& sub : a->get_array()) n += !check(sub, v, ptr, depth + 1);
       if (n != 1) return SchemaError{ptr, "must match exactly one schema in oneOf (matched " + std::to_string(n) + ")"};
     }
-    if (auto* n = find(s, "not"); n && !check(*n, v, ptr, depth + 1))
+    if (auto* n = s[kNot]; n && !check(*n, v, ptr, depth + 1))
       return SchemaError{ptr, "must not match the schema in not"};
-    if (auto* i = find(s, "if")) {
+    if (auto* i = s[kIf]) {
       bool cond = !check(*i, v, ptr, depth + 1);
-      const json::value* branch = find(s, cond ? "then" : "else");
+      const json::value* branch = s[cond ? kThen : kElse];
       if (branch)
         if (auto e = check(*branch, v, ptr, depth + 1)) return e;
     }
@@ -176,19 +222,19 @@ class Validator {
  private:
   static std::string fmt_num(double d) { return json::serialize(json::value(d)); }
 
-  std::optional<SchemaError> check_array(const json::object& s, const json::array& a, const std::string& ptr,
+  std::optional<SchemaError> check_array(const Keywords& s, const json::array& a, const std::string& ptr,
                                          int depth) {
-    if (auto* m = find(s, "minItems"); m && as_number(*m) && a.size() < *as_number(*m))
+    if (auto* m = s[kMinItems]; m && as_number(*m) && a.size() < *as_number(*m))
       return SchemaError{ptr, "must have at least " + json::serialize(*m) + " items"};
-    if (auto* m = find(s, "maxItems"); m && as_number(*m) && a.size() > *as_number(*m))
+    if (auto* m = s[kMaxItems]; m && as_number(*m) && a.size() > *as_number(*m))
       return SchemaError{ptr, "must have at most " + json::serialize(*m) + " items"};
     size_t prefix = 0;
-    if (auto* p = find(s, "prefixItems"); p && p->is_array()) {
+    if (auto* p = s[kPrefixItems]; p && p->is_array()) {
       prefix = p->get_array().size();
       for (size_t i = 0; i < prefix && i < a.size(); ++i)
         if (auto e = check(p->get_array()[i], a[i], ptr + "/" + std::to_string(i), depth + 1)) return e;
     }
-    if (auto* items = find(s, "items")) {
+    if (auto* items = s[kItems]) {
       if (items->is_array()) {  // draft-7 tuple form
         const auto& tuple = items->get_array();
         for (size_t i = 0; i < tuple.size() && i < a.size(); ++i)
@@ -198,7 +244,7 @@ class Validator {
           if (auto e = check(*items, a[i], ptr + "/" + std::to_string(i), depth + 1)) return e;
       }
     }
-    if (auto* u = find(s, "uniqueItems"); u && u->is_bool() && u->get_bool()) {
+    if (auto* u = s[kUniqueItems]; u && u->is_bool() && u->get_bool()) {
       for (size_t i = 0; i < a.size(); ++i)
         for (size_t j = i + 1; j < a.size(); ++j)
           if (json_equal(a[i], a[j])) return SchemaError{ptr, "items must be unique"};
@@ -206,18 +252,18 @@ class Validator {
     return std::nullopt;
   }
 
-  std::optional<SchemaError> check_object(const json::object& s, const json::object& o, const std::string& ptr,
+  std::optional<SchemaError> check_object(const Keywords& s, const json::object& o, const std::string& ptr,
                                           int depth) {
-    if (auto* r = find(s, "required"); r && r->is_array()) {
+    if (auto* r = s[kRequired]; r && r->is_array()) {
       for (auto& k : r->get_array())
         if (k.is_string() && !o.contains(k.get_string()))
           return SchemaError{ptr, "missing required property '" + std::string(k.get_string()) + "'"};
     }
-    if (auto* m = find(s, "minProperties"); m && as_number(*m) && o.size() < *as_number(*m))
+    if (auto* m = s[kMinProperties]; m && as_number(*m) && o.size() < *as_number(*m))
       return SchemaError{ptr, "must have at least " + json::serialize(*m) + " properties"};
-    if (auto* m = find(s, "maxProperties"); m && as_number(*m) && o.size() > *as_number(*m))
+    if (auto* m = s[kMaxProperties]; m && as_number(*m) && o.size() > *as_number(*m))
       return SchemaError{ptr, "must have at most " + json::serialize(*m) + " properties"};
-    if (auto* dr = find_object(s, "dependentRequired")) {
+    if (auto* dr = s.object(kDependentRequired)) {
       for (auto& [k, deps] : *dr)
         if (o.contains(k) && deps.is_array())
           for (auto& d : deps.get_array())
@@ -225,9 +271,9 @@ class Validator {
               return SchemaError{ptr, "property '" + std::string(d.get_string()) + "' is required with '" +
                                           std::string(k) + "'"};
     }
-    const json::object* props = find_object(s, "properties");
-    const json::object* patterns = find_object(s, "patternProperties");
-    const json::value* additional = find(s, "additionalProperties");
+    const json::object* props = s.object(kProperties);
+    const json::object* patterns = s.object(kPatternProperties);
+    const json::value* additional = s[kAdditionalProperties];
     for (auto& [k, val] : o) {
       std::string child = ptr + "/" + escape_token(k);
       bool matched = false;

@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <condition_variable>
@@ -21,6 +22,11 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
+// Sockets and timers bound to the io_context's own executor type: the polymorphic
+// any_io_executor costs a type-erased copy and work-tracking query on every operation.
+using IoExecutor = asio::io_context::executor_type;
+using Socket = asio::basic_stream_socket<tcp, IoExecutor>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, IoExecutor>;
 using asio::use_awaitable;
 using asio::as_tuple;
 
@@ -42,7 +48,8 @@ std::string serialize_head(const http::Response& r, bool keep_alive) {
   std::string s;
   s.reserve(size);
   s += "HTTP/1.1 ";
-  s += std::to_string(r.status);
+  if (r.status >= 0) append_number(s, static_cast<std::size_t>(r.status));
+  else s += std::to_string(r.status);
   s += ' ';
   s += reason;
   s += "\r\n";
@@ -75,6 +82,73 @@ void append_chunk(std::string& out, std::string_view data) {
   out.append(hex, static_cast<size_t>(n));
   out += data;
   out += "\r\n";
+}
+
+// An HTTP/1.1 request parser that fills an http::Request as it goes. Beast's request_parser
+// builds a beast::http::fields (an allocation and a tree insert per header), which was then
+// copied header by header into the Request: now each header is stored once, name lower-cased.
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  http::Request req;
+
+ private:
+  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target, int,
+                       beast::error_code&) override {
+    req.method.assign(method.data(), method.size());
+    req.target.assign(target.data(), target.size());
+    req.headers.reserve(8);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}  // requests only
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value, beast::error_code&) override {
+    auto& [k, v] = req.headers.emplace_back();
+    k.assign(name.data(), name.size());
+    char* p = k.data();  // folded in place through a raw pointer: the compiler can vectorise it
+    for (size_t i = 0, n = k.size(); i < n; ++i) p[i] = ascii_lower(p[i]);
+    v.assign(value.data(), value.size());
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
+    if (length) req.body.reserve(static_cast<std::size_t>(*length));  // bounded by body_limit before this
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    req.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+    req.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+};
+
+// One connection's socket and its timeouts. Beast's tcp_stream armed and cancelled a timer
+// around every read and write; here a watchdog wakes every `tick` and closes the socket once
+// the deadline of the I/O in progress has passed (at most one tick late). While a request is
+// being handled no I/O is pending, and there is no deadline (as with tcp_stream's expiry,
+// which applied to pending I/O only).
+struct Connection {
+  using Clock = std::chrono::steady_clock;
+  explicit Connection(Socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  void expires_after(Clock::duration d) { deadline = Clock::now() + d; }
+  void no_deadline() { deadline = Clock::time_point::max(); }
+  Socket socket;
+  Timer timer;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool done = false;
+};
+
+Task<void> watchdog(std::shared_ptr<Connection> c, std::chrono::steady_clock::duration tick) {
+  while (!c->done) {
+    c->timer.expires_after(tick);
+    co_await c->timer.async_wait(as_tuple(use_awaitable));  // woken early only by done
+    if (c->done) co_return;
+    if (Connection::Clock::now() >= c->deadline) {
+      beast::error_code ignored;
+      c->socket.close(ignored);  // the pending read or write fails; the connection ends
+      co_return;
+    }
+  }
 }
 
 void log_failure(std::exception_ptr e) {
@@ -144,10 +218,9 @@ struct HttpServer::Impl {
     std::string early_bytes;  // a pipelined next request, handed back to the connection
     Notifier finished;
   };
-  static Task<void> watch_client(beast::tcp_stream& stream, std::shared_ptr<protocol::SseSink> sink,
-                                 std::shared_ptr<Watch> w) {
+  static Task<void> watch_client(Socket& socket, std::shared_ptr<protocol::SseSink> sink, std::shared_ptr<Watch> w) {
     char buf[1024];
-    auto [ec, n] = co_await stream.socket().async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
     if (!ec && n > 0) w->early_bytes.assign(buf, n);
     else if (ec != asio::error::operation_aborted) sink->abandon();
     w->done = true;
@@ -155,14 +228,13 @@ struct HttpServer::Impl {
   }
 
   // Writes an SSE response: head and whatever is queued go out in one write, and so on.
-  Task<bool> stream_out(beast::tcp_stream& stream, beast::flat_buffer& buffer, const http::Response& resp,
-                        bool keep_alive) {
+  Task<bool> stream_out(Connection& conn, beast::flat_buffer& buffer, const http::Response& resp, bool keep_alive) {
     auto w = std::make_shared<Watch>();
-    asio::co_spawn(stream.get_executor(), watch_client(stream, resp.stream, w), log_failure);
-    bool ok = co_await write_stream(stream, resp, keep_alive);
+    asio::co_spawn(conn.socket.get_executor(), watch_client(conn.socket, resp.stream, w), log_failure);
+    bool ok = co_await write_stream(conn, resp, keep_alive);
     if (!w->done) {
       beast::error_code ignored;
-      stream.socket().cancel(ignored);
+      conn.socket.cancel(ignored);
     }
     while (!w->done) co_await w->finished.wait(std::chrono::seconds(5));
     if (!w->early_bytes.empty()) {
@@ -173,15 +245,16 @@ struct HttpServer::Impl {
     co_return ok;
   }
 
-  Task<bool> write_stream(beast::tcp_stream& stream, const http::Response& resp, bool keep_alive) {
+  Task<bool> write_stream(Connection& conn, const http::Response& resp, bool keep_alive) {
     std::string out = serialize_head(resp, keep_alive);
     for (;;) {
       auto chunk = co_await resp.stream->next(options.sse_keepalive);
       if (chunk.bytes.empty() && !chunk.last) chunk.bytes = ": keepalive\n\n";
       append_chunk(out, chunk.bytes);
       if (chunk.last) out += "0\r\n\r\n";
-      stream.expires_after(options.sse_keepalive + std::chrono::seconds(30));
-      auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
+      conn.expires_after(options.sse_keepalive + std::chrono::seconds(30));
+      auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(out), as_tuple(use_awaitable));
+      conn.no_deadline();  // waiting for the next event is not I/O
       if (ec) {
         resp.stream->abandon();  // the client went away; a session keeps the events for resumption
         co_return false;
@@ -191,22 +264,29 @@ struct HttpServer::Impl {
     }
   }
 
-  Task<void> connection(beast::tcp_stream stream) {
+  Task<void> connection(Socket socket) {
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    auto& stream = conn->socket;
+    auto tick = std::clamp<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(std::min(options.read_timeout, options.keepalive_timeout)) / 8,
+        std::chrono::milliseconds(250),
+        std::chrono::seconds(5));
+    asio::co_spawn(stream.get_executor(), watchdog(conn, tick), log_failure);
     beast::flat_buffer buffer;
     beast::error_code ep_ec;
-    auto peer = stream.socket().remote_endpoint(ep_ec);
+    auto peer = stream.remote_endpoint(ep_ec);
     std::string remote = ep_ec ? std::string() : peer.address().to_string();
     for (;;) {
-      bhttp::request_parser<bhttp::string_body> parser;
+      RequestParser parser;
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
-      stream.expires_after(options.keepalive_timeout);
+      conn->expires_after(options.keepalive_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
       int reject = 0;
       if (ec == bhttp::error::header_limit) reject = 431;
       else if (ec) break;
       if (!reject) {
-        stream.expires_after(options.read_timeout);
+        conn->expires_after(options.read_timeout);
         if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
           reject = 413;
         } else {
@@ -219,47 +299,44 @@ struct HttpServer::Impl {
         auto r = http::rpc_error(reject, errc::kConnectionClosed,
                                  reject == 413 ? "Payload Too Large" : "Request Header Fields Too Large");
         std::string out = serialize_head(r, false) + r.body;
+        conn->expires_after(options.read_timeout);
         co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
         break;
       }
 
-      auto msg = parser.release();
-      http::Request req;
-      req.method = std::string(msg.method_string());
-      req.target = std::string(msg.target());
-      req.headers.reserve(8);
-      for (auto& f : msg) {
-        std::string name(f.name_string());
-        for (auto& c : name) c = ascii_lower(c);
-        req.headers.emplace_back(std::move(name), std::string(f.value()));
-      }
-      req.body = std::move(msg.body());
-      bool keep_alive = msg.keep_alive();
-
-      http::Response resp = co_await route(std::move(req), remote);
+      bool keep_alive = parser.keep_alive();
+      conn->no_deadline();
+      http::Response resp;
+      if (parser.req.path() == options.path)  // the MCP endpoint without route()'s coroutine frame
+        resp = co_await transport.handle(std::move(parser.req));
+      else
+        resp = co_await route(std::move(parser.req), remote);
       if (resp.status >= 100 && resp.status < 600) Metrics::add(Metrics::global().http_responses[resp.status / 100]);
       if (resp.stream) {
-        if (!co_await stream_out(stream, buffer, resp, keep_alive)) break;
+        if (!co_await stream_out(*conn, buffer, resp, keep_alive)) break;
       } else {
         std::string out = serialize_head(resp, keep_alive);
         out += resp.body;
-        stream.expires_after(options.read_timeout);
+        conn->expires_after(options.read_timeout);
         auto [ec3, n3] = co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
         if (ec3) break;
       }
       if (!keep_alive) break;
     }
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.shutdown(tcp::socket::shutdown_send, ignored);
+    conn->done = true;
+    conn->timer.cancel();  // the watchdog ends now rather than at its next tick
   }
 
-  Task<void> listen(tcp::acceptor& acceptor) {
+  Task<void> listen(tcp::acceptor& acceptor, IoExecutor executor) {
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(as_tuple(use_awaitable));
+      Socket socket(executor);
+      auto [ec] = co_await acceptor.async_accept(socket, as_tuple(use_awaitable));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
       socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(acceptor.get_executor(), connection(beast::tcp_stream(std::move(socket))), log_failure);
+      asio::co_spawn(executor, connection(std::move(socket)), log_failure);
     }
   }
 
@@ -307,7 +384,7 @@ void HttpServer::start() {
   }
   I.port = port;
   for (unsigned i = 0; i < n; ++i) {
-    asio::co_spawn(*I.contexts[i], I.listen(*I.acceptors[i]), log_failure);
+    asio::co_spawn(*I.contexts[i], I.listen(*I.acceptors[i], I.contexts[i]->get_executor()), log_failure);
   }
   asio::co_spawn(*I.contexts[0], I.reap_sessions(), log_failure);
   for (unsigned i = 0; i < n; ++i) I.threads.emplace_back([ctx = I.contexts[i].get()] { ctx->run(); });

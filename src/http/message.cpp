@@ -25,6 +25,7 @@ std::string_view Request::path() const {
 Response json_response(int status, std::string body) {
   Response r;
   r.status = status;
+  r.headers.reserve(2);  // most add Mcp-Session-Id: one allocation, not a regrowth
   r.set("Content-Type", "application/json");
   r.body = std::move(body);
   return r;

@@ -58,6 +58,30 @@ bool accepts(std::string_view accept, std::string_view type) {
   return false;
 }
 
+// a.binding() == b.binding(), without building the two strings on every request: equal fields
+// give equal bindings (the common case); otherwise the strings decide, as before.
+bool same_binding(const Principal& a, const Principal& b) {
+  if (a.method == b.method && a.tenant == b.tenant && a.subject == b.subject && a.credential == b.credential)
+    return true;
+  return a.binding() == b.binding();
+}
+
+// accepts(a, "application/json") && accepts(a, "text/event-stream") in one pass over `a`
+// (every POST asks both).
+bool accepts_json_and_sse(std::string_view accept) {
+  bool json = false, sse = false;
+  while (!accept.empty() && !(json && sse)) {
+    auto comma = accept.find(',');
+    auto item = bare_media_type(accept.substr(0, comma));
+    if (item == "*/*") return true;
+    json = json || equals_folded(item, "application/json") || equals_folded(item, "application/*");
+    sse = sse || equals_folded(item, "text/event-stream") || equals_folded(item, "text/*");
+    if (comma == std::string_view::npos) break;
+    accept.remove_prefix(comma + 1);
+  }
+  return json && sse;
+}
+
 Response plain_status(int status) {
   Response r;
   r.status = status;
@@ -106,31 +130,44 @@ void StreamableHttp::broadcast(const std::string& method, const json::object& pa
   });
 }
 
+// A response that is already known, as the awaitable the callers expect.
+static Task<Response> ready(Response r) { co_return r; }
+
+// Not a coroutine: POST (nearly every request) costs no frame of its own here.
 Task<Response> StreamableHttp::handle(Request req) {
-  if (auto why = origins_.check(req.header("host"), req.header("origin")))
-    co_return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
   Principal who;
+  if (auto early = admit(req, who)) return ready(std::move(*early));
+  if (req.method == "POST") return post(std::move(req), std::move(who));
+  return ready(not_post(req, who));
+}
+
+std::optional<Response> StreamableHttp::admit(const Request& req, Principal& who) {
+  if (auto why = origins_.check(req.header("host"), req.header("origin")))
+    return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
   if (auth_) {
     auto decided = auth_->authenticate([&](std::string_view n) { return req.header(n); }, resource_url(req));
-    if (auto* r = std::get_if<auth::Refusal>(&decided)) co_return refuse(*r);
+    if (auto* r = std::get_if<auth::Refusal>(&decided)) return refuse(*r);
     who = std::move(std::get<Principal>(decided));
   }
-  if (req.method == "POST") co_return co_await post(std::move(req), std::move(who));
+  return std::nullopt;
+}
+
+Response StreamableHttp::not_post(const Request& req, const Principal& who) {
   // Sessions' GET streams and DELETE belong to the session-based wire only.
   auto v = req.header("mcp-protocol-version");
   if ((req.method == "GET" || req.method == "DELETE") &&
       (!options_.legacy_sessions || (!v.empty() && !protocol::is_supported_version(v)))) {
     Response r = rpc_error(405, errc::kConnectionClosed, "Method not allowed: this endpoint is stateless (POST only)");
     r.set("Allow", "POST");
-    co_return r;
+    return r;
   }
   if (!v.empty() && !protocol::is_supported_version(v))
-    co_return rpc_error(400, errc::kConnectionClosed, "Bad Request: Unsupported protocol version: " + std::string(v));
-  if (req.method == "GET") co_return get(req, who);
-  if (req.method == "DELETE") co_return del(req, who);
+    return rpc_error(400, errc::kConnectionClosed, "Bad Request: Unsupported protocol version: " + std::string(v));
+  if (req.method == "GET") return get(req, who);
+  if (req.method == "DELETE") return del(req, who);
   Response r = rpc_error(405, errc::kConnectionClosed, "Method not allowed");
   r.set("Allow", "GET, POST, DELETE");
-  co_return r;
+  return r;
 }
 
 std::string StreamableHttp::resource_url(const Request& req) const {
@@ -178,7 +215,7 @@ std::shared_ptr<protocol::Session> StreamableHttp::session_for(const Request& re
     return nullptr;
   }
   auto s = sessions_.find(id);
-  if (s && s->principal().binding() != who.binding()) s = nullptr;  // never someone else's session
+  if (s && !same_binding(s->principal(), who)) s = nullptr;  // never someone else's session
   if (!s) {
     error = rpc_error(404, errc::kRequestTimeout, "Session not found");
     return nullptr;
@@ -205,35 +242,48 @@ Response StreamableHttp::initialize(const json::value& id, const json::object& p
   return r;
 }
 
+// Not a coroutine either: it hands over to the coroutine that has something to await.
 Task<Response> StreamableHttp::post(Request req, Principal who) {
+  Incoming in;
+  if (auto done = prepare_post(req, who, in)) return ready(std::move(*done));
+  if (in.body) return post_stateless(std::move(req), std::move(*in.body), std::move(who));
+  return run_requests(std::move(in.session), std::move(in.messages), in.batch, in.requests);
+}
+
+std::optional<Response> StreamableHttp::prepare_post(const Request& req, Principal& who, Incoming& in) {
   if (!media_type_is(req.header("content-type"), "application/json"))
-    co_return rpc_error(415, errc::kConnectionClosed, "Unsupported Media Type: Content-Type must be application/json");
-  auto accept = req.header("accept");
-  if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream"))
-    co_return rpc_error(406, errc::kConnectionClosed,
-                        "Not Acceptable: Accept must list application/json and text/event-stream");
+    return rpc_error(415, errc::kConnectionClosed, "Unsupported Media Type: Content-Type must be application/json");
+  if (!accepts_json_and_sse(req.header("accept")))
+    return rpc_error(406, errc::kConnectionClosed,
+                     "Not Acceptable: Accept must list application/json and text/event-stream");
 
-  auto parsed = jsonrpc::parse(req.body);
-  if (!parsed) co_return rpc_error(400, parsed.error().code, parsed.error().message);
-  const json::value& body = parsed.value();
+  // A single message is parsed into a per-request arena (see jsonrpc::request_arena); a batch,
+  // whose requests run concurrently, into the default heap.
+  auto first = req.body.find_first_not_of(" \t\r\n");
+  bool maybe_batch = first != std::string::npos && req.body[first] == '[';
+  auto parsed = jsonrpc::parse(req.body, maybe_batch ? json::storage_ptr() : jsonrpc::request_arena());
+  if (!parsed) return rpc_error(400, parsed.error().code, parsed.error().message);
+  json::value& body = parsed.value();  // classified by moving params out: not read afterwards
   auto header_version = req.header("mcp-protocol-version");
-  if (protocol::is_stateless_request(body, header_version))
-    co_return co_await post_stateless(req, body, std::move(who));
+  if (protocol::is_stateless_request(body, header_version)) {
+    in.body.emplace(std::move(body));  // keeps the arena (assignment would copy)
+    return std::nullopt;
+  }
   if (!options_.legacy_sessions)
-    co_return rpc_error(400, errc::kInvalidRequest,
-                        "Bad Request: this endpoint speaks MCP 2026-07-28 (stateless); send MCP-Protocol-Version "
-                        "and params._meta");
+    return rpc_error(400, errc::kInvalidRequest,
+                     "Bad Request: this endpoint speaks MCP 2026-07-28 (stateless); send MCP-Protocol-Version "
+                     "and params._meta");
   if (!header_version.empty() && !protocol::is_supported_version(header_version))
-    co_return rpc_error(400, errc::kConnectionClosed,
-                        "Bad Request: Unsupported protocol version: " + std::string(header_version));
+    return rpc_error(400, errc::kConnectionClosed,
+                     "Bad Request: Unsupported protocol version: " + std::string(header_version));
   const bool batch = body.is_array();
-  if (batch && body.get_array().empty()) co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: empty batch");
+  if (batch && body.get_array().empty()) return rpc_error(400, errc::kInvalidRequest, "Invalid Request: empty batch");
 
-  std::vector<jsonrpc::Message> messages;
+  std::vector<jsonrpc::Message>& messages = in.messages;
   auto classify_all = [&](Response& err) {
-    auto one = [&](const json::value& v) {
+    auto one = [&](json::value& v) {
       json::value id;
-      auto m = jsonrpc::classify(v, &id);
+      auto m = jsonrpc::classify(std::move(v), &id);
       if (!m) {
         err = rpc_error(400, m.error().code, m.error().message, json::serialize(id));
         return false;
@@ -247,26 +297,26 @@ Task<Response> StreamableHttp::post(Request req, Principal who) {
     return true;
   };
   Response err;
-  if (!classify_all(err)) co_return err;
+  if (!classify_all(err)) return err;
 
   // initialize opens a session; it must come alone (2025-03-26 forbids it in a batch).
   for (auto& m : messages) {
     if (m.kind == jsonrpc::Kind::request && m.method == "initialize") {
-      if (batch) co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: initialize must not be batched");
+      if (batch) return rpc_error(400, errc::kInvalidRequest, "Invalid Request: initialize must not be batched");
       if (req.has_header(kSessionHeader) && sessions_.find(req.header(kSessionHeader)))
-        co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: session already initialized",
-                            json::serialize(m.id));
-      co_return initialize(m.id, m.params, std::move(who));
+        return rpc_error(400, errc::kInvalidRequest, "Invalid Request: session already initialized",
+                         json::serialize(m.id));
+      return initialize(m.id, m.params, std::move(who));
     }
   }
 
   auto session = session_for(req, who, err);
-  if (!session) co_return err;
+  if (!session) return err;
   for (auto& m : messages)
-    if (auto denied = forbidden_tool(req, who, m)) co_return std::move(*denied);
+    if (auto denied = forbidden_tool(req, who, m)) return std::move(*denied);
   if (batch && session->version() != "2025-03-26")
-    co_return rpc_error(400, errc::kInvalidRequest,
-                        "Invalid Request: JSON-RPC batches are only accepted on 2025-03-26 sessions");
+    return rpc_error(400, errc::kInvalidRequest,
+                     "Invalid Request: JSON-RPC batches are only accepted on 2025-03-26 sessions");
 
   int requests = 0;
   for (auto& m : messages) {
@@ -274,8 +324,15 @@ Task<Response> StreamableHttp::post(Request req, Principal who) {
     else if (m.kind == jsonrpc::Kind::notification) dispatcher_.on_notification(*session, m);
     else dispatcher_.on_response(*session, m);
   }
-  if (requests == 0) co_return plain_status(202);
+  if (requests == 0) return plain_status(202);
+  in.batch = batch;
+  in.requests = requests;
+  in.session = std::move(session);
+  return std::nullopt;
+}
 
+Task<Response> StreamableHttp::run_requests(std::shared_ptr<protocol::Session> session,
+                                            std::vector<jsonrpc::Message> messages, bool batch, int requests) {
   auto exchange = std::make_shared<protocol::Exchange>(session, requests, options_.always_sse);
   auto ex = co_await asio::this_coro::executor;
   for (auto& m : messages)
@@ -363,34 +420,29 @@ std::optional<std::string> StreamableHttp::check_mirrored_headers(const Request&
     if (!v || !body || *v != *body) return "Mcp-Name header does not match params." + std::string(name_key);
   }
   if (m.method != "tools/call") return std::nullopt;
-  auto tool = server_.find_tool(find_string(m.params, "name").value_or(""));
-  if (!tool) return std::nullopt;  // unknown tool: the call itself reports it
-  auto* props = find_object(tool->input_schema, "properties");
-  if (!props) return std::nullopt;
+  auto params = server_.header_params(find_string(m.params, "name").value_or(""));
+  if (!params) return std::nullopt;  // unknown tool: the call itself reports it
   const json::object* args = find_object(m.params, "arguments");
-  for (auto& [prop, schema] : *props) {
-    if (!schema.is_object()) continue;
-    auto header = find_string(schema.get_object(), "x-mcp-header");
-    if (!header) continue;
-    std::string hname = "mcp-param-" + lower(*header);
+  for (auto& [prop, header] : *params) {
+    std::string hname = "mcp-param-" + lower(header);
     const json::value* arg = args ? find(*args, prop) : nullptr;
     bool present = req.has_header(hname);
     if (!arg || arg->is_null()) {
-      if (present) return "Mcp-Param-" + std::string(*header) + " header sent for an absent argument";
+      if (present) return "Mcp-Param-" + header + " header sent for an absent argument";
       continue;
     }
-    if (!present) return "Mcp-Param-" + std::string(*header) + " header is required";
+    if (!present) return "Mcp-Param-" + header + " header is required";
     auto v = header_value(req.header(hname));
-    if (!v || !mirrors(*arg, *v)) return "Mcp-Param-" + std::string(*header) + " header does not match the argument";
+    if (!v || !mirrors(*arg, *v)) return "Mcp-Param-" + header + " header does not match the argument";
   }
   return std::nullopt;
 }
 
-Task<Response> StreamableHttp::post_stateless(const Request& req, const json::value& body, Principal who) {
+Task<Response> StreamableHttp::post_stateless(Request req, json::value body, Principal who) {
   if (body.is_array())
     co_return rpc_error(400, errc::kInvalidRequest, "Invalid Request: batches are not part of MCP 2026-07-28");
   json::value id;
-  auto classified = jsonrpc::classify(body, &id);
+  auto classified = jsonrpc::classify(std::move(body), &id);
   if (!classified) co_return rpc_error(400, classified.error().code, classified.error().message, json::serialize(id));
   auto& m = classified.value();
   if (m.kind == jsonrpc::Kind::response || m.kind == jsonrpc::Kind::error)

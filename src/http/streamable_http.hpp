@@ -32,8 +32,25 @@ class StreamableHttp {
   }
 
  private:
+  // The POST path is split so that its coroutine frames stay small (a frame above ~1 KiB is a
+  // slow-path allocation on every request): plain functions do the checks, parsing and
+  // session work; coroutines only where something is awaited.
+  struct Incoming {
+    std::optional<json::value> body;  // set: the 2026-07-28 wire, for post_stateless
+    bool batch = false;
+    int requests = 0;
+    std::shared_ptr<protocol::Session> session;
+    std::vector<jsonrpc::Message> messages;
+  };
+  // Origin and authentication: a response when the request stops here.
+  std::optional<Response> admit(const Request& req, Principal& who);
+  Response not_post(const Request& req, const Principal& who);
   Task<Response> post(Request req, Principal who);
-  Task<Response> post_stateless(const Request& req, const json::value& body, Principal who);
+  // Everything before requests run: a response when that is all, or `in` to run.
+  std::optional<Response> prepare_post(const Request& req, Principal& who, Incoming& in);
+  Task<Response> run_requests(std::shared_ptr<protocol::Session> session, std::vector<jsonrpc::Message> messages,
+                              bool batch, int requests);
+  Task<Response> post_stateless(Request req, json::value body, Principal who);
   std::string resource_url(const Request& req) const;
   Response refuse(const auth::Refusal& r) const;
   // 403 when the principal may not call the tool a tools/call names.

@@ -1,13 +1,24 @@
 #include <mcp/jsonrpc/jsonrpc.hpp>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace mcp::jsonrpc {
 namespace {
 
 bool valid_id(const json::value& id) { return id.is_string() || id.is_int64() || id.is_uint64(); }
+
+// find() for a const or a mutable object (the pointer's constness follows the object's).
+const json::value* find_mut(const json::object& o, std::string_view k) { return find(o, k); }
+json::value* find_mut(json::object& o, std::string_view k) {
+  auto it = o.find(k);
+  return it == o.end() ? nullptr : &it->value();
+}
 
 Error invalid(std::string message) { return Error{errc::kInvalidRequest, std::move(message), {}}; }
 
@@ -29,9 +40,27 @@ size_t utf8_sequence(std::string_view s, size_t i) {
 }
 
 bool well_formed_utf8(std::string_view s) {
-  for (size_t i = 0, n; i < s.size(); i += n)
+  for (size_t i = 0, n; i < s.size(); i += n) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII, nearly every byte we send
+      n = 1;
+      continue;
+    }
     if ((n = utf8_sequence(s, i)) == 0) return false;
+  }
   return true;
+}
+
+// Serialises `v` at the end of `out`, without a temporary string.
+template <class T>
+void serialize_into(std::string& out, const T& v) {
+  thread_local json::serializer sr;  // reset() keeps its stack: no allocation per message
+  sr.reset(&v);
+  while (!sr.done()) {
+    size_t used = out.size();
+    out.resize(std::max<size_t>(out.capacity(), used + 256));
+    auto written = sr.read(out.data() + used, out.size() - used);
+    out.resize(used + written.size());
+  }
 }
 
 // Our messages must be JSON whatever the values hold:
@@ -42,10 +71,13 @@ bool well_formed_utf8(std::string_view s) {
 //  - strings may hold bytes that are not UTF-8 (a percent-decoded URI variable, a header value,
 //    an upstream's text), and JSON text must be UTF-8 (RFC 8259 §8.1). They are repaired in the
 //    text, which is safe: only string contents can hold bytes >= 0x80.
+// The text is appended to `out` (the message being built), and only its own part is checked.
 template <class T>
-std::string to_text(const T& v) {
-  std::string s = json::serialize(v);
-  if (s.find("Infinity") != std::string::npos || s.find("NaN") != std::string::npos) {
+void append_text(std::string& out, const T& v) {
+  const size_t start = out.size();
+  serialize_into(out, v);
+  std::string_view text(out.data() + start, out.size() - start);
+  if (text.find("Infinity") != std::string_view::npos || text.find("NaN") != std::string_view::npos) {
     json::value copy(v);
     std::vector<json::value*> todo{&copy};
     while (!todo.empty()) {
@@ -59,10 +91,34 @@ std::string to_text(const T& v) {
         for (auto& [k, e] : x->get_object()) todo.push_back(&e);
       }
     }
-    s = json::serialize(copy);
+    out.resize(start);
+    serialize_into(out, copy);
+    text = std::string_view(out.data() + start, out.size() - start);
   }
-  if (!well_formed_utf8(s)) s = valid_utf8(s);
+  if (!well_formed_utf8(text)) {
+    std::string repaired = valid_utf8(text);
+    out.resize(start);
+    out += repaired;
+  }
+}
+
+template <class T>
+std::string to_text(const T& v) {
+  std::string s;
+  append_text(s, v);
   return s;
+}
+
+// A request id as JSON: integers (nearly every id) without a serializer.
+void append_id(std::string& out, const json::value& id) {
+  char digits[24];
+  if (id.is_int64() || id.is_uint64()) {
+    auto [end, ec] = id.is_int64() ? std::to_chars(digits, digits + sizeof digits, id.get_int64())
+                                   : std::to_chars(digits, digits + sizeof digits, id.get_uint64());
+    out.append(digits, end);
+    return;
+  }
+  serialize_into(out, id);
 }
 
 }  // namespace
@@ -82,18 +138,40 @@ std::string valid_utf8(std::string_view s) {
   return out;
 }
 
-Result<json::value> parse(std::string_view body) {
+Result<json::value> parse(std::string_view body) { return parse(body, {}); }
+
+Result<json::value> parse(std::string_view body, json::storage_ptr storage) {
   boost::system::error_code ec;
   json::parse_options opts;
   opts.max_depth = 64;  // deep nesting is an attack, not a message
-  json::value v = json::parse(body, ec, {}, opts);
+  json::value v = json::parse(body, ec, std::move(storage), opts);
   if (ec) return Error{errc::kParseError, "Parse error: " + ec.message(), {}};
   return v;
 }
 
-Result<Message> classify(const json::value& v, json::value* id_out) {
+namespace {
+// A monotonic resource with its first block inline: one allocation (with the shared control
+// block) under glibc's tcache size, enough for a typical request; larger bodies chain blocks.
+class RequestArena final : public json::memory_resource {
+  void* do_allocate(std::size_t n, std::size_t align) override { return mono_.allocate(n, align); }
+  void do_deallocate(void*, std::size_t, std::size_t) override {}
+  bool do_is_equal(const json::memory_resource& other) const noexcept override { return this == &other; }
+
+  alignas(std::max_align_t) unsigned char first_[768];
+  json::monotonic_resource mono_{first_, sizeof first_};
+};
+}  // namespace
+
+json::storage_ptr request_arena() { return json::make_shared_resource<RequestArena>(); }
+
+namespace {
+
+// One body for both overloads: V is `const json::value` (params and result are copied) or
+// `json::value` (they are moved out: the caller's document is discarded after classifying).
+template <class V>
+Result<Message> classify_impl(V& v, json::value* id_out) {
   if (!v.is_object()) return invalid("Invalid Request: a message must be a JSON object");
-  const auto& o = v.get_object();
+  auto& o = v.get_object();
   auto* idv = find(o, "id");
   if (idv && valid_id(*idv) && id_out) *id_out = *idv;
   auto ver = find_string(o, "jsonrpc");
@@ -105,9 +183,14 @@ Result<Message> classify(const json::value& v, json::value* id_out) {
     if (!method->is_string() || method->get_string().empty())
       return invalid("Invalid Request: method must be a non-empty string");
     m.method = std::string(method->get_string());
-    if (auto* p = find(o, "params")) {
+    if (auto* p = find_mut(o, "params")) {
       if (p->is_object()) {
-        m.params = p->get_object();
+        if constexpr (std::is_const_v<V>) {
+          m.params = p->get_object();
+        } else {  // adopt the body's storage: move-assigning across storages would copy
+          std::destroy_at(&m.params);
+          std::construct_at(&m.params, std::move(p->get_object()));
+        }
       } else if (!p->is_null()) {
         return Error{errc::kInvalidParams, "Invalid params: params must be an object", {}};
       }
@@ -124,9 +207,9 @@ Result<Message> classify(const json::value& v, json::value* id_out) {
   // A response or an error from the client (to one of our requests).
   if (!idv || !valid_id(*idv)) return invalid("Invalid Request: missing method or id");
   m.id = *idv;
-  if (auto* r = find(o, "result")) {
+  if (auto* r = find_mut(o, "result")) {
     m.kind = Kind::response;
-    m.result = *r;
+    m.result = std::move(*r);
     return m;
   }
   if (auto* e = find_object(o, "error")) {
@@ -140,25 +223,42 @@ Result<Message> classify(const json::value& v, json::value* id_out) {
   return invalid("Invalid Request: a response needs result or error");
 }
 
+}  // namespace
+
+Result<Message> classify(const json::value& v, json::value* id_out) { return classify_impl(v, id_out); }
+Result<Message> classify(json::value&& v, json::value* id_out) { return classify_impl(v, id_out); }
+
 std::string id_key(const json::value& id) {
   if (id.is_string()) return "s:" + std::string(id.get_string());
-  return "n:" + json::serialize(id);
+  std::string key = "n:";
+  append_id(key, id);
+  return key;
 }
 
-std::string response(const json::value& id, const json::value& result) {
-  std::string s = R"({"jsonrpc":"2.0","id":)";
-  s += json::serialize(id);
+namespace {
+template <class T>
+std::string response_of(const json::value& id, const T& result) {
+  std::string s;
+  s.reserve(256);
+  s = R"({"jsonrpc":"2.0","id":)";
+  append_id(s, id);
   s += R"(,"result":)";
-  s += to_text(result);
+  append_text(s, result);
   s += '}';
   return s;
 }
+}  // namespace
+
+std::string response(const json::value& id, const json::value& result) { return response_of(id, result); }
+std::string response(const json::value& id, const json::object& result) { return response_of(id, result); }
 
 std::string error_response(const json::value& id, const Error& e) {
-  std::string s = R"({"jsonrpc":"2.0","id":)";
-  s += json::serialize(id);
+  std::string s;
+  s.reserve(256);
+  s = R"({"jsonrpc":"2.0","id":)";
+  append_id(s, id);
   s += R"(,"error":)";
-  s += to_text(e.to_json());
+  append_text(s, e.to_json());
   s += '}';
   return s;
 }

@@ -149,43 +149,44 @@ Task<void> Dispatcher::serve_as_task(std::shared_ptr<Session> session, jsonrpc::
   else tasks_.fail(task_id, r.error());
 }
 
-Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message m, std::shared_ptr<Exchange> ex) {
-  if (m.method == "tools/call") {
-    std::string name(find_string(m.params, "name").value_or(""));
-    auto support = server_.task_support(name);
-    bool tool = support.has_value();
-    bool as_task = find_object(m.params, "task") != nullptr;
-    std::optional<Error> refuse;
-    if (tool && as_task && support != "optional" && support != "required")
-      refuse = Error{errc::kMethodNotFound, "Tool " + name + " does not support task-augmented calls", {}};
-    else if (tool && !as_task && support == "required")
-      refuse = Error{errc::kMethodNotFound, "Tool " + name + " must be called as a task (params.task)", {}};
-    if (refuse) {
-      ex->send(jsonrpc::error_response(m.id, *refuse), true);
-      co_return;
-    }
-    if (tool && as_task) {
-      co_await serve_as_task(std::move(session), std::move(m), std::move(ex));
-      co_return;
-    }
+// serve()'s frame is allocated per request, and one above ~1 KiB takes glibc's slow path: what
+// needs no awaiting lives in these plain functions rather than in its frame.
+namespace {
+
+// A tools/call's task mode: refused (the answer is sent), run as a task, or run normally.
+enum class TaskMode { refused, task, normal };
+TaskMode task_mode(const Server& server, const jsonrpc::Message& m, Exchange& ex) {
+  std::string name(find_string(m.params, "name").value_or(""));
+  auto support = server.task_support(name);
+  bool tool = support.has_value();
+  bool as_task = find_object(m.params, "task") != nullptr;
+  std::optional<Error> refuse;
+  if (tool && as_task && support != "optional" && support != "required")
+    refuse = Error{errc::kMethodNotFound, "Tool " + name + " does not support task-augmented calls", {}};
+  else if (tool && !as_task && support == "required")
+    refuse = Error{errc::kMethodNotFound, "Tool " + name + " must be called as a task (params.task)", {}};
+  if (refuse) {
+    ex.send(jsonrpc::error_response(m.id, *refuse), true);
+    return TaskMode::refused;
   }
-  std::string key = jsonrpc::id_key(m.id);
-  auto inflight = session->begin_request(key);
-  json::value token;
-  if (auto* meta = find_object(m.params, "_meta"))
-    if (auto* t = find(*meta, "progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64())) token = *t;
-  SessionContext ctx(session, ex, inflight, std::move(token), options_.client_request_timeout);
-  Result<json::object> r = Error{errc::kInternalError, "Internal error", {}};
-  try {
-    r = co_await route(*session, m, ctx);
-  } catch (const ProtocolError& e) {
-    r = e.error;
-  } catch (const std::exception& e) {
-    spdlog::error("request {} {} failed: {}", json::serialize(m.id), m.method, e.what());
-  } catch (...) {
-    spdlog::error("request {} {} failed with a non-standard exception", json::serialize(m.id), m.method);
-  }
-  session->end_request(key);
+  return tool && as_task ? TaskMode::task : TaskMode::normal;
+}
+
+json::value progress_token(const json::object& params) {
+  if (auto* meta = find_object(params, "_meta"))
+    if (auto* t = find(*meta, "progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64())) return *t;
+  return nullptr;
+}
+
+Result<json::object> internal_error() { return Error{errc::kInternalError, "Internal error", {}}; }
+
+void log_failure(const jsonrpc::Message& m, const char* what) {
+  if (what) spdlog::error("request {} {} failed: {}", json::serialize(m.id), m.method, what);
+  else spdlog::error("request {} {} failed with a non-standard exception", json::serialize(m.id), m.method);
+}
+
+// Metrics and the answer, once the request is done.
+void finish(const jsonrpc::Message& m, const Result<json::object>& r, const Inflight& inflight, Exchange& ex) {
   auto& metrics = Metrics::global();
   Metrics::add(metrics.rpc_requests);
   if (!r) Metrics::add(metrics.rpc_errors);
@@ -196,11 +197,42 @@ Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message 
       if (e && e->is_bool() && e->get_bool()) Metrics::add(metrics.tool_errors);
     }
   }
-  if (inflight->cancelled) {
-    ex->finish_without_response();
-    co_return;
+  if (inflight.cancelled) {
+    ex.finish_without_response();
+    return;
   }
-  ex->send(r ? jsonrpc::response(m.id, r.value()) : jsonrpc::error_response(m.id, r.error()), true);
+  ex.send(r ? jsonrpc::response(m.id, r.value()) : jsonrpc::error_response(m.id, r.error()), true);
+}
+
+}  // namespace
+
+Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message m, std::shared_ptr<Exchange> ex) {
+  if (m.method == "tools/call") {
+    auto mode = task_mode(server_, m, *ex);
+    if (mode == TaskMode::refused) co_return;
+    if (mode == TaskMode::task) {
+      co_await serve_as_task(std::move(session), std::move(m), std::move(ex));
+      co_return;
+    }
+  }
+  std::string key = jsonrpc::id_key(m.id);
+  auto inflight = session->begin_request(key);
+  SessionContext ctx(session, ex, inflight, progress_token(m.params), options_.client_request_timeout);
+  Result<json::object> r = internal_error();
+  try {
+    // Feature methods (tools/call above all) go straight to the server, without route()'s
+    // coroutine frame; route() handles none of them before its own has_method() check.
+    if (server_.has_method(m.method)) r = co_await server_.handle(m.method, std::move(m.params), ctx);
+    else r = co_await route(*session, m, ctx);
+  } catch (const ProtocolError& e) {
+    r = e.error;
+  } catch (const std::exception& e) {
+    log_failure(m, e.what());
+  } catch (...) {
+    log_failure(m, nullptr);
+  }
+  session->end_request(key);
+  finish(m, r, *inflight, *ex);
 }
 
 Task<Result<json::object>> Dispatcher::route(Session& s, jsonrpc::Message& m, Context& ctx) {

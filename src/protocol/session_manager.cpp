@@ -3,6 +3,7 @@
 #include <mcp/core/encoding.hpp>
 #include <mcp/core/metrics.hpp>
 
+#include <algorithm>
 #include <vector>
 
 namespace mcp::protocol {
@@ -11,7 +12,12 @@ SessionManager::SessionManager(SessionLimits limits, std::unique_ptr<EventStore>
     : limits_(limits), events_(events ? std::move(events) : make_memory_event_store(limits.events_per_session)) {}
 
 std::shared_ptr<Session> SessionManager::create() {
-  if (size() >= limits_.max_sessions) expire_idle();
+  bool scan;
+  {
+    std::lock_guard lock(mu_);
+    scan = sessions_.size() >= limits_.max_sessions && Session::Clock::now() >= next_expiry_;
+  }
+  if (scan) expire_idle();
   auto s = std::make_shared<Session>(random_token(24), *events_, limits_.retry_ms);
   std::lock_guard lock(mu_);
   if (sessions_.size() >= limits_.max_sessions) return nullptr;
@@ -40,18 +46,26 @@ bool SessionManager::remove(std::string_view id) {
 }
 
 std::size_t SessionManager::expire_idle() {
-  auto cutoff = Session::Clock::now() - limits_.idle_timeout;
+  const auto now = Session::Clock::now();
+  const auto cutoff = now - limits_.idle_timeout;
   std::vector<std::shared_ptr<Session>> expired;
   {
     std::lock_guard lock(mu_);
+    // The earliest moment a kept session can expire: last activity only moves forward, and
+    // sessions created later expire later still. One past its time but busy (an open stream,
+    // a request in flight) may become idle any moment: look again in a second.
+    auto next = now + limits_.idle_timeout;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
-      if (it->second->last_active() < cutoff && it->second->idle()) {
+      auto last = it->second->last_active();
+      if (last < cutoff && it->second->idle()) {
         expired.push_back(std::move(it->second));
         it = sessions_.erase(it);
-      } else {
-        ++it;
+        continue;
       }
+      next = std::min(next, last < cutoff ? now + std::chrono::seconds(1) : last + limits_.idle_timeout);
+      ++it;
     }
+    next_expiry_ = next;
   }
   for (auto& s : expired) s->close();
   return expired.size();

@@ -47,6 +47,9 @@ class SessionManager {
   };
   using Table = std::unordered_map<std::string, std::shared_ptr<Session>, IdHash, std::equal_to<>>;
   Table sessions_;
+  // At the cap, create() scans for idle sessions only once one may have expired: expire_idle()
+  // records when that can first happen, so a storm against a full table is O(1) per refusal.
+  Session::Clock::time_point next_expiry_;
 };
 
 }  // namespace mcp::protocol

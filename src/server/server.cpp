@@ -47,6 +47,7 @@ struct ToolEntry {
   // the json::object members would deep-copy each into a temporary on every call.
   json::value input_schema;
   std::optional<json::value> output_schema;
+  std::vector<Server::HeaderParam> header_params;  // x-mcp-header properties, collected once
   ToolHandler handler;
 };
 struct ResourceEntry {
@@ -141,6 +142,11 @@ void Server::add_tool(Tool tool, ToolHandler handler) {
   e->listed = tool.to_json();
   e->input_schema = tool.input_schema;
   if (tool.output_schema) e->output_schema = json::value(*tool.output_schema);
+  if (auto* props = find_object(tool.input_schema, "properties"))
+    for (auto& [prop, schema] : *props)
+      if (schema.is_object())
+        if (auto header = find_string(schema.get_object(), "x-mcp-header"))
+          e->header_params.push_back({std::string(prop), std::string(*header)});
   e->tool = std::move(tool);
   e->handler = std::move(handler);
   {
@@ -234,6 +240,13 @@ std::optional<std::string> Server::task_support(std::string_view name) const {
   return std::string(find_string(e->tool.execution, "taskSupport").value_or(""));
 }
 
+std::optional<std::vector<Server::HeaderParam>> Server::header_params(std::string_view name) const {
+  std::shared_lock lock(state_->mu);
+  auto e = state_->tools.get(name);
+  if (!e) return std::nullopt;
+  return e->header_params;
+}
+
 json::object Server::capabilities() const {
   json::object caps{{"tools", {{"listChanged", true}}},
                     {"resources", {{"subscribe", true}, {"listChanged", true}}},
@@ -267,9 +280,18 @@ bool Server::knows_resource(const std::string& uri) const {
   return false;
 }
 
+// Not a coroutine: each method's own coroutine is returned as is, so a tools/call costs one
+// coroutine frame here rather than two.
 Task<Result<json::object>> Server::handle(std::string method, json::object params, Context& ctx) {
+  if (method == "tools/call") return call_tool(std::move(params), ctx);
+  if (method == "resources/read") return read_resource(std::move(params), ctx);
+  if (method == "prompts/get") return get_prompt(std::move(params), ctx);
+  if (method == "completion/complete") return complete(std::move(params), ctx);
+  return handle_listing(std::move(method), std::move(params), ctx);
+}
+
+Task<Result<json::object>> Server::handle_listing(std::string method, json::object params, Context& ctx) {
   const size_t n = options_.page_size;
-  if (method == "tools/call") co_return co_await call_tool(std::move(params), ctx);
   if (method == "tools/list") {
     std::shared_lock lock(state_->mu);
     std::function<bool(const ToolEntry&)> visible;
@@ -279,7 +301,6 @@ Task<Result<json::object>> Server::handle(std::string method, json::object param
     }
     co_return page(state_->tools, params, n, "tools", [](const ToolEntry& e) { return e.listed; }, visible);
   }
-  if (method == "resources/read") co_return co_await read_resource(std::move(params), ctx);
   if (method == "resources/list") {
     std::shared_lock lock(state_->mu);
     co_return page(state_->resources, params, n, "resources",
@@ -290,12 +311,10 @@ Task<Result<json::object>> Server::handle(std::string method, json::object param
     co_return page(state_->templates, params, n, "resourceTemplates",
                    [](const TemplateEntry& e) { return e.tmpl.to_json(); });
   }
-  if (method == "prompts/get") co_return co_await get_prompt(std::move(params), ctx);
   if (method == "prompts/list") {
     std::shared_lock lock(state_->mu);
     co_return page(state_->prompts, params, n, "prompts", [](const PromptEntry& e) { return e.prompt.to_json(); });
   }
-  if (method == "completion/complete") co_return co_await complete(std::move(params), ctx);
   co_return Error{errc::kMethodNotFound, "Method not found: " + method, {}};
 }
 
@@ -311,12 +330,13 @@ Task<Result<json::object>> Server::call_tool(json::object params, Context& ctx) 
   }
   if (!e || !allowed) co_return invalid_params("Unknown tool: " + std::string(*name));
   // `params` is ours: the arguments are moved out of it, not copied.
-  json::value args = json::object();
-  if (auto a = params.find("arguments"); a != params.end() && !a->value().is_null()) {
-    if (!a->value().is_object())
-      co_return ToolResult::error("Invalid arguments: 'arguments' must be an object").to_json();
-    args = std::move(a->value());
-  }
+  // Move-constructed, not move-assigned: the arguments keep their storage (the request's
+  // arena, see jsonrpc::request_arena), where assignment across storages would copy them.
+  auto a = params.find("arguments");
+  const bool given = a != params.end() && !a->value().is_null();
+  if (given && !a->value().is_object())
+    co_return ToolResult::error("Invalid arguments: 'arguments' must be an object").to_json();
+  json::value args = given ? json::value(std::move(a->value())) : json::value(json::object());
   if (options_.validate_arguments) {
     // Input validation failures are tool errors, so the model can correct itself (SEP-1303).
     if (auto err = validate_json_schema(e->input_schema, args))
@@ -340,7 +360,7 @@ Task<Result<json::object>> Server::call_tool(json::object params, Context& ctx) 
                                   err->to_string())
           .to_json();
   }
-  co_return r.to_json();
+  co_return std::move(r).to_json();
 }
 
 Task<Result<json::object>> Server::read_resource(json::object params, Context& ctx) {

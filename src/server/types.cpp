@@ -77,11 +77,19 @@ ToolResult& ToolResult::add(json::object block) {
   content.push_back(std::move(block));
   return *this;
 }
-json::object ToolResult::to_json() const {
+json::object ToolResult::to_json() const& {
   json::object o{{"content", content}};
   if (structured) o["structuredContent"] = *structured;
   if (is_error) o["isError"] = true;
   put_if(o, "_meta", meta);
+  return o;
+}
+json::object ToolResult::to_json() && {
+  json::object o(4);
+  o.emplace("content", std::move(content));
+  if (structured) o.emplace("structuredContent", std::move(*structured));
+  if (is_error) o.emplace("isError", true);
+  if (!meta.empty()) o.emplace("_meta", std::move(meta));
   return o;
 }
 

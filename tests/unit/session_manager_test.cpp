@@ -70,6 +70,21 @@ TEST(SessionManager, CapExpiresIdleSessionsToMakeRoom) {
   EXPECT_EQ(m.size(), 1u);
 }
 
+// At the cap, create() scans only once a session may have expired; one that expires after a
+// refusal is still found then.
+TEST(SessionManager, CapScansAgainOnceASessionMayHaveExpired) {
+  SessionManager m(limits(1, std::chrono::seconds(1)));
+  auto a = m.create();
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(m.create());  // a is 0 s idle: refused, and no scan until a's expiry time
+  EXPECT_FALSE(m.create());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto b = m.create();
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(m.find(a->id()));
+  EXPECT_EQ(m.size(), 1u);
+}
+
 TEST(SessionManager, ExpireIdleKeepsBusySessions) {
   SessionManager m(limits(10, std::chrono::seconds(0)));
   auto idle = m.create();

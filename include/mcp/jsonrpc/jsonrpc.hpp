@@ -22,10 +22,20 @@ struct Message {
 
 // Parses a body. Malformed JSON is -32700 with a null id.
 Result<json::value> parse(std::string_view body);
+// The same, the tree's memory coming from `storage` (see request_arena()).
+Result<json::value> parse(std::string_view body, json::storage_ptr storage);
+// Storage for one request body: its nodes and keys (about ten allocations for a tools/call)
+// come from one block, released when the last value using it is destroyed. Values moved out of
+// the body (params, arguments) keep it alive. Not thread-safe for allocation: a tree parsed
+// into it is for one request, which must not grow its parts from two threads at once.
+json::storage_ptr request_arena();
 
 // Classifies one JSON value. An invalid message gives an Error (-32600, or -32602 for
 // non-object params) and, through `id_out`, the request id when one could be read.
 Result<Message> classify(const json::value& v, json::value* id_out = nullptr);
+// The same, moving params (or result) out of `v` instead of copying them: for a document that
+// is discarded after classifying (every request body).
+Result<Message> classify(json::value&& v, json::value* id_out = nullptr);
 
 // A stable key for an id (strings and integers never collide: "s:abc" vs "n:1").
 std::string id_key(const json::value& id);
@@ -33,6 +43,8 @@ std::string id_key(const json::value& id);
 // The messages below are valid JSON whatever the values hold: non-finite numbers are written as
 // null, ill-formed UTF-8 in strings as U+FFFD.
 std::string response(const json::value& id, const json::value& result);
+// The same for an object result, serialised in place (a json::value made from it is a deep copy).
+std::string response(const json::value& id, const json::object& result);
 std::string error_response(const json::value& id, const Error& e);
 std::string notification(std::string_view method, const json::object& params);
 std::string request(const json::value& id, std::string_view method, const json::object& params);

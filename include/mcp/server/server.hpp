@@ -75,6 +75,14 @@ class Server {
   // A tool's execution.taskSupport ("" when unset; nullopt for an unknown tool), without
   // copying the definition: read on every tools/call.
   std::optional<std::string> task_support(std::string_view name) const;
+  // The arguments a tool mirrors into Mcp-Param-* headers (x-mcp-header in its inputSchema's
+  // properties, in schema order); nullopt for an unknown tool. Collected once at add_tool, so
+  // the stateless tools/call path reads them without copying the definition.
+  struct HeaderParam {
+    std::string property;  // the argument's name
+    std::string header;    // the x-mcp-header value, as written
+  };
+  std::optional<std::vector<HeaderParam>> header_params(std::string_view name) const;
 
   const ServerOptions& options() const { return options_; }
   json::object capabilities() const;
@@ -96,6 +104,7 @@ class Server {
   static Task<ToolResult> run_typed(F f, json::object args, Context& ctx);
   void broadcast(const std::string& method, const json::object& params, const std::string& uri = {});
 
+  Task<Result<json::object>> handle_listing(std::string method, json::object params, Context& ctx);
   Task<Result<json::object>> call_tool(json::object params, Context& ctx);
   Task<Result<json::object>> read_resource(json::object params, Context& ctx);
   Task<Result<json::object>> get_prompt(json::object params, Context& ctx);

@@ -51,7 +51,8 @@ struct ToolResult {
   // structuredContent plus its serialisation as a text block (spec: SHOULD for compatibility).
   static ToolResult structured_content(json::object value);
   ToolResult& add(json::object content_block);
-  json::object to_json() const;
+  json::object to_json() const&;
+  json::object to_json() &&;  // moves the content out instead of copying it
 };
 
 // Content block helpers.

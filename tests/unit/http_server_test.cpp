@@ -1,0 +1,97 @@
+// HttpServer over real loopback sockets: the connection timeouts (a per-connection watchdog
+// closes the socket once the deadline of the I/O in progress has passed) and keep-alive.
+#include <mcp/http/http.hpp>
+#include <mcp/server/server.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace mcp {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+HttpOptions options() {
+  HttpOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.read_timeout = std::chrono::seconds(1);
+  o.keepalive_timeout = std::chrono::seconds(1);
+  return o;
+}
+
+// Reads until the server closes the connection (or `limit` passes); how long that took.
+Clock::duration time_to_close(tcp::socket& s, std::chrono::seconds limit) {
+  auto start = Clock::now();
+  s.non_blocking(true);
+  char buf[4096];
+  while (Clock::now() - start < limit) {
+    boost::system::error_code ec;
+    s.read_some(asio::buffer(buf), ec);
+    if (ec == asio::error::would_block) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    if (ec) break;  // EOF or reset: closed
+  }
+  return Clock::now() - start;
+}
+
+TEST(HttpServer, ClosesAnIdleKeepAliveConnection) {
+  Server server({});
+  HttpServer http(server, options());
+  http.start();
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), http.port()));
+  auto took = time_to_close(s, std::chrono::seconds(5));
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::milliseconds(2500));  // 1 s plus at most one watchdog tick
+  http.stop();
+}
+
+TEST(HttpServer, ClosesAConnectionWhoseRequestNeverCompletes) {
+  Server server({});
+  HttpServer http(server, options());
+  http.start();
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), http.port()));
+  std::string head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+  asio::write(s, asio::buffer(head));  // a body that never arrives
+  auto took = time_to_close(s, std::chrono::seconds(5));
+  EXPECT_LT(took, std::chrono::milliseconds(2500));
+  http.stop();
+}
+
+TEST(HttpServer, KeepAliveConnectionServesSeveralRequests) {
+  Server server({});
+  HttpServer http(server, options());
+  http.start();
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), http.port()));
+  for (int i = 0; i < 3; ++i) {
+    std::string req = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    asio::write(s, asio::buffer(req));
+    std::string got;
+    char buf[1024];
+    while (got.find("ok\n") == std::string::npos) {
+      auto n = s.read_some(asio::buffer(buf));
+      got.append(buf, n);
+    }
+    EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // idle, but below the timeout
+  }
+  http.stop();
+}
+
+}  // namespace
+}  // namespace mcp
