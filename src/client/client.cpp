@@ -7,6 +7,9 @@
 
 #include <mcp/core/encoding.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -78,6 +81,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::int64_t next_id = 1;
   std::map<std::string, std::function<void(const json::object&)>> progress;
   net::BodyStream* listening = nullptr;
+  asio::steady_timer* waiting = nullptr;
   bool closed = false;
 
   json::object capabilities() const {
@@ -133,6 +137,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     using Out = Result<net::StreamedResponse>;
     auto self = shared_from_this();
     auto body = json::serialize(message);
+    if (opt.trace) opt.trace("> " + body);
     for (int attempt = 0; attempt < 3; ++attempt) {
       auto headers = co_await headers_for(message, true);
       if (!headers) co_return Out(headers.error());
@@ -173,6 +178,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       co_return co_await read_sse(std::move(res.body), id);
     auto text = co_await read_all(res.body.get(), opt.max_message_bytes);
     if (!text) co_return Out(text.error());
+    if (opt.trace) opt.trace("< HTTP " + std::to_string(res.status) + " " + *text);
     boost::system::error_code ec;
     auto parsed = json::parse(*text, ec);
     if (!ec && parsed.is_object() && (parsed.as_object().contains("result") || parsed.as_object().contains("error")))
@@ -213,7 +219,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         co_return Out(protocol_error("the server closed the stream before answering"));
       auto delay = std::chrono::milliseconds(parser.retry_ms().value_or(1000));
       asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-      co_await timer.async_wait(asio::use_awaitable);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       auto resumed = co_await get_stream(parser.last_event_id());
       if (!resumed) continue;  // counts as an attempt
       body = std::move(resumed->body);
@@ -236,7 +242,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     auto res = co_await http->open(std::move(req));
     if (!res) co_return res;
     if (res->status != 200 || res->header("content-type").find("text/event-stream") == std::string_view::npos)
-      co_return Out(protocol_error("GET stream refused: HTTP " + std::to_string(res->status)));
+      co_return Out(Error{errc::kConnectionClosed, "GET stream refused: HTTP " + std::to_string(res->status),
+                          json::object{{"status", res->status}}});
     co_return res;
   }
 
@@ -244,6 +251,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   // and notifications delivered here.
   Task<std::optional<json::object>> dispatch(std::string data) {
     auto self = shared_from_this();
+    if (opt.trace) opt.trace("< " + data);
     boost::system::error_code ec;
     auto v = json::parse(data, ec);
     if (ec || !v.is_object()) co_return std::nullopt;
@@ -350,6 +358,13 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (auto* c = find_object(*r, "capabilities")) server_caps = *c;
     auto n = co_await notify("notifications/initialized", {});
     if (!n) co_return Out(n.error());
+    // The session's GET stream carries server requests not tied to one of ours; it must be
+    // open before we send anything that could trigger them.
+    if (opt.listen && !session.empty()) {
+      auto stream = co_await get_stream("");
+      if (stream)
+        asio::co_spawn(co_await asio::this_coro::executor, run_listener(self, std::move(stream->body)), asio::detached);
+    }
     co_return r;
   }
 
@@ -387,22 +402,28 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     co_return Result<bool>(true);
   }
 
-  Task<Result<bool>> listen() {
+  // Reads the session's GET stream (`first`, when already open), reconnecting with
+  // Last-Event-ID after the server's retry delay, until close() or a refusal (405: the server
+  // offers no such stream).
+  Task<Result<bool>> listen(std::unique_ptr<net::BodyStream> first) {
     auto self = shared_from_this();
     std::string last_id;
     int failures = 0;
     std::chrono::milliseconds retry{1000};
+    auto body = std::move(first);
     while (!closed && failures <= opt.max_reconnects) {
-      auto res = co_await get_stream(last_id);
-      if (!res) {
-        if (closed) break;
-        if (++failures > opt.max_reconnects) co_return Result<bool>(res.error());
-        asio::steady_timer t(co_await asio::this_coro::executor, retry);
-        co_await t.async_wait(asio::use_awaitable);
-        continue;
+      if (!body) {
+        auto res = co_await get_stream(last_id);
+        if (!res) {
+          if (closed || (res.error().data.is_object() && res.error().data.as_object().contains("status")))
+            co_return Result<bool>(res.error());
+          ++failures;
+          co_await pause(retry);
+          continue;
+        }
+        body = std::move(res->body);
       }
       failures = 0;
-      auto body = std::move(res->body);
       listening = body.get();
       SseParser parser;
       for (int i = 0; i < 1 << 30 && !closed; ++i) {
@@ -412,20 +433,34 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
           if (!e.data.empty()) co_await dispatch(e.data);
       }
       listening = nullptr;
+      body.reset();
       if (!parser.last_event_id().empty()) last_id = parser.last_event_id();
       if (parser.retry_ms()) retry = std::chrono::milliseconds(*parser.retry_ms());
       if (closed) break;
       ++failures;
-      asio::steady_timer t(co_await asio::this_coro::executor, retry);
-      co_await t.async_wait(asio::use_awaitable);
+      co_await pause(retry);
     }
     co_return Result<bool>(true);
+  }
+
+  // A delay that close() cuts short.
+  Task<void> pause(std::chrono::milliseconds d) {
+    auto self = shared_from_this();
+    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    waiting = &t;
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    waiting = nullptr;
+  }
+
+  static Task<void> run_listener(std::shared_ptr<Impl> self, std::unique_ptr<net::BodyStream> first) {
+    co_await self->listen(std::move(first));
   }
 
   Task<void> close() {
     auto self = shared_from_this();
     closed = true;
     if (listening) listening->close();
+    if (waiting) waiting->cancel();
     if (session.empty() || is_stateless) co_return;
     auto headers = co_await headers_for(json::object{}, false);
     if (!headers) co_return;
@@ -526,7 +561,7 @@ Task<Result<bool>> Client::set_logging_level(std::string level) {
 }
 Task<Result<bool>> Client::listen() {
   auto impl = impl_;
-  co_return co_await impl->listen();
+  co_return co_await impl->listen(nullptr);
 }
 Task<void> Client::close() {
   auto impl = impl_;

@@ -34,9 +34,14 @@ struct Options {
   bool fallback = true;
   net::Headers headers;  // sent on every request (authorization, custom headers)
   std::chrono::milliseconds request_timeout{60000};
+  // Session era: open the GET stream after initialize and answer what arrives on it
+  // (servers send requests not tied to one of ours there).
+  bool listen = true;
   int max_reconnects = 5;       // resuming one broken SSE response
   int max_input_rounds = 10;    // input_required round trips for one call
   std::size_t max_message_bytes = 16 << 20;
+  // Called with each message sent ("> ...") and received ("< ..."), for debugging.
+  std::function<void(std::string_view)> trace;
 };
 
 // A server→client request (sampling/createMessage, elicitation/create, roots/list): the result
@@ -85,7 +90,8 @@ class Client {
   Task<Result<bool>> cancel(json::value request_id, std::string reason);
   Task<Result<bool>> set_logging_level(std::string level);
 
-  // Opens the session's GET stream and delivers its messages until close() (session era).
+  // Reads the session's GET stream until close() (session era; connect() starts one already
+  // when Options::listen is set).
   Task<Result<bool>> listen();
   // Ends the session (DELETE) and any open stream.
   Task<void> close();
