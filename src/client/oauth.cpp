@@ -320,13 +320,16 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
                                                          {"resource", resource}};
       net::Headers h;
       client_auth(f, h);
-      auto t = co_await post_form(std::string(find_string(as_meta, "token_endpoint").value_or("")), form(f), h);
+      std::string endpoint(find_string(as_meta, "token_endpoint").value_or(""));
+      std::string body = form(f);
+      auto t = co_await post_form(endpoint, body, h);
       refresh_token.clear();
       if (t && take_tokens(*t)) co_return Result<bool>(true);
     }
     json::object prm;
     std::string as;
-    auto p = co_await protected_resource(challenge.count("resource_metadata") ? challenge["resource_metadata"] : "");
+    std::string hinted = challenge.count("resource_metadata") ? challenge["resource_metadata"] : "";
+    auto p = co_await protected_resource(hinted);
     if (p) {
       prm = *p;
       if (auto r = find_string(prm, "resource")) {
@@ -377,7 +380,8 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
       } else {
         client_auth(f, h);
       }
-      auto t = co_await post_form(token_endpoint, form(f), h);
+      std::string body = form(f);
+      auto t = co_await post_form(token_endpoint, body, h);
       if (!t) co_return Result<bool>(t.error());
       granted_scope = scope;
       co_return take_tokens(*t);
@@ -432,7 +436,8 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
                                                        {"resource", resource}};
     net::Headers h;
     client_auth(f, h);
-    auto t = co_await post_form(token_endpoint, form(f), h);
+    std::string body = form(f);
+    auto t = co_await post_form(token_endpoint, body, h);
     if (!t) co_return Result<bool>(t.error());
     granted_scope = scope;
     co_return take_tokens(*t);
