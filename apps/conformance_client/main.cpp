@@ -98,6 +98,7 @@ Task<int> run(std::string url, std::string scenario) {
     oauth_options.client_secret = std::string(mcp::find_string(c, "client_secret").value_or(""));
     oauth_options.private_key_pem = std::string(mcp::find_string(c, "private_key_pem").value_or(""));
   }
+  if (!env("MCP_CLIENT_TRACE").empty()) oauth_options.trace = [](std::string_view m) { std::cerr << m << "\n"; };
   oauth_options.client_credentials = scenario.rfind("auth/client-credentials", 0) == 0;
   mcp::client::OAuth oauth(http, url, oauth_options);
   if (scenario.rfind("auth/", 0) == 0) oauth.attach(client);

@@ -181,7 +181,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (opt.trace) opt.trace("< HTTP " + std::to_string(res.status) + " " + *text);
     boost::system::error_code ec;
     auto parsed = json::parse(*text, ec);
-    if (!ec && parsed.is_object() && (parsed.as_object().contains("result") || parsed.as_object().contains("error")))
+    if (!ec && parsed.is_object() && parsed.as_object().contains("jsonrpc") &&
+        (parsed.as_object().contains("result") || parsed.as_object().contains("error")))
       co_return Out(std::move(parsed.as_object()));
     if (res.status == 404 && !session.empty())
       co_return Out(Error{errc::kConnectionClosed, "session expired (HTTP 404)", {}});

@@ -189,7 +189,9 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
   }
 
   // RFC 8414 / OpenID discovery, path-aware, in the spec's order.
-  Task<Result<json::object>> authorization_server(std::string as) {
+  // `check_issuer`: RFC 8414 §3.3 when the issuer came from protected-resource metadata; the
+  // 2025-03-26 flow (server origin as base URL) predates that rule.
+  Task<Result<json::object>> authorization_server(std::string as, bool check_issuer) {
     auto u = urls::parse_uri(as);
     if (!u) co_return Result<json::object>(auth_error("bad authorization server URL " + as));
     auto origin = origin_of(*u);
@@ -213,7 +215,7 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
         while (!s.empty() && s.back() == '/') s.pop_back();
         return s;
       };
-      if (iss && trim(std::string(*iss)) != trim(want))
+      if (check_issuer && iss && trim(std::string(*iss)) != trim(want))
         co_return Result<json::object>(auth_error("issuer mismatch: metadata says " + std::string(*iss) + ", expected " + want));
       co_return r;
     }
@@ -344,12 +346,13 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
                                                             a->as_array()[0].is_string())
         as = std::string(a->as_array()[0].as_string());
     }
+    bool from_prm = !as.empty();
     if (as.empty()) {  // 2025-03-26: the MCP server's origin is the authorization server
       auto u = urls::parse_uri(resource);
       if (!u) co_return Result<bool>(auth_error("bad resource URL"));
       as = origin_of(*u);
     }
-    auto meta = co_await authorization_server(as);
+    auto meta = co_await authorization_server(as, from_prm);
     if (!meta) co_return Result<bool>(meta.error());
     as_meta = *meta;
     issuer = as;
@@ -469,6 +472,7 @@ Task<Result<net::Headers>> add_bearer(std::shared_ptr<OAuth::Impl> impl, net::He
 }
 Task<bool> on_challenge(std::shared_ptr<OAuth::Impl> impl, int status, net::Headers headers) {
   auto r = co_await impl->run(std::move(headers), status);
+  if (!r && impl->opt.trace) impl->opt.trace(r.error().message);
   co_return r.has_value();
 }
 }  // namespace

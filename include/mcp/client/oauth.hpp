@@ -31,6 +31,7 @@ struct OAuthOptions {
   // is read, which suits servers that authorize without interaction.
   std::function<Task<Result<std::string>>(std::string authorization_url)> authorize;
   int max_step_ups = 2;
+  std::function<void(std::string_view)> trace;  // why a flow failed, for debugging
 };
 
 class OAuth {
