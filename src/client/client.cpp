@@ -24,6 +24,7 @@ namespace asio = boost::asio;
 
 constexpr std::array kSessionVersions = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 constexpr std::string_view kMeta = "io.modelcontextprotocol/";
+constexpr int kUnsupportedVersion = -32022;
 
 Error protocol_error(std::string message) { return Error{errc::kConnectionClosed, std::move(message), {}}; }
 
@@ -375,6 +376,15 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     is_stateless = true;
     version = kStatelessVersion;
     auto r = co_await request("server/discover", {}, {});
+    // -32022 lists what the server speaks: try again once if ours is among them.
+    for (int retry = 0; retry < 2 && !r && r.error().code == kUnsupportedVersion; ++retry) {
+      bool listed = false;
+      if (auto* d = r.error().data.if_object())
+        if (auto* vs = d->if_contains("supported"); vs && vs->is_array())
+          for (auto& v : vs->as_array()) listed = listed || (v.is_string() && v.as_string() == kStatelessVersion);
+      if (!listed) break;
+      r = co_await request("server/discover", {}, {});
+    }
     if (!r) co_return r;
     bool supported = false;
     if (auto* vs = r->if_contains("supportedVersions"); vs && vs->is_array())

@@ -133,7 +133,12 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
   std::string resource;  // the MCP endpoint URL
   OAuthOptions opt;
   std::string access_token, refresh_token;
-  std::string client_id, client_secret, auth_method;  // what registration gave us
+  std::string resource_id;  // as the protected-resource metadata publishes it (RFC 8707 value)
+  std::string client_id, client_secret, auth_method;  // the registration in use
+  struct Registration {
+    std::string id, secret, method;
+  };
+  std::map<std::string, Registration> registrations;  // by issuer: never reused across servers
   json::object as_meta;
   std::string issuer;
   std::string granted_scope;
@@ -227,16 +232,36 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     co_return Result<json::object>(std::move(fallback));
   }
 
+  // SEP-837: loopback or custom-scheme redirects mean a native application.
+  std::string application_type() const {
+    auto u = urls::parse_uri(opt.redirect_uri);
+    if (!u) return "native";
+    auto scheme = std::string(u->scheme());
+    auto host = std::string(u->host());
+    if ((scheme != "http" && scheme != "https") || host == "localhost" || host == "127.0.0.1" || host == "[::1]")
+      return "native";
+    return "web";
+  }
+
   Task<Result<bool>> register_client() {
     if (!opt.client_id.empty()) {
       client_id = opt.client_id;
       client_secret = opt.client_secret;
       co_return Result<bool>(true);
     }
-    if (!client_id.empty()) co_return Result<bool>(true);
+    if (auto it = registrations.find(issuer); it != registrations.end()) {
+      client_id = it->second.id;
+      client_secret = it->second.secret;
+      auth_method = it->second.method;
+      co_return Result<bool>(true);
+    }
+    client_id.clear();
+    client_secret.clear();
+    auth_method.clear();
     auto* cimd = as_meta.if_contains("client_id_metadata_document_supported");
     if (!opt.client_metadata_url.empty() && cimd && cimd->is_bool() && cimd->as_bool()) {
       client_id = opt.client_metadata_url;
+      registrations[issuer] = Registration{client_id, "", "none"};
       co_return Result<bool>(true);
     }
     auto reg = find_string(as_meta, "registration_endpoint");
@@ -245,7 +270,8 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
                       {"redirect_uris", json::array{json::value(opt.redirect_uri)}},
                       {"grant_types", json::array{"authorization_code", "refresh_token"}},
                       {"response_types", json::array{"code"}},
-                      {"token_endpoint_auth_method", "none"}};
+                      {"token_endpoint_auth_method", "none"},
+                      {"application_type", application_type()}};
     net::ClientRequest r;
     r.method = "POST";
     r.url = std::string(*reg);
@@ -262,6 +288,7 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     client_secret = std::string(find_string(v.as_object(), "client_secret").value_or(""));
     auth_method = std::string(find_string(v.as_object(), "token_endpoint_auth_method").value_or(""));
     if (client_id.empty()) co_return Result<bool>(auth_error("registration returned no client_id"));
+    registrations[issuer] = Registration{client_id, client_secret, auth_method};
     co_return Result<bool>(true);
   }
 
@@ -319,7 +346,7 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
       // An expired token: refresh first, the full flow only if that fails.
       std::vector<std::pair<std::string, std::string>> f{{"grant_type", "refresh_token"},
                                                          {"refresh_token", refresh_token},
-                                                         {"resource", resource}};
+                                                         {"resource", resource_id}};
       net::Headers h;
       client_auth(f, h);
       std::string endpoint(find_string(as_meta, "token_endpoint").value_or(""));
@@ -335,6 +362,7 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     if (p) {
       prm = *p;
       if (auto r = find_string(prm, "resource")) {
+        resource_id = std::string(*r);
         auto trim = [](std::string s) {
           while (!s.empty() && s.back() == '/') s.pop_back();
           return s;
@@ -369,7 +397,7 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
       client_secret = opt.client_secret;
       std::vector<std::pair<std::string, std::string>> f{{"grant_type", "client_credentials"},
                                                          {"scope", scope},
-                                                         {"resource", resource}};
+                                                         {"resource", resource_id}};
       net::Headers h;
       if (!opt.private_key_pem.empty()) {
         auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -403,7 +431,7 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
                    {"code_challenge_method", "S256"},
                    {"state", state},
                    {"scope", scope},
-                   {"resource", resource}});
+                   {"resource", resource_id}});
     auto url = authz + (authz.find('?') == std::string::npos ? "?" : "&") + q;
     std::string landed;
     if (opt.authorize) {
@@ -429,14 +457,20 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
       else if (param.key == "error") co_return Result<bool>(auth_error("authorization denied: " + std::string(param.value)));
     }
     if (!constant_time_equal(got_state, state)) co_return Result<bool>(auth_error("state mismatch"));
-    if (!iss.empty() && iss != std::string(find_string(as_meta, "issuer").value_or(iss)))  // RFC 9207
-      co_return Result<bool>(auth_error("iss mismatch in the authorization response"));
+    // RFC 9207: iss must name the server we started with; when the server says it sends iss,
+    // a response without one is refused too (mix-up attacks).
+    auto* iss_flag = as_meta.if_contains("authorization_response_iss_parameter_supported");
+    bool iss_promised = iss_flag && iss_flag->is_bool() && iss_flag->as_bool();
+    auto expected_iss = std::string(find_string(as_meta, "issuer").value_or(""));
+    if (iss_promised && iss.empty()) co_return Result<bool>(auth_error("authorization response lacks iss"));
+    if (!iss.empty() && iss != expected_iss)
+      co_return Result<bool>(auth_error("iss mismatch in the authorization response: " + iss));
     if (code.empty()) co_return Result<bool>(auth_error("no code in the authorization response"));
     std::vector<std::pair<std::string, std::string>> f{{"grant_type", "authorization_code"},
                                                        {"code", code},
                                                        {"redirect_uri", opt.redirect_uri},
                                                        {"code_verifier", verifier},
-                                                       {"resource", resource}};
+                                                       {"resource", resource_id}};
     net::Headers h;
     client_auth(f, h);
     std::string body = form(f);
@@ -451,6 +485,7 @@ OAuth::OAuth(std::shared_ptr<net::HttpClient> http, std::string resource_url, OA
     : impl_(std::make_shared<Impl>()) {
   impl_->http = std::move(http);
   impl_->resource = std::move(resource_url);
+  impl_->resource_id = impl_->resource;
   impl_->opt = std::move(options);
 }
 OAuth::~OAuth() = default;
