@@ -5,11 +5,13 @@
 //   mcpbridge keys list | keys revoke ID
 //   mcpbridge users add NAME [--team T] [--role R]... [--password-stdin]
 //   mcpbridge version
+//   mcpbridge openapi inspect SPEC [--json] [--compat] [--include X] [--exclude X] [--include-tag T] ...
 // Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
 
 #include "builtin_tools.hpp"
 #include "config.hpp"
+#include "openapi_inspect.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -79,11 +81,16 @@ int main(int argc, char** argv) {
   users_add->add_flag("--password-stdin", password_stdin, "Read a password from standard input");
   users->add_subcommand("list", "List users");
 
+  mcpbridge::InspectArgs inspect_args;
+  auto* openapi = mcpbridge::add_openapi_command(app, inspect_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
+
+  if (openapi->parsed()) return mcpbridge::run_openapi_inspect(inspect_args);
 
   if (app.got_subcommand("version")) {
     std::cout << "mcpbridge 0.1.0\n";
