@@ -12,7 +12,6 @@ namespace mcp::openapi::detail {
 namespace {
 
 constexpr int kMaxYamlDepth = 256;
-constexpr std::size_t kMaxYamlNodes = 20'000'000;  // aliases can multiply nodes (billion laughs)
 
 bool all_of(std::string_view s, bool (*pred)(char)) {
   for (char c : s)
@@ -73,10 +72,14 @@ json::value plain_scalar(const std::string& s) {
   return json::string(s);  // .inf and .nan have no JSON form: they stay text
 }
 
+// Without aliases a document cannot hold more nodes than it has bytes; aliases may repeat
+// nodes, within reason (the bound stops "billion laughs").
 struct YamlToJson {
   std::size_t nodes = 0;
+  std::size_t max_nodes;
+  explicit YamlToJson(std::size_t text_size) : max_nodes(4 * text_size + 100000) {}
   json::value convert(const YAML::Node& n, int depth) {
-    if (++nodes > kMaxYamlNodes) throw LoadError("YAML document too large once aliases are expanded");
+    if (++nodes > max_nodes) throw LoadError("YAML document too large once aliases are expanded");
     if (depth > kMaxYamlDepth) throw LoadError("YAML document nested too deeply");
     switch (n.Type()) {
       case YAML::NodeType::Null:
@@ -142,14 +145,14 @@ json::value parse_document(std::string_view text, std::string_view name) {
     if (!ec) return v;
     // Flow-style YAML also starts with '{': try YAML before giving up.
     try {
-      YamlToJson c;
+      YamlToJson c(text.size());
       return c.convert(YAML::Load(std::string(text)), 0);
     } catch (const std::exception&) {
       throw LoadError(std::string(name) + ": invalid JSON: " + ec.message());
     }
   }
   try {
-    YamlToJson c;
+    YamlToJson c(text.size());
     return c.convert(YAML::Load(std::string(text)), 0);
   } catch (const LoadError& e) {
     throw LoadError(std::string(name) + ": " + e.what());

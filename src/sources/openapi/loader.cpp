@@ -8,6 +8,7 @@
 #include "sources/openapi/schema.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -37,7 +38,14 @@ std::string str(const json::object& o, std::string_view key) {
   auto* v = find(o, key);
   if (!v) return {};
   if (v->is_string()) return std::string(v->get_string());
-  if (v->is_number()) return json::serialize(*v);  // version: 1.0 in YAML
+  if (v->is_int64() || v->is_uint64()) return json::serialize(*v);
+  if (v->is_double()) {  // version: 1.0 in YAML
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v->get_double());
+    std::string t(buf, r.ptr);
+    if (t.find_first_of(".e") == std::string::npos) t += ".0";
+    return t;
+  }
   return {};
 }
 bool is_false(const json::object& o, std::string_view key) {
@@ -553,7 +561,7 @@ class Loader {
         body->content_type = pick_v2_consumes(*r.op, {"application/json"});
         body->required = flag(*v2_body, "required");
         auto* s = find(*v2_body, "schema");
-        body_schema = s ? conv_->convert(*s, v2_body_doc, scope) : json::value(json::object{});
+        body_schema = s ? convert_top(*s, v2_body_doc, scope) : json::value(json::object{});
       } else if (!form.empty()) {
         body.emplace();
         bool has_file = std::any_of(form.begin(), form.end(), [](auto& f) { return str(*f.first, "type") == "file"; });
@@ -583,7 +591,7 @@ class Loader {
         body->content_type = std::string(media->key());
         body->required = flag(rbo, "required");
         const json::object* mo = media->value().is_object() ? &media->value().get_object() : nullptr;
-        if (auto* s = mo ? find(*mo, "schema") : nullptr) body_schema = conv_->convert(*s, t.doc, scope);
+        if (auto* s = mo ? find(*mo, "schema") : nullptr) body_schema = convert_top(*s, t.doc, scope);
         if (mo)
           if (auto* enc = find_object(*mo, "encoding"))
             for (auto& e : *enc)
@@ -662,6 +670,16 @@ class Loader {
     op.input_schema = std::move(input);
   }
 
+  // A body or response schema that is itself a $ref is converted from its target, so that it
+  // can still be flattened when it is recursive or every other $ref is kept as a $def.
+  json::value convert_top(const json::value& s, const std::string& doc, SchemaConverter::Scope& scope) {
+    if (s.is_object() && s.get_object().size() == 1 && s.get_object().contains("$ref")) {
+      auto t = docs_.deref(s, doc);
+      return conv_->convert(*t.value, t.doc, scope);
+    }
+    return conv_->convert(s, doc, scope);
+  }
+
   static bool is_array_schema(const json::value& s) {
     if (!s.is_object()) return false;
     auto t = find_string(s.get_object(), "type");
@@ -721,7 +739,7 @@ class Loader {
     SchemaConverter::Scope scope;
     scope.dir = Direction::response;
     scope.refs_as_defs = refs_as_defs;
-    json::value s = conv_->convert(*schema, t.doc, scope);
+    json::value s = convert_top(*schema, t.doc, scope);
     json::object out;
     if (s.is_object() && object_like(s.get_object())) {
       out = std::move(s.get_object());
