@@ -196,6 +196,36 @@ components: {schemas: {A: {type: object, properties: {a: {type: integer}}}}}
   for (auto& o : s.operations) expect_valid_schemas(o);
 }
 
+TEST(OpenApiTools, CredentialParametersAreNotArguments) {
+  auto s = load(R"(
+swagger: "2.0"
+info: {title: t, version: "1"}
+securityDefinitions: {key: {type: apiKey, in: header, name: X-Api-Key}, q: {type: apiKey, in: query, name: api_key}}
+paths:
+  /a:
+    get:
+      operationId: a
+      parameters:
+        - {name: x-api-key, in: header, type: string, required: true}
+        - {name: api_key, in: query, type: string}
+        - {name: api_key, in: header, type: string}
+        - {name: page, in: query, type: integer}
+      responses: {}
+)");
+  auto& o = op(s, "a");
+  ASSERT_EQ(o.parameters.size(), 2u);
+  EXPECT_EQ(o.parameters[0].property, "page");
+  EXPECT_EQ(o.parameters[1].property, "api_key");  // a header of that name is not the query key
+  EXPECT_EQ(s.security_schemes.at("key").in, "header");
+}
+
+TEST(OpenApiTools, ParameterExamplesKept) {
+  auto s = load(R"({"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"operationId":"a",
+    "parameters":[{"name":"q","in":"query","schema":{"type":"string"},"examples":{"one":{"value":"cats"},"two":{"value":"dogs"}}}],
+    "responses":{}}}}})");
+  EXPECT_EQ(json::serialize(prop(op(s, "a"), "q").at("examples")), R"(["cats","dogs"])");
+}
+
 TEST(OpenApiTools, UndeclaredPathParameterIsStillAsked) {
   auto s = load(R"({"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/u/{user}/x":{"get":{"operationId":"g","responses":{}}}}})");
   auto& o = op(s, "g");

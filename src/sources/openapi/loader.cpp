@@ -206,6 +206,7 @@ class Loader {
     }
     spec.servers = document_servers();
     spec.security_schemes = security_schemes();
+    schemes_ = &spec.security_schemes;
     if (auto* s = find(root_, "security")) global_security_ = read_security(*s);
 
     auto ops = collect(spec);
@@ -489,6 +490,9 @@ class Loader {
         auto l = lower(name);
         if (l == "accept" || l == "content-type" || l == "authorization") continue;
       }
+      // A parameter that restates an apiKey security scheme is a credential: the gateway
+      // supplies it (per upstream or per user), the model must not be asked for it.
+      if (is_api_key(in, name)) continue;
       p.required = p.in == ParamIn::path || flag(*po, "required");
       p.description = str(*po, "description");
       json::value schema;
@@ -518,7 +522,15 @@ class Loader {
         if (schema.is_null()) schema = json::object{};
         // Examples documented on the parameter travel with its property.
         if (schema.is_object() && !schema.get_object().contains("examples")) {
-          if (auto* e = find(*po, "example")) schema.get_object()["examples"] = json::array{*e};
+          if (auto* e = find(*po, "example")) {
+            schema.get_object()["examples"] = json::array{*e};
+          } else if (auto* ex = find_object(*po, "examples")) {  // {name: {value: ...}}
+            json::array values;
+            for (auto& kv : *ex)
+              if (kv.value().is_object())
+                if (auto* v = find(kv.value().get_object(), "value")) values.push_back(*v);
+            if (!values.empty()) schema.get_object()["examples"] = std::move(values);
+          }
         }
       }
       if (schema.is_bool()) schema = json::object{};
@@ -680,6 +692,14 @@ class Loader {
     return conv_->convert(s, doc, scope);
   }
 
+  bool is_api_key(const std::string& in, const std::string& name) const {
+    for (auto& [id, sc] : *schemes_) {
+      if (sc.type != "apiKey" || sc.in != in) continue;
+      if (in == "header" ? lower(sc.name) == lower(name) : sc.name == name) return true;
+    }
+    return false;
+  }
+
   static bool is_array_schema(const json::value& s) {
     if (!s.is_object()) return false;
     auto t = find_string(s.get_object(), "type");
@@ -761,6 +781,7 @@ class Loader {
   Dialect dialect_ = Dialect::oas30;
   std::optional<SchemaConverter> conv_;
   std::vector<SecurityRequirement> global_security_;
+  const std::map<std::string, SecurityScheme>* schemes_ = nullptr;
 };
 
 }  // namespace
