@@ -77,8 +77,11 @@ TEST(OpenApiSchema, DiscriminatorBecomesConst) {
 }
 
 TEST(OpenApiSchema, ReadOnlyLeavesRequestsWriteOnlyLeavesResponses) {
+  oa::LoadOptions strict;
+  strict.lenient_output = false;
   auto s = load(spec30(R"({"type":"object","required":["id","password","name"],"properties":{
-      "id":{"type":"integer","readOnly":true},"password":{"type":"string","writeOnly":true},"name":{"type":"string"}}})"));
+      "id":{"type":"integer","readOnly":true},"password":{"type":"string","writeOnly":true},"name":{"type":"string"}}})"),
+                strict);
   auto& o = op(s, "x");
   EXPECT_FALSE(o.input_schema.at("properties").as_object().contains("id"));
   EXPECT_TRUE(o.input_schema.at("properties").as_object().contains("password"));
@@ -166,6 +169,29 @@ TEST(OpenApiSchema, HugeInliningFallsBackToDefs) {
   EXPECT_TRUE(c.operations.empty());
   ASSERT_EQ(c.skipped.size(), 1u);
   EXPECT_NE(c.skipped[0].reason.find("nodes"), std::string::npos);
+}
+
+TEST(OpenApiSchema, OutputSchemasAreLenientByDefault) {
+  constexpr std::string_view body = R"({"type":"object","required":["login","state"],"additionalProperties":false,
+      "properties":{"login":{"type":"string","format":"uri","minLength":3},
+                    "state":{"type":"string","enum":["open","closed"]},
+                    "owner":{"oneOf":[{"$ref":"#/components/schemas/User"},{"type":"string"}]}}})";
+  constexpr std::string_view schemas = R"({"User":{"type":"object","required":["id"],"properties":{"id":{"type":"integer"}}}})";
+  // What real APIs answer: nulls, a new enum value, an extra field, a branch matching twice.
+  auto answer = json::parse(R"({"login":null,"state":"draft","extra":1,"owner":{"id":null}})");
+  auto lenient = load(spec30(body, schemas));
+  auto& o = op(lenient, "x");
+  ASSERT_TRUE(o.output_schema);
+  EXPECT_EQ(o.output_schema->at("type"), json::value("object"));  // MCP: the root is an object
+  EXPECT_FALSE(mcp::validate_json_schema(*o.output_schema, answer)) << json::serialize(*o.output_schema);
+  EXPECT_EQ(json::serialize(o.output_schema->at("properties").at("login")), R"({"type":["string","null"]})");
+  expect_valid_schemas(o);
+  oa::LoadOptions strict;
+  strict.lenient_output = false;
+  auto exact = load(spec30(body, schemas), strict);
+  EXPECT_TRUE(mcp::validate_json_schema(*op(exact, "x").output_schema, answer));
+  // Inputs stay exact: they say what the API accepts.
+  EXPECT_EQ(json::serialize(prop(o, "state").at("enum")), R"(["open","closed"])");
 }
 
 TEST(OpenApiSchema, CheckSchemaCatchesInvalidSchemas) {

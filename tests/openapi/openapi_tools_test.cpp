@@ -253,7 +253,7 @@ paths:
   ASSERT_TRUE(a.output_schema);
   EXPECT_TRUE(a.output_wrapped);
   EXPECT_EQ(json::serialize(*a.output_schema),
-            R"({"type":"object","properties":{"result":{"type":"array","items":{"type":"string"}}},"required":["result"]})");
+            R"({"type":"object","properties":{"result":{"type":["array","null"],"items":{"type":["string","null"]}}}})");
   EXPECT_FALSE(op(s, "text").output_schema);
   EXPECT_FALSE(op(s, "none").output_schema);
   EXPECT_FALSE(op(s, "err").output_schema);

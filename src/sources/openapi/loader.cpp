@@ -771,6 +771,11 @@ class Loader {
       op.output_wrapped = true;
     }
     conv_->attach_defs(out, scope);
+    if (options_.lenient_output) {
+      json::value v = std::move(out);
+      detail::loosen_output(v);
+      out = std::move(v.get_object());
+    }
     op.output_schema = std::move(out);
   }
 

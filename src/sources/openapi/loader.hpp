@@ -46,6 +46,10 @@ struct LoadOptions {
   bool compat = false;
   int compat_recursion_depth = 2;
   bool output_schemas = true;  // derive outputSchema from 2xx JSON responses
+  // Loosen output schemas (detail::loosen_output) so that clients validating results do not
+  // reject answers the spec did not quite promise (a null where it said string, a new enum
+  // value). false: the spec's schema as it is.
+  bool lenient_output = true;
   // Flat-input property names the caller adds itself (e.g. "idempotency_key"): spec
   // parameters and body properties of that name are renamed like any other collision.
   std::vector<std::string> reserved_properties;

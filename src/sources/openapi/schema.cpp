@@ -553,6 +553,42 @@ void SchemaConverter::tarjan(const std::string& c, int depth) {
   }
 }
 
+void loosen_output(json::value& schema, bool root) {
+  if (!schema.is_object()) return;
+  auto& o = schema.get_object();
+  static const char* kDrop[] = {"required", "enum", "const", "format", "pattern", "minLength", "maxLength",
+                                "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+                                "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
+                                "unevaluatedProperties", "unevaluatedItems", "dependentRequired",
+                                "dependentSchemas", "propertyNames", "contains", "minContains", "maxContains",
+                                "not", "if", "then", "else", "contentEncoding", "contentMediaType"};
+  for (auto* k : kDrop) o.erase(k);
+  if (auto* a = o.if_contains("additionalProperties"); a && a->is_bool()) o.erase("additionalProperties");
+  if (auto* one = o.if_contains("oneOf")) {
+    json::value branches = std::move(*one);
+    o.erase("oneOf");
+    if (!o.contains("anyOf")) {
+      o["anyOf"] = std::move(branches);
+    } else {
+      json::array all = o.contains("allOf") ? o["allOf"].as_array() : json::array{};
+      all.push_back(json::object{{"anyOf", std::move(branches)}});
+      o["allOf"] = std::move(all);
+    }
+  }
+  if (!root && o.contains("type")) make_nullable(schema);
+  auto& obj = schema.get_object();  // make_nullable keeps `schema` an object
+  for (auto* k : {"properties", "patternProperties", "$defs"})
+    if (auto* m = obj.if_contains(k); m && m->is_object())
+      for (auto& kv : m->get_object()) loosen_output(kv.value(), false);
+  for (auto* k : {"items", "additionalProperties"})
+    if (auto* c = obj.if_contains(k)) loosen_output(*c, false);
+  for (auto* k : {"allOf", "anyOf", "prefixItems"})
+    if (auto* a = obj.if_contains(k); a && a->is_array())
+      for (auto& c : a->get_array()) loosen_output(c, false);
+  if (auto* items = obj.if_contains("items"); items && items->is_array())
+    for (auto& c : items->get_array()) loosen_output(c, false);
+}
+
 bool SchemaConverter::pattern_ok(std::string_view pattern) {
   std::string p(pattern);
   if (auto it = pattern_ok_.find(p); it != pattern_ok_.end()) return it->second;

@@ -104,4 +104,11 @@ class SchemaConverter {
   int tarjan_index_ = 0;
 };
 
+// Loosens a response schema so that answers the spec did not quite promise still validate on
+// the client (the official SDKs validate structuredContent against outputSchema): every type
+// also admits null; required, enum/const, format, pattern, bounds, additionalProperties:
+// false, not/if/then/else go; oneOf becomes anyOf. Shape and documentation stay. The root
+// keeps "type": "object" (MCP requires it).
+void loosen_output(json::value& schema, bool root = true);
+
 }  // namespace mcp::openapi::detail
