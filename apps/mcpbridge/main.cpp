@@ -1,22 +1,23 @@
 // mcpbridge: the gateway's command line.
 //   mcpbridge serve [--config FILE] [--host H] [--port N] [--threads N]
 //   mcpbridge config [--config FILE]     print the effective configuration
+//   mcpbridge openapi inspect SPEC [--json] [--compat] [--include X] [--exclude X] [--include-tag T] ...
 //   mcpbridge keys create --user U [--team T] [--scope S]... [--expires-days N] [--label L]
 //   mcpbridge keys list | keys revoke ID
 //   mcpbridge users add NAME [--team T] [--role R]... [--password-stdin]
 //   mcpbridge version
-//   mcpbridge openapi inspect SPEC [--json] [--compat] [--include X] [--exclude X] [--include-tag T] ...
 // Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
 
 #include "builtin_tools.hpp"
 #include "config.hpp"
-#include "openapi_inspect.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+
+#include "openapi_inspect.hpp"
 
 namespace {
 
@@ -52,6 +53,9 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("version", "Print the version");
 
+  mcpbridge::InspectArgs inspect_args;
+  auto* openapi = mcpbridge::add_openapi_command(app, inspect_args);
+
   auto* keys = app.add_subcommand("keys", "Manage API keys (stored hashed; a key is shown once)");
   keys->require_subcommand(1);
   keys->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
@@ -80,9 +84,6 @@ int main(int argc, char** argv) {
   users_add->add_option("--role", user_roles, "Role (repeatable)");
   users_add->add_flag("--password-stdin", password_stdin, "Read a password from standard input");
   users->add_subcommand("list", "List users");
-
-  mcpbridge::InspectArgs inspect_args;
-  auto* openapi = mcpbridge::add_openapi_command(app, inspect_args);
 
   try {
     app.parse(argc, argv);
