@@ -244,6 +244,8 @@ paths:
   /text: {get: {operationId: text, responses: {'200': {description: x, content: {text/plain: {schema: {type: string}}}}}}}
   /none: {delete: {operationId: none, responses: {'204': {description: gone}}}}
   /err: {get: {operationId: err, responses: {default: {description: x, content: {application/json: {schema: {type: object}}}}}}}
+  /map: {get: {operationId: map, responses: {'200': {description: x, content: {application/json: {schema: {type: object, additionalProperties: {type: integer}}}}}}}}
+  /either: {get: {operationId: either, responses: {'200': {description: x, content: {application/json: {schema: {type: object, oneOf: [{required: [a]}, {required: [b]}]}}}}}}}
 )");
   auto& o = op(s, "obj");
   ASSERT_TRUE(o.output_schema);
@@ -257,6 +259,11 @@ paths:
   EXPECT_FALSE(op(s, "text").output_schema);
   EXPECT_FALSE(op(s, "none").output_schema);
   EXPECT_FALSE(op(s, "err").output_schema);
+  auto& m = op(s, "map");  // a free-form object is an object: not wrapped
+  ASSERT_TRUE(m.output_schema);
+  EXPECT_FALSE(m.output_wrapped);
+  EXPECT_TRUE(m.output_schema->contains("additionalProperties"));
+  EXPECT_TRUE(op(s, "either").output_wrapped);
   oa::LoadOptions off;
   off.output_schemas = false;
   EXPECT_FALSE(load(R"({"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/o":{"get":{"responses":{"200":{"description":"x","content":{"application/json":{"schema":{"type":"object"}}}}}}}}})", off)

@@ -1,12 +1,15 @@
 #include "sources/openapi/document.hpp"
 
 #include <boost/url.hpp>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <sstream>
+#include <unordered_map>
 
 namespace mcp::openapi::detail {
 namespace {
@@ -72,46 +75,123 @@ json::value plain_scalar(const std::string& s) {
   return json::string(s);  // .inf and .nan have no JSON form: they stay text
 }
 
-// Without aliases a document cannot hold more nodes than it has bytes; aliases may repeat
-// nodes, within reason (the bound stops "billion laughs").
-struct YamlToJson {
-  std::size_t nodes = 0;
-  std::size_t max_nodes;
-  explicit YamlToJson(std::size_t text_size) : max_nodes(4 * text_size + 100000) {}
-  json::value convert(const YAML::Node& n, int depth) {
-    if (++nodes > max_nodes) throw LoadError("YAML document too large once aliases are expanded");
-    if (depth > kMaxYamlDepth) throw LoadError("YAML document nested too deeply");
-    switch (n.Type()) {
-      case YAML::NodeType::Null:
-        return nullptr;
-      case YAML::NodeType::Scalar: {
-        const auto& tag = n.Tag();
-        if (tag == "?") return plain_scalar(n.Scalar());
-        if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
-            tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null")
-          return plain_scalar(n.Scalar());
-        return json::string(n.Scalar());  // quoted ("!") or !!str
-      }
-      case YAML::NodeType::Sequence: {
-        json::array a;
-        a.reserve(n.size());
-        for (const auto& item : n) a.push_back(convert(item, depth + 1));
-        return a;
-      }
-      case YAML::NodeType::Map: {
-        json::object o;
-        o.reserve(n.size());
-        for (const auto& kv : n) {
-          if (!kv.first.IsScalar()) throw LoadError("YAML mapping key is not a scalar");
-          o[kv.first.Scalar()] = convert(kv.second, depth + 1);
-        }
-        return o;
-      }
-      default:
-        return nullptr;
-    }
+// Builds Boost.JSON straight from yaml-cpp's parser events (no YAML::Node tree: less time,
+// a third of the memory). Without aliases a document cannot hold more nodes than it has
+// bytes; aliases may repeat nodes, within reason (the bound stops "billion laughs"). The
+// YAML 1.1 merge key `<<` is honoured (keys already present win).
+class JsonBuilder : public YAML::EventHandler {
+ public:
+  explicit JsonBuilder(std::size_t text_size) : max_nodes_(4 * text_size + 100000) {}
+  std::optional<json::value> root;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override {
+    if (key_position()) return set_key("");
+    add(nullptr, anchor, 1);
   }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) throw LoadError("YAML alias to an unknown anchor");
+    if (key_position()) {
+      if (!it->second.first.is_string()) throw LoadError("YAML mapping key is not a scalar");
+      return set_key(std::string(it->second.first.get_string()));
+    }
+    add(it->second.first, 0, it->second.second);
+  }
+  void OnScalar(const YAML::Mark&, const std::string& tag, YAML::anchor_t anchor, const std::string& value) override {
+    if (key_position()) {
+      if (anchor) anchors_[anchor] = {json::string(value), 1};
+      return set_key(value);
+    }
+    bool plain = tag == "?" || tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+                 tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null";
+    add(plain ? plain_scalar(value) : json::value(json::string(value)), anchor, 1);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(json::array{}, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+    open(json::object{}, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Frame {
+    json::value value;
+    YAML::anchor_t anchor;
+    std::size_t first_node;
+    bool have_key = false;
+    std::string key;
+  };
+
+  bool key_position() const {
+    return !stack_.empty() && stack_.back().value.is_object() && !stack_.back().have_key;
+  }
+  void set_key(std::string k) {
+    stack_.back().key = std::move(k);
+    stack_.back().have_key = true;
+  }
+  void count(std::size_t n) {
+    nodes_ += n;
+    if (nodes_ > max_nodes_) throw LoadError("YAML document too large once aliases are expanded");
+  }
+  void open(json::value container, YAML::anchor_t anchor) {
+    if (key_position()) throw LoadError("YAML mapping key is not a scalar");
+    if (stack_.size() >= kMaxYamlDepth) throw LoadError("YAML document nested too deeply");
+    count(1);
+    stack_.push_back({std::move(container), anchor, nodes_});
+  }
+  void close() {
+    Frame f = std::move(stack_.back());
+    stack_.pop_back();
+    std::size_t n = nodes_ - f.first_node + 1;
+    nodes_ -= n;  // add() counts the finished node again
+    add(std::move(f.value), f.anchor, n);
+  }
+  void add(json::value v, YAML::anchor_t anchor, std::size_t n) {
+    count(n);
+    if (anchor) anchors_[anchor] = {v, n};
+    if (stack_.empty()) {
+      if (!root) root = std::move(v);
+      return;
+    }
+    auto& f = stack_.back();
+    if (f.value.is_array()) {
+      f.value.get_array().push_back(std::move(v));
+      return;
+    }
+    auto& o = f.value.get_object();
+    if (f.key == "<<" && (v.is_object() || v.is_array())) {
+      auto merge = [&](const json::value& m) {
+        if (m.is_object())
+          for (auto& kv : m.get_object())
+            if (!o.contains(kv.key())) o.emplace(kv.key(), kv.value());
+      };
+      if (v.is_object()) merge(v);
+      else
+        for (auto& m : v.get_array()) merge(m);
+    } else {
+      o[f.key] = std::move(v);  // a later duplicate key wins, as with JSON
+    }
+    f.have_key = false;
+  }
+
+  std::vector<Frame> stack_;
+  std::unordered_map<YAML::anchor_t, std::pair<json::value, std::size_t>> anchors_;
+  std::size_t nodes_ = 0;
+  std::size_t max_nodes_;
 };
+
+json::value parse_yaml(std::string_view text) {
+  std::stringstream in{std::string(text)};
+  YAML::Parser parser(in);
+  JsonBuilder b(text.size());
+  parser.HandleNextDocument(b);
+  return b.root ? std::move(*b.root) : json::value(nullptr);
+}
 
 std::string percent_decode(std::string_view s) {
   if (s.find('%') == std::string_view::npos) return std::string(s);
@@ -145,15 +225,13 @@ json::value parse_document(std::string_view text, std::string_view name) {
     if (!ec) return v;
     // Flow-style YAML also starts with '{': try YAML before giving up.
     try {
-      YamlToJson c(text.size());
-      return c.convert(YAML::Load(std::string(text)), 0);
+      return parse_yaml(text);
     } catch (const std::exception&) {
       throw LoadError(std::string(name) + ": invalid JSON: " + ec.message());
     }
   }
   try {
-    YamlToJson c(text.size());
-    return c.convert(YAML::Load(std::string(text)), 0);
+    return parse_yaml(text);
   } catch (const LoadError& e) {
     throw LoadError(std::string(name) + ": " + e.what());
   } catch (const YAML::Exception& e) {

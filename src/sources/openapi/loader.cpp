@@ -761,7 +761,14 @@ class Loader {
     scope.refs_as_defs = refs_as_defs;
     json::value s = convert_top(*schema, t.doc, scope);
     json::object out;
-    if (s.is_object() && object_like(s.get_object())) {
+    auto plain_object = [](const json::value& v) {  // {"type": "object", ...} without alternatives
+      if (!v.is_object()) return false;
+      auto& o = v.get_object();
+      auto t = find_string(o, "type");
+      return t && *t == "object" && !o.contains("oneOf") && !o.contains("anyOf") && !o.contains("not") &&
+             !o.contains("if");
+    };
+    if (s.is_object() && (object_like(s.get_object()) || plain_object(s))) {
       out = std::move(s.get_object());
       out["type"] = "object";
     } else if (auto merged = s.is_object() ? merge_all_of(s.get_object()) : std::nullopt) {
