@@ -61,6 +61,33 @@ paths:
   EXPECT_TRUE(e[4].is_bool());
 }
 
+TEST(OpenApiLoad, YamlAnchorsAliasesAndMergeKeys) {
+  auto s = load(R"(
+openapi: 3.0.0
+info: {title: t, version: "1"}
+x-common: &page {name: page, in: query, schema: {type: integer, minimum: 1}}
+x-base: &base {type: object, properties: {id: {type: string}}}
+paths:
+  /a:
+    get:
+      operationId: a
+      parameters: [*page]
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                <<: *base
+                description: merged
+)");
+  auto& o = op(s, "a");
+  EXPECT_EQ(json::serialize(prop(o, "page")), R"({"type":"integer","minimum":1})");
+  ASSERT_TRUE(o.output_schema);
+  EXPECT_EQ(o.output_schema->at("description"), json::value("merged"));
+  EXPECT_TRUE(o.output_schema->at("properties").as_object().contains("id"));
+}
+
 TEST(OpenApiLoad, Oas31AndJson) {
   auto s = load(R"({"openapi":"3.1.0","info":{"title":"t","version":"1"},
     "paths":{"/a":{"post":{"operationId":"a","requestBody":{"content":{"application/json":{"schema":
