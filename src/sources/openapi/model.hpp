@@ -89,6 +89,10 @@ struct Operation {
   std::vector<ServerUrl> servers;            // effective (operation > path item > document)
   std::vector<SecurityRequirement> security; // effective; empty: none required
   json::object extensions;                   // x-* keys of the operation, as given
+  // MCP ToolAnnotations derived from the method: readOnlyHint (GET/HEAD/OPTIONS),
+  // destructiveHint (DELETE), idempotentHint (PUT/DELETE and the safe methods),
+  // openWorldHint, and title.
+  json::object annotations;
 };
 
 struct Skipped {
@@ -105,6 +109,8 @@ struct Spec {
   std::map<std::string, SecurityScheme> security_schemes;
   std::vector<Operation> operations;
   std::vector<Skipped> skipped;
+  std::vector<Skipped> excluded;  // left out on purpose (selection, x-mcp: false), with the rule
+  std::vector<Skipped> warnings;  // kept, but something was left out (e.g. an outputSchema)
 };
 
 }  // namespace mcp::openapi

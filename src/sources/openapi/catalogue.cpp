@@ -1,0 +1,161 @@
+// Catalogue mode: keyword search and descriptions over a spec's operations, so that a client
+// sees three tools instead of a thousand.
+#include "sources/openapi/loader.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace mcp::openapi {
+namespace {
+
+// Lower-case words; camelCase and any non-alphanumeric character split words.
+std::vector<std::string> words(std::string_view s, std::size_t limit = 4000) {
+  std::vector<std::string> out;
+  std::string cur;
+  char prev = 0;
+  for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
+    char c = s[i];
+    bool alnum = std::isalnum(static_cast<unsigned char>(c));
+    bool split = !alnum || (std::isupper(static_cast<unsigned char>(c)) && std::islower(static_cast<unsigned char>(prev)));
+    if (split && !cur.empty()) out.push_back(std::move(cur)), cur.clear();
+    if (alnum) cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    prev = c;
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+double term_match(const std::string& term, const std::vector<std::string>& field) {
+  double best = 0;
+  for (auto& w : field) {
+    if (w == term) return 1.0;
+    if ((term.size() >= 3 && w.starts_with(term)) || (w.size() >= 4 && term.starts_with(w))) best = 0.5;
+  }
+  return best;
+}
+
+std::string upper(std::string_view s) {
+  std::string o(s);
+  for (auto& c : o) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return o;
+}
+
+}  // namespace
+
+std::vector<SearchHit> search_operations(const Spec& spec, std::string_view query, std::size_t limit,
+                                         std::string_view tag, std::string_view method) {
+  auto terms = words(query, 512);
+  std::string method_up = upper(method);
+  std::vector<SearchHit> hits;
+  for (auto& op : spec.operations) {
+    if (!tag.empty() && std::find(op.tags.begin(), op.tags.end(), tag) == op.tags.end()) continue;
+    if (!method_up.empty() && op.method != method_up) continue;
+    if (terms.empty()) {
+      hits.push_back({&op, 0});
+      continue;
+    }
+    std::string tags;
+    for (auto& t : op.tags) tags += t + " ";
+    const std::pair<std::vector<std::string>, double> fields[] = {
+        {words(op.tool_name), 4}, {words(op.title), 3}, {words(tags), 3}, {words(op.path), 2},
+        {words(op.description), 1}};
+    double score = 0;
+    std::size_t matched = 0;
+    for (auto& t : terms) {
+      double best = 0;
+      for (auto& [f, w] : fields) best = std::max(best, w * term_match(t, f));
+      score += best;
+      matched += best > 0;
+    }
+    if (matched == 0) continue;
+    if (matched == terms.size()) score *= 1.5;  // every word found
+    hits.push_back({&op, score});
+  }
+  std::stable_sort(hits.begin(), hits.end(), [&](const SearchHit& a, const SearchHit& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return terms.empty() ? false : a.operation->tool_name < b.operation->tool_name;
+  });
+  if (hits.size() > limit) hits.resize(limit);
+  return hits;
+}
+
+std::optional<json::object> describe_operation(const Spec& spec, std::string_view tool_name) {
+  for (auto& op : spec.operations) {
+    if (op.tool_name != tool_name) continue;
+    json::object d = tool_definition(op);
+    d["method"] = op.method;
+    d["path"] = op.path;
+    json::array tags;
+    for (auto& t : op.tags) tags.emplace_back(t);
+    d["tags"] = std::move(tags);
+    if (op.deprecated) d["deprecated"] = true;
+    return d;
+  }
+  return std::nullopt;
+}
+
+json::array catalogue_tool_definitions(std::string_view prefix) {
+  std::string p(prefix);
+  json::object read_only{{"readOnlyHint", true}, {"openWorldHint", false}};
+  json::array tools;
+  tools.push_back(json::object{
+      {"name", p + "search_operations"},
+      {"title", "Search API operations"},
+      {"description",
+       "Find the API operations that match some keywords (searched in names, titles, tags, paths and "
+       "descriptions). Returns names to pass to describe_operation and invoke_operation."},
+      {"inputSchema",
+       json::object{{"type", "object"},
+                    {"properties",
+                     json::object{{"query", json::object{{"type", "string"}, {"description", "Keywords"}}},
+                                  {"tag", json::object{{"type", "string"}, {"description", "Only this tag"}}},
+                                  {"method", json::object{{"type", "string"}, {"description", "Only this HTTP method"}}},
+                                  {"limit", json::object{{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}}}},
+                    {"required", json::array{"query"}}}},
+      {"annotations", read_only}});
+  tools.push_back(json::object{
+      {"name", p + "describe_operation"},
+      {"title", "Describe an API operation"},
+      {"description", "The documentation and input schema of one operation found by search_operations."},
+      {"inputSchema", json::object{{"type", "object"},
+                                   {"properties", json::object{{"name", json::object{{"type", "string"}}}}},
+                                   {"required", json::array{"name"}}}},
+      {"annotations", read_only}});
+  tools.push_back(json::object{
+      {"name", p + "invoke_operation"},
+      {"title", "Invoke an API operation"},
+      {"description",
+       "Call one operation by name with arguments matching the input schema describe_operation returned."},
+      {"inputSchema",
+       json::object{{"type", "object"},
+                    {"properties", json::object{{"name", json::object{{"type", "string"}}},
+                                                {"arguments", json::object{{"type", "object"}}}}},
+                    {"required", json::array{"name"}}}},
+      {"annotations", json::object{{"openWorldHint", true}}}});
+  return tools;
+}
+
+json::object catalogue_search(const Spec& spec, const json::object& arguments) {
+  auto q = find_string(arguments, "query").value_or("");
+  auto tag = find_string(arguments, "tag").value_or("");
+  auto method = find_string(arguments, "method").value_or("");
+  std::size_t limit = 20;
+  if (auto* l = find(arguments, "limit"); l && as_number(*l))
+    limit = static_cast<std::size_t>(std::clamp(*as_number(*l), 1.0, 50.0));
+  auto hits = search_operations(spec, q, spec.operations.size(), tag, method);
+  json::array ops;
+  for (std::size_t i = 0; i < hits.size() && i < limit; ++i) {
+    auto& op = *hits[i].operation;
+    json::array tags;
+    for (auto& t : op.tags) tags.emplace_back(t);
+    ops.push_back(json::object{{"name", op.tool_name},
+                               {"title", op.title},
+                               {"method", op.method},
+                               {"path", op.path},
+                               {"tags", std::move(tags)},
+                               {"score", hits[i].score}});
+  }
+  return {{"operations", std::move(ops)}, {"total", hits.size()}};
+}
+
+}  // namespace mcp::openapi
