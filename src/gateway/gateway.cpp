@@ -124,7 +124,7 @@ void audit(Impl& g, const Entry& e, Context& ctx, std::string_view outcome, int 
   }
   json::object line{{"audit", "tools/call"}, {"principal", a.principal}, {"tool", a.tool},
                     {"upstream", a.upstream}, {"outcome", a.outcome},     {"upstream_status", a.upstream_status},
-                    {"ms", a.duration_ms},    {"session", a.session}};
+                    {"us", static_cast<std::int64_t>(a.duration_ms * 1000.0)}, {"session", a.session}};
   auto logger = spdlog::get("audit");
   (logger ? logger : spdlog::default_logger())->info("{}", json::serialize(line));
 }

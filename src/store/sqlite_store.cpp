@@ -186,9 +186,11 @@ class SqliteStore final : public Store {
 
   std::vector<VaultSecret> list_vault_secrets(std::string_view subject) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, "SELECT subject, upstream, sealed, updated_at FROM vault_secrets WHERE ? = '' OR subject = ? "
-                "ORDER BY subject, upstream");
-    s.bind(1, subject).bind(2, subject);
+    // An empty string_view may have a null data(), which SQLite binds as NULL: two statements.
+    Stmt s(db_, subject.empty() ? "SELECT subject, upstream, sealed, updated_at FROM vault_secrets ORDER BY subject, upstream"
+                                : "SELECT subject, upstream, sealed, updated_at FROM vault_secrets WHERE subject = ? "
+                                  "ORDER BY subject, upstream");
+    if (!subject.empty()) s.bind(1, subject);
     std::vector<VaultSecret> out;
     while (s.step()) out.push_back(VaultSecret{s.text(0), s.text(1), s.text(2), s.integer(3)});
     return out;
