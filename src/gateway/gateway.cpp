@@ -100,6 +100,23 @@ bool recordable(const ToolResult& r) {
   return s >= 400 && s < 500 && s != 408 && s != 409 && s != 425 && s != 429;
 }
 
+// ToolResult::to_json() without its deep copy: records are written on every non-safe call.
+std::string serialize_result(const ToolResult& r) {
+  std::string out = "{\"content\":";
+  out += json::serialize(r.content);
+  if (r.structured) {
+    out += ",\"structuredContent\":";
+    out += json::serialize(*r.structured);
+  }
+  if (r.is_error) out += ",\"isError\":true";
+  if (!r.meta.empty()) {
+    out += ",\"_meta\":";
+    out += json::serialize(r.meta);
+  }
+  out += '}';
+  return out;
+}
+
 ToolResult limited(const std::string& what, std::chrono::milliseconds wait) {
   double secs = static_cast<double>(wait.count()) / 1000.0;
   char buf[32];
@@ -158,7 +175,9 @@ void put_record(Impl& g, store::IdempotencyRecord r) {
     return;
   }
   std::lock_guard lock(g.mu);
-  if (g.memory.size() >= Impl::kMaxMemoryRecords)
+  // Expired records go in a sweep every 4096 inserts (not on every insert once full); when
+  // still full, an arbitrary record makes room (the bound matters more than which one).
+  if (++g.puts % 4096 == 0)
     for (auto it = g.memory.begin(); it != g.memory.end();)
       it = it->second.expires_at <= now ? g.memory.erase(it) : std::next(it);
   if (g.memory.size() >= Impl::kMaxMemoryRecords) g.memory.erase(g.memory.begin());
@@ -287,13 +306,13 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
     auto life = cache_lifetime(cache_control(r), lim.cache_ttl);
     if (life.count() > 0) {
       scrub(r);
-      g->cache.put(cache_key, r, json::serialize(r.to_json()).size() + cache_key.size(), Clock::now() + life);
+      g->cache.put(cache_key, r, serialize_result(r).size() + cache_key.size(), Clock::now() + life);
     }
   }
   scrub(r);
   if (keyed) {
     if (recordable(r))
-      put_record(*g, store::IdempotencyRecord{scope, e->name, key, fingerprint, json::serialize(r.to_json()),
+      put_record(*g, store::IdempotencyRecord{scope, e->name, key, fingerprint, serialize_result(r),
                                               store::unix_now() + g->opt.idempotency_ttl.count()});
     std::lock_guard lock(g->mu);
     g->inflight.erase(flight);
