@@ -3,7 +3,11 @@
 // progress, and cancellation of a poll. The petstore behind it records every request it gets
 // (GET /upstream/log on the same server).
 //   MCP_OPENAPI_GATEWAY_SERVER=/path/openapi-gateway-server [MCP_TS_SDK_DIR=...] node --test gateway.test.mjs
+// With MCP_OPENAPI_REAL_UPSTREAM=1 the petstore runs here, in Node, and the gateway reaches it
+// over HTTP with the real client (needs a build with mcp/http/client.hpp; ctest registers that
+// variant, openapi_gateway_sdk_http, when the header exists).
 import { after, before, test } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,12 +28,60 @@ const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp
 const BIN = process.env.MCP_OPENAPI_GATEWAY_SERVER;
 if (!BIN || !existsSync(BIN)) throw new Error('MCP_OPENAPI_GATEWAY_SERVER must name the openapi-gateway-server binary');
 
+const REAL = process.env.MCP_OPENAPI_REAL_UPSTREAM === '1';
 let server;
 let base;
 let client;
+let apiBase = 'http://petstore.test/api';
+let mock;
+const mockLog = [];
+
+// The same petstore as the in-process one in gateway_server.cpp.
+function startPetstore() {
+  let reads = 0, created = 0, flaky = 0, jobPolls = 0;
+  const reply = (res, status, body, headers = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  mock = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      mockLog.push({ method: req.method, url: `http://127.0.0.1:${mock.address().port}${req.url}`, headers: req.headers, body });
+      const p = req.url.split('?')[0].replace(/^\/api/, '');
+      if (req.method === 'GET' && p.startsWith('/pets/')) {
+        const id = decodeURIComponent(p.slice(6));
+        if (id === 'missing') return reply(res, 404, { error: 'no such pet', id });
+        return reply(res, 200, { id, name: `pet ${id}`, reads: ++reads }, { 'cache-control': 'max-age=60' });
+      }
+      if (req.method === 'POST' && p === '/pets') return reply(res, 201, { id: ++created, name: JSON.parse(body || '{}').name });
+      if (req.method === 'GET' && p === '/flaky') {
+        if (++flaky % 2 === 1) return reply(res, 503, { error: 'try again' });
+        return reply(res, 200, { ok: true, attempt: flaky });
+      }
+      if (req.method === 'GET' && p === '/limited') return reply(res, 200, { ok: true });
+      if (req.method === 'POST' && p === '/jobs') return reply(res, 202, { queued: true }, { location: '/api/jobs/1' });
+      if (req.method === 'GET' && p === '/jobs/1') {
+        if (++jobPolls < 3) return reply(res, 202, { status: 'running' }, { location: '/api/jobs/1' });
+        jobPolls = 0;
+        return reply(res, 200, { status: 'done' });
+      }
+      if (req.method === 'POST' && p === '/forever') return reply(res, 202, {}, { location: '/api/jobs/never' });
+      if (req.method === 'GET' && p === '/jobs/never') return reply(res, 202, { status: 'running' }, { location: '/api/jobs/never' });
+      return reply(res, 404, { error: 'no route', path: p });
+    });
+  });
+  return new Promise((resolve) => mock.listen(0, '127.0.0.1', () => resolve(mock.address().port)));
+}
 
 before(async () => {
-  server = spawn(BIN, ['--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['--port', '0'];
+  if (REAL) {
+    const port = await startPetstore();
+    apiBase = `http://127.0.0.1:${port}/api`;
+    args.push('--upstream', apiBase);
+  }
+  server = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 15000);
@@ -48,10 +100,12 @@ before(async () => {
 after(async () => {
   await client?.close().catch(() => {});
   server?.kill('SIGKILL');
+  mock?.close();
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function upstream() {
+  if (REAL) return mockLog.slice();
   const res = await fetch(`${base}/upstream/log`, { signal: AbortSignal.timeout(5000) });
   assert.equal(res.status, 200);
   return res.json();
@@ -106,7 +160,7 @@ test('safe reads are cached per arguments (Cache-Control allows it)', async () =
   assert.equal(b._meta['io.mcpbridge/cached'], true);
   assert.notEqual(c.structuredContent.id, a.structuredContent.id);
   const gets = (await upstream()).slice(before).map((r) => r.url);
-  assert.deepEqual(gets, ['http://petstore.test/api/pets/c1', 'http://petstore.test/api/pets/c2']);
+  assert.deepEqual(gets, [`${apiBase}/pets/c1`, `${apiBase}/pets/c2`]);
 });
 
 test('HTTP errors come back as tool errors with the status and the API body', async () => {

@@ -2,14 +2,19 @@
 // petstore, for the integration test that drives it with the official TypeScript SDK client
 // (tests/integration/openapi_gateway.test.mjs). The petstore answers in process (a
 // net::HttpClient that serves the requests itself and records them); GET /upstream/log returns
-// what it received. With the Beast client merged, the same petstore can run as a separate
-// HTTP server instead (see the report / README of this test).
-//   openapi-gateway-server [--port N]
+// what it received. With the Beast client in the tree (mcp/http/client.hpp), `--upstream URL`
+// calls a real petstore over HTTP instead (the test then runs its own, in Node).
+//   openapi-gateway-server [--port N] [--upstream http://127.0.0.1:P/api]
 #include "sources/openapi/model.hpp"
 
 #include <mcp/gateway/gateway.hpp>
 #include <mcp/mcp.hpp>
 #include <mcp/sources/openapi.hpp>
+
+#if __has_include(<mcp/http/client.hpp>)
+#include <mcp/http/client.hpp>
+#define OPENAPI_TEST_REAL_CLIENT 1
+#endif
 
 #include <cstdlib>
 #include <iostream>
@@ -123,15 +128,29 @@ int main(int argc, char** argv) {
   HttpOptions http;
   http.port = 0;
   http.threads = 1;
+  std::string upstream_url;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view a = argv[i];
     if (a == "--port") http.port = static_cast<std::uint16_t>(std::atoi(argv[i + 1]));
+    else if (a == "--upstream") upstream_url = argv[i + 1];
     else {
-      std::cerr << "usage: openapi-gateway-server [--port N]\n";
+      std::cerr << "usage: openapi-gateway-server [--port N] [--upstream URL]\n";
       return 2;
     }
   }
   auto petstore = std::make_shared<Petstore>();
+  std::shared_ptr<net::HttpClient> client = petstore;
+  if (!upstream_url.empty()) {
+#ifdef OPENAPI_TEST_REAL_CLIENT
+    mcp::http::ClientOptions co;
+    co.policy.allow_http = true;
+    co.policy.allow_loopback = true;
+    client = mcp::http::make_http_client(co);
+#else
+    std::cerr << "openapi-gateway-server: --upstream needs the HTTP client (mcp/http/client.hpp), not in this build\n";
+    return 2;
+#endif
+  }
   http.routes.push_back(net::HttpRoute{"/upstream/log", false, [petstore](net::HttpRequest) -> Task<net::HttpResponse> {
                                          return [](json::array log) -> Task<net::HttpResponse> {
                                            co_return net::json_response(200, json::serialize(log));
@@ -149,12 +168,14 @@ int main(int argc, char** argv) {
   pets.backoff = std::chrono::milliseconds(20);
   pets.poll_interval = std::chrono::milliseconds(100);
   pets.credential = {openapi::Credential::Kind::api_key, "X-API-Key", "header", "service-key", false};
-  openapi::OpenApiSource pet_source(pets_spec(), pets, petstore);
+  pets.base_url = upstream_url;
+  openapi::OpenApiSource pet_source(pets_spec(), pets, client);
   for (auto& t : pet_source.tools()) gw.add_tool(server, t.tool, t.handler, {t.safe, t.upstream});
 
   openapi::UpstreamOptions fragile;
   fragile.name = "fragile";
-  openapi::OpenApiSource fragile_source(fragile_spec(), fragile, petstore);
+  fragile.base_url = upstream_url;
+  openapi::OpenApiSource fragile_source(fragile_spec(), fragile, client);
   for (auto& t : fragile_source.tools()) gw.add_tool(server, t.tool, t.handler, {t.safe, t.upstream});
   return serve(server, http);
 }
