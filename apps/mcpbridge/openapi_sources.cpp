@@ -65,6 +65,24 @@ mcp::Result<mcp::openapi::Spec> load(const OpenApiSourceConfig& o, const mcp::op
   return mcp::Error{mcp::errc::kInternalError, "cannot load " + o.spec + ": " + failure, {}};
 }
 
+// Catalogue mode with the loader's ranking and descriptions.
+mcp::openapi::Catalogue loader_catalogue() {
+  mcp::openapi::Catalogue c;
+  c.search = [](const mcp::openapi::Spec& spec, std::string_view query, std::size_t limit) {
+    mcp::json::array out;
+    for (auto& hit : mcp::openapi::search_operations(spec, query, limit)) {
+      auto& op = *hit.operation;
+      out.push_back(mcp::json::object{{"name", op.tool_name}, {"method", op.method}, {"path", op.path},
+                                      {"summary", op.title.empty() ? op.description.substr(0, 200) : op.title}});
+    }
+    return out;
+  };
+  c.describe = [](const mcp::openapi::Spec& spec, std::string_view name) {
+    return mcp::openapi::describe_operation(spec, name);
+  };
+  return c;
+}
+
 }  // namespace
 #endif
 
@@ -111,7 +129,7 @@ std::string register_openapi_sources(mcp::Server& server, Config& cfg, std::shar
     for (auto& op : spec->operations) op.tool_name = o.prefix + op.tool_name;
     auto shared = std::make_shared<const mcp::openapi::Spec>(std::move(spec.value()));
     mcp::openapi::OpenApiSource source(shared, o.upstream, client, vault);
-    auto tools = o.catalogue ? source.catalogue_tools(o.prefix.empty() ? o.upstream.name + "_" : o.prefix) : source.tools();
+    auto tools = o.catalogue ? source.catalogue_tools(o.prefix.empty() ? o.upstream.name + "_" : o.prefix, loader_catalogue()) : source.tools();
     for (auto& t : tools) gateway->add_tool(server, std::move(t.tool), std::move(t.handler), {t.safe, t.upstream});
     spdlog::info("openapi {}: {} tools from {} ({} operations)", o.upstream.name, tools.size(), o.spec,
                  shared->operations.size());
