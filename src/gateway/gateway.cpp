@@ -4,6 +4,9 @@
 #include "gateway/result_cache.hpp"
 #include "gateway/token_bucket.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -25,9 +28,17 @@ struct Gateway::Impl {
   std::set<std::string> inflight;  // idempotency scopes being executed right now
   std::unordered_map<std::string, store::IdempotencyRecord> memory;  // without a store
   static constexpr std::size_t kMaxMemoryRecords = 100000;
+  // Store reads and writes (a write is an fsync: synchronous=FULL) run here, off the event
+  // loops, so one slow disk does not stall every connection on a loop.
+  std::unique_ptr<boost::asio::thread_pool> store_pool;
 
   Impl(PolicyOptions o, std::shared_ptr<store::Store> s, AuditSink a)
-      : opt(std::move(o)), store(std::move(s)), sink(std::move(a)), cache(opt.cache_max_entries, opt.cache_max_bytes) {}
+      : opt(std::move(o)), store(std::move(s)), sink(std::move(a)), cache(opt.cache_max_entries, opt.cache_max_bytes) {
+    if (store) store_pool = std::make_unique<boost::asio::thread_pool>(1);
+  }
+  ~Impl() {
+    if (store_pool) store_pool->join();
+  }
 
   const Limits& limits(const std::string& upstream) const {
     auto it = opt.upstreams.find(upstream);
@@ -185,6 +196,33 @@ void put_record(Impl& g, store::IdempotencyRecord r) {
   g.memory[id] = std::move(r);
 }
 
+// The pool coroutines take a raw Impl*: the caller holds the shared_ptr until they finish, so the
+// last reference (whose destructor joins the pool) is never dropped on the pool's own thread.
+Task<std::optional<store::IdempotencyRecord>> find_on_pool(Impl* g, std::string scope, std::string tool, std::string key) {
+  co_return find_record(*g, scope, tool, key);
+}
+Task<bool> put_on_pool(Impl* g, store::IdempotencyRecord r) {
+  put_record(*g, std::move(r));
+  co_return true;
+}
+
+Task<std::optional<store::IdempotencyRecord>> find_async(std::shared_ptr<Impl> g, std::string scope, std::string tool,
+                                                         std::string key) {
+  if (!g->store_pool) co_return find_record(*g, scope, tool, key);
+  co_return co_await boost::asio::co_spawn(g->store_pool->get_executor(),
+                                           find_on_pool(g.get(), std::move(scope), std::move(tool), std::move(key)),
+                                           boost::asio::use_awaitable);
+}
+
+Task<void> put_async(std::shared_ptr<Impl> g, store::IdempotencyRecord r) {
+  if (!g->store_pool) {
+    put_record(*g, std::move(r));
+    co_return;
+  }
+  co_await boost::asio::co_spawn(g->store_pool->get_executor(), put_on_pool(g.get(), std::move(r)),
+                                 boost::asio::use_awaitable);
+}
+
 Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, json::object args, Context& ctx) {
   const auto start = Clock::now();
   ++g->calls;
@@ -237,7 +275,8 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
                          '\n' + fingerprint;
       key = ctx.request_id().is_null() ? "mcpb-" + random_token(16) : "mcpb-" + sha256_hex(seed).substr(0, 32);
     }
-    if (auto rec = find_record(*g, scope, e->name, key)) {
+    std::optional<store::IdempotencyRecord> rec = co_await find_async(g, scope, e->name, key);
+    if (rec) {
       if (!constant_time_equal(rec->fingerprint, fingerprint)) {
         ++g->conflicts;
         audit(*g, *e, ctx, "conflict", 0, start);
@@ -311,9 +350,11 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
   }
   scrub(r);
   if (keyed) {
-    if (recordable(r))
-      put_record(*g, store::IdempotencyRecord{scope, e->name, key, fingerprint, serialize_result(r),
-                                              store::unix_now() + g->opt.idempotency_ttl.count()});
+    if (recordable(r)) {
+      store::IdempotencyRecord rec{scope, e->name, key, fingerprint, serialize_result(r),
+                                   store::unix_now() + g->opt.idempotency_ttl.count()};
+      co_await put_async(g, std::move(rec));  // recorded before the key is released
+    }
     std::lock_guard lock(g->mu);
     g->inflight.erase(flight);
     r.meta["io.mcpbridge/idempotencyKey"] = key;
