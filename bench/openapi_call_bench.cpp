@@ -7,15 +7,15 @@
 //   BM_Gateway_Get/Post    the same through the gateway (POST: derived Idempotency-Key, recorded)
 //   BM_Gateway_CacheHit    a safe read answered from the gateway's cache
 //   BM_Server_GatewayPost  Server::handle("tools/call") with argument validation, end to end
-#include "fakes.hpp"
-#include "gbench.hpp"
-#include "sources/openapi/model.hpp"
+#include <benchmark/benchmark.h>
 
+#include <boost/asio/detached.hpp>
 #include <mcp/gateway/gateway.hpp>
 #include <mcp/sources/openapi.hpp>
 
-#include <benchmark/benchmark.h>
-#include <boost/asio/detached.hpp>
+#include "fakes.hpp"
+#include "gbench.hpp"
+#include "sources/openapi/model.hpp"
 
 namespace {
 using namespace mcp;
@@ -23,10 +23,16 @@ using mcp::test::CallContext;
 
 // A response the size of a typical REST object (~2 KiB of JSON).
 std::string issue_json() {
-  json::object o{{"id", 1234567},  {"number", 42}, {"state", "open"}, {"title", "Crash when the list is empty"},
-                 {"locked", false}, {"comments", 3}, {"created_at", "2026-11-23T10:00:00Z"}};
+  json::object o{{"id", 1234567},
+                 {"number", 42},
+                 {"state", "open"},
+                 {"title", "Crash when the list is empty"},
+                 {"locked", false},
+                 {"comments", 3},
+                 {"created_at", "2026-11-23T10:00:00Z"}};
   json::array labels;
-  for (int i = 0; i < 5; ++i) labels.push_back(json::object{{"id", i}, {"name", "label-" + std::to_string(i)}, {"color", "ededed"}});
+  for (int i = 0; i < 5; ++i)
+    labels.push_back(json::object{{"id", i}, {"name", "label-" + std::to_string(i)}, {"color", "ededed"}});
   o["labels"] = labels;
   o["body"] = std::string(1200, 'x');
   o["user"] = json::object{{"login", "octocat"}, {"id", 1}, {"type", "User"}, {"site_admin", false}};
@@ -72,27 +78,40 @@ std::shared_ptr<openapi::Spec> spec() {
                      query("per_page", true)};
   list.input_schema = json::parse(R"({"type":"object","properties":{"owner":{"type":"string"},"repo":{"type":"string"},
       "state":{"type":"string"},"labels":{"type":"array","items":{"type":"string"}},"per_page":{"type":"integer"}},
-      "required":["owner","repo"]})").as_object();
+      "required":["owner","repo"]})")
+                          .as_object();
   list.servers.push_back(ServerUrl{"https://api.github.com", {}});
   s->operations.push_back(list);
   Operation create = list;
   create.tool_name = "issues_create";
   create.method = "POST";
   create.parameters = {path_param("owner"), path_param("repo")};
-  create.body = Body{"application/json", true, {},
-                     {BodyField{"title", "title", true}, BodyField{"body", "body", false}, BodyField{"labels", "labels", false}},
-                     "", {}};
-  create.input_schema = json::parse(R"({"type":"object","properties":{"owner":{"type":"string"},"repo":{"type":"string"},
+  create.body =
+      Body{"application/json",
+           true,
+           {},
+           {BodyField{"title", "title", true}, BodyField{"body", "body", false}, BodyField{"labels", "labels", false}},
+           "",
+           {}};
+  create.input_schema =
+      json::parse(R"({"type":"object","properties":{"owner":{"type":"string"},"repo":{"type":"string"},
       "title":{"type":"string"},"body":{"type":"string"},"labels":{"type":"array","items":{"type":"string"}}},
-      "required":["owner","repo","title"]})").as_object();
+      "required":["owner","repo","title"]})")
+          .as_object();
   s->operations.push_back(create);
   return s;
 }
 
-const json::object kListArgs{{"owner", "octo org"}, {"repo", "hello/world"}, {"state", "open"},
-                             {"labels", json::array{"bug", "p1"}}, {"per_page", 50}};
-const json::object kCreateArgs{{"owner", "octo org"}, {"repo", "hello/world"}, {"title", "It crashed"},
-                               {"body", "Steps: open the app, tap the empty list."}, {"labels", json::array{"bug"}}};
+const json::object kListArgs{{"owner", "octo org"},
+                             {"repo", "hello/world"},
+                             {"state", "open"},
+                             {"labels", json::array{"bug", "p1"}},
+                             {"per_page", 50}};
+const json::object kCreateArgs{{"owner", "octo org"},
+                               {"repo", "hello/world"},
+                               {"title", "It crashed"},
+                               {"body", "Steps: open the app, tap the empty list."},
+                               {"labels", json::array{"bug"}}};
 
 struct Bench {
   std::shared_ptr<InstantUpstream> upstream = std::make_shared<InstantUpstream>();
@@ -100,7 +119,8 @@ struct Bench {
   std::vector<openapi::SourceTool> tools;
   boost::asio::io_context io{1};
   CallContext ctx;
-  Bench(openapi::UpstreamOptions o = {}) : source(spec(), with_credential(std::move(o)), upstream), tools(source.tools()) {}
+  Bench(openapi::UpstreamOptions o = {})
+      : source(spec(), with_credential(std::move(o)), upstream), tools(source.tools()) {}
   static openapi::UpstreamOptions with_credential(openapi::UpstreamOptions o) {
     o.name = "github";
     o.credential = {openapi::Credential::Kind::bearer, "", "header", "ghp_0123456789abcdef", false};

@@ -17,18 +17,18 @@
 //     poll: {interval_ms: 1000, max_s: 600, max_polls: 600}
 //     output_schema: false           # advertise (and so validate) outputSchema
 //     limits: {per_principal: {per_second: 5, burst: 10}, per_tool: {...}, per_upstream: {...}, cache_ttl_s: 30}
-// gateway: {idempotency: true, idempotency_ttl_s: 86400, cache_max_entries: 10000, cache_max_bytes: 67108864, audit: true}
-// vault: {key_file: /run/secrets/vault.key}   # or MCPBRIDGE_VAULT_KEY (base64 of 32 bytes)
-#include "config.hpp"
-
-#include <mcp/sources/vault.hpp>
+// gateway: {idempotency: true, idempotency_ttl_s: 86400, cache_max_entries: 10000, cache_max_bytes: 67108864, audit:
+// true} vault: {key_file: /run/secrets/vault.key}   # or MCPBRIDGE_VAULT_KEY (base64 of 32 bytes)
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <mcp/sources/vault.hpp>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+
+#include "config.hpp"
 
 namespace mcpbridge {
 namespace {
@@ -78,7 +78,8 @@ mcp::gateway::RateLimit rate(const YAML::Node& n, const std::string& key) {
 std::map<std::string, std::vector<std::string>> selection(const YAML::Node& n, const std::string& key) {
   check_keys(n, key, {"tags", "paths", "methods", "operations"});
   std::map<std::string, std::vector<std::string>> out;
-  for (const auto& kv : n) out[kv.first.as<std::string>()] = string_list(kv.second, key + "." + kv.first.as<std::string>());
+  for (const auto& kv : n)
+    out[kv.first.as<std::string>()] = string_list(kv.second, key + "." + kv.first.as<std::string>());
   return out;
 }
 
@@ -87,30 +88,39 @@ void credentials(OpenApiSourceConfig& o, const YAML::Node& n, const std::string&
   using Kind = mcp::openapi::Credential::Kind;
   auto& c = o.upstream.credential;
   std::string type = n["type"] ? scalar<std::string>(n["type"], key + ".type") : "none";
-  if (type == "none") c.kind = Kind::none;
-  else if (type == "bearer") c.kind = Kind::bearer;
-  else if (type == "basic") c.kind = Kind::basic;
-  else if (type == "api_key") c.kind = Kind::api_key;
-  else if (type == "passthrough") c.kind = Kind::passthrough;
-  else fail(key + ".type", "expected none, bearer, basic, api_key or passthrough");
+  if (type == "none")
+    c.kind = Kind::none;
+  else if (type == "bearer")
+    c.kind = Kind::bearer;
+  else if (type == "basic")
+    c.kind = Kind::basic;
+  else if (type == "api_key")
+    c.kind = Kind::api_key;
+  else if (type == "passthrough")
+    c.kind = Kind::passthrough;
+  else
+    fail(key + ".type", "expected none, bearer, basic, api_key or passthrough");
   if (n["name"]) c.name = scalar<std::string>(n["name"], key + ".name");
   if (n["in"]) {
     c.in = scalar<std::string>(n["in"], key + ".in");
     if (c.in != "header" && c.in != "query" && c.in != "cookie") fail(key + ".in", "expected header, query or cookie");
   }
-  if (c.kind == Kind::api_key && c.name.empty()) fail(key + ".name", "an api_key credential needs the header, query or cookie name");
+  if (c.kind == Kind::api_key && c.name.empty())
+    fail(key + ".name", "an api_key credential needs the header, query or cookie name");
   if (n["env"]) o.secret_env = scalar<std::string>(n["env"], key + ".env");
   if (n["file"]) o.secret_file = scalar<std::string>(n["file"], key + ".file");
   if (n["per_user"]) c.per_user = scalar<bool>(n["per_user"], key + ".per_user");
   bool needs_secret = c.kind == Kind::bearer || c.kind == Kind::basic || c.kind == Kind::api_key;
   if (needs_secret && !c.per_user && o.secret_env.empty() && o.secret_file.empty())
     fail(key, "say where the secret comes from: env, file, or per_user: true (the vault)");
-  if (c.per_user && (!o.secret_env.empty() || !o.secret_file.empty())) fail(key, "per_user and env/file exclude each other");
+  if (c.per_user && (!o.secret_env.empty() || !o.secret_file.empty()))
+    fail(key, "per_user and env/file exclude each other");
 }
 
 OpenApiSourceConfig source(const YAML::Node& n, const std::string& key) {
-  check_keys(n, key, {"name", "spec", "prefix", "catalogue", "base_url", "server_variables", "include", "exclude",
-                      "credentials", "timeout_ms", "retries", "max_retry_after_s", "poll", "output_schema", "limits"});
+  check_keys(n, key,
+             {"name", "spec", "prefix", "catalogue", "base_url", "server_variables", "include", "exclude",
+              "credentials", "timeout_ms", "retries", "max_retry_after_s", "poll", "output_schema", "limits"});
   OpenApiSourceConfig o;
   if (!n["name"] || !n["spec"]) fail(key, "name and spec are required");
   o.upstream.name = scalar<std::string>(n["name"], key + ".name");
@@ -127,13 +137,15 @@ OpenApiSourceConfig source(const YAML::Node& n, const std::string& key) {
   if (auto v = n["server_variables"]) {
     if (!v.IsMap()) fail(key + ".server_variables", "expected a mapping");
     for (const auto& kv : v)
-      o.upstream.server_variables[kv.first.as<std::string>()] = scalar<std::string>(kv.second, key + ".server_variables");
+      o.upstream.server_variables[kv.first.as<std::string>()] =
+          scalar<std::string>(kv.second, key + ".server_variables");
   }
   if (n["include"]) o.include = selection(n["include"], key + ".include");
   if (n["exclude"]) o.exclude = selection(n["exclude"], key + ".exclude");
   if (n["credentials"]) credentials(o, n["credentials"], key + ".credentials");
   if (n["timeout_ms"])
-    o.upstream.timeout = std::chrono::milliseconds(static_cast<long long>(number(n["timeout_ms"], key + ".timeout_ms", 3600000)));
+    o.upstream.timeout =
+        std::chrono::milliseconds(static_cast<long long>(number(n["timeout_ms"], key + ".timeout_ms", 3600000)));
   if (n["retries"]) o.upstream.max_attempts = 1 + static_cast<int>(number(n["retries"], key + ".retries", 9));
   if (n["max_retry_after_s"])
     o.upstream.max_retry_after =
@@ -142,11 +154,13 @@ OpenApiSourceConfig source(const YAML::Node& n, const std::string& key) {
     check_keys(p, key + ".poll", {"interval_ms", "max_s", "max_polls", "enabled"});
     if (p["enabled"]) o.upstream.follow_accepted = scalar<bool>(p["enabled"], key + ".poll.enabled");
     if (p["interval_ms"])
-      o.upstream.poll_interval =
-          std::chrono::milliseconds(static_cast<long long>(number(p["interval_ms"], key + ".poll.interval_ms", 3600000)));
+      o.upstream.poll_interval = std::chrono::milliseconds(
+          static_cast<long long>(number(p["interval_ms"], key + ".poll.interval_ms", 3600000)));
     if (p["max_s"])
-      o.upstream.max_poll_time = std::chrono::seconds(static_cast<long long>(number(p["max_s"], key + ".poll.max_s", 86400)));
-    if (p["max_polls"]) o.upstream.max_polls = static_cast<int>(number(p["max_polls"], key + ".poll.max_polls", 100000));
+      o.upstream.max_poll_time =
+          std::chrono::seconds(static_cast<long long>(number(p["max_s"], key + ".poll.max_s", 86400)));
+    if (p["max_polls"])
+      o.upstream.max_polls = static_cast<int>(number(p["max_polls"], key + ".poll.max_polls", 100000));
   }
   if (n["output_schema"]) o.upstream.output_schema = scalar<bool>(n["output_schema"], key + ".output_schema");
   if (auto l = n["limits"]) {
@@ -155,7 +169,8 @@ OpenApiSourceConfig source(const YAML::Node& n, const std::string& key) {
     if (l["per_tool"]) o.limits.per_tool = rate(l["per_tool"], key + ".limits.per_tool");
     if (l["per_upstream"]) o.limits.per_upstream = rate(l["per_upstream"], key + ".limits.per_upstream");
     if (l["cache_ttl_s"])
-      o.limits.cache_ttl = std::chrono::milliseconds(static_cast<long long>(1000 * number(l["cache_ttl_s"], key + ".limits.cache_ttl_s", 86400)));
+      o.limits.cache_ttl = std::chrono::milliseconds(
+          static_cast<long long>(1000 * number(l["cache_ttl_s"], key + ".limits.cache_ttl_s", 86400)));
   }
   return o;
 }
@@ -187,11 +202,14 @@ void apply_openapi_yaml(Config& c, const YAML::Node& root) {
     check_keys(g, "gateway", {"idempotency", "idempotency_ttl_s", "cache_max_entries", "cache_max_bytes", "audit"});
     if (g["idempotency"]) c.gateway.idempotency = scalar<bool>(g["idempotency"], "gateway.idempotency");
     if (g["idempotency_ttl_s"])
-      c.gateway.idempotency_ttl = std::chrono::seconds(static_cast<long long>(number(g["idempotency_ttl_s"], "gateway.idempotency_ttl_s", 30 * 86400)));
+      c.gateway.idempotency_ttl = std::chrono::seconds(
+          static_cast<long long>(number(g["idempotency_ttl_s"], "gateway.idempotency_ttl_s", 30 * 86400)));
     if (g["cache_max_entries"])
-      c.gateway.cache_max_entries = static_cast<std::size_t>(number(g["cache_max_entries"], "gateway.cache_max_entries", 1e7));
+      c.gateway.cache_max_entries =
+          static_cast<std::size_t>(number(g["cache_max_entries"], "gateway.cache_max_entries", 1e7));
     if (g["cache_max_bytes"])
-      c.gateway.cache_max_bytes = static_cast<std::size_t>(number(g["cache_max_bytes"], "gateway.cache_max_bytes", 1e11));
+      c.gateway.cache_max_bytes =
+          static_cast<std::size_t>(number(g["cache_max_bytes"], "gateway.cache_max_bytes", 1e11));
     if (g["audit"]) c.gateway.audit = scalar<bool>(g["audit"], "gateway.audit");
   }
   if (auto v = root["vault"]) {
@@ -217,7 +235,8 @@ void resolve_openapi_secrets(Config& c) {
 
 std::string load_vault_key(const Config& c) {
   if (!c.vault_key.empty()) return mcp::sources::vault_key_from_base64(c.vault_key);
-  if (!c.vault_key_file.empty()) return mcp::sources::vault_key_from_base64(read_secret_file(c.vault_key_file, "vault.key_file"));
+  if (!c.vault_key_file.empty())
+    return mcp::sources::vault_key_from_base64(read_secret_file(c.vault_key_file, "vault.key_file"));
   return {};
 }
 

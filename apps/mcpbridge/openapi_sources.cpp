@@ -1,21 +1,20 @@
 #include "openapi_sources.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <mcp/gateway/gateway.hpp>
 #include <mcp/sources/openapi.hpp>
 #include <mcp/sources/vault.hpp>
-
-#include <spdlog/spdlog.h>
 
 // The loader (openapi branch) and the Beast client (client branch) arrive at merge; until both
 // are in the tree, configured sources are refused with a clear message instead of ignored.
 #if __has_include("sources/openapi/loader.hpp") && __has_include(<mcp/http/client.hpp>)
 #define MCPBRIDGE_OPENAPI_READY 1
-#include "sources/openapi/loader.hpp"
-
-#include <mcp/http/client.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <mcp/http/client.hpp>
+
+#include "sources/openapi/loader.hpp"
 #endif
 
 namespace mcpbridge {
@@ -72,7 +71,9 @@ mcp::openapi::Catalogue loader_catalogue() {
     mcp::json::array out;
     for (auto& hit : mcp::openapi::search_operations(spec, query, limit)) {
       auto& op = *hit.operation;
-      out.push_back(mcp::json::object{{"name", op.tool_name}, {"method", op.method}, {"path", op.path},
+      out.push_back(mcp::json::object{{"name", op.tool_name},
+                                      {"method", op.method},
+                                      {"path", op.path},
                                       {"summary", op.title.empty() ? op.description.substr(0, 200) : op.title}});
     }
     return out;
@@ -107,7 +108,9 @@ std::string register_openapi_sources(mcp::Server& server, Config& cfg, std::shar
       } catch (const std::exception& e) {
         return e.what();
       }
-      if (key.empty()) return "openapi source " + o.upstream.name + " uses per_user credentials: set MCPBRIDGE_VAULT_KEY or vault.key_file";
+      if (key.empty())
+        return "openapi source " + o.upstream.name +
+               " uses per_user credentials: set MCPBRIDGE_VAULT_KEY or vault.key_file";
       vault = std::make_shared<mcp::sources::Vault>(store, key);
     }
   // Upstreams are chosen by the operator (internal APIs included): the policy allows private
@@ -129,7 +132,9 @@ std::string register_openapi_sources(mcp::Server& server, Config& cfg, std::shar
     for (auto& op : spec->operations) op.tool_name = o.prefix + op.tool_name;
     auto shared = std::make_shared<const mcp::openapi::Spec>(std::move(spec.value()));
     mcp::openapi::OpenApiSource source(shared, o.upstream, client, vault);
-    auto tools = o.catalogue ? source.catalogue_tools(o.prefix.empty() ? o.upstream.name + "_" : o.prefix, loader_catalogue()) : source.tools();
+    auto tools = o.catalogue
+                     ? source.catalogue_tools(o.prefix.empty() ? o.upstream.name + "_" : o.prefix, loader_catalogue())
+                     : source.tools();
     for (auto& t : tools) gateway->add_tool(server, std::move(t.tool), std::move(t.handler), {t.safe, t.upstream});
     spdlog::info("openapi {}: {} tools from {} ({} operations)", o.upstream.name, tools.size(), o.spec,
                  shared->operations.size());

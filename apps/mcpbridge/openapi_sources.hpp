@@ -1,13 +1,12 @@
 #pragma once
 // `mcpbridge serve` with `openapi:` sources: load each spec, make its operations tools (or the
 // three catalogue tools), and register them through the gateway's per-call policy.
-#include "config.hpp"
-
 #include <mcp/server/server.hpp>
 #include <mcp/store/store.hpp>
-
 #include <memory>
 #include <string>
+
+#include "config.hpp"
 
 namespace mcpbridge {
 

@@ -1,19 +1,18 @@
-#include <mcp/core/encoding.hpp>
-#include <mcp/gateway/gateway.hpp>
-
-#include "gateway/result_cache.hpp"
-#include "gateway/token_bucket.hpp"
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <mcp/core/encoding.hpp>
+#include <mcp/gateway/gateway.hpp>
 #include <mutex>
 #include <set>
 #include <unordered_map>
+
+#include "gateway/result_cache.hpp"
+#include "gateway/token_bucket.hpp"
 
 namespace mcp::gateway {
 
@@ -25,7 +24,7 @@ struct Gateway::Impl {
   ResultCache cache;
   std::atomic<std::uint64_t> calls{0}, cache_hits{0}, replays{0}, rate_limited{0}, conflicts{0}, puts{0};
   std::mutex mu;
-  std::set<std::string> inflight;  // idempotency scopes being executed right now
+  std::set<std::string> inflight;                                    // idempotency scopes being executed right now
   std::unordered_map<std::string, store::IdempotencyRecord> memory;  // without a store
   static constexpr std::size_t kMaxMemoryRecords = 100000;
   // Store reads and writes (a write is an fsync: synchronous=FULL) run here, off the event
@@ -139,20 +138,22 @@ ToolResult limited(const std::string& what, std::chrono::milliseconds wait) {
 
 void audit(Impl& g, const Entry& e, Context& ctx, std::string_view outcome, int status, Clock::time_point start) {
   if (!g.opt.audit) return;
-  AuditRecord a{ctx.principal().subject,
-                e.name,
-                e.traits.upstream,
-                std::string(outcome),
-                status,
-                std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
-                ctx.session_id()};
+  AuditRecord a{
+      ctx.principal().subject, e.name, e.traits.upstream,
+      std::string(outcome),    status, std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
+      ctx.session_id()};
   if (g.sink) {
     g.sink(a);
     return;
   }
-  json::object line{{"audit", "tools/call"}, {"principal", a.principal}, {"tool", a.tool},
-                    {"upstream", a.upstream}, {"outcome", a.outcome},     {"upstream_status", a.upstream_status},
-                    {"us", static_cast<std::int64_t>(a.duration_ms * 1000.0)}, {"session", a.session}};
+  json::object line{{"audit", "tools/call"},
+                    {"principal", a.principal},
+                    {"tool", a.tool},
+                    {"upstream", a.upstream},
+                    {"outcome", a.outcome},
+                    {"upstream_status", a.upstream_status},
+                    {"us", static_cast<std::int64_t>(a.duration_ms * 1000.0)},
+                    {"session", a.session}};
   auto logger = spdlog::get("audit");
   (logger ? logger : spdlog::default_logger())->info("{}", json::serialize(line));
 }
@@ -198,7 +199,8 @@ void put_record(Impl& g, store::IdempotencyRecord r) {
 
 // The pool coroutines take a raw Impl*: the caller holds the shared_ptr until they finish, so the
 // last reference (whose destructor joins the pool) is never dropped on the pool's own thread.
-Task<std::optional<store::IdempotencyRecord>> find_on_pool(Impl* g, std::string scope, std::string tool, std::string key) {
+Task<std::optional<store::IdempotencyRecord>> find_on_pool(Impl* g, std::string scope, std::string tool,
+                                                           std::string key) {
   co_return find_record(*g, scope, tool, key);
 }
 Task<bool> put_on_pool(Impl* g, store::IdempotencyRecord r) {
@@ -312,7 +314,8 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
   auto now = Clock::now();
   std::optional<std::chrono::milliseconds> wait;
   std::string what;
-  if (lim.per_principal.per_second > 0 && (wait = g->buckets.take("p\n" + e->traits.upstream + "\n" + who.binding(), lim.per_principal, now)))
+  if (lim.per_principal.per_second > 0 &&
+      (wait = g->buckets.take("p\n" + e->traits.upstream + "\n" + who.binding(), lim.per_principal, now)))
     what = "your calls" + (e->traits.upstream.empty() ? std::string() : " to " + e->traits.upstream);
   else if (lim.per_tool.per_second > 0 && (wait = g->buckets.take("t\n" + e->name, lim.per_tool, now)))
     what = "tool " + e->name;
@@ -351,8 +354,8 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
   scrub(r);
   if (keyed) {
     if (recordable(r)) {
-      store::IdempotencyRecord rec{scope, e->name, key, fingerprint, serialize_result(r),
-                                   store::unix_now() + g->opt.idempotency_ttl.count()};
+      store::IdempotencyRecord rec{
+          scope, e->name, key, fingerprint, serialize_result(r), store::unix_now() + g->opt.idempotency_ttl.count()};
       co_await put_async(g, std::move(rec));  // recorded before the key is released
     }
     std::lock_guard lock(g->mu);

@@ -1,10 +1,9 @@
 #pragma once
 // Results of safe reads, per principal and arguments: TTL, LRU eviction bounded by entries and
 // bytes. Thread-safe.
-#include <mcp/server/types.hpp>
-
 #include <chrono>
 #include <list>
+#include <mcp/server/types.hpp>
 #include <mutex>
 #include <optional>
 #include <string>

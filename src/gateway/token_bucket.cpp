@@ -16,8 +16,10 @@ std::optional<std::chrono::milliseconds> TokenBuckets::take(const std::string& k
       // Drop buckets that have refilled: forgetting them changes nothing.
       for (auto b = buckets_.begin(); b != buckets_.end();) {
         double elapsed = std::chrono::duration<double>(now - b->second.last).count();
-        if (b->second.tokens + elapsed * limit.per_second >= burst) b = buckets_.erase(b);
-        else ++b;
+        if (b->second.tokens + elapsed * limit.per_second >= burst)
+          b = buckets_.erase(b);
+        else
+          ++b;
       }
       if (buckets_.size() >= max_keys_) buckets_.erase(buckets_.begin());
     }

@@ -2,9 +2,8 @@
 // Token buckets keyed by name (principal, tool, upstream): a call takes one token; an empty
 // bucket says how long until the next one. Thread-safe; the map is bounded (idle full
 // buckets are dropped first).
-#include <mcp/gateway/gateway.hpp>
-
 #include <chrono>
+#include <mcp/gateway/gateway.hpp>
 #include <mutex>
 #include <optional>
 #include <string>

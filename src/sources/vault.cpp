@@ -1,9 +1,8 @@
-#include <mcp/core/encoding.hpp>
-#include <mcp/sources/vault.hpp>
-
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <mcp/core/encoding.hpp>
+#include <mcp/sources/vault.hpp>
 #include <memory>
 #include <stdexcept>
 
@@ -58,7 +57,8 @@ std::optional<std::string> open_sealed(std::string_view key, std::string_view se
   int len = 0;
   if (!c || EVP_DecryptInit_ex(c.get(), EVP_aes_256_gcm(), nullptr, u(key), p) != 1 ||
       EVP_DecryptUpdate(c.get(), nullptr, &len, u(aad), static_cast<int>(aad.size())) != 1 ||
-      EVP_DecryptUpdate(c.get(), reinterpret_cast<unsigned char*>(out.data()), &len, p + kNonce, static_cast<int>(n)) != 1 ||
+      EVP_DecryptUpdate(c.get(), reinterpret_cast<unsigned char*>(out.data()), &len, p + kNonce, static_cast<int>(n)) !=
+          1 ||
       EVP_CIPHER_CTX_ctrl(c.get(), EVP_CTRL_GCM_SET_TAG, kTag, p + kNonce + n) != 1)
     return std::nullopt;
   int fin = 0;
@@ -69,7 +69,8 @@ std::optional<std::string> open_sealed(std::string_view key, std::string_view se
 std::string vault_key_from_base64(std::string_view b64) {
   while (!b64.empty() && (b64.back() == '\n' || b64.back() == '\r' || b64.back() == ' ')) b64.remove_suffix(1);
   auto raw = base64_decode(b64);
-  if (!raw || raw->size() != 32) throw std::runtime_error("the vault key must be the base64 encoding of 32 random bytes");
+  if (!raw || raw->size() != 32)
+    throw std::runtime_error("the vault key must be the base64 encoding of 32 random bytes");
   return *raw;
 }
 

@@ -1,14 +1,12 @@
 #pragma once
 // Test doubles for the OpenAPI caller and the gateway: an HttpClient that records every
 // request and answers from a script, and a Context that records progress and sleeps.
-#include <mcp/net/http_client.hpp>
-#include <mcp/server/context.hpp>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <deque>
 #include <functional>
+#include <mcp/net/http_client.hpp>
+#include <mcp/server/context.hpp>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -18,13 +16,15 @@ namespace mcp::test {
 class FakeHttpClient final : public net::HttpClient {
  public:
   std::vector<net::ClientRequest> requests;
-  std::deque<Result<net::ClientResponse>> replies;  // answered in order
+  std::deque<Result<net::ClientResponse>> replies;                                // answered in order
   std::function<Result<net::ClientResponse>(const net::ClientRequest&)> handler;  // when no replies are queued
 
   void reply(int status, std::string body = {}, net::Headers headers = {}) {
     replies.push_back(net::ClientResponse{status, std::move(headers), std::move(body)});
   }
-  void fail(std::string message, int code = errc::kInternalError) { replies.push_back(Error{code, std::move(message), {}}); }
+  void fail(std::string message, int code = errc::kInternalError) {
+    replies.push_back(Error{code, std::move(message), {}});
+  }
 
   Task<Result<net::ClientResponse>> send(net::ClientRequest r) override {
     requests.push_back(r);
@@ -69,7 +69,9 @@ class CallContext final : public Context {
     if (cancel_after_sleeps >= 0 && static_cast<int>(sleeps.size()) >= cancel_after_sleeps) is_cancelled = true;
     co_return !is_cancelled;
   }
-  Task<std::vector<Result<json::object>>> ask(std::vector<InputRequest>) override { co_return std::vector<Result<json::object>>{}; }
+  Task<std::vector<Result<json::object>>> ask(std::vector<InputRequest>) override {
+    co_return std::vector<Result<json::object>>{};
+  }
   Error missing_capability(json::object) override { return Error{errc::kInvalidRequest, "missing", {}}; }
   void close_sse_stream() override {}
 };

@@ -5,11 +5,11 @@
 // what it received. With the Beast client in the tree (mcp/http/client.hpp), `--upstream URL`
 // calls a real petstore over HTTP instead (the test then runs its own, in Node).
 //   openapi-gateway-server [--port N] [--upstream http://127.0.0.1:P/api]
-#include "sources/openapi/model.hpp"
-
 #include <mcp/gateway/gateway.hpp>
 #include <mcp/mcp.hpp>
 #include <mcp/sources/openapi.hpp>
+
+#include "sources/openapi/model.hpp"
 
 #if __has_include(<mcp/http/client.hpp>)
 #include <mcp/http/client.hpp>
@@ -55,7 +55,8 @@ class Petstore final : public net::HttpClient {
     if (r.method == "GET" && path.rfind("/pets/", 0) == 0) {
       std::string id = path.substr(6);
       if (id == "missing") return json_reply(404, {{"error", "no such pet"}, {"id", id}});
-      return json_reply(200, {{"id", id}, {"name", "pet " + id}, {"reads", ++reads_}}, {{"cache-control", "max-age=60"}});
+      return json_reply(200, {{"id", id}, {"name", "pet " + id}, {"reads", ++reads_}},
+                        {{"cache-control", "max-age=60"}});
     }
     if (r.method == "POST" && path == "/pets") {
       boost::system::error_code ec;
@@ -69,14 +70,16 @@ class Petstore final : public net::HttpClient {
       return json_reply(200, {{"ok", true}, {"attempt", flaky_}});
     }
     if (r.method == "GET" && path == "/limited") return json_reply(200, {{"ok", true}});
-    if (r.method == "POST" && path == "/jobs") return json_reply(202, {{"queued", true}}, {{"location", "/api/jobs/1"}});
+    if (r.method == "POST" && path == "/jobs")
+      return json_reply(202, {{"queued", true}}, {{"location", "/api/jobs/1"}});
     if (r.method == "GET" && path == "/jobs/1") {
       if (++job_polls_ < 3) return json_reply(202, {{"status", "running"}}, {{"location", "/api/jobs/1"}});
       job_polls_ = 0;
       return json_reply(200, {{"status", "done"}});
     }
     if (r.method == "POST" && path == "/forever") return json_reply(202, {}, {{"location", "/api/jobs/never"}});
-    if (r.method == "GET" && path == "/jobs/never") return json_reply(202, {{"status", "running"}}, {{"location", "/api/jobs/never"}});
+    if (r.method == "GET" && path == "/jobs/never")
+      return json_reply(202, {{"status", "running"}}, {{"location", "/api/jobs/never"}});
     return json_reply(404, {{"error", "no route"}, {"path", path}});
   }
 
@@ -104,11 +107,13 @@ std::shared_ptr<openapi::Spec> pets_spec() {
   id.in = openapi::ParamIn::path;
   id.required = true;
   get.parameters.push_back(id);
-  get.input_schema = json::parse(R"({"type":"object","properties":{"id":{"type":"string"}},"required":["id"]})").as_object();
+  get.input_schema =
+      json::parse(R"({"type":"object","properties":{"id":{"type":"string"}},"required":["id"]})").as_object();
   s->operations.push_back(get);
   auto create = op("createPet", "POST", "/pets");
   create.body = openapi::Body{"application/json", true, {}, {openapi::BodyField{"name", "name", true}}, "", {}};
-  create.input_schema = json::parse(R"({"type":"object","properties":{"name":{"type":"string"}},"required":["name"]})").as_object();
+  create.input_schema =
+      json::parse(R"({"type":"object","properties":{"name":{"type":"string"}},"required":["name"]})").as_object();
   s->operations.push_back(create);
   s->operations.push_back(op("flaky", "GET", "/flaky"));
   s->operations.push_back(op("startJob", "POST", "/jobs"));
@@ -131,8 +136,10 @@ int main(int argc, char** argv) {
   std::string upstream_url;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string_view a = argv[i];
-    if (a == "--port") http.port = static_cast<std::uint16_t>(std::atoi(argv[i + 1]));
-    else if (a == "--upstream") upstream_url = argv[i + 1];
+    if (a == "--port")
+      http.port = static_cast<std::uint16_t>(std::atoi(argv[i + 1]));
+    else if (a == "--upstream")
+      upstream_url = argv[i + 1];
     else {
       std::cerr << "usage: openapi-gateway-server [--port N] [--upstream URL]\n";
       return 2;

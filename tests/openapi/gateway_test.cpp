@@ -1,18 +1,17 @@
 // The gateway's per-call policy: idempotent replay, caching with Cache-Control, rate limits,
 // audit; and the vault's encryption.
-#include "fakes.hpp"
-#include "gateway/result_cache.hpp"
-#include "gateway/token_bucket.hpp"
-#include "sources/openapi/model.hpp"
+#include <gtest/gtest.h>
 
+#include <filesystem>
 #include <mcp/core/encoding.hpp>
 #include <mcp/gateway/gateway.hpp>
 #include <mcp/sources/openapi.hpp>
 #include <mcp/sources/vault.hpp>
 
-#include <gtest/gtest.h>
-
-#include <filesystem>
+#include "fakes.hpp"
+#include "gateway/result_cache.hpp"
+#include "gateway/token_bucket.hpp"
+#include "sources/openapi/model.hpp"
 
 using namespace mcp;
 using namespace mcp::gateway;

@@ -1,12 +1,13 @@
 // Request building and response mapping: every parameter style and body encoding, against
 // the strings the OpenAPI 3.1 style tables give.
 #include "sources/openapi/request.hpp"
-#include "sources/openapi/response.hpp"
-#include "sources/openapi/retry.hpp"
+
+#include <gtest/gtest.h>
 
 #include <mcp/core/encoding.hpp>
 
-#include <gtest/gtest.h>
+#include "sources/openapi/response.hpp"
+#include "sources/openapi/retry.hpp"
 
 using namespace mcp;
 using namespace mcp::openapi;
@@ -139,7 +140,8 @@ TEST(OpenApiRequest, MissingRequiredArgumentsAreAllNamed) {
   auto q = param("q", ParamIn::query);
   q.required = true;
   auto op = op_with("POST", "/u/{id}", {param("id", ParamIn::path), q});
-  op.body = Body{"application/json", true, {}, {BodyField{"name", "name", true}, BodyField{"age", "age", false}}, "", {}};
+  op.body =
+      Body{"application/json", true, {}, {BodyField{"name", "name", true}, BodyField{"age", "age", false}}, "", {}};
   auto r = build_request(op, {{"age", 3}}, {});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, errc::kInvalidParams);
@@ -148,7 +150,8 @@ TEST(OpenApiRequest, MissingRequiredArgumentsAreAllNamed) {
 
 TEST(OpenApiRequest, JsonBodies) {
   auto op = op_with("POST", "/pets", {param("dry_run", ParamIn::query)});
-  op.body = Body{"application/json", true, {}, {BodyField{"name", "name", true}, BodyField{"type", "body_type", false}}, "", {}};
+  op.body = Body{
+      "application/json", true, {}, {BodyField{"name", "name", true}, BodyField{"type", "body_type", false}}, "", {}};
   auto r = build(op, {{"name", "Rex"}, {"body_type", "dog"}, {"dry_run", false}, {"idempotency_key", "k"}});
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.url, "https://api.example.com/v1/pets?dry_run=false");
@@ -170,10 +173,13 @@ TEST(OpenApiRequest, JsonBodies) {
 
 TEST(OpenApiRequest, FormBodiesUsePlusForSpaces) {
   auto op = op_with("POST", "/Messages.json", {});
-  op.body = Body{"application/x-www-form-urlencoded", true, {},
-                 {BodyField{"To", "To", true}, BodyField{"Body", "Body", true}, BodyField{"MediaUrl", "MediaUrl", false},
-                  BodyField{"Meta", "Meta", false}},
-                 "", {{"Meta", "application/json"}}};
+  op.body = Body{"application/x-www-form-urlencoded",
+                 true,
+                 {},
+                 {BodyField{"To", "To", true}, BodyField{"Body", "Body", true},
+                  BodyField{"MediaUrl", "MediaUrl", false}, BodyField{"Meta", "Meta", false}},
+                 "",
+                 {{"Meta", "application/json"}}};
   auto r = build(op, {{"To", "+15551234"},
                       {"Body", "Hello world & good=bye"},
                       {"MediaUrl", json::array{"https://a/1", "https://a/2"}},
@@ -187,18 +193,25 @@ TEST(OpenApiRequest, FormBodiesUsePlusForSpaces) {
 TEST(OpenApiRequest, MultipartWithBinaryParts) {
   auto op = op_with("POST", "/upload", {});
   json::object schema = json::parse(R"({"type":"object","properties":{
-      "file":{"type":"string","format":"binary"},"title":{"type":"string"},"meta":{"type":"object"}}})").as_object();
-  op.body = Body{"multipart/form-data", true, schema,
-                 {BodyField{"file", "file", true}, BodyField{"title", "title", false}, BodyField{"meta", "meta", false}},
-                 "", {{"file", "image/png"}}};
+      "file":{"type":"string","format":"binary"},"title":{"type":"string"},"meta":{"type":"object"}}})")
+                            .as_object();
+  op.body =
+      Body{"multipart/form-data",
+           true,
+           schema,
+           {BodyField{"file", "file", true}, BodyField{"title", "title", false}, BodyField{"meta", "meta", false}},
+           "",
+           {{"file", "image/png"}}};
   std::string png("\x89PNG\r\n\x1a\n\0\x01", 10);
   auto r = build(op, {{"file", base64_encode(png)}, {"title", "A \"cat\""}, {"meta", json::object{{"a", 1}}}});
   std::string ct(net::find_header(r.headers, "content-type"));
   ASSERT_EQ(ct.rfind("multipart/form-data; boundary=", 0), 0u);
   std::string boundary = ct.substr(ct.find('=') + 1);
   EXPECT_GE(boundary.size(), 32u);
-  EXPECT_NE(r.body.find("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"file\"\r\n"
-                        "Content-Type: image/png\r\n\r\n" + png + "\r\n"),
+  EXPECT_NE(r.body.find("--" + boundary +
+                        "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"file\"\r\n"
+                        "Content-Type: image/png\r\n\r\n" +
+                        png + "\r\n"),
             std::string::npos);
   EXPECT_NE(r.body.find("name=\"title\"\r\n\r\nA \"cat\"\r\n"), std::string::npos);
   EXPECT_NE(r.body.find("name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{\"a\":1}\r\n"), std::string::npos);
@@ -255,7 +268,8 @@ TEST(OpenApiRequest, ScalarText) {
 
 TEST(OpenApiResponse, JsonObjectsAreStructuredAndText) {
   Operation op = op_with("GET", "/x", {});
-  auto r = map_response(op, {200, {{"content-type", "application/json; charset=utf-8"}}, R"({"id":7})"}, "https://a/x?key=s");
+  auto r = map_response(op, {200, {{"content-type", "application/json; charset=utf-8"}}, R"({"id":7})"},
+                        "https://a/x?key=s");
   EXPECT_FALSE(r.is_error);
   ASSERT_TRUE(r.structured);
   EXPECT_EQ(json::value(*r.structured), json::parse(R"({"id":7})"));
@@ -281,7 +295,8 @@ TEST(OpenApiResponse, TextImagesAndBinary) {
   auto img = map_response(op, {200, {{"content-type", "image/png"}}, std::string("\x89PNG", 4)}, "https://a/x");
   EXPECT_EQ(img.content.at(0).as_object().at("type"), "image");
   EXPECT_EQ(img.content.at(0).as_object().at("mimeType"), "image/png");
-  EXPECT_EQ(std::string(img.content.at(0).as_object().at("data").as_string()), base64_encode(std::string("\x89PNG", 4)));
+  EXPECT_EQ(std::string(img.content.at(0).as_object().at("data").as_string()),
+            base64_encode(std::string("\x89PNG", 4)));
   auto pdf = map_response(op, {200, {{"content-type", "application/pdf"}}, std::string("%PDF\xff\x00", 6)},
                           "https://a/doc.pdf?api_key=secret");
   auto& res = pdf.content.at(0).as_object().at("resource").as_object();
@@ -295,8 +310,9 @@ TEST(OpenApiResponse, TextImagesAndBinary) {
 
 TEST(OpenApiResponse, HttpErrorsCarryStatusBodyAndRetryAfter) {
   Operation op = op_with("POST", "/x", {});
-  auto r = map_response(op, {429, {{"content-type", "application/json"}, {"retry-after", "30"}}, R"({"error":"slow down"})"},
-                        "https://a/x?token=t");
+  auto r =
+      map_response(op, {429, {{"content-type", "application/json"}, {"retry-after", "30"}}, R"({"error":"slow down"})"},
+                   "https://a/x?token=t");
   EXPECT_TRUE(r.is_error);
   std::string text(r.content.at(0).as_object().at("text").as_string());
   EXPECT_NE(text.find("HTTP 429 Too Many Requests"), std::string::npos);

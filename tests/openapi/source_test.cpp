@@ -1,15 +1,14 @@
 // The OpenAPI source end to end over a fake upstream: tools, retries, 202 polling,
 // credentials (service, vault, passthrough), Idempotency-Key, catalogue mode.
-#include "fakes.hpp"
-#include "sources/openapi/model.hpp"
+#include <gtest/gtest.h>
 
+#include <filesystem>
 #include <mcp/core/encoding.hpp>
 #include <mcp/sources/openapi.hpp>
 #include <mcp/sources/vault.hpp>
 
-#include <gtest/gtest.h>
-
-#include <filesystem>
+#include "fakes.hpp"
+#include "sources/openapi/model.hpp"
 
 using namespace mcp;
 using namespace mcp::openapi;
@@ -33,7 +32,8 @@ std::shared_ptr<Spec> pet_spec() {
   id.in = ParamIn::path;
   id.required = true;
   get.parameters.push_back(id);
-  get.input_schema = json::parse(R"({"type":"object","properties":{"id":{"type":"string"}},"required":["id"]})").as_object();
+  get.input_schema =
+      json::parse(R"({"type":"object","properties":{"id":{"type":"string"}},"required":["id"]})").as_object();
   get.output_schema = json::parse(R"({"type":"object","properties":{"id":{"type":"string"}}})").as_object();
   get.servers.push_back(ServerUrl{"https://pets.example.com/api", {}});
   get.tags = {"pets"};

@@ -7,13 +7,12 @@
 //  - rate limits per principal, per tool and per upstream (token buckets), answered as a tool
 //    error with the delay to wait;
 //  - an audit record per call (principal, tool, outcome, duration, upstream status).
-#include <mcp/server/server.hpp>
-#include <mcp/store/store.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mcp/server/server.hpp>
+#include <mcp/store/store.hpp>
 #include <memory>
 #include <string>
 
@@ -28,9 +27,9 @@ struct RateLimit {
 };
 
 struct Limits {
-  RateLimit per_principal;  // each principal's calls to this upstream
-  RateLimit per_tool;       // all calls to one tool
-  RateLimit per_upstream;   // all calls to the upstream
+  RateLimit per_principal;                 // each principal's calls to this upstream
+  RateLimit per_tool;                      // all calls to one tool
+  RateLimit per_upstream;                  // all calls to the upstream
   std::chrono::milliseconds cache_ttl{0};  // safe reads; 0: not cached
 };
 
@@ -38,7 +37,7 @@ struct PolicyOptions {
   bool idempotency = true;
   std::string idempotency_argument = "idempotency_key";
   std::chrono::seconds idempotency_ttl{86400};
-  Limits defaults;                        // for upstreams without their own
+  Limits defaults;                          // for upstreams without their own
   std::map<std::string, Limits> upstreams;  // by upstream name
   std::size_t cache_max_entries = 10000;
   std::size_t cache_max_bytes = 64u << 20;

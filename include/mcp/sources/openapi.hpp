@@ -3,14 +3,13 @@
 // net::HttpClient — request building, credentials (service, per-user vault, passthrough),
 // retries for safe methods, 202 polling, response mapping. The loader (spec → Spec) lives
 // beside it; the per-call policy (idempotency, cache, rate limits, audit) is the gateway's.
+#include <chrono>
+#include <functional>
+#include <map>
 #include <mcp/core/principal.hpp>
 #include <mcp/net/http_client.hpp>
 #include <mcp/server/server.hpp>
 #include <mcp/sources/vault.hpp>
-
-#include <chrono>
-#include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>

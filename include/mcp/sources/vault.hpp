@@ -3,10 +3,9 @@
 // once (`mcpbridge vault set`), and calls to that upstream carry it. Secrets are sealed with
 // AES-256-GCM under the vault key (MCPBRIDGE_VAULT_KEY or a key file), bound to their owner and
 // upstream (associated data), so a row copied to another user or upstream does not open.
-#include <mcp/store/store.hpp>
-
 #include <chrono>
 #include <map>
+#include <mcp/store/store.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>

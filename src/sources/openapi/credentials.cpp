@@ -1,8 +1,8 @@
 #include "sources/openapi/credentials.hpp"
 
-#include "sources/openapi/request.hpp"
-
 #include <mcp/core/encoding.hpp>
+
+#include "sources/openapi/request.hpp"
 
 namespace mcp::openapi {
 namespace {
@@ -34,16 +34,20 @@ Result<bool> apply_credential(net::ClientRequest& req, const UpstreamOptions& o,
     auto token = o.passthrough ? o.passthrough(principal) : std::nullopt;
     if (!token || token->empty())
       return Error{errc::kInvalidRequest,
-                   "This tool calls " + o.name + " with your own sign-in, but the token you connected with is not valid "
-                   "for it. Reconnect with a token issued for " + o.name + ".", {}};
+                   "This tool calls " + o.name +
+                       " with your own sign-in, but the token you connected with is not valid "
+                       "for it. Reconnect with a token issued for " +
+                       o.name + ".",
+                   {}};
     secret = std::move(*token);
   } else if (c.per_user) {
     std::optional<std::string> mine = vault ? vault->get(principal.subject, o.name) : std::nullopt;
     if (!mine)
       return Error{errc::kInvalidRequest,
                    "This tool calls " + o.name + " with your own credential, and none is stored for you (" +
-                   principal.subject + "). Store it once: `mcpbridge vault set --user " + principal.subject +
-                   " --upstream " + o.name + "` (the secret is read from standard input), then call again.", {}};
+                       principal.subject + "). Store it once: `mcpbridge vault set --user " + principal.subject +
+                       " --upstream " + o.name + "` (the secret is read from standard input), then call again.",
+                   {}};
     secret = std::move(*mine);
   } else {
     secret = c.secret;
@@ -55,8 +59,12 @@ Result<bool> apply_credential(net::ClientRequest& req, const UpstreamOptions& o,
 
   switch (c.kind) {
     case Kind::bearer:
-    case Kind::passthrough: set_header(req.headers, "authorization", "Bearer " + secret); break;
-    case Kind::basic: set_header(req.headers, "authorization", "Basic " + base64_encode(secret)); break;
+    case Kind::passthrough:
+      set_header(req.headers, "authorization", "Bearer " + secret);
+      break;
+    case Kind::basic:
+      set_header(req.headers, "authorization", "Basic " + base64_encode(secret));
+      break;
     case Kind::api_key:
       if (c.in == "query") {
         req.url += req.url.find('?') == std::string::npos ? '?' : '&';
@@ -73,7 +81,8 @@ Result<bool> apply_credential(net::ClientRequest& req, const UpstreamOptions& o,
         set_header(req.headers, lower(c.name.empty() ? "x-api-key" : c.name), secret);
       }
       break;
-    case Kind::none: break;
+    case Kind::none:
+      break;
   }
   return true;
 }

@@ -1,14 +1,12 @@
 #include "sources/openapi/request.hpp"
 
-#include <mcp/core/encoding.hpp>
-
+#include <algorithm>
 #include <boost/url/encode.hpp>
 #include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
-
-#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <mcp/core/encoding.hpp>
 
 namespace mcp::openapi {
 namespace {
@@ -24,13 +22,15 @@ constexpr urls::grammar::lut_chars kQueryReserved = urls::unreserved_chars + ":/
 
 Error invalid(std::string m) { return Error{errc::kInvalidParams, std::move(m), {}}; }
 
-bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos || s.find('\0') != std::string_view::npos; }
+bool has_line_break(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos || s.find('\0') != std::string_view::npos;
+}
 
 // A named value split into (key, value) pairs (object) or items (array) for the styles.
 struct Exploded {
   enum Kind { scalar, array, object } kind = scalar;
-  std::string text;                                    // scalar
-  std::vector<std::string> items;                      // array
+  std::string text;                                     // scalar
+  std::vector<std::string> items;                       // array
   std::vector<std::pair<std::string, std::string>> kv;  // object
 };
 
@@ -79,14 +79,18 @@ std::string path_value(const Parameter& p, const json::value& v) {
   std::string name = enc(p.name);
   if (style == "label") {
     switch (e.kind) {
-      case Exploded::scalar: return "." + enc(e.text);
-      case Exploded::array: return "." + join(e.items, p.explode ? "." : ",", enc);
-      case Exploded::object: return "." + join_kv(e.kv, p.explode ? "=" : ",", p.explode ? "." : ",", enc);
+      case Exploded::scalar:
+        return "." + enc(e.text);
+      case Exploded::array:
+        return "." + join(e.items, p.explode ? "." : ",", enc);
+      case Exploded::object:
+        return "." + join_kv(e.kv, p.explode ? "=" : ",", p.explode ? "." : ",", enc);
     }
   }
   if (style == "matrix") {
     switch (e.kind) {
-      case Exploded::scalar: return ";" + name + (e.text.empty() ? "" : "=" + enc(e.text));
+      case Exploded::scalar:
+        return ";" + name + (e.text.empty() ? "" : "=" + enc(e.text));
       case Exploded::array:
         if (!p.explode) return ";" + name + "=" + join(e.items, ",", enc);
         {
@@ -100,9 +104,12 @@ std::string path_value(const Parameter& p, const json::value& v) {
     }
   }
   switch (e.kind) {  // simple
-    case Exploded::scalar: return enc(e.text);
-    case Exploded::array: return join(e.items, ",", enc);
-    case Exploded::object: return join_kv(e.kv, p.explode ? "=" : ",", ",", enc);
+    case Exploded::scalar:
+      return enc(e.text);
+    case Exploded::array:
+      return join(e.items, ",", enc);
+    case Exploded::object:
+      return join_kv(e.kv, p.explode ? "=" : ",", ",", enc);
   }
   return {};
 }
@@ -134,7 +141,9 @@ void query_value(std::string& q, const Parameter& p, const json::value& v) {
     return;
   }
   switch (e.kind) {  // form (and the delimited styles with explode, which are form's)
-    case Exploded::scalar: add_pair(q, name, enc(e.text)); return;
+    case Exploded::scalar:
+      add_pair(q, name, enc(e.text));
+      return;
     case Exploded::array:
       if (p.explode)
         for (auto& i : e.items) add_pair(q, name, enc(i));
@@ -159,12 +168,19 @@ Result<std::string> header_value(const Parameter& p, const json::value& v) {
     auto e = explode_value(v);
     auto id = [](const std::string& s) { return s; };
     switch (e.kind) {
-      case Exploded::scalar: out = e.text; break;
-      case Exploded::array: out = join(e.items, ",", id); break;
-      case Exploded::object: out = join_kv(e.kv, p.explode ? "=" : ",", ",", id); break;
+      case Exploded::scalar:
+        out = e.text;
+        break;
+      case Exploded::array:
+        out = join(e.items, ",", id);
+        break;
+      case Exploded::object:
+        out = join_kv(e.kv, p.explode ? "=" : ",", ",", id);
+        break;
     }
   }
-  if (has_line_break(out)) return invalid("Argument " + p.property + " contains a line break, which a header cannot carry");
+  if (has_line_break(out))
+    return invalid("Argument " + p.property + " contains a line break, which a header cannot carry");
   return out;
 }
 
@@ -297,7 +313,8 @@ Result<bool> build_body(const Body& b, const json::object& args, net::ClientRequ
         part(name, declared.empty() ? "application/json" : declared, json::serialize(*v), false);
       } else if (v->is_array()) {
         for (auto& x : v->get_array())
-          part(name, x.is_structured() ? "application/json" : "", x.is_structured() ? json::serialize(x) : scalar_text(x), false);
+          part(name, x.is_structured() ? "application/json" : "",
+               x.is_structured() ? json::serialize(x) : scalar_text(x), false);
       } else {
         part(name, declared, scalar_text(*v), false);
       }
@@ -305,7 +322,7 @@ Result<bool> build_body(const Body& b, const json::object& args, net::ClientRequ
     out += "--" + boundary + "--\r\n";
     req.body = std::move(out);
     set_type(b.content_type.find("boundary=") == std::string::npos ? "multipart/form-data; boundary=" + boundary
-                                                                     : b.content_type);
+                                                                   : b.content_type);
     return true;
   }
   if (is_text_type(ct)) {
@@ -315,7 +332,8 @@ Result<bool> build_body(const Body& b, const json::object& args, net::ClientRequ
     return true;
   }
   // Everything else is binary: the tool takes base64, the API gets the bytes.
-  if (!whole) return invalid("The request body of this operation is binary: pass it base64-encoded in " + b.wrapped_property);
+  if (!whole)
+    return invalid("The request body of this operation is binary: pass it base64-encoded in " + b.wrapped_property);
   auto raw = decode_binary(*whole, b.wrapped_property);
   if (!raw) return raw.error();
   req.body = std::move(*raw);
@@ -327,19 +345,26 @@ Result<bool> build_body(const Body& b, const json::object& args, net::ClientRequ
 
 std::string scalar_text(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::string: return std::string(v.get_string());
-    case json::kind::bool_: return v.get_bool() ? "true" : "false";
-    case json::kind::int64: return std::to_string(v.get_int64());
-    case json::kind::uint64: return std::to_string(v.get_uint64());
+    case json::kind::string:
+      return std::string(v.get_string());
+    case json::kind::bool_:
+      return v.get_bool() ? "true" : "false";
+    case json::kind::int64:
+      return std::to_string(v.get_int64());
+    case json::kind::uint64:
+      return std::to_string(v.get_uint64());
     case json::kind::double_: {
       double d = v.get_double();
-      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return std::to_string(static_cast<long long>(d));
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15)
+        return std::to_string(static_cast<long long>(d));
       char buf[32];
       auto r = std::to_chars(buf, buf + sizeof buf, d);
       return std::string(buf, r.ptr);
     }
-    case json::kind::null: return "";
-    default: return json::serialize(v);
+    case json::kind::null:
+      return "";
+    default:
+      return json::serialize(v);
   }
 }
 
@@ -377,12 +402,16 @@ Result<std::string> server_url(const Operation& op, const RequestOptions& opt) {
       if (auto o = opt.server_variables.find(name); o != opt.server_variables.end()) {
         value = o->second;
         if (var != server->variables.end() && !var->second.enum_values.empty() &&
-            std::find(var->second.enum_values.begin(), var->second.enum_values.end(), value) == var->second.enum_values.end())
-          return Error{errc::kInternalError, "Server variable " + name + "=" + value + " is not one the spec allows", {}};
+            std::find(var->second.enum_values.begin(), var->second.enum_values.end(), value) ==
+                var->second.enum_values.end())
+          return Error{
+              errc::kInternalError, "Server variable " + name + "=" + value + " is not one the spec allows", {}};
       } else if (var != server->variables.end()) {
         value = var->second.default_value;
       } else {
-        return Error{errc::kInternalError, "Server URL " + t + " uses {" + name + "}, which has no value (set it in server_variables)", {}};
+        return Error{errc::kInternalError,
+                     "Server URL " + t + " uses {" + name + "}, which has no value (set it in server_variables)",
+                     {}};
       }
       url += value;
       i = close + 1;
@@ -391,7 +420,8 @@ Result<std::string> server_url(const Operation& op, const RequestOptions& opt) {
     return Error{errc::kInternalError, "The spec names no server for " + op.tool_name + ": configure base_url", {}};
   }
   if (!starts_with(url, "http://") && !starts_with(url, "https://"))
-    return Error{errc::kInternalError, "Server URL '" + url + "' is not absolute: configure base_url for this source", {}};
+    return Error{
+        errc::kInternalError, "Server URL '" + url + "' is not absolute: configure base_url for this source", {}};
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
 }
@@ -431,7 +461,10 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
     const Parameter* param = nullptr;
     for (auto& p : op.parameters)
       if (p.in == ParamIn::path && p.name == name) param = &p;
-    if (!param) return Error{errc::kInternalError, "Path template " + t + " uses {" + std::string(name) + "}, which is not a parameter", {}};
+    if (!param)
+      return Error{errc::kInternalError,
+                   "Path template " + t + " uses {" + std::string(name) + "}, which is not a parameter",
+                   {}};
     const json::value* v = find(args, param->property);
     path += path_value(*param, *v);
     i = close + 1;
@@ -444,7 +477,9 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
     const json::value* v = find(args, p.property);
     if (!v || v->is_null()) continue;
     switch (p.in) {
-      case ParamIn::query: query_value(query, p, *v); break;
+      case ParamIn::query:
+        query_value(query, p, *v);
+        break;
       case ParamIn::header: {
         auto h = header_value(p, *v);
         if (!h) return h.error();
@@ -455,14 +490,18 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
         std::string value;
         auto e = explode_value(*v);
         auto enc = [](const std::string& s) { return encode_query_value(s); };
-        if (e.kind == Exploded::scalar) value = enc(e.text);
-        else if (e.kind == Exploded::array) value = join(e.items, ",", enc);
-        else value = join_kv(e.kv, ",", ",", enc);
+        if (e.kind == Exploded::scalar)
+          value = enc(e.text);
+        else if (e.kind == Exploded::array)
+          value = join(e.items, ",", enc);
+        else
+          value = join_kv(e.kv, ",", ",", enc);
         if (!cookies.empty()) cookies += "; ";
         cookies += p.name + "=" + value;
         break;
       }
-      case ParamIn::path: break;
+      case ParamIn::path:
+        break;
     }
   }
   if (!cookies.empty()) {

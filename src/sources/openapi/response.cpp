@@ -1,9 +1,8 @@
 #include "sources/openapi/response.hpp"
 
-#include <mcp/core/encoding.hpp>
-
 #include <charconv>
 #include <ctime>
+#include <mcp/core/encoding.hpp>
 
 namespace mcp::openapi {
 namespace {
@@ -19,7 +18,9 @@ std::string lower_media_type(std::string_view ct) {
   return out;
 }
 
-bool ends_with(std::string_view s, std::string_view x) { return s.size() >= x.size() && s.substr(s.size() - x.size()) == x; }
+bool ends_with(std::string_view s, std::string_view x) {
+  return s.size() >= x.size() && s.substr(s.size() - x.size()) == x;
+}
 bool starts_with(std::string_view s, std::string_view x) { return s.substr(0, x.size()) == x; }
 
 bool is_json(std::string_view mt) { return mt == "application/json" || ends_with(mt, "+json"); }
@@ -56,40 +57,71 @@ std::string strip_query(std::string_view url) {
 
 std::string_view reason_phrase(int s) {
   switch (s) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now) {
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v,
+                                                           std::chrono::system_clock::time_point now) {
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
   if (v.empty()) return std::nullopt;
@@ -154,8 +186,10 @@ ToolResult map_response(const Operation& op, const net::ClientResponse& r, std::
     boost::system::error_code ec;
     json::value v = json::parse(r.body, ec);
     if (!ec) {
-      if (v.is_object() && !op.output_wrapped) out.structured = std::move(v.get_object());
-      else out.structured = json::object{{"result", std::move(v)}};
+      if (v.is_object() && !op.output_wrapped)
+        out.structured = std::move(v.get_object());
+      else
+        out.structured = json::object{{"result", std::move(v)}};
       out.content.push_back(text_content(r.body));
       return out;
     }

@@ -3,16 +3,15 @@
 // Whatever the API answers is passed on: nothing here fails because the answer differs from
 // what the spec promised (the server validates against outputSchema only when it is advertised,
 // which is opt-in).
-#include "sources/openapi/model.hpp"
-
+#include <chrono>
 #include <mcp/core/result.hpp>
 #include <mcp/net/http_client.hpp>
 #include <mcp/server/types.hpp>
-
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "sources/openapi/model.hpp"
 
 namespace mcp::openapi {
 

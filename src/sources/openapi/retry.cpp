@@ -1,8 +1,8 @@
 #include "sources/openapi/retry.hpp"
 
-#include "sources/openapi/response.hpp"
-
 #include <algorithm>
+
+#include "sources/openapi/response.hpp"
 
 namespace mcp::openapi {
 

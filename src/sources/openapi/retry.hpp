@@ -2,11 +2,10 @@
 // When a failed upstream call is tried again, and after how long. Only safe or idempotent
 // methods are retried (a POST that timed out may have happened); only answers that say "try
 // later" (429, 502, 503, 504) or no answer at all; Retry-After is honoured up to a bound.
+#include <chrono>
 #include <mcp/core/result.hpp>
 #include <mcp/net/http_client.hpp>
 #include <mcp/sources/openapi.hpp>
-
-#include <chrono>
 #include <optional>
 #include <string_view>
 

@@ -1,19 +1,16 @@
+#include <algorithm>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <mcp/core/json_schema.hpp>
 #include <mcp/sources/openapi.hpp>
+#include <random>
+#include <unordered_map>
 
 #include "sources/openapi/credentials.hpp"
 #include "sources/openapi/model.hpp"
 #include "sources/openapi/request.hpp"
 #include "sources/openapi/response.hpp"
 #include "sources/openapi/retry.hpp"
-
-#include <mcp/core/json_schema.hpp>
-
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
-
-#include <algorithm>
-#include <random>
-#include <unordered_map>
 
 namespace mcp::openapi {
 
@@ -89,7 +86,8 @@ std::optional<std::string> resolve_same_origin(std::string_view base, std::strin
   urls::url dest;
   if (!urls::resolve(*b, *ref, dest)) return std::nullopt;
   // Never carry the credential to another origin.
-  if (dest.scheme() != b->scheme() || dest.encoded_host() != b->encoded_host() || dest.port_number() != b->port_number())
+  if (dest.scheme() != b->scheme() || dest.encoded_host() != b->encoded_host() ||
+      dest.port_number() != b->port_number())
     return std::nullopt;
   return std::string(dest.buffer());
 }
@@ -138,9 +136,10 @@ Task<Result<net::ClientResponse>> poll_accepted(std::shared_ptr<State> st, net::
     }
     co_return r;
   }
-  co_return Error{errc::kRequestTimeout,
-                  "the operation was still running when mcpbridge stopped waiting; its status is at " + strip_query(*where),
-                  {}};
+  co_return Error{
+      errc::kRequestTimeout,
+      "the operation was still running when mcpbridge stopped waiting; its status is at " + strip_query(*where),
+      {}};
 }
 
 // Catalogue calls bypass the server's argument validation (the invoke tool takes any object):
@@ -160,8 +159,10 @@ Task<ToolResult> call(std::shared_ptr<State> st, const Operation* op, json::obje
   req.timeout = st->opt.timeout;
   req.max_body_bytes = st->opt.max_response_bytes;
   if (!safe_method(op->method) && !op_has_property(*op, kIdempotencyArgument))
-    if (auto key = find_string(args, kIdempotencyArgument); key && !key->empty() && key->find_first_of("\r\n") == std::string_view::npos)
-      if (net::find_header(req.headers, "idempotency-key").empty()) req.headers.emplace_back("idempotency-key", std::string(*key));
+    if (auto key = find_string(args, kIdempotencyArgument);
+        key && !key->empty() && key->find_first_of("\r\n") == std::string_view::npos)
+      if (net::find_header(req.headers, "idempotency-key").empty())
+        req.headers.emplace_back("idempotency-key", std::string(*key));
   if (auto c = apply_credential(req, st->opt, ctx.principal(), st->vault.get()); !c)
     co_return ToolResult::error(c.error().message);
   std::string url = req.url;
@@ -194,7 +195,8 @@ json::array default_search(const Spec& spec, std::string_view query, std::size_t
     std::string name = lower(op.tool_name), text = lower(op.title + " " + op.description + " " + op.path);
     for (auto& t : op.tags) text += " " + lower(t);
     double score = words.empty() ? 1 : 0;
-    for (auto& w : words) score += (name.find(w) != std::string::npos ? 3 : 0) + (text.find(w) != std::string::npos ? 1 : 0);
+    for (auto& w : words)
+      score += (name.find(w) != std::string::npos ? 3 : 0) + (text.find(w) != std::string::npos ? 1 : 0);
     if (score > 0) hits.emplace_back(score, &op);
   }
   std::stable_sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.first > b.first; });
@@ -210,8 +212,8 @@ json::array default_search(const Spec& spec, std::string_view query, std::size_t
 std::optional<json::object> default_describe(const Spec& spec, std::string_view name) {
   for (auto& op : spec.operations) {
     if (op.tool_name != name) continue;
-    json::object o{{"name", op.tool_name}, {"title", op.title},   {"description", op.description},
-                   {"method", op.method},  {"path", op.path},     {"inputSchema", op.input_schema}};
+    json::object o{{"name", op.tool_name}, {"title", op.title}, {"description", op.description},
+                   {"method", op.method},  {"path", op.path},   {"inputSchema", op.input_schema}};
     if (op.output_schema) o["outputSchema"] = *op.output_schema;
     json::array tags;
     for (auto& t : op.tags) tags.push_back(json::string(t));
@@ -277,17 +279,19 @@ std::vector<SourceTool> OpenApiSource::catalogue_tools(std::string prefix, Catal
   search.tool.title = "Search " + api + " operations";
   search.tool.description = "Find the operations of " + api + " that match keywords; returns their names for " +
                             prefix + "describe and " + prefix + "invoke.";
-  search.tool.input_schema = json::object{
-      {"type", "object"},
-      {"properties", {{"query", {{"type", "string"}, {"description", "Keywords (empty: list operations)"}}},
-                      {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}, {"default", 20}}}}}};
+  search.tool.input_schema =
+      json::object{{"type", "object"},
+                   {"properties",
+                    {{"query", {{"type", "string"}, {"description", "Keywords (empty: list operations)"}}},
+                     {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}, {"default", 20}}}}}};
   search.tool.annotations = json::object{{"readOnlyHint", true}, {"openWorldHint", false}};
   search.safe = true;
   search.upstream = state_->opt.name;
   search.handler = [st = state_, shared](json::object args, Context&) -> Task<ToolResult> {
     std::string q(find_string(args, "query").value_or(""));
     std::size_t limit = 20;
-    if (auto* l = find(args, "limit"); l && l->is_int64()) limit = static_cast<std::size_t>(std::clamp<std::int64_t>(l->get_int64(), 1, 100));
+    if (auto* l = find(args, "limit"); l && l->is_int64())
+      limit = static_cast<std::size_t>(std::clamp<std::int64_t>(l->get_int64(), 1, 100));
     auto hits = shared->search(*st->spec, q, limit);
     return [](json::array h) -> Task<ToolResult> {
       co_return ToolResult::structured_content(json::object{{"operations", std::move(h)}});
@@ -299,9 +303,8 @@ std::vector<SourceTool> OpenApiSource::catalogue_tools(std::string prefix, Catal
   describe.tool.name = prefix + "describe";
   describe.tool.title = "Describe a " + api + " operation";
   describe.tool.description = "The full description and input schema of one operation, by name.";
-  describe.tool.input_schema = json::object{{"type", "object"},
-                                            {"properties", {{"name", {{"type", "string"}}}}},
-                                            {"required", json::array{"name"}}};
+  describe.tool.input_schema = json::object{
+      {"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}, {"required", json::array{"name"}}};
   describe.tool.annotations = json::object{{"readOnlyHint", true}, {"openWorldHint", false}};
   describe.safe = true;
   describe.upstream = state_->opt.name;
@@ -320,10 +323,10 @@ std::vector<SourceTool> OpenApiSource::catalogue_tools(std::string prefix, Catal
   invoke.tool.title = "Call a " + api + " operation";
   invoke.tool.description = "Calls one operation by name with its arguments (as " + prefix +
                             "describe shows them). Read-only operations are safe to repeat; others may change data.";
-  invoke.tool.input_schema = json::object{
-      {"type", "object"},
-      {"properties", {{"name", {{"type", "string"}}}, {"arguments", {{"type", "object"}}}}},
-      {"required", json::array{"name"}}};
+  invoke.tool.input_schema =
+      json::object{{"type", "object"},
+                   {"properties", {{"name", {{"type", "string"}}}, {"arguments", {{"type", "object"}}}}},
+                   {"required", json::array{"name"}}};
   invoke.tool.annotations = json::object{{"readOnlyHint", false}, {"openWorldHint", true}};
   invoke.upstream = state_->opt.name;
   invoke.handler = [st = state_](json::object args, Context& ctx) -> Task<ToolResult> {
