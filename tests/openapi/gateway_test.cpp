@@ -1,5 +1,9 @@
 // The gateway's per-call policy: idempotent replay, caching with Cache-Control, rate limits,
 // audit; and the vault's encryption.
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -352,4 +356,33 @@ TEST(Vault, StoresListsAndRemoves) {
     EXPECT_THROW(sources::Vault(db, "short"), std::invalid_argument);
   }
   std::filesystem::remove(path);
+}
+
+TEST(Gateway, ASecondCallWithTheKeyWhileTheFirstRunsIsToldToRetry) {
+  Gateway g({});
+  auto runs = std::make_shared<int>(0);
+  ToolHandler slow = [runs](json::object, Context&) {
+    ++*runs;
+    return []() -> Task<ToolResult> {
+      boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await t.async_wait(boost::asio::use_awaitable);
+      co_return ToolResult::text("created");
+    }();
+  };
+  auto h = g.wrap("create", slow, {false, "api"});
+  CallContext c1, c2;
+  std::optional<ToolResult> first, second;
+  boost::asio::io_context io;
+  boost::asio::co_spawn(io, mcp::test::store_result(h({{"idempotency_key", "same"}}, c1), &first), boost::asio::detached);
+  boost::asio::co_spawn(io, mcp::test::store_result(h({{"idempotency_key", "same"}}, c2), &second), boost::asio::detached);
+  io.run();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(*runs, 1);
+  EXPECT_FALSE(first->is_error);
+  EXPECT_TRUE(second->is_error);
+  EXPECT_NE(text_of(*second).find("still in progress"), std::string::npos);
+  // Once done, the same key replays.
+  auto third = run_task(h({{"idempotency_key", "same"}}, c1));
+  EXPECT_EQ(third.meta.at("io.mcpbridge/replayed"), true);
+  EXPECT_EQ(*runs, 1);
 }

@@ -130,6 +130,9 @@ TEST(OpenApiRequest, HeadersAndCookies) {
   EXPECT_EQ(net::find_header(r.headers, "x-colors"), "blue,black,brown");
   EXPECT_EQ(net::find_header(r.headers, "x-obj"), "R=100,G=200,B=150");
   EXPECT_EQ(net::find_header(r.headers, "cookie"), "session=a%20b%3Bc; theme=dark");
+  EXPECT_EQ(net::find_header(r.headers, "accept"), "application/json, */*;q=0.5");
+  auto accept = op_with("GET", "/h", {param("Accept", ParamIn::header)});
+  EXPECT_EQ(net::find_header(build(accept, {{"Accept", "text/csv"}}).headers, "accept"), "text/csv");
   auto bad = build_request(op, {{"X-Colors", "a\r\nInjected: yes"}}, {});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, errc::kInvalidParams);

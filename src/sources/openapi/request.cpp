@@ -514,6 +514,10 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
     if (!built) return built.error();
   }
 
+  // JSON first (what the results map best), anything else accepted; a spec's own Accept
+  // parameter wins.
+  if (net::find_header(req.headers, "accept").empty())
+    req.headers.emplace_back("accept", "application/json, */*;q=0.5");
   req.url.reserve(base->size() + path.size() + query.size() + 1);
   req.url = std::move(*base);
   req.url += path;
