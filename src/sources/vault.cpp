@@ -96,7 +96,9 @@ std::optional<std::string> Vault::get(std::string_view subject, std::string_view
   if (auto row = store_->find_vault_secret(subject, upstream)) secret = open_sealed(key_, row->sealed, id);
   std::lock_guard lock(mu_);
   if (cache_.size() >= kMaxCached) cache_.clear();  // bounded; refilled on demand
-  cache_[id] = Cached{secret, now + kCacheFor};
+  // "None stored" is kept only briefly: the user was just told to store one.
+  cache_[id] = Cached{secret, now + (secret ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(kCacheFor)
+                                            : std::chrono::steady_clock::duration(std::chrono::seconds(2)))};
   return secret;
 }
 
