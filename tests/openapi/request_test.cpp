@@ -2,6 +2,7 @@
 // the strings the OpenAPI 3.1 style tables give.
 #include "sources/openapi/request.hpp"
 
+#include <boost/url/parse.hpp>
 #include <gtest/gtest.h>
 
 #include <mcp/core/encoding.hpp>
@@ -380,4 +381,36 @@ TEST(OpenApiRetry, BackoffDoublesWithJitterAndHonoursRetryAfter) {
   EXPECT_EQ(*retry_delay("GET", 1, later, o, 0.0, now), std::chrono::milliseconds(2000));
   o.max_retry_after = std::chrono::milliseconds(1000);
   EXPECT_FALSE(retry_delay("GET", 1, later, o, 0.0, now));  // too long: the caller is told instead
+}
+
+// Whatever the arguments, the URL built is a valid URI and no header can carry a line break.
+TEST(OpenApiRequest, AnyArgumentsGiveAValidUrl) {
+  const json::value values[] = {"plain", "a/b?c#d&e=f g+h%20", "\xF0\x9F\x90\xB1 cat", "[]{}|\\^`\"<>", "",
+                                0, -1.25e300, true, nullptr,
+                                json::array{"x/y", 1, json::object{{"k", "v"}}},
+                                json::object{{"a b", "c&d"}, {"[e]", json::array{1, 2}}}};
+  const std::pair<ParamIn, std::vector<std::string>> styles[] = {
+      {ParamIn::path, {"simple", "label", "matrix"}},
+      {ParamIn::query, {"form", "spaceDelimited", "pipeDelimited", "deepObject"}},
+      {ParamIn::header, {"simple"}},
+      {ParamIn::cookie, {"form"}}};
+  int built = 0;
+  for (auto& [in, names] : styles)
+    for (auto& style : names)
+      for (bool explode : {false, true})
+        for (bool reserved : {false, true})
+          for (auto& v : values) {
+            auto p = param("p q", in, style, explode);
+            p.allow_reserved = reserved;
+            auto op = op_with("GET", "/x/{p q}/y", {param("p q", ParamIn::path)});
+            if (in != ParamIn::path) op.parameters.push_back(p);
+            else op.parameters[0] = p;
+            json::object args{{"p q", v}};
+            auto r = build_request(op, args, {});
+            if (!r) continue;  // a clear error is fine; a broken request is not
+            ++built;
+            EXPECT_TRUE(boost::urls::parse_uri(r->url)) << r->url;
+            for (auto& [k, h] : r->headers) EXPECT_EQ(h.find_first_of("\r\n"), std::string::npos) << h;
+          }
+  EXPECT_GT(built, 300);
 }

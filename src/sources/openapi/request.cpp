@@ -17,8 +17,9 @@ namespace urls = boost::urls;
 // delimiter of a style), so '/', '?', '#', ',', ';', '=' inside a value cannot change the URL.
 constexpr urls::grammar::lut_chars kPathChars = urls::unreserved_chars + ":@";
 constexpr urls::grammar::lut_chars kQueryChars = urls::unreserved_chars;
-// allowReserved: reserved characters pass, except the ones that would end or split the query.
-constexpr urls::grammar::lut_chars kQueryReserved = urls::unreserved_chars + ":/?@!$'()*,;[]";
+// allowReserved: reserved characters pass, except the ones that would end or split the query
+// ('#', '&', '=', '+') and '[' ']', which RFC 3986 allows only in a host (clients reject them).
+constexpr urls::grammar::lut_chars kQueryReserved = urls::unreserved_chars + ":/?@!$'()*,;";
 
 Error invalid(std::string m) { return Error{errc::kInvalidParams, std::move(m), {}}; }
 
