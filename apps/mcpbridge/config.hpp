@@ -1,6 +1,7 @@
 #pragma once
 // mcpbridge's configuration: a YAML file, then MCPBRIDGE_* environment variables, then flags,
 // each overriding the one before. Unknown keys are errors (a typo must not pass silently).
+#include <mcp/authz/authz.hpp>
 #include <mcp/http/http.hpp>
 
 #include <map>
@@ -16,12 +17,21 @@ struct Config {
   bool builtin_tools = true;         // the native demo tools (echo, add)
   std::string store_path = "mcpbridge.db";  // the embedded SQLite database
   mcp::auth::AuthOptions auth;
+  // auth mode oauth: the built-in authorization server. Its key encryption key comes from
+  // MCPBRIDGE_OAUTH_KEY (base64 of 32 bytes) or from `oauth_key_file` (default: the store path
+  // + ".oauth-key", created 0600 on first use).
+  mcp::authz::AuthzOptions oauth;
+  std::string oauth_key_file;
 };
+
+// The OAuth settings resolved for serving: issuer and resource defaulted from the listener,
+// the key encryption key loaded (or created). Throws std::runtime_error.
+void resolve_oauth(Config& c, std::uint16_t bound_port);
 
 // Throws std::runtime_error naming the key and the problem.
 void apply_yaml(Config& c, const std::string& yaml_text);
 void apply_yaml_file(Config& c, const std::string& path);
-// Applies MCPBRIDGE_STORE, MCPBRIDGE_AUTH_MODE, MCPBRIDGE_PROXY_SECRET, MCPBRIDGE_HOST, _PORT, _PATH, _THREADS, _ALLOWED_HOSTS, _ALLOWED_ORIGINS (comma
+// Applies MCPBRIDGE_OAUTH_ISSUER, MCPBRIDGE_OAUTH_KEY, MCPBRIDGE_STORE, MCPBRIDGE_AUTH_MODE, MCPBRIDGE_PROXY_SECRET, MCPBRIDGE_HOST, _PORT, _PATH, _THREADS, _ALLOWED_HOSTS, _ALLOWED_ORIGINS (comma
 // separated), _MAX_SESSIONS, _LOG_LEVEL, _LOG_FORMAT, _REQUEST_STATE_KEY (base64 of 32
 // bytes; a secret, so better here than in a file) from `env`.
 void apply_env(Config& c, const std::map<std::string, std::string>& env);
