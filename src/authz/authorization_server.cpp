@@ -269,7 +269,30 @@ auth::TokenVerifier AuthorizationServer::token_verifier() const {
 }
 
 namespace {
+
 Task<net::HttpResponse> ready(net::HttpResponse r) { co_return r; }
+
+// Browser-based clients (the MCP Inspector, web hosts) call these endpoints from script. They
+// take no cookies, so any origin may; the sign-in page (/authorize) is not CORS-enabled.
+Task<net::HttpResponse> with_cors(net::RouteHandler h, net::HttpRequest req) {
+  if (req.method == "OPTIONS") {
+    net::HttpResponse r;
+    r.status = 204;
+    r.set("access-control-allow-origin", "*");
+    r.set("access-control-allow-methods", "GET, POST, OPTIONS");
+    r.set("access-control-allow-headers", "authorization, content-type, mcp-protocol-version");
+    r.set("access-control-max-age", "600");
+    co_return r;
+  }
+  auto r = co_await h(std::move(req));
+  if (r.header("access-control-allow-origin").empty()) r.set("access-control-allow-origin", "*");
+  co_return r;
+}
+
+net::RouteHandler cors(net::RouteHandler h) {
+  return [h = std::move(h)](net::HttpRequest r) { return with_cors(h, std::move(r)); };
+}
+
 }  // namespace
 
 std::vector<net::HttpRoute> AuthorizationServer::routes() const {
@@ -277,14 +300,14 @@ std::vector<net::HttpRoute> AuthorizationServer::routes() const {
   const auto& p = s->path;
   std::vector<net::HttpRoute> out;
   auto metadata = [s](net::HttpRequest r) { return ready(s->metadata_response(r)); };
-  out.push_back({"/.well-known/oauth-authorization-server" + p, false, metadata});
-  out.push_back({"/.well-known/openid-configuration" + p, false, metadata});
-  if (!p.empty()) out.push_back({p + "/.well-known/openid-configuration", false, metadata});
-  out.push_back({p + "/jwks", false, [s](net::HttpRequest r) { return ready(s->jwks_response(r)); }});
-  out.push_back({p + "/register", false, [s](net::HttpRequest r) { return ready(s->register_client(r)); }});
+  out.push_back({"/.well-known/oauth-authorization-server" + p, false, cors(metadata)});
+  out.push_back({"/.well-known/openid-configuration" + p, false, cors(metadata)});
+  if (!p.empty()) out.push_back({p + "/.well-known/openid-configuration", false, cors(metadata)});
+  out.push_back({p + "/jwks", false, cors([s](net::HttpRequest r) { return ready(s->jwks_response(r)); })});
+  out.push_back({p + "/register", false, cors([s](net::HttpRequest r) { return ready(s->register_client(r)); })});
   out.push_back({p + "/authorize", false, [s](net::HttpRequest r) { return Impl::authorize(s, std::move(r)); }});
-  out.push_back({p + "/token", false, [s](net::HttpRequest r) { return Impl::token(s, std::move(r)); }});
-  out.push_back({p + "/revoke", false, [s](net::HttpRequest r) { return Impl::revoke(s, std::move(r)); }});
+  out.push_back({p + "/token", false, cors([s](net::HttpRequest r) { return Impl::token(s, std::move(r)); })});
+  out.push_back({p + "/revoke", false, cors([s](net::HttpRequest r) { return Impl::revoke(s, std::move(r)); })});
   return out;
 }
 

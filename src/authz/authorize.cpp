@@ -213,8 +213,11 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
   if (user.empty()) {
     auto name = form_value(*form, "username");
     auto u = name.empty() ? std::nullopt : self->store->find_user(name);
-    // verify_password runs even for unknown users' empty hash (false), keeping the answer uniform.
-    if (!u || !auth::verify_password(form_value(*form, "password"), u->password_hash))
+    // An unknown user costs the same scrypt as a known one: timing does not reveal who exists.
+    static const std::string kDummy = auth::hash_password("mcpbridge-timing-equaliser");
+    bool known = u && !u->password_hash.empty();
+    bool ok = auth::verify_password(form_value(*form, "password"), known ? u->password_hash : kDummy) && known;
+    if (!ok)
       co_return self->consent_page(ar, "", "Invalid user name or password.", 401);
     user = u->id;
     fresh_sign_in = true;

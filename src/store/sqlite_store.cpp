@@ -299,6 +299,8 @@ class SqliteStore final : public Store {
            "expires_at, rotated_at, revoked_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
     s.bind(1, r.hash).bind(2, r.family).bind(3, r.client_id).bind(4, r.user).bind(5, r.scope).bind(6, r.resource);
     s.bind(7, r.created_at).bind(8, r.expires_at).bind(9, r.rotated_at).bind(10, r.revoked_at).step();
+    Stmt gc(db_, "DELETE FROM oauth_refresh_tokens WHERE expires_at < ?");  // expired: cannot be replayed
+    gc.bind(1, unix_now() - 86400).step();
   }
 
   std::optional<OAuthRefresh> find_oauth_refresh(std::string_view hash) override {

@@ -561,3 +561,39 @@ TEST(Web, FormsAndUrls) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(OAuth, RevokingConsentOrRemovingAClientRevokesItsTokens) {
+  start();
+  auto client = register_public();
+  auto t = parse(exchange(client, code_for(client)).body).as_object();
+  std::string access(t.at("access_token").as_string());
+  EXPECT_EQ(store->list_oauth_consents("alice").size(), 1u);
+  EXPECT_TRUE(store->revoke_oauth_consent("alice", client, mcp::store::unix_now()));
+  EXPECT_EQ(mcp_call(access, kInit).status, 401);
+  EXPECT_TRUE(store->list_oauth_consents("alice").empty());
+
+  auto t2 = parse(exchange(client, code_for(client)).body).as_object();
+  std::string access2(t2.at("access_token").as_string());
+  EXPECT_EQ(mcp_call(access2, kInit).status, 200);
+  EXPECT_TRUE(store->remove_oauth_client(client));
+  EXPECT_EQ(mcp_call(access2, kInit).status, 401);
+  auto refresh = http(port, "POST", "/token",
+                      form({{"grant_type", "refresh_token"}, {"refresh_token", std::string(t2.at("refresh_token").as_string())},
+                            {"client_id", client}}),
+                      {kForm});
+  EXPECT_EQ(refresh.status, 401);
+  EXPECT_EQ(refresh.error(), "invalid_client");
+}
+
+TEST_F(OAuth, TokenEndpointAnswersCorsPreflight) {
+  start();
+  auto pre = http(port, "OPTIONS", "/token", "", {{"origin", "https://inspector.example"}});
+  EXPECT_EQ(pre.status, 204);
+  EXPECT_EQ(pre.header("access-control-allow-origin"), "*");
+  EXPECT_EQ(http(port, "GET", "/.well-known/oauth-authorization-server").header("access-control-allow-origin"), "*");
+  EXPECT_EQ(http(port, "GET", authorize_query("c_x")).header("access-control-allow-origin"), "");
+}
+
+}  // namespace
