@@ -22,6 +22,10 @@ struct Config {
   // + ".oauth-key", created 0600 on first use).
   mcp::authz::AuthzOptions oauth;
   std::string oauth_key_file;
+  // auth mode oauth with an external issuer (auth.oauth.external): its JWKS from a file (keys
+  // pinned); the built-in authorization server is then off.
+  mcp::authz::ExternalIssuerOptions external;
+  std::string external_jwks_file;
 };
 
 // The OAuth settings resolved for serving: issuer and resource defaulted from the listener,

@@ -262,7 +262,17 @@ int main(int argc, char** argv) {
 
   setup_logging(cfg);
   std::shared_ptr<mcp::authz::AuthorizationServer> authorization_server;
-  if (cfg.auth.mode == mcp::auth::Mode::oauth) {
+  if (cfg.auth.mode == mcp::auth::Mode::oauth && !cfg.external.issuer.empty()) {
+    try {
+      mcpbridge::resolve_oauth(cfg, cfg.http.port);
+      mcp::authz::JwksVerifier verifier(cfg.external);  // pinned keys: nothing to fetch
+      cfg.auth.token_verifier = verifier.token_verifier();
+    } catch (const std::exception& e) {
+      std::cerr << "mcpbridge: " << e.what() << "\n";
+      return kExitUsage;
+    }
+    spdlog::info("oauth: tokens from the external issuer {}", cfg.external.issuer);
+  } else if (cfg.auth.mode == mcp::auth::Mode::oauth) {
     if (!open_store()) return kExitStore;
     try {
       mcpbridge::resolve_oauth(cfg, cfg.http.port);

@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
@@ -143,6 +144,77 @@ bool verify_es256(const Jws& jws, EVP_PKEY* key) {
                              jws.signing_input.size()) == 1;
   OPENSSL_free(der);
   return ok;
+}
+
+Pkey public_key_from_jwk(const json::object& jwk) {
+  auto kty = find_string(jwk, "kty").value_or("");
+  auto b64 = [&](const char* k) -> std::optional<std::string> {
+    auto v = find_string(jwk, k);
+    if (!v) return std::nullopt;
+    return base64_decode(*v);
+  };
+  auto from_params = [](const char* type, OSSL_PARAM* params) {
+    Pkey out;
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+    EVP_PKEY* k = nullptr;
+    if (ctx && EVP_PKEY_fromdata_init(ctx) == 1 && EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) == 1)
+      out.reset(k);
+    EVP_PKEY_CTX_free(ctx);
+    return out;
+  };
+  if (kty == "RSA") {
+    auto n = b64("n"), e = b64("e");
+    if (!n || !e || n->size() < 256 || n->size() > 1024 || e->empty() || e->size() > 8) return nullptr;
+    std::unique_ptr<BIGNUM, CtxFree> bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr));
+    std::unique_ptr<BIGNUM, CtxFree> be(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr));
+    OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+    if (!bld || !bn || !be || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be.get()) != 1) {
+      OSSL_PARAM_BLD_free(bld);
+      return nullptr;
+    }
+    OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+    auto k = params ? from_params("RSA", params) : Pkey();
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    return k;
+  }
+  if (kty == "EC") {
+    auto x = b64("x"), y = b64("y");
+    if (find_string(jwk, "crv").value_or("") != "P-256" || !x || !y || x->size() != 32 || y->size() != 32) return nullptr;
+    std::string point = "\x04" + *x + *y;
+    char group[] = "prime256v1";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()),
+        OSSL_PARAM_construct_end()};
+    return from_params("EC", params);
+  }
+  if (kty == "OKP") {
+    auto x = b64("x");
+    if (find_string(jwk, "crv").value_or("") != "Ed25519" || !x || x->size() != 32) return nullptr;
+    return Pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(x->data()), 32));
+  }
+  return nullptr;
+}
+
+bool verify_jws(const Jws& jws, std::string_view alg, EVP_PKEY* key) {
+  if (!key) return false;
+  int id = EVP_PKEY_get_base_id(key);
+  if (alg == "ES256") return id == EVP_PKEY_EC && verify_es256(jws, key);
+  const EVP_MD* md = nullptr;
+  if (alg == "RS256") {
+    if (id != EVP_PKEY_RSA || EVP_PKEY_get_bits(key) < 2048) return false;
+    md = EVP_sha256();
+  } else if (alg == "EdDSA") {
+    if (id != EVP_PKEY_ED25519 || jws.signature.size() != 64) return false;
+  } else {
+    return false;
+  }
+  std::unique_ptr<EVP_MD_CTX, CtxFree> ctx(EVP_MD_CTX_new());
+  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key) == 1 &&
+         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(jws.signature.data()), jws.signature.size(),
+                          reinterpret_cast<const unsigned char*>(jws.signing_input.data()), jws.signing_input.size()) == 1;
 }
 
 std::string sha256_b64url(std::string_view text) {

@@ -39,6 +39,12 @@ std::string sign_es256(const json::object& header, const json::object& payload, 
 // ES256 signature (raw r||s, 64 bytes) over the signing input.
 bool verify_es256(const Jws& jws, EVP_PKEY* key);
 
+// A public key from a JWK: RSA (n, e; at least 2048 bits), EC P-256 (x, y) or OKP Ed25519 (x).
+// Null when unsupported or malformed.
+Pkey public_key_from_jwk(const json::object& jwk);
+// Whether `alg` (RS256, ES256, EdDSA) fits the key's type, and the signature verifies.
+bool verify_jws(const Jws& jws, std::string_view alg, EVP_PKEY* key);
+
 // base64url(SHA-256(text)), as PKCE S256 and at_hash use it.
 std::string sha256_b64url(std::string_view text);
 

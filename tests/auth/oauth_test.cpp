@@ -8,6 +8,9 @@
 #include "authz/jose.hpp"
 #include "authz/web.hpp"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -16,6 +19,7 @@
 
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <regex>
 #include <thread>
 
@@ -88,9 +92,11 @@ const std::pair<std::string, std::string> kForm{"content-type", "application/x-w
 // A fake outbound client serving client ID metadata documents.
 class FakeHttpClient : public mcp::net::HttpClient {
  public:
+  std::mutex mu;  // the JWKS refresher calls from its own thread
   std::map<std::string, std::string> docs;
   int fetches = 0;
   mcp::Task<mcp::Result<mcp::net::ClientResponse>> send(mcp::net::ClientRequest req) override {
+    std::lock_guard lock(mu);
     ++fetches;
     auto it = docs.find(req.url);
     mcp::net::ClientResponse r;
@@ -594,6 +600,153 @@ TEST_F(OAuth, TokenEndpointAnswersCorsPreflight) {
   EXPECT_EQ(pre.header("access-control-allow-origin"), "*");
   EXPECT_EQ(http(port, "GET", "/.well-known/oauth-authorization-server").header("access-control-allow-origin"), "*");
   EXPECT_EQ(http(port, "GET", authorize_query("c_x")).header("access-control-allow-origin"), "");
+}
+
+}  // namespace
+
+namespace {
+
+// --- external issuer: JWKS verification (RS256, ES256, EdDSA) -----------------------------------
+
+struct TestKey {
+  mcp::authz::Pkey key;
+  std::string alg;
+  std::string kid;
+  mcp::json::object jwk() const {
+    if (alg == "ES256") return mcp::authz::public_jwk(key.get(), kid);
+    mcp::json::object j{{"kid", kid}, {"alg", alg}, {"use", "sig"}};
+    if (alg == "RS256") {
+      BIGNUM *n = nullptr, *e = nullptr;
+      EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_RSA_N, &n);
+      EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_RSA_E, &e);
+      auto bytes = [](BIGNUM* b) {
+        std::string s(static_cast<size_t>(BN_num_bytes(b)), '\0');
+        BN_bn2bin(b, reinterpret_cast<unsigned char*>(s.data()));
+        BN_free(b);
+        return s;
+      };
+      j["kty"] = "RSA";
+      j["n"] = mcp::base64_encode(bytes(n), true);
+      j["e"] = mcp::base64_encode(bytes(e), true);
+    } else {
+      unsigned char raw[32];
+      size_t len = sizeof raw;
+      EVP_PKEY_get_raw_public_key(key.get(), raw, &len);
+      j["kty"] = "OKP";
+      j["crv"] = "Ed25519";
+      j["x"] = mcp::base64_encode(std::string_view(reinterpret_cast<char*>(raw), len), true);
+    }
+    return j;
+  }
+  std::string sign(mcp::json::object claims, std::string header_alg = "") const {
+    mcp::json::object h{{"alg", header_alg.empty() ? alg : header_alg}, {"typ", "at+jwt"}, {"kid", kid}};
+    if (alg == "ES256") return mcp::authz::sign_es256(h, claims, key.get());
+    std::string input = mcp::base64_encode(mcp::json::serialize(h), true) + "." +
+                        mcp::base64_encode(mcp::json::serialize(claims), true);
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    size_t len = 0;
+    EVP_DigestSignInit(ctx, nullptr, alg == "RS256" ? EVP_sha256() : nullptr, nullptr, key.get());
+    EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    std::string sig(len, '\0');
+    EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                   reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    EVP_MD_CTX_free(ctx);
+    sig.resize(len);
+    return input + "." + mcp::base64_encode(sig, true);
+  }
+};
+
+TestKey make_key(const std::string& alg, const std::string& kid) {
+  if (alg == "RS256") return {mcp::authz::Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})), alg, kid};
+  if (alg == "EdDSA") return {mcp::authz::Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")), alg, kid};
+  return {mcp::authz::generate_es256(), alg, kid};
+}
+
+std::string jwks(std::initializer_list<const TestKey*> keys) {
+  mcp::json::array a;
+  for (auto* k : keys) a.push_back(k->jwk());
+  return mcp::json::serialize(mcp::json::object{{"keys", std::move(a)}});
+}
+
+mcp::json::object claims(std::int64_t exp_in = 600) {
+  auto now = mcp::store::unix_now();
+  return {{"iss", "https://idp.example"}, {"sub", "bob"}, {"aud", "https://mcp.example/mcp"},
+          {"exp", now + exp_in}, {"iat", now}, {"scp", mcp::json::array{"mcp", "read"}}, {"azp", "host-app"}};
+}
+
+std::string why(const std::variant<mcp::Principal, std::string>& v) {
+  return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : "accepted";
+}
+
+TEST(ExternalIssuer, VerifiesRs256Es256EdDsaAndRefusesBadTokens) {
+  auto rsa = make_key("RS256", "r1"), ec = make_key("ES256", "e1"), ed = make_key("EdDSA", "d1");
+  mcp::authz::ExternalIssuerOptions o;
+  o.issuer = "https://idp.example";
+  o.jwks_json = jwks({&rsa, &ec, &ed});
+  mcp::authz::JwksVerifier v(o);
+  const std::string res = "https://mcp.example/mcp";
+  for (auto* k : {&rsa, &ec, &ed}) {
+    auto r = v.verify(k->sign(claims()), res);
+    ASSERT_TRUE(std::holds_alternative<mcp::Principal>(r)) << k->alg << ": " << why(r);
+    auto& p = std::get<mcp::Principal>(r);
+    EXPECT_EQ(p.subject, "bob");
+    EXPECT_EQ(p.scopes, (std::vector<std::string>{"mcp", "read"}));
+    EXPECT_EQ(p.credential, "host-app");
+    EXPECT_EQ(p.method, "oauth");
+  }
+  EXPECT_EQ(why(v.verify(rsa.sign(claims()), "https://other.example/mcp")), "token is not for this resource (audience)");
+  auto c = claims();
+  c["iss"] = "https://evil.example";
+  EXPECT_EQ(why(v.verify(ec.sign(c), res)), "wrong issuer");
+  EXPECT_EQ(why(v.verify(ed.sign(claims(-120)), res)), "token expired");
+  EXPECT_EQ(why(v.verify(ed.sign(claims(-30)), res)), "accepted");  // within the 60 s skew
+  auto nbf = claims();
+  nbf["nbf"] = mcp::store::unix_now() + 600;
+  EXPECT_EQ(why(v.verify(rsa.sign(nbf), res)), "token not yet valid");
+  // The header's alg must fit the key: an RSA key named with ES256 does not verify.
+  TestKey confused{mcp::authz::generate_es256(), "ES256", "r1"};
+  EXPECT_EQ(why(v.verify(confused.sign(claims()), res)), "bad token signature");
+  auto tampered = rsa.sign(claims());
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  EXPECT_NE(why(v.verify(tampered, res)), "accepted");
+  auto hs = mcp::base64_encode(R"({"alg":"HS256","kid":"r1"})", true) + "." +
+            mcp::base64_encode(mcp::json::serialize(claims()), true) + ".AAAA";
+  EXPECT_EQ(why(v.verify(hs, res)), "unsupported token algorithm");
+  TestKey stranger = make_key("ES256", "zz");
+  EXPECT_EQ(why(v.verify(stranger.sign(claims()), res)), "unknown signing key");
+  mcp::authz::ExternalIssuerOptions bad = o;
+  bad.jwks_json = R"({"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]})";  // too small: no usable key
+  EXPECT_THROW(mcp::authz::JwksVerifier{bad}, std::runtime_error);
+}
+
+TEST(ExternalIssuer, FetchesTheJwksAndFollowsKeyRotation) {
+  auto fake = std::make_shared<FakeHttpClient>();
+  auto k1 = make_key("ES256", "k1"), k2 = make_key("RS256", "k2");
+  fake->docs["https://idp.example/jwks"] = jwks({&k1});
+  mcp::authz::ExternalIssuerOptions o;
+  o.issuer = "https://idp.example";
+  o.jwks_uri = "https://idp.example/jwks";
+  o.http_client = fake;
+  o.min_refresh = std::chrono::seconds(1);
+  mcp::authz::JwksVerifier v(o);
+  auto started = v.start();
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_EQ(*started, 1u);
+  auto verify = v.token_verifier();
+  const std::string res = "https://mcp.example/mcp";
+  EXPECT_EQ(why(verify(k1.sign(claims()), res)), "accepted");
+  EXPECT_EQ(why(verify(k2.sign(claims()), res)), "unknown signing key");
+  {
+    std::lock_guard lock(fake->mu);
+    fake->docs["https://idp.example/jwks"] = jwks({&k1, &k2});  // the issuer rotated
+  }
+  std::string last;
+  for (int i = 0; i < 50 && last != "accepted"; ++i) {  // at most 5 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    last = why(verify(k2.sign(claims()), res));
+  }
+  EXPECT_EQ(last, "accepted");
+  v.stop();
 }
 
 }  // namespace

@@ -84,6 +84,42 @@ class AuthorizationServer {
   std::shared_ptr<Impl> impl_;
 };
 
+// --- External authorization server -------------------------------------------------------------
+// Tokens from another issuer: JWT access tokens checked against its JWKS (RS256, ES256, EdDSA),
+// the keys fetched from `jwks_uri` through `http_client` (refetched, at most once per
+// `min_refresh`, when a token names an unknown kid: key rotation) or given inline.
+struct ExternalIssuerOptions {
+  std::string issuer;
+  std::string audience;  // the resource; empty: the resource URL of each request
+  std::string jwks_uri;
+  std::string jwks_json;  // inline JWKS (pinned keys); used when jwks_uri is empty
+  std::vector<std::string> algorithms{"RS256", "ES256", "EdDSA"};
+  std::chrono::seconds clock_skew{60};
+  std::chrono::seconds refresh_interval{3600};
+  std::chrono::seconds min_refresh{30};
+  std::shared_ptr<net::HttpClient> http_client;
+};
+
+class JwksVerifier {
+ public:
+  // Throws std::runtime_error if inline keys do not parse.
+  explicit JwksVerifier(ExternalIssuerOptions options);
+  ~JwksVerifier();
+  // Fetches the JWKS (from jwks_uri); an Error when it cannot. Safe beside verify().
+  Task<Result<std::size_t>> refresh();
+  // Starts a thread that keeps the keys fresh (periodically, and soon after an unknown kid);
+  // the first fetch completes before start() returns (an Error if it failed).
+  Result<std::size_t> start();
+  void stop();
+  auth::TokenVerifier token_verifier() const;
+  std::variant<Principal, std::string> verify(std::string_view token, const std::string& resource_url) const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
 // Registers a confidential client (`mcpbridge clients add`).
 NewClient register_client(store::Store& store, std::string name, std::vector<std::string> redirect_uris,
                           std::string scope, std::vector<std::string> grant_types);
