@@ -5,7 +5,17 @@
 
 #include <mcp/core/encoding.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 namespace mcp::authz {
 namespace {
@@ -47,7 +57,91 @@ std::string cookie_attrs(const std::string& path, bool secure, std::int64_t max_
          "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
 }
 
+// scrypt takes a few hundred milliseconds and 32 MiB: never on an event loop, and one at a time
+// (a flood of sign-in posts costs one core, not every loop).
+class KdfQueue {
+ public:
+  KdfQueue() : thread_([this] { run(); }) { thread_.detach(); }
+  void push(std::function<void()> job) {
+    {
+      std::lock_guard lock(mu_);
+      if (jobs_.size() >= 64) return;  // bounded: an overflowing job never completes -> refused
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return !jobs_.empty(); });
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::thread thread_;
+};
+
+KdfQueue& kdf_queue() {
+  static auto* q = new KdfQueue();  // lives for the process (its thread never ends)
+  return *q;
+}
+
+// An unknown user costs the same scrypt as a known one: timing does not reveal who exists.
+bool verify_known(const std::string& password, const std::string& hash) {
+  static const std::string kDummy = auth::hash_password("mcpbridge-timing-equaliser");
+  bool known = !hash.empty();
+  bool ok = auth::verify_password(password, known ? hash : kDummy);
+  return ok && known;
+}
+
+// Runs verify_known on the KDF thread while the loop polls a flag (the only thing the two
+// threads share), so no handler crosses threads.
+Task<bool> verify_off_loop(std::string password, std::string hash) {
+  struct Job {
+    std::atomic<bool> done{false};
+    bool ok = false;
+  };
+  auto job = std::make_shared<Job>();
+  kdf_queue().push([job, pw = std::move(password), h = std::move(hash)] {
+    job->ok = verify_known(pw, h);
+    job->done.store(true, std::memory_order_release);
+  });
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  for (int i = 0; i < 60000 && !job->done.load(std::memory_order_acquire); ++i) {  // bounded: 10 min
+    timer.expires_after(std::chrono::milliseconds(10));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+  }
+  co_return job->done.load(std::memory_order_acquire) && job->ok;
+}
+
 }  // namespace
+
+bool AuthorizationServer::Impl::throttled(const std::string& name) {
+  std::lock_guard lock(failures_mu);
+  auto it = failures.find(name);
+  return it != failures.end() && it->second.first >= kMaxFailures && now() - it->second.second < kFailureWindow;
+}
+
+void AuthorizationServer::Impl::record_failure(const std::string& name, bool failed) {
+  std::lock_guard lock(failures_mu);
+  if (!failed) {
+    failures.erase(name);
+    return;
+  }
+  if (failures.size() > 10000) failures.clear();  // bounded
+  auto& [count, start] = failures[name];
+  if (now() - start >= kFailureWindow) count = 0, start = now();
+  ++count;
+}
 
 Task<std::variant<AuthRequest, net::HttpResponse>> AuthorizationServer::Impl::validate_authorize(const Form& q) {
   using Out = std::variant<AuthRequest, net::HttpResponse>;
@@ -212,11 +306,16 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
   bool fresh_sign_in = false;
   if (user.empty()) {
     auto name = form_value(*form, "username");
+    if (name.size() > 200) name.resize(200);
+    if (self->throttled(name))
+      co_return self->consent_page(ar, "", "Too many failed sign-ins for this user; try again later.", 429);
     auto u = name.empty() ? std::nullopt : self->store->find_user(name);
-    // An unknown user costs the same scrypt as a known one: timing does not reveal who exists.
-    static const std::string kDummy = auth::hash_password("mcpbridge-timing-equaliser");
-    bool known = u && !u->password_hash.empty();
-    bool ok = auth::verify_password(form_value(*form, "password"), known ? u->password_hash : kDummy) && known;
+    // Named first: GCC 12 mishandles temporaries inside a co_await expression.
+    std::string password = form_value(*form, "password");
+    std::string stored = u ? u->password_hash : std::string();
+    auto verifying = verify_off_loop(std::move(password), std::move(stored));
+    bool ok = co_await std::move(verifying);
+    self->record_failure(name, !ok);
     if (!ok)
       co_return self->consent_page(ar, "", "Invalid user name or password.", 401);
     user = u->id;

@@ -108,7 +108,8 @@ Task<Result<std::size_t>> fetch(std::shared_ptr<JwksVerifier::State> s) {
 
 Task<void> first_fetch(std::shared_ptr<JwksVerifier::State> s, std::promise<Result<std::size_t>>* done) {
   try {
-    done->set_value(co_await fetch(s));
+    auto r = co_await fetch(s);  // named: no temporaries inside co_await (GCC 12)
+    done->set_value(std::move(r));
   } catch (const std::exception& e) {
     done->set_value(Error{errc::kInternalError, std::string("JWKS fetch failed: ") + e.what()});
   }

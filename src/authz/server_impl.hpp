@@ -46,6 +46,14 @@ struct AuthorizationServer::Impl {
   std::mutex cimd_mu;
   std::unordered_map<std::string, CachedClient> cimd_cache;
 
+  // Failed sign-ins per user name: at most kMaxFailures in kFailureWindow seconds.
+  static constexpr int kMaxFailures = 10;
+  static constexpr std::int64_t kFailureWindow = 900;
+  std::mutex failures_mu;
+  std::unordered_map<std::string, std::pair<int, std::int64_t>> failures;  // name -> (count, window start)
+  bool throttled(const std::string& name);
+  void record_failure(const std::string& name, bool failed);
+
   Impl(AuthzOptions o, std::shared_ptr<store::Store> s);
 
   std::string endpoint(std::string_view name) const { return opt.issuer + "/" + std::string(name); }

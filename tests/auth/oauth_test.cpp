@@ -593,6 +593,15 @@ TEST_F(OAuth, RevokingConsentOrRemovingAClientRevokesItsTokens) {
   EXPECT_EQ(refresh.error(), "invalid_client");
 }
 
+TEST_F(OAuth, RepeatedFailedSignInsAreThrottled) {
+  start();
+  auto client = register_public();
+  int last = 0;
+  for (int i = 0; i < 11; ++i) last = consent(client, "mcp", "wrong-" + std::to_string(i)).status;
+  EXPECT_EQ(last, 429);
+  EXPECT_EQ(consent(client, "mcp", "alice-password").status, 429);  // even the right password, for now
+}
+
 TEST_F(OAuth, TokenEndpointAnswersCorsPreflight) {
   start();
   auto pre = http(port, "OPTIONS", "/token", "", {{"origin", "https://inspector.example"}});
