@@ -5,17 +5,7 @@
 
 #include <mcp/core/encoding.hpp>
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <functional>
-#include <mutex>
-#include <thread>
 
 namespace mcp::authz {
 namespace {
@@ -55,72 +45,6 @@ bool covers(const store::OAuthConsent& c, const AuthRequest& ar) {
 std::string cookie_attrs(const std::string& path, bool secure, std::int64_t max_age) {
   return "; Path=" + (path.empty() ? std::string("/") : path) + "; Max-Age=" + std::to_string(max_age) +
          "; HttpOnly; SameSite=Lax" + (secure ? "; Secure" : "");
-}
-
-// scrypt takes a few hundred milliseconds and 32 MiB: never on an event loop, and one at a time
-// (a flood of sign-in posts costs one core, not every loop).
-class KdfQueue {
- public:
-  KdfQueue() : thread_([this] { run(); }) { thread_.detach(); }
-  void push(std::function<void()> job) {
-    {
-      std::lock_guard lock(mu_);
-      if (jobs_.size() >= 64) return;  // bounded: an overflowing job never completes -> refused
-      jobs_.push_back(std::move(job));
-    }
-    cv_.notify_one();
-  }
-
- private:
-  void run() {
-    for (;;) {
-      std::function<void()> job;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return !jobs_.empty(); });
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-      }
-      job();
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  std::thread thread_;
-};
-
-KdfQueue& kdf_queue() {
-  static auto* q = new KdfQueue();  // lives for the process (its thread never ends)
-  return *q;
-}
-
-// An unknown user costs the same scrypt as a known one: timing does not reveal who exists.
-bool verify_known(const std::string& password, const std::string& hash) {
-  static const std::string kDummy = auth::hash_password("mcpbridge-timing-equaliser");
-  bool known = !hash.empty();
-  bool ok = auth::verify_password(password, known ? hash : kDummy);
-  return ok && known;
-}
-
-// Runs verify_known on the KDF thread while the loop polls a flag (the only thing the two
-// threads share), so no handler crosses threads.
-Task<bool> verify_off_loop(std::string password, std::string hash) {
-  struct Job {
-    std::atomic<bool> done{false};
-    bool ok = false;
-  };
-  auto job = std::make_shared<Job>();
-  kdf_queue().push([job, pw = std::move(password), h = std::move(hash)] {
-    job->ok = verify_known(pw, h);
-    job->done.store(true, std::memory_order_release);
-  });
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-  for (int i = 0; i < 60000 && !job->done.load(std::memory_order_acquire); ++i) {  // bounded: 10 min
-    timer.expires_after(std::chrono::milliseconds(10));
-    co_await timer.async_wait(boost::asio::use_awaitable);
-  }
-  co_return job->done.load(std::memory_order_acquire) && job->ok;
 }
 
 }  // namespace
@@ -313,7 +237,7 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
     // Named first: GCC 12 mishandles temporaries inside a co_await expression.
     std::string password = form_value(*form, "password");
     std::string stored = u ? u->password_hash : std::string();
-    auto verifying = verify_off_loop(std::move(password), std::move(stored));
+    auto verifying = check_password_off_loop(std::move(password), std::move(stored));
     bool ok = co_await std::move(verifying);
     self->record_failure(name, !ok);
     if (!ok)

@@ -105,6 +105,10 @@ struct AuthorizationServer::Impl {
   std::string signed_in_user(const net::HttpRequest& req) const;
 };
 
+// auth::verify_password on the KDF thread (one, shared); "" as `stored` (unknown user) costs the
+// same and fails.
+Task<bool> check_password_off_loop(std::string password, std::string stored);
+
 std::vector<std::string> split_words(std::string_view s);
 std::string join_words(const std::vector<std::string>& v);
 net::HttpResponse error_page(int status, const std::string& title, const std::string& detail);
