@@ -331,12 +331,38 @@ def uri_template():
         write(t, k, tm if u is None else tm + "\n" + u)
 
 
+# ---------------------------------------------------------------- jwt
+def jwt():
+    import base64
+    t = "jwt"
+    b = lambda v: base64.urlsafe_b64encode(v.encode() if isinstance(v, str) else v).rstrip(b"=").decode()
+    hdr = b(j({"alg": "ES256", "typ": "at+jwt", "kid": "k1"}))
+    pay = b(j({"iss": "https://as.example", "sub": "alice", "aud": "https://as.example/mcp",
+               "client_id": "c_1", "scope": "mcp", "exp": 4102444800, "iat": 1700000000, "jti": "j1"}))
+    sig = b(bytes(64))
+    write(t, "jws-es256", "\x00" + hdr + "." + pay + "." + sig)
+    write(t, "jws-none", "\x00" + b(j({"alg": "none"})) + "." + pay + ".")
+    write(t, "jws-two-parts", "\x00" + hdr + "." + pay)
+    write(t, "jws-not-json", "\x00" + b("{\"alg\":") + "." + pay + "." + sig)
+    write(t, "verify-es256", "\x01" + hdr + "." + pay + "." + sig)
+    write(t, "verify-garbage", "\x01mcpr_notajwt")
+    write(t, "form-basic", "\x02grant_type=authorization_code&code=abc&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb")
+    write(t, "form-plus-pct", "\x02a=x+y%21&b=&c")
+    write(t, "form-repeated", "\x02a=1&a=2")
+    write(t, "form-bad-pct", "\x02a=%2")
+    write(t, "url-loopback", "\x03http://[::1]:8080/cb?x=1")
+    write(t, "url-https", "\x03https://app.example/cb")
+    write(t, "url-userinfo", "\x03https://u:p@app.example/cb#f")
+    write(t, "url-bad-bracket", "\x03http://[::1/cb")
+
+
 def main():
+    jwt()
     jsonrpc()
     http_request()
     json_schema()
     uri_template()
-    for tgt in ("jsonrpc", "http_request", "json_schema", "uri_template"):
+    for tgt in ("jsonrpc", "http_request", "json_schema", "uri_template", "jwt"):
         n = len([f for f in os.listdir(os.path.join(HERE, "corpus", tgt)) if f.startswith("seed-")])
         print(f"{tgt}: {n} seeds")
 

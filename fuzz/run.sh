@@ -13,7 +13,7 @@ build=${BUILD_DIR:-$here/build/fuzz}
 out=${OUT:-$build/fuzz-out}
 time=${TIME:-120}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(jsonrpc http_request json_schema uri_template)
+[ ${#targets[@]} -eq 0 ] && targets=(jsonrpc http_request json_schema uri_template jwt)
 
 status=0
 for t in "${targets[@]}"; do

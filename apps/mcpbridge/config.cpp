@@ -3,6 +3,8 @@
 #include <mcp/core/encoding.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -54,7 +56,8 @@ void set_mode(Config& c, const std::string& key, const std::string& v) {
   if (v == "none") c.auth.mode = mcp::auth::Mode::none;
   else if (v == "api_key") c.auth.mode = mcp::auth::Mode::api_key;
   else if (v == "header") c.auth.mode = mcp::auth::Mode::header;
-  else fail(key, "expected none, api_key or header");
+  else if (v == "oauth") c.auth.mode = mcp::auth::Mode::oauth;
+  else fail(key, "expected none, api_key, header or oauth");
 }
 
 void set_state_key(Config& c, const std::string& key, const std::string& b64) {
@@ -102,7 +105,7 @@ void apply_yaml(Config& c, const std::string& text) {
   if (auto a = root["auth"]) {
     check_keys(a, "auth", {"mode", "api_key_header", "identity_header", "team_header", "roles_header",
                            "proxy_secret_header", "resource", "authorization_servers", "scopes_supported",
-                           "permissions"});
+                           "permissions", "oauth"});
     if (a["mode"]) set_mode(c, "auth.mode", scalar<std::string>(a["mode"], "auth.mode"));
     auto str = [&](const char* k, std::string& out) {
       if (a[k]) out = scalar<std::string>(a[k], std::string("auth.") + k);
@@ -118,6 +121,42 @@ void apply_yaml(Config& c, const std::string& text) {
       for (auto& ch : *h) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (a["authorization_servers"]) c.auth.authorization_servers = string_list(a["authorization_servers"], "auth.authorization_servers");
     if (a["scopes_supported"]) c.auth.scopes_supported = string_list(a["scopes_supported"], "auth.scopes_supported");
+    if (auto o = a["oauth"]) {
+      check_keys(o, "auth.oauth", {"issuer", "scopes", "default_scopes", "access_token_ttl_s", "refresh_token_ttl_s",
+                                   "code_ttl_s", "key_rotation_days", "key_file", "dynamic_registration",
+                                   "external"});
+      if (auto x = o["external"]) {
+        check_keys(x, "auth.oauth.external", {"issuer", "audience", "jwks_file", "algorithms", "clock_skew_s"});
+        if (!x["issuer"]) fail("auth.oauth.external.issuer", "required");
+        c.external.issuer = scalar<std::string>(x["issuer"], "auth.oauth.external.issuer");
+        if (x["audience"]) c.external.audience = scalar<std::string>(x["audience"], "auth.oauth.external.audience");
+        if (!x["jwks_file"]) fail("auth.oauth.external.jwks_file", "required (the issuer's JWKS, saved)");
+        c.external_jwks_file = scalar<std::string>(x["jwks_file"], "auth.oauth.external.jwks_file");
+        if (x["algorithms"]) {
+          c.external.algorithms = string_list(x["algorithms"], "auth.oauth.external.algorithms");
+          for (auto& alg : c.external.algorithms)
+            if (alg != "RS256" && alg != "ES256" && alg != "EdDSA")
+              fail("auth.oauth.external.algorithms", "expected RS256, ES256 or EdDSA, got " + alg);
+        }
+        if (x["clock_skew_s"])
+          c.external.clock_skew = std::chrono::seconds(parse_uint("auth.oauth.external.clock_skew_s", x["clock_skew_s"].Scalar(), 600));
+      }
+      auto& z = c.oauth;
+      if (o["issuer"]) z.issuer = scalar<std::string>(o["issuer"], "auth.oauth.issuer");
+      if (o["scopes"]) z.scopes_supported = string_list(o["scopes"], "auth.oauth.scopes");
+      if (o["default_scopes"]) z.default_scopes = string_list(o["default_scopes"], "auth.oauth.default_scopes");
+      auto secs = [&](const char* k, std::chrono::seconds& out, unsigned long long max) {
+        if (o[k]) out = std::chrono::seconds(parse_uint(std::string("auth.oauth.") + k, o[k].Scalar(), max));
+      };
+      secs("access_token_ttl_s", z.access_token_ttl, 86400);
+      secs("refresh_token_ttl_s", z.refresh_token_ttl, 365 * 86400);
+      secs("code_ttl_s", z.code_ttl, 600);
+      if (o["key_rotation_days"])
+        z.key_rotation = std::chrono::seconds(86400 * parse_uint("auth.oauth.key_rotation_days", o["key_rotation_days"].Scalar(), 3650));
+      if (z.key_rotation.count() == 0) fail("auth.oauth.key_rotation_days", "must be at least 1");
+      if (o["key_file"]) c.oauth_key_file = scalar<std::string>(o["key_file"], "auth.oauth.key_file");
+      if (o["dynamic_registration"]) z.dynamic_registration = scalar<bool>(o["dynamic_registration"], "auth.oauth.dynamic_registration");
+    }
     if (auto perms = a["permissions"]) {
       if (!perms.IsSequence()) fail("auth.permissions", "expected a list");
       c.auth.permissions.clear();
@@ -241,11 +280,62 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
   if (auto v = get("MCPBRIDGE_AUTH_MODE")) set_mode(c, "MCPBRIDGE_AUTH_MODE", *v);
   if (auto v = get("MCPBRIDGE_PROXY_SECRET")) c.auth.proxy_secret = *v;
   if (auto v = get("MCPBRIDGE_VAULT_KEY")) c.vault_key = *v;
+  if (auto v = get("MCPBRIDGE_OAUTH_ISSUER")) c.oauth.issuer = *v;
+  if (auto v = get("MCPBRIDGE_OAUTH_KEY")) {
+    auto raw = mcp::base64_decode(*v);
+    if (!raw || raw->size() != 32) fail("MCPBRIDGE_OAUTH_KEY", "expected the base64 encoding of 32 random bytes");
+    c.oauth.key_encryption_key = *raw;
+  }
   if (auto v = get("MCPBRIDGE_REQUEST_STATE_KEY")) set_state_key(c, "MCPBRIDGE_REQUEST_STATE_KEY", *v);
   if (auto v = get("MCPBRIDGE_LOG_FORMAT")) {
     if (*v != "text" && *v != "json") fail("MCPBRIDGE_LOG_FORMAT", "expected text or json");
     c.log_format = *v;
   }
+}
+
+void resolve_oauth(Config& c, std::uint16_t bound_port) {
+  if (!c.external.issuer.empty()) {
+    std::ifstream in(c.external_jwks_file);
+    if (!in) fail("auth.oauth.external.jwks_file", "cannot read " + c.external_jwks_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    c.external.jwks_json = ss.str();
+    if (c.auth.authorization_servers.empty()) c.auth.authorization_servers = {c.external.issuer};
+    return;
+  }
+  auto& z = c.oauth;
+  if (z.issuer.empty()) {
+    // Only a loopback listener has an address worth defaulting to; elsewhere the public URL
+    // (behind TLS) must be named.
+    if (c.http.host != "127.0.0.1" && c.http.host != "localhost" && c.http.host != "::1")
+      fail("auth.oauth.issuer", "required when serving on " + c.http.host + " (the public https URL)");
+    if (bound_port == 0) fail("auth.oauth.issuer", "required with an ephemeral port (or give --port)");
+    z.issuer = "http://127.0.0.1:" + std::to_string(bound_port);
+  }
+  while (!z.issuer.empty() && z.issuer.back() == '/') z.issuer.pop_back();
+  if (c.auth.resource.empty()) c.auth.resource = z.issuer + c.http.path;
+  z.resource = c.auth.resource;
+  if (c.auth.authorization_servers.empty()) c.auth.authorization_servers = {z.issuer};
+  if (c.auth.scopes_supported.empty()) c.auth.scopes_supported = z.scopes_supported;
+  if (!z.key_encryption_key.empty()) return;
+  auto path = c.oauth_key_file.empty() ? c.store_path + ".oauth-key" : c.oauth_key_file;
+  std::ifstream in(path);
+  if (in) {
+    std::string b64;
+    std::getline(in, b64);
+    auto raw = mcp::base64_decode(b64);
+    if (!raw || raw->size() != 32) fail("auth.oauth.key_file", path + " does not hold the base64 of 32 bytes");
+    z.key_encryption_key = *raw;
+    return;
+  }
+  auto key = mcp::random_token(32);  // 32 random bytes, base64url: decode to get them back
+  auto raw = mcp::base64_decode(key);
+  auto old = ::umask(077);
+  std::ofstream out(path);
+  ::umask(old);
+  if (!out) fail("auth.oauth.key_file", "cannot create " + path);
+  out << key << "\n";
+  z.key_encryption_key = *raw;
 }
 
 std::map<std::string, std::string> process_env() {
@@ -303,7 +393,7 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "store" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << c.store_path
       << YAML::EndMap;
   out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
-  const char* modes[] = {"none", "api_key", "header"};
+  const char* modes[] = {"none", "api_key", "header", "oauth"};
   out << YAML::Key << "mode" << YAML::Value << modes[static_cast<int>(c.auth.mode)];
   if (!c.auth.api_key_header.empty()) out << YAML::Key << "api_key_header" << YAML::Value << c.auth.api_key_header;
   out << YAML::Key << "identity_header" << YAML::Value << c.auth.identity_header;
@@ -319,7 +409,28 @@ std::string to_yaml(const Config& c) {
     out << YAML::Key << "roles" << YAML::Value << YAML::Flow << p.roles;
     out << YAML::Key << "tools" << YAML::Value << YAML::Flow << p.tools << YAML::EndMap;
   }
-  out << YAML::EndSeq << YAML::EndMap;  // the proxy secret is not printed
+  out << YAML::EndSeq;
+  out << YAML::Key << "oauth" << YAML::Value << YAML::BeginMap;
+  if (!c.oauth.issuer.empty()) out << YAML::Key << "issuer" << YAML::Value << c.oauth.issuer;
+  out << YAML::Key << "scopes" << YAML::Value << YAML::Flow << c.oauth.scopes_supported;
+  out << YAML::Key << "default_scopes" << YAML::Value << YAML::Flow << c.oauth.default_scopes;
+  out << YAML::Key << "access_token_ttl_s" << YAML::Value << c.oauth.access_token_ttl.count();
+  out << YAML::Key << "refresh_token_ttl_s" << YAML::Value << c.oauth.refresh_token_ttl.count();
+  out << YAML::Key << "code_ttl_s" << YAML::Value << c.oauth.code_ttl.count();
+  out << YAML::Key << "key_rotation_days" << YAML::Value << c.oauth.key_rotation.count() / 86400;
+  if (!c.oauth_key_file.empty()) out << YAML::Key << "key_file" << YAML::Value << c.oauth_key_file;
+  out << YAML::Key << "dynamic_registration" << YAML::Value << c.oauth.dynamic_registration;
+  if (!c.external.issuer.empty()) {
+    out << YAML::Key << "external" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "issuer" << YAML::Value << c.external.issuer;
+    if (!c.external.audience.empty()) out << YAML::Key << "audience" << YAML::Value << c.external.audience;
+    out << YAML::Key << "jwks_file" << YAML::Value << c.external_jwks_file;
+    out << YAML::Key << "algorithms" << YAML::Value << YAML::Flow << c.external.algorithms;
+    out << YAML::Key << "clock_skew_s" << YAML::Value << c.external.clock_skew.count();
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;  // the key encryption key is a secret: never printed
+  out << YAML::EndMap;  // the proxy secret is not printed
   out << YAML::Key << "tools" << YAML::Value << YAML::BeginMap << YAML::Key << "builtin" << YAML::Value
       << c.builtin_tools << YAML::EndMap;
   if (!c.openapi.empty()) {

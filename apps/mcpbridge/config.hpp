@@ -2,6 +2,7 @@
 // mcpbridge's configuration: a YAML file, then MCPBRIDGE_* environment variables, then flags,
 // each overriding the one before. Unknown keys are errors (a typo must not pass silently).
 #include <mcp/gateway/gateway.hpp>
+#include <mcp/authz/authz.hpp>
 #include <mcp/http/http.hpp>
 #include <mcp/sources/openapi.hpp>
 
@@ -35,7 +36,20 @@ struct Config {
   mcp::gateway::PolicyOptions gateway;
   std::string vault_key_file;  // the vault key (base64 of 32 bytes); MCPBRIDGE_VAULT_KEY overrides
   std::string vault_key;       // from MCPBRIDGE_VAULT_KEY (base64), never printed
+  // auth mode oauth: the built-in authorization server. Its key encryption key comes from
+  // MCPBRIDGE_OAUTH_KEY (base64 of 32 bytes) or from `oauth_key_file` (default: the store path
+  // + ".oauth-key", created 0600 on first use).
+  mcp::authz::AuthzOptions oauth;
+  std::string oauth_key_file;
+  // auth mode oauth with an external issuer (auth.oauth.external): its JWKS from a file (keys
+  // pinned); the built-in authorization server is then off.
+  mcp::authz::ExternalIssuerOptions external;
+  std::string external_jwks_file;
 };
+
+// The OAuth settings resolved for serving: issuer and resource defaulted from the listener,
+// the key encryption key loaded (or created). Throws std::runtime_error.
+void resolve_oauth(Config& c, std::uint16_t bound_port);
 
 // Reads the service secrets the `openapi:` entries name (environment, files) into their
 // credentials; throws std::runtime_error naming the source whose secret is missing.
@@ -46,7 +60,7 @@ std::string load_vault_key(const Config& c);
 // Throws std::runtime_error naming the key and the problem.
 void apply_yaml(Config& c, const std::string& yaml_text);
 void apply_yaml_file(Config& c, const std::string& path);
-// Applies MCPBRIDGE_STORE, MCPBRIDGE_AUTH_MODE, MCPBRIDGE_PROXY_SECRET, MCPBRIDGE_HOST, _PORT, _PATH, _THREADS, _ALLOWED_HOSTS, _ALLOWED_ORIGINS (comma
+// Applies MCPBRIDGE_OAUTH_ISSUER, MCPBRIDGE_OAUTH_KEY, MCPBRIDGE_STORE, MCPBRIDGE_AUTH_MODE, MCPBRIDGE_PROXY_SECRET, MCPBRIDGE_HOST, _PORT, _PATH, _THREADS, _ALLOWED_HOSTS, _ALLOWED_ORIGINS (comma
 // separated), _MAX_SESSIONS, _LOG_LEVEL, _LOG_FORMAT, _REQUEST_STATE_KEY (base64 of 32
 // bytes; a secret, so better here than in a file) from `env`.
 void apply_env(Config& c, const std::map<std::string, std::string>& env);

@@ -142,4 +142,29 @@ TEST(Config, OpenApiErrorsNameTheKey) {
   c.openapi[0].upstream.name = "x";
   c.openapi[0].secret_env = "OPCALL_SURELY_UNSET_VAR";
   EXPECT_THROW(mcpbridge::resolve_openapi_secrets(c), std::runtime_error);
+TEST(Config, OAuthSettings) {
+  Config c;
+  mcpbridge::apply_yaml(c, "auth:\n  mode: oauth\n  oauth:\n    issuer: https://mcp.example.com/\n"
+                           "    access_token_ttl_s: 600\n    scopes: [mcp, admin]\n");
+  EXPECT_EQ(c.auth.mode, mcp::auth::Mode::oauth);
+  EXPECT_EQ(c.oauth.access_token_ttl.count(), 600);
+  mcpbridge::apply_env(c, {{"MCPBRIDGE_OAUTH_KEY", std::string(43, 'A') + "="}});
+  EXPECT_EQ(c.oauth.key_encryption_key, std::string(32, '\0'));
+  c.http.host = "0.0.0.0";
+  mcpbridge::resolve_oauth(c, 8080);
+  EXPECT_EQ(c.oauth.issuer, "https://mcp.example.com");
+  EXPECT_EQ(c.oauth.resource, "https://mcp.example.com/mcp");
+  EXPECT_EQ(c.auth.authorization_servers, (std::vector<std::string>{"https://mcp.example.com"}));
+  EXPECT_EQ(c.auth.scopes_supported, (std::vector<std::string>{"mcp", "admin"}));
+  EXPECT_THROW(mcpbridge::apply_env(c, {{"MCPBRIDGE_OAUTH_KEY", "c2hvcnQ="}}), std::runtime_error);
+  Config public_no_issuer;
+  public_no_issuer.http.host = "0.0.0.0";
+  public_no_issuer.auth.mode = mcp::auth::Mode::oauth;
+  EXPECT_THROW(mcpbridge::resolve_oauth(public_no_issuer, 8080), std::runtime_error);
+  Config external;
+  EXPECT_THROW(mcpbridge::apply_yaml(external, "auth:\n  oauth:\n    external:\n      issuer: https://idp.example\n"),
+               std::runtime_error);  // jwks_file required
+  EXPECT_THROW(mcpbridge::apply_yaml(external, "auth:\n  oauth:\n    external:\n      issuer: https://idp.example\n"
+                                               "      jwks_file: /x\n      algorithms: [HS256]\n"),
+               std::runtime_error);
 }

@@ -7,6 +7,8 @@
 //   mcpbridge users add NAME [--team T] [--role R]... [--password-stdin]
 //   mcpbridge vault set --user U --upstream NAME   (the secret on standard input)
 //   mcpbridge vault list [--user U] | vault remove --user U --upstream NAME
+//   mcpbridge clients add NAME --redirect-uri URI... [--scope S]... | clients list | clients remove ID
+//   mcpbridge consents list USER | consents revoke USER CLIENT_ID
 //   mcpbridge version
 // Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
@@ -102,6 +104,28 @@ int main(int argc, char** argv) {
   auto* vault_remove = vault->add_subcommand("remove", "Remove a user's secret for an upstream");
   vault_remove->add_option("--user", vault_user, "The user")->required();
   vault_remove->add_option("--upstream", vault_upstream, "The openapi source's name")->required();
+  auto* clients = app.add_subcommand("clients", "Manage pre-registered OAuth clients (auth mode oauth)");
+  clients->require_subcommand(1);
+  clients->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  std::string client_name, client_id;
+  std::vector<std::string> client_redirects, client_scopes;
+  auto* clients_add = clients->add_subcommand("add", "Register a confidential client; prints its secret once");
+  clients_add->add_option("name", client_name, "A name shown on the consent page")->required();
+  clients_add->add_option("--redirect-uri", client_redirects, "The client's redirect URI (repeatable)")->required();
+  clients_add->add_option("--scope", client_scopes, "Limit the client to these scopes (repeatable)");
+  clients->add_subcommand("list", "List clients (never their secrets)");
+  auto* clients_remove = clients->add_subcommand("remove", "Remove a client and revoke its tokens");
+  clients_remove->add_option("id", client_id, "The client_id")->required();
+
+  auto* consents = app.add_subcommand("consents", "Remembered OAuth consents");
+  consents->require_subcommand(1);
+  consents->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  std::string consent_user, consent_client;
+  auto* consents_list = consents->add_subcommand("list", "List a user's consents");
+  consents_list->add_option("user", consent_user, "User")->required();
+  auto* consents_revoke = consents->add_subcommand("revoke", "Forget a consent and revoke the tokens it allowed");
+  consents_revoke->add_option("user", consent_user, "User")->required();
+  consents_revoke->add_option("client", consent_client, "client_id")->required();
 
   try {
     app.parse(argc, argv);
@@ -246,10 +270,83 @@ int main(int argc, char** argv) {
       return 0;
     }
     for (auto& e : v.list(vault_user)) std::cout << e.subject << "\t" << e.upstream << "\t" << e.updated_at << "\n";
+  if (app.got_subcommand("clients")) {
+    if (!open_store()) return kExitStore;
+    if (clients_add->parsed()) {
+      std::string scope;
+      for (auto& sc : client_scopes) scope += (scope.empty() ? "" : " ") + sc;
+      try {
+        auto c = mcp::authz::register_client(*store, client_name, client_redirects, scope, {});
+        std::cout << "client_id: " << c.record.id << "\nclient_secret: " << c.secret << "\n";
+        for (auto& r : c.record.redirect_uris) std::cout << "redirect_uri: " << r << "\n";
+        if (!cfg.oauth.issuer.empty())
+          std::cout << "authorization_endpoint: " << cfg.oauth.issuer << "/authorize\ntoken_endpoint: "
+                    << cfg.oauth.issuer << "/token\n";
+        std::cerr << "the client secret is shown once: store it now\n";
+      } catch (const std::exception& e) {
+        std::cerr << "mcpbridge: " << e.what() << "\n";
+        return kExitUsage;
+      }
+      return 0;
+    }
+    if (clients_remove->parsed()) {
+      if (!store->remove_oauth_client(client_id)) {
+        std::cerr << "mcpbridge: no client " << client_id << "\n";
+        return kExitUsage;
+      }
+      std::cout << "removed " << client_id << "\n";
+      return 0;
+    }
+    for (auto& c : store->list_oauth_clients()) {
+      std::string uris;
+      for (auto& r : c.redirect_uris) uris += (uris.empty() ? "" : ",") + r;
+      std::cout << c.id << "\t" << (c.name.empty() ? "-" : c.name) << "\t" << c.auth_method << "\t"
+                << (c.scope.empty() ? "*" : c.scope) << "\t" << uris << "\n";
+    }
+    return 0;
+  }
+
+  if (app.got_subcommand("consents")) {
+    if (!open_store()) return kExitStore;
+    if (consents_revoke->parsed()) {
+      if (!store->revoke_oauth_consent(consent_user, consent_client, mcp::store::unix_now())) {
+        std::cerr << "mcpbridge: no consent of " << consent_user << " for " << consent_client << "\n";
+        return kExitUsage;
+      }
+      std::cout << "revoked\n";
+      return 0;
+    }
+    for (auto& c : store->list_oauth_consents(consent_user))
+      std::cout << c.client_id << "\t" << c.scope << "\t" << c.resource << "\n";
     return 0;
   }
 
   setup_logging(cfg);
+  std::shared_ptr<mcp::authz::AuthorizationServer> authorization_server;
+  if (cfg.auth.mode == mcp::auth::Mode::oauth && !cfg.external.issuer.empty()) {
+    try {
+      mcpbridge::resolve_oauth(cfg, cfg.http.port);
+      mcp::authz::JwksVerifier verifier(cfg.external);  // pinned keys: nothing to fetch
+      cfg.auth.token_verifier = verifier.token_verifier();
+    } catch (const std::exception& e) {
+      std::cerr << "mcpbridge: " << e.what() << "\n";
+      return kExitUsage;
+    }
+    spdlog::info("oauth: tokens from the external issuer {}", cfg.external.issuer);
+  } else if (cfg.auth.mode == mcp::auth::Mode::oauth) {
+    if (!open_store()) return kExitStore;
+    try {
+      mcpbridge::resolve_oauth(cfg, cfg.http.port);
+      authorization_server = std::make_shared<mcp::authz::AuthorizationServer>(cfg.oauth, store);
+    } catch (const std::exception& e) {
+      std::cerr << "mcpbridge: " << e.what() << "\n";
+      return kExitUsage;
+    }
+    for (auto& r : authorization_server->routes()) cfg.http.routes.push_back(std::move(r));
+    cfg.auth.token_verifier = authorization_server->token_verifier();
+    spdlog::info("oauth: built-in authorization server, issuer {} (sign in with a user from `mcpbridge users add`)",
+                 cfg.oauth.issuer);
+  }
   if (cfg.auth.mode != mcp::auth::Mode::none) {
     if (cfg.auth.mode == mcp::auth::Mode::api_key && !open_store()) return kExitStore;
     if (cfg.auth.mode == mcp::auth::Mode::header && cfg.auth.proxy_secret.empty()) {

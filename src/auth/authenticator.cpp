@@ -168,6 +168,15 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
       p.credential = rec->id;
       return p;
     }
+    case Mode::oauth: {
+      // Tokens only from the Authorization header (RFC 6750 §2.1; never query or body).
+      std::string_view token = bearer(header("authorization"));
+      if (token.empty()) return unauthorized(resource_url, "", "");
+      if (!options_.token_verifier) return unauthorized(resource_url, "invalid_token", "no token verifier configured");
+      auto checked = options_.token_verifier(token, resource_url);
+      if (auto* why = std::get_if<std::string>(&checked)) return unauthorized(resource_url, "invalid_token", *why);
+      return std::get<Principal>(std::move(checked));
+    }
   }
   return unauthorized(resource_url, "", "");
 }

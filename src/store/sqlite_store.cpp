@@ -50,7 +50,73 @@ constexpr const char* kMigrations[] = {
          PRIMARY KEY (scope, tool, key)
        ) STRICT;
        CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at);)",
+    // 3: the built-in OAuth authorization server. Codes, refresh tokens and client secrets are
+    // kept only as SHA-256 hashes; signing keys only encrypted.
+    R"(CREATE TABLE oauth_clients (
+         id TEXT PRIMARY KEY,
+         secret_hash TEXT NOT NULL DEFAULT '',
+         name TEXT NOT NULL DEFAULT '',
+         redirect_uris TEXT NOT NULL DEFAULT '',
+         auth_method TEXT NOT NULL DEFAULT 'none',
+         grant_types TEXT NOT NULL DEFAULT '',
+         scope TEXT NOT NULL DEFAULT '',
+         metadata TEXT NOT NULL DEFAULT '{}',
+         created_at INTEGER NOT NULL
+       ) STRICT;
+       CREATE TABLE oauth_codes (
+         hash TEXT PRIMARY KEY,
+         client_id TEXT NOT NULL,
+         user_id TEXT NOT NULL,
+         redirect_uri TEXT NOT NULL,
+         code_challenge TEXT NOT NULL,
+         scope TEXT NOT NULL DEFAULT '',
+         resource TEXT NOT NULL DEFAULT '',
+         family TEXT NOT NULL,
+         expires_at INTEGER NOT NULL,
+         used_at INTEGER NOT NULL DEFAULT 0
+       ) STRICT;
+       CREATE TABLE oauth_refresh_tokens (
+         hash TEXT PRIMARY KEY,
+         family TEXT NOT NULL,
+         client_id TEXT NOT NULL,
+         user_id TEXT NOT NULL,
+         scope TEXT NOT NULL DEFAULT '',
+         resource TEXT NOT NULL DEFAULT '',
+         created_at INTEGER NOT NULL,
+         expires_at INTEGER NOT NULL,
+         rotated_at INTEGER NOT NULL DEFAULT 0,
+         revoked_at INTEGER NOT NULL DEFAULT 0
+       ) STRICT;
+       CREATE INDEX oauth_refresh_family ON oauth_refresh_tokens(family);
+       CREATE INDEX oauth_refresh_user_client ON oauth_refresh_tokens(user_id, client_id);
+       CREATE TABLE oauth_access_tokens (
+         jti TEXT PRIMARY KEY,
+         family TEXT NOT NULL DEFAULT '',
+         client_id TEXT NOT NULL,
+         expires_at INTEGER NOT NULL,
+         revoked_at INTEGER NOT NULL DEFAULT 0
+       ) STRICT;
+       CREATE INDEX oauth_access_family ON oauth_access_tokens(family);
+       CREATE TABLE oauth_consents (
+         user_id TEXT NOT NULL,
+         client_id TEXT NOT NULL,
+         scope TEXT NOT NULL DEFAULT '',
+         resource TEXT NOT NULL DEFAULT '',
+         created_at INTEGER NOT NULL,
+         PRIMARY KEY (user_id, client_id)
+       ) STRICT;
+       CREATE TABLE signing_keys (
+         kid TEXT PRIMARY KEY,
+         alg TEXT NOT NULL,
+         public_jwk TEXT NOT NULL,
+         private_enc TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         retired_at INTEGER NOT NULL DEFAULT 0
+       ) STRICT;)",
 };
+
+#define MCP_CLIENT_COLS \
+  "SELECT id, secret_hash, name, redirect_uris, auth_method, grant_types, scope, metadata, created_at FROM oauth_clients"
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -229,6 +295,195 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     Stmt s(db_, "DELETE FROM idempotency WHERE expires_at <= ?");
     s.bind(1, now).step();
+  // --- OAuth ---------------------------------------------------------------------------------
+
+  void put_oauth_client(const OAuthClient& c) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "INSERT OR REPLACE INTO oauth_clients (id, secret_hash, name, redirect_uris, auth_method, grant_types, "
+           "scope, metadata, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
+    s.bind(1, c.id).bind(2, c.secret_hash).bind(3, c.name).bind(4, join(c.redirect_uris)).bind(5, c.auth_method);
+    s.bind(6, join(c.grant_types)).bind(7, c.scope).bind(8, c.metadata).bind(9, c.created_at).step();
+  }
+
+  std::optional<OAuthClient> find_oauth_client(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, MCP_CLIENT_COLS " WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return client_of(s);
+  }
+
+  std::vector<OAuthClient> list_oauth_clients() override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, MCP_CLIENT_COLS " ORDER BY created_at, id");
+    std::vector<OAuthClient> out;
+    while (s.step()) out.push_back(client_of(s));
+    return out;
+  }
+
+  bool remove_oauth_client(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(*this);
+    Stmt s(db_, "DELETE FROM oauth_clients WHERE id = ?");
+    s.bind(1, id).step();
+    bool removed = sqlite3_changes(db_) > 0;
+    auto now = unix_now();
+    Stmt r(db_, "UPDATE oauth_refresh_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at = 0");
+    r.bind(1, now).bind(2, id).step();
+    Stmt a(db_, "UPDATE oauth_access_tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at = 0");
+    a.bind(1, now).bind(2, id).step();
+    Stmt c(db_, "DELETE FROM oauth_consents WHERE client_id = ?");
+    c.bind(1, id).step();
+    tx.commit();
+    return removed;
+  }
+
+  void put_oauth_code(const OAuthCode& c) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "INSERT INTO oauth_codes (hash, client_id, user_id, redirect_uri, code_challenge, scope, resource, family, "
+           "expires_at, used_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, c.hash).bind(2, c.client_id).bind(3, c.user).bind(4, c.redirect_uri).bind(5, c.code_challenge);
+    s.bind(6, c.scope).bind(7, c.resource).bind(8, c.family).bind(9, c.expires_at).bind(10, c.used_at).step();
+    // Old codes are useless after a while (kept a day for reuse detection).
+    Stmt gc(db_, "DELETE FROM oauth_codes WHERE expires_at < ?");
+    gc.bind(1, unix_now() - 86400).step();
+  }
+
+  std::optional<OAuthCode> use_oauth_code(std::string_view hash, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(*this);
+    Stmt s(db_,
+           "SELECT hash, client_id, user_id, redirect_uri, code_challenge, scope, resource, family, expires_at, used_at "
+           "FROM oauth_codes WHERE hash = ?");
+    s.bind(1, hash);
+    if (!s.step()) return std::nullopt;
+    OAuthCode c{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7),
+                s.integer(8), s.integer(9)};
+    if (c.used_at == 0) {
+      Stmt u(db_, "UPDATE oauth_codes SET used_at = ? WHERE hash = ?");
+      u.bind(1, now).bind(2, hash).step();
+    }
+    tx.commit();
+    return c;
+  }
+
+  void put_oauth_refresh(const OAuthRefresh& r) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "INSERT INTO oauth_refresh_tokens (hash, family, client_id, user_id, scope, resource, created_at, "
+           "expires_at, rotated_at, revoked_at) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, r.hash).bind(2, r.family).bind(3, r.client_id).bind(4, r.user).bind(5, r.scope).bind(6, r.resource);
+    s.bind(7, r.created_at).bind(8, r.expires_at).bind(9, r.rotated_at).bind(10, r.revoked_at).step();
+    Stmt gc(db_, "DELETE FROM oauth_refresh_tokens WHERE expires_at < ?");  // expired: cannot be replayed
+    gc.bind(1, unix_now() - 86400).step();
+  }
+
+  std::optional<OAuthRefresh> find_oauth_refresh(std::string_view hash) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "SELECT hash, family, client_id, user_id, scope, resource, created_at, expires_at, rotated_at, revoked_at "
+           "FROM oauth_refresh_tokens WHERE hash = ?");
+    s.bind(1, hash);
+    if (!s.step()) return std::nullopt;
+    return OAuthRefresh{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                        s.integer(6), s.integer(7), s.integer(8), s.integer(9)};
+  }
+
+  bool rotate_oauth_refresh(std::string_view hash, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "UPDATE oauth_refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at = 0 AND revoked_at = 0");
+    s.bind(1, now).bind(2, hash).step();
+    return sqlite3_changes(db_) > 0;
+  }
+
+  void revoke_oauth_family(std::string_view family, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    revoke_family_locked(family, now);
+  }
+
+  void put_oauth_access(const OAuthAccess& a) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT INTO oauth_access_tokens (jti, family, client_id, expires_at, revoked_at) VALUES (?,?,?,?,?)");
+    s.bind(1, a.jti).bind(2, a.family).bind(3, a.client_id).bind(4, a.expires_at).bind(5, a.revoked_at).step();
+    Stmt gc(db_, "DELETE FROM oauth_access_tokens WHERE expires_at < ?");  // expired: nothing to deny
+    gc.bind(1, unix_now() - 3600).step();
+  }
+
+  std::optional<OAuthAccess> find_oauth_access(std::string_view jti) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT jti, family, client_id, expires_at, revoked_at FROM oauth_access_tokens WHERE jti = ?");
+    s.bind(1, jti);
+    if (!s.step()) return std::nullopt;
+    return OAuthAccess{s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4)};
+  }
+
+  bool revoke_oauth_access(std::string_view jti, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "UPDATE oauth_access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at = 0");
+    s.bind(1, now).bind(2, jti).step();
+    return sqlite3_changes(db_) > 0;
+  }
+
+  void put_oauth_consent(const OAuthConsent& c) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_,
+           "INSERT OR REPLACE INTO oauth_consents (user_id, client_id, scope, resource, created_at) VALUES (?,?,?,?,?)");
+    s.bind(1, c.user).bind(2, c.client_id).bind(3, c.scope).bind(4, c.resource).bind(5, c.created_at).step();
+  }
+
+  std::optional<OAuthConsent> find_oauth_consent(std::string_view user, std::string_view client_id) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT user_id, client_id, scope, resource, created_at FROM oauth_consents "
+                "WHERE user_id = ? AND client_id = ?");
+    s.bind(1, user).bind(2, client_id);
+    if (!s.step()) return std::nullopt;
+    return OAuthConsent{s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4)};
+  }
+
+  std::vector<OAuthConsent> list_oauth_consents(std::string_view user) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT user_id, client_id, scope, resource, created_at FROM oauth_consents "
+                "WHERE user_id = ? ORDER BY client_id");
+    s.bind(1, user);
+    std::vector<OAuthConsent> out;
+    while (s.step()) out.push_back(OAuthConsent{s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4)});
+    return out;
+  }
+
+  bool revoke_oauth_consent(std::string_view user, std::string_view client_id, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Transaction tx(*this);
+    Stmt d(db_, "DELETE FROM oauth_consents WHERE user_id = ? AND client_id = ?");
+    d.bind(1, user).bind(2, client_id).step();
+    bool removed = sqlite3_changes(db_) > 0;
+    std::vector<std::string> families;
+    {
+      Stmt f(db_, "SELECT DISTINCT family FROM oauth_refresh_tokens WHERE user_id = ? AND client_id = ?");
+      f.bind(1, user).bind(2, client_id);
+      while (f.step()) families.push_back(f.text(0));
+    }
+    for (auto& fam : families) revoke_family_locked(fam, now);
+    tx.commit();
+    return removed;
+  }
+
+  void put_signing_key(const SigningKey& k) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT OR REPLACE INTO signing_keys (kid, alg, public_jwk, private_enc, created_at, retired_at) "
+                "VALUES (?,?,?,?,?,?)");
+    s.bind(1, k.kid).bind(2, k.alg).bind(3, k.public_jwk).bind(4, k.private_enc).bind(5, k.created_at);
+    s.bind(6, k.retired_at).step();
+  }
+
+  std::vector<SigningKey> list_signing_keys() override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT kid, alg, public_jwk, private_enc, created_at, retired_at FROM signing_keys "
+                "ORDER BY created_at DESC, rowid DESC");
+    std::vector<SigningKey> out;
+    while (s.step()) out.push_back(SigningKey{s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.integer(5)});
+    return out;
   }
 
   int schema_version() override {
@@ -242,6 +497,41 @@ class SqliteStore final : public Store {
     return ApiKey{s.text(0), s.text(1), s.text(2), s.text(3), split(s.text(4)), s.text(5),
                   s.integer(6), s.integer(7), s.integer(8)};
   }
+
+  static OAuthClient client_of(const Stmt& s) {
+    return OAuthClient{s.text(0), s.text(1), s.text(2), split(s.text(3)), s.text(4), split(s.text(5)),
+                       s.text(6), s.text(7), s.integer(8)};
+  }
+
+  // Called with mu_ held.
+  void revoke_family_locked(std::string_view family, std::int64_t now) {
+    Stmt r(db_, "UPDATE oauth_refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at = 0");
+    r.bind(1, now).bind(2, family).step();
+    Stmt a(db_, "UPDATE oauth_access_tokens SET revoked_at = ? WHERE family = ? AND revoked_at = 0");
+    a.bind(1, now).bind(2, family).step();
+  }
+
+  // BEGIN IMMEDIATE .. COMMIT, rolled back if commit() was not reached (mu_ held by the caller).
+  class Transaction {
+   public:
+    explicit Transaction(SqliteStore& s) : s_(s) { s_.exec("BEGIN IMMEDIATE"); }
+    ~Transaction() {
+      if (!done_) {
+        try {
+          s_.exec("ROLLBACK");
+        } catch (...) {
+        }
+      }
+    }
+    void commit() {
+      s_.exec("COMMIT");
+      done_ = true;
+    }
+
+   private:
+    SqliteStore& s_;
+    bool done_ = false;
+  };
 
   void exec(const std::string& sql) {
     char* err = nullptr;

@@ -33,6 +33,7 @@ TEST(Store, MigratesPersistsAndRevokes) {
   {
     auto s = mcp::store::open_sqlite(path);
     EXPECT_EQ(s->schema_version(), 2);  // 2: vault secrets and idempotency records
+    EXPECT_EQ(s->schema_version(), 2);
     s->put_user({"alice", "eng", {"dev", "ops"}, "", 1});
     auto k = mcp::auth::make_api_key("alice", "eng", {"tools:read"}, "ci", 0);
     s->put_api_key(k.record);

@@ -19,7 +19,13 @@
 
 namespace mcp::auth {
 
-enum class Mode { none, api_key, header };
+enum class Mode { none, api_key, header, oauth };
+
+// oauth mode: checks a bearer access token for the resource `resource_url` and names its
+// principal, or says why not (the description of an invalid_token challenge). The built-in
+// authorization server provides one (authz::AuthorizationServer::token_verifier()).
+using TokenVerifier =
+    std::function<std::variant<Principal, std::string>(std::string_view token, const std::string& resource_url)>;
 
 struct Permission {
   std::vector<std::string> scopes;  // any of these scopes ...
@@ -43,7 +49,8 @@ struct AuthOptions {
   std::vector<std::string> authorization_servers;
   std::vector<std::string> scopes_supported;
   std::vector<Permission> permissions;  // empty: every principal may use every tool
-  std::chrono::seconds key_cache_ttl{5};  // how long a key lookup is trusted (revocation delay)
+  std::chrono::seconds key_cache_ttl{5};
+  TokenVerifier token_verifier;  // oauth mode  // how long a key lookup is trusted (revocation delay)
 };
 
 // Why a request was refused, ready to send.

@@ -50,6 +50,74 @@ struct IdempotencyRecord {
   std::string fingerprint;  // SHA-256 of the canonical arguments
   std::string result;       // the tool result, JSON
   std::int64_t expires_at = 0;
+// --- The built-in OAuth authorization server (src/authz) ---------------------------------------
+
+struct OAuthClient {
+  std::string id;           // client_id
+  std::string secret_hash;  // SHA-256 of the client secret, hex ("" for public clients)
+  std::string name;
+  std::vector<std::string> redirect_uris;
+  std::string auth_method = "none";  // none | client_secret_basic | client_secret_post
+  std::vector<std::string> grant_types;
+  std::string scope;             // space separated; what it may ask for ("" = any supported)
+  std::string metadata;          // the registration request as JSON (for display)
+  std::int64_t created_at = 0;
+};
+
+// An authorization code; only its hash is kept. Single use: `used_at` set by the first exchange.
+struct OAuthCode {
+  std::string hash;
+  std::string client_id;
+  std::string user;
+  std::string redirect_uri;
+  std::string code_challenge;  // S256
+  std::string scope;
+  std::string resource;
+  std::string family;  // the grant it starts: reuse of the code revokes everything in it
+  std::int64_t expires_at = 0;
+  std::int64_t used_at = 0;
+};
+
+// A refresh token (hash only). Rotation keeps the family; a rotated token presented again
+// revokes the whole family.
+struct OAuthRefresh {
+  std::string hash;
+  std::string family;
+  std::string client_id;
+  std::string user;
+  std::string scope;
+  std::string resource;
+  std::int64_t created_at = 0;
+  std::int64_t expires_at = 0;
+  std::int64_t rotated_at = 0;  // replaced by a newer token
+  std::int64_t revoked_at = 0;
+};
+
+// An issued JWT access token, by jti: the deny list the resource server checks.
+struct OAuthAccess {
+  std::string jti;
+  std::string family;  // "" for client_credentials
+  std::string client_id;
+  std::int64_t expires_at = 0;
+  std::int64_t revoked_at = 0;
+};
+
+struct OAuthConsent {
+  std::string user;
+  std::string client_id;
+  std::string scope;
+  std::string resource;
+  std::int64_t created_at = 0;
+};
+
+// An ES256 signing key: the private key is AES-256-GCM encrypted under the configured key.
+struct SigningKey {
+  std::string kid;
+  std::string alg = "ES256";
+  std::string public_jwk;   // JSON
+  std::string private_enc;  // base64url(nonce | ciphertext | tag) of the PKCS#8 DER
+  std::int64_t created_at = 0;
+  std::int64_t retired_at = 0;  // no longer signs; published until its tokens expire
 };
 
 class Store {
@@ -65,6 +133,35 @@ class Store {
   virtual std::vector<ApiKey> list_api_keys() = 0;
   // Marks a key revoked; false when no live key has that id.
   virtual bool revoke_api_key(std::string_view id, std::int64_t now) = 0;
+
+  virtual void put_oauth_client(const OAuthClient& c) = 0;  // insert or replace
+  virtual std::optional<OAuthClient> find_oauth_client(std::string_view id) = 0;
+  virtual std::vector<OAuthClient> list_oauth_clients() = 0;
+  virtual bool remove_oauth_client(std::string_view id) = 0;  // and revokes its tokens
+
+  virtual void put_oauth_code(const OAuthCode& c) = 0;
+  // Marks the code used and returns it as it was before (used_at 0 on the first use).
+  virtual std::optional<OAuthCode> use_oauth_code(std::string_view hash, std::int64_t now) = 0;
+
+  virtual void put_oauth_refresh(const OAuthRefresh& r) = 0;
+  virtual std::optional<OAuthRefresh> find_oauth_refresh(std::string_view hash) = 0;
+  // Marks a live token rotated; false if it was already rotated or revoked (a race or reuse).
+  virtual bool rotate_oauth_refresh(std::string_view hash, std::int64_t now) = 0;
+  // Revokes every refresh and access token of a grant.
+  virtual void revoke_oauth_family(std::string_view family, std::int64_t now) = 0;
+
+  virtual void put_oauth_access(const OAuthAccess& a) = 0;
+  virtual std::optional<OAuthAccess> find_oauth_access(std::string_view jti) = 0;
+  virtual bool revoke_oauth_access(std::string_view jti, std::int64_t now) = 0;
+
+  virtual void put_oauth_consent(const OAuthConsent& c) = 0;  // insert or replace
+  virtual std::optional<OAuthConsent> find_oauth_consent(std::string_view user, std::string_view client_id) = 0;
+  virtual std::vector<OAuthConsent> list_oauth_consents(std::string_view user) = 0;
+  // Forgets the consent and revokes the grants it allowed.
+  virtual bool revoke_oauth_consent(std::string_view user, std::string_view client_id, std::int64_t now) = 0;
+
+  virtual void put_signing_key(const SigningKey& k) = 0;  // insert or replace
+  virtual std::vector<SigningKey> list_signing_keys() = 0;  // newest first
 
   virtual int schema_version() = 0;
 

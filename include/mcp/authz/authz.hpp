@@ -1,0 +1,130 @@
+#pragma once
+// The built-in OAuth 2.1 authorization server: RFC 8414 metadata, RFC 7591 dynamic client
+// registration, client ID metadata documents, authorization code + PKCE (S256 only) with a
+// server-rendered sign-in and consent page over local users, refresh-token rotation with reuse
+// detection, client_credentials, RFC 7009 revocation, and RFC 9068 JWT access tokens (ES256)
+// published through a JWKS with key rotation. Its endpoints are plain routes
+// (HttpOptions::routes); its tokens are checked by the resource server through
+// token_verifier() (auth::AuthOptions::token_verifier, auth mode oauth).
+//
+// At rest: codes, refresh tokens and client secrets only as SHA-256 hashes; signing keys
+// AES-256-GCM encrypted under `key_encryption_key`.
+#include <mcp/auth/auth.hpp>
+#include <mcp/core/principal.hpp>
+#include <mcp/net/http_client.hpp>
+#include <mcp/net/http_types.hpp>
+#include <mcp/store/store.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mcp::authz {
+
+struct AuthzOptions {
+  // The public URL of the issuer ("https://mcp.example.com"); the endpoints live under its path.
+  std::string issuer;
+  // The MCP endpoint's canonical URL: the only `resource` (RFC 8707) tokens are issued for.
+  std::string resource;
+  std::vector<std::string> scopes_supported{"mcp"};
+  std::vector<std::string> default_scopes{"mcp"};  // granted when a client asks for none
+
+  std::chrono::seconds access_token_ttl{3600};
+  std::chrono::seconds refresh_token_ttl{30 * 86400};
+  std::chrono::seconds code_ttl{60};
+  std::chrono::seconds key_rotation{30 * 86400};  // a new signing key after this long
+  std::chrono::seconds clock_skew{30};
+  std::chrono::seconds login_session_ttl{8 * 3600};  // the sign-in cookie
+
+  // 32 raw bytes: encrypts signing keys at rest and keys the CSRF and sign-in cookies (HKDF'd
+  // apart). Required.
+  std::string key_encryption_key;
+
+  bool dynamic_registration = true;
+
+  // Client ID metadata documents (client_id is an https URL). Null client: not supported.
+  std::shared_ptr<net::HttpClient> http_client;
+  std::size_t metadata_max_bytes = 5 * 1024;
+  std::chrono::milliseconds metadata_timeout{5000};
+  std::chrono::seconds metadata_cache_ttl{300};
+  bool metadata_allow_http_loopback = false;  // tests only: http://127.0.0.1 client ids
+};
+
+// A pre-registered client and its secret (shown once).
+struct NewClient {
+  store::OAuthClient record;
+  std::string secret;
+};
+
+class AuthorizationServer {
+ public:
+  // Loads (or creates) the signing keys; throws std::runtime_error on a bad configuration or
+  // a key that cannot be decrypted.
+  AuthorizationServer(AuthzOptions options, std::shared_ptr<store::Store> store);
+  ~AuthorizationServer();
+
+  // /.well-known/oauth-authorization-server, /.well-known/openid-configuration, /register,
+  // /authorize, /token, /revoke, /jwks (under the issuer's path).
+  std::vector<net::HttpRoute> routes() const;
+
+  // The resource server's check (signature, typ, iss, aud, exp, deny list).
+  auth::TokenVerifier token_verifier() const;
+
+  json::object metadata() const;
+  json::object jwks() const;
+  // Signs with a new key from now on; the old one stays published until its tokens expire.
+  void rotate_signing_key();
+
+  const AuthzOptions& options() const;
+
+  struct Impl;  // src/authz/server_impl.hpp
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+// --- External authorization server -------------------------------------------------------------
+// Tokens from another issuer: JWT access tokens checked against its JWKS (RS256, ES256, EdDSA),
+// the keys fetched from `jwks_uri` through `http_client` (refetched, at most once per
+// `min_refresh`, when a token names an unknown kid: key rotation) or given inline.
+struct ExternalIssuerOptions {
+  std::string issuer;
+  std::string audience;  // the resource; empty: the resource URL of each request
+  std::string jwks_uri;
+  std::string jwks_json;  // inline JWKS (pinned keys); used when jwks_uri is empty
+  std::vector<std::string> algorithms{"RS256", "ES256", "EdDSA"};
+  std::chrono::seconds clock_skew{60};
+  std::chrono::seconds refresh_interval{3600};
+  std::chrono::seconds min_refresh{30};
+  std::shared_ptr<net::HttpClient> http_client;
+};
+
+class JwksVerifier {
+ public:
+  // Throws std::runtime_error if inline keys do not parse.
+  explicit JwksVerifier(ExternalIssuerOptions options);
+  ~JwksVerifier();
+  // Fetches the JWKS (from jwks_uri); an Error when it cannot. Safe beside verify().
+  Task<Result<std::size_t>> refresh();
+  // Starts a thread that keeps the keys fresh (periodically, and soon after an unknown kid);
+  // the first fetch completes before start() returns (an Error if it failed).
+  Result<std::size_t> start();
+  void stop();
+  auth::TokenVerifier token_verifier() const;
+  std::variant<Principal, std::string> verify(std::string_view token, const std::string& resource_url) const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// Registers a confidential client (`mcpbridge clients add`).
+NewClient register_client(store::Store& store, std::string name, std::vector<std::string> redirect_uris,
+                          std::string scope, std::vector<std::string> grant_types);
+// "" when acceptable, else why not: https, or http on a loopback host (RFC 8252 §7.3), absolute,
+// no fragment.
+std::string check_redirect_uri(std::string_view uri);
+
+}  // namespace mcp::authz
