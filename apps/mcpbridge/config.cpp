@@ -81,6 +81,9 @@ void check_log_level(const std::string& key, const std::string& v) {
 
 }  // namespace
 
+// The `openapi:`, `gateway:` and `vault:` sections (openapi_config.cpp).
+void apply_openapi_yaml(Config& c, const YAML::Node& root);
+
 void apply_yaml(Config& c, const std::string& text) {
   YAML::Node root;
   try {
@@ -89,7 +92,9 @@ void apply_yaml(Config& c, const std::string& text) {
     throw std::runtime_error(std::string("config: not valid YAML: ") + e.what());
   }
   if (root.IsNull()) return;
-  check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools", "protocol", "cache", "auth", "store"});
+  check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools", "protocol", "cache", "auth", "store",
+                         "openapi", "gateway", "vault"});
+  apply_openapi_yaml(c, root);
   if (auto s = root["store"]) {
     check_keys(s, "store", {"path"});
     if (s["path"]) c.store_path = scalar<std::string>(s["path"], "store.path");
@@ -235,6 +240,7 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
   if (auto v = get("MCPBRIDGE_STORE")) c.store_path = *v;
   if (auto v = get("MCPBRIDGE_AUTH_MODE")) set_mode(c, "MCPBRIDGE_AUTH_MODE", *v);
   if (auto v = get("MCPBRIDGE_PROXY_SECRET")) c.auth.proxy_secret = *v;
+  if (auto v = get("MCPBRIDGE_VAULT_KEY")) c.vault_key = *v;
   if (auto v = get("MCPBRIDGE_REQUEST_STATE_KEY")) set_state_key(c, "MCPBRIDGE_REQUEST_STATE_KEY", *v);
   if (auto v = get("MCPBRIDGE_LOG_FORMAT")) {
     if (*v != "text" && *v != "json") fail("MCPBRIDGE_LOG_FORMAT", "expected text or json");
@@ -316,6 +322,22 @@ std::string to_yaml(const Config& c) {
   out << YAML::EndSeq << YAML::EndMap;  // the proxy secret is not printed
   out << YAML::Key << "tools" << YAML::Value << YAML::BeginMap << YAML::Key << "builtin" << YAML::Value
       << c.builtin_tools << YAML::EndMap;
+  if (!c.openapi.empty()) {
+    out << YAML::Key << "openapi" << YAML::Value << YAML::BeginSeq;
+    for (auto& o : c.openapi) {  // secrets are named (env, file), never printed
+      out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << o.upstream.name;
+      out << YAML::Key << "spec" << YAML::Value << o.spec;
+      if (!o.prefix.empty()) out << YAML::Key << "prefix" << YAML::Value << o.prefix;
+      out << YAML::Key << "catalogue" << YAML::Value << o.catalogue;
+      if (!o.upstream.base_url.empty()) out << YAML::Key << "base_url" << YAML::Value << o.upstream.base_url;
+      if (!o.secret_env.empty()) out << YAML::Key << "secret_env" << YAML::Value << o.secret_env;
+      if (!o.secret_file.empty()) out << YAML::Key << "secret_file" << YAML::Value << o.secret_file;
+      out << YAML::Key << "timeout_ms" << YAML::Value << o.upstream.timeout.count();
+      out << YAML::Key << "retries" << YAML::Value << o.upstream.max_attempts - 1;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -1,12 +1,27 @@
 #pragma once
 // mcpbridge's configuration: a YAML file, then MCPBRIDGE_* environment variables, then flags,
 // each overriding the one before. Unknown keys are errors (a typo must not pass silently).
+#include <mcp/gateway/gateway.hpp>
 #include <mcp/http/http.hpp>
+#include <mcp/sources/openapi.hpp>
 
 #include <map>
 #include <string>
 
 namespace mcpbridge {
+
+// One `openapi:` entry: a REST API whose operations become tools.
+struct OpenApiSourceConfig {
+  std::string spec;    // a file path or an https:// URL
+  std::string prefix;  // prepended to every tool name
+  bool catalogue = false;  // search/describe/invoke instead of one tool per operation
+  // Which operations (keys: tags, paths, methods, operations), for the loader.
+  std::map<std::string, std::vector<std::string>> include, exclude;
+  mcp::openapi::UpstreamOptions upstream;  // name, base_url, server_variables, credential, timeouts, retries, polling
+  std::string secret_env;   // the service secret's environment variable
+  std::string secret_file;  // or a file holding it
+  mcp::gateway::Limits limits;
+};
 
 struct Config {
   mcp::HttpOptions http;
@@ -16,7 +31,17 @@ struct Config {
   bool builtin_tools = true;         // the native demo tools (echo, add)
   std::string store_path = "mcpbridge.db";  // the embedded SQLite database
   mcp::auth::AuthOptions auth;
+  std::vector<OpenApiSourceConfig> openapi;
+  mcp::gateway::PolicyOptions gateway;
+  std::string vault_key_file;  // the vault key (base64 of 32 bytes); MCPBRIDGE_VAULT_KEY overrides
+  std::string vault_key;       // from MCPBRIDGE_VAULT_KEY (base64), never printed
 };
+
+// Reads the service secrets the `openapi:` entries name (environment, files) into their
+// credentials; throws std::runtime_error naming the source whose secret is missing.
+void resolve_openapi_secrets(Config& c);
+// The vault key (raw 32 bytes) from MCPBRIDGE_VAULT_KEY or vault.key_file; "" when neither.
+std::string load_vault_key(const Config& c);
 
 // Throws std::runtime_error naming the key and the problem.
 void apply_yaml(Config& c, const std::string& yaml_text);

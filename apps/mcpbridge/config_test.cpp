@@ -66,3 +66,80 @@ TEST(Config, RoundTripsThroughYaml) {
   EXPECT_TRUE(b.http.always_sse);
   EXPECT_EQ(mcpbridge::to_yaml(a), mcpbridge::to_yaml(b));
 }
+
+TEST(Config, OpenApiSources) {
+  Config c;
+  mcpbridge::apply_yaml(c, R"(
+openapi:
+  - name: petstore
+    spec: specs/petstore.yaml
+    prefix: pets_
+    base_url: http://127.0.0.1:9000/v2
+    server_variables: {region: eu}
+    include: {tags: [pets], methods: [GET, POST]}
+    credentials: {type: api_key, name: X-API-Key, in: header, env: PETSTORE_KEY}
+    timeout_ms: 5000
+    retries: 4
+    poll: {interval_ms: 250, max_polls: 10}
+    limits: {per_principal: {per_second: 5, burst: 10}, cache_ttl_s: 30}
+  - name: github
+    spec: https://example.com/github.json
+    catalogue: true
+    credentials: {type: bearer, per_user: true}
+gateway: {idempotency_ttl_s: 3600, cache_max_entries: 50}
+vault: {key_file: /run/secrets/vault.key}
+)");
+  ASSERT_EQ(c.openapi.size(), 2u);
+  auto& p = c.openapi[0];
+  EXPECT_EQ(p.upstream.name, "petstore");
+  EXPECT_EQ(p.prefix, "pets_");
+  EXPECT_EQ(p.upstream.base_url, "http://127.0.0.1:9000/v2");
+  EXPECT_EQ(p.upstream.server_variables.at("region"), "eu");
+  EXPECT_EQ(p.include.at("methods").size(), 2u);
+  EXPECT_EQ(p.upstream.credential.kind, mcp::openapi::Credential::Kind::api_key);
+  EXPECT_EQ(p.upstream.credential.name, "X-API-Key");
+  EXPECT_EQ(p.secret_env, "PETSTORE_KEY");
+  EXPECT_EQ(p.upstream.timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(p.upstream.max_attempts, 5);
+  EXPECT_EQ(p.upstream.max_polls, 10);
+  EXPECT_EQ(c.gateway.upstreams.at("petstore").per_principal.burst, 10);
+  EXPECT_EQ(c.gateway.upstreams.at("petstore").cache_ttl, std::chrono::seconds(30));
+  EXPECT_TRUE(c.openapi[1].catalogue);
+  EXPECT_TRUE(c.openapi[1].upstream.credential.per_user);
+  EXPECT_EQ(c.gateway.idempotency_ttl, std::chrono::seconds(3600));
+  EXPECT_EQ(c.gateway.cache_max_entries, 50u);
+  EXPECT_EQ(c.vault_key_file, "/run/secrets/vault.key");
+  auto yaml = mcpbridge::to_yaml(c);
+  EXPECT_NE(yaml.find("secret_env: PETSTORE_KEY"), std::string::npos);
+
+  setenv("OPCALL_TEST_KEY", "k-123", 1);
+  Config s;
+  mcpbridge::apply_yaml(s, "openapi:\n  - {name: a, spec: a.yaml, credentials: {type: bearer, env: OPCALL_TEST_KEY}}\n");
+  mcpbridge::resolve_openapi_secrets(s);
+  EXPECT_EQ(s.openapi[0].upstream.credential.secret, "k-123");
+  EXPECT_EQ(mcpbridge::to_yaml(s).find("k-123"), std::string::npos);  // never printed
+}
+
+TEST(Config, OpenApiErrorsNameTheKey) {
+  auto error_of = [](const std::string& yaml) {
+    Config c;
+    try {
+      mcpbridge::apply_yaml(c, yaml);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(error_of("openapi:\n  - {name: a}\n").find("openapi[0]"), std::string::npos);
+  EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x, typo: 1}\n").find("openapi[0].typo"), std::string::npos);
+  EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x, credentials: {type: bearer}}\n").find("env, file"), std::string::npos);
+  EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x, base_url: ftp://x}\n").find("base_url"), std::string::npos);
+  EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x}\n  - {name: a, spec: y}\n").find("used twice"), std::string::npos);
+  EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x, credentials: {type: api_key, env: K}}\n").find("name"),
+            std::string::npos);
+  Config c;
+  c.openapi.resize(1);
+  c.openapi[0].upstream.name = "x";
+  c.openapi[0].secret_env = "OPCALL_SURELY_UNSET_VAR";
+  EXPECT_THROW(mcpbridge::resolve_openapi_secrets(c), std::runtime_error);
+}

@@ -4,12 +4,17 @@
 //   mcpbridge keys create --user U [--team T] [--scope S]... [--expires-days N] [--label L]
 //   mcpbridge keys list | keys revoke ID
 //   mcpbridge users add NAME [--team T] [--role R]... [--password-stdin]
+//   mcpbridge vault set --user U --upstream NAME   (the secret on standard input)
+//   mcpbridge vault list [--user U] | vault remove --user U --upstream NAME
 //   mcpbridge version
 // Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
 
 #include "builtin_tools.hpp"
 #include "config.hpp"
+#include "openapi_sources.hpp"
+
+#include <mcp/sources/vault.hpp>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -78,6 +83,19 @@ int main(int argc, char** argv) {
   users_add->add_option("--role", user_roles, "Role (repeatable)");
   users_add->add_flag("--password-stdin", password_stdin, "Read a password from standard input");
   users->add_subcommand("list", "List users");
+
+  auto* vault = app.add_subcommand("vault", "Per-user upstream credentials (sealed with AES-256-GCM; key: MCPBRIDGE_VAULT_KEY)");
+  vault->require_subcommand(1);
+  vault->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  std::string vault_user, vault_upstream;
+  auto* vault_set = vault->add_subcommand("set", "Store a user's secret for an upstream (read from standard input)");
+  vault_set->add_option("--user", vault_user, "The user (principal subject)")->required();
+  vault_set->add_option("--upstream", vault_upstream, "The openapi source's name")->required();
+  auto* vault_list = vault->add_subcommand("list", "List stored secrets (never their values)");
+  vault_list->add_option("--user", vault_user, "Only this user's");
+  auto* vault_remove = vault->add_subcommand("remove", "Remove a user's secret for an upstream");
+  vault_remove->add_option("--user", vault_user, "The user")->required();
+  vault_remove->add_option("--upstream", vault_upstream, "The openapi source's name")->required();
 
   try {
     app.parse(argc, argv);
@@ -184,6 +202,45 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (app.got_subcommand("vault")) {
+    std::string key;
+    try {
+      key = mcpbridge::load_vault_key(cfg);
+    } catch (const std::exception& e) {
+      std::cerr << "mcpbridge: " << e.what() << "\n";
+      return kExitUsage;
+    }
+    if (key.empty()) {
+      std::cerr << "mcpbridge: the vault needs a key: MCPBRIDGE_VAULT_KEY (base64 of 32 random bytes, e.g. "
+                   "`openssl rand -base64 32`) or vault.key_file\n";
+      return kExitUsage;
+    }
+    if (!open_store()) return kExitStore;
+    mcp::sources::Vault v(store, key);
+    if (vault_set->parsed()) {
+      std::string secret;
+      std::getline(std::cin, secret);
+      while (!secret.empty() && (secret.back() == '\r' || secret.back() == '\n')) secret.pop_back();
+      if (secret.empty()) {
+        std::cerr << "mcpbridge: no secret on standard input\n";
+        return kExitUsage;
+      }
+      v.put(vault_user, vault_upstream, secret);
+      std::cout << "stored " << vault_user << "'s secret for " << vault_upstream << "\n";
+      return 0;
+    }
+    if (vault_remove->parsed()) {
+      if (!v.remove(vault_user, vault_upstream)) {
+        std::cerr << "mcpbridge: no secret of " << vault_user << " for " << vault_upstream << "\n";
+        return kExitUsage;
+      }
+      std::cout << "removed " << vault_user << "'s secret for " << vault_upstream << "\n";
+      return 0;
+    }
+    for (auto& e : v.list(vault_user)) std::cout << e.subject << "\t" << e.upstream << "\t" << e.updated_at << "\n";
+    return 0;
+  }
+
   setup_logging(cfg);
   if (cfg.auth.mode != mcp::auth::Mode::none) {
     if (cfg.auth.mode == mcp::auth::Mode::api_key && !open_store()) return kExitStore;
@@ -197,5 +254,12 @@ int main(int argc, char** argv) {
   server_options.info = {.name = "mcpbridge", .version = "0.1.0"};
   mcp::Server server(std::move(server_options));
   if (cfg.builtin_tools) mcpbridge::register_builtin_tools(server);
+  if (!cfg.openapi.empty()) {
+    if (!store && !open_store()) return kExitStore;  // idempotency records and the vault
+    if (auto err = mcpbridge::register_openapi_sources(server, cfg, store); !err.empty()) {
+      std::cerr << "mcpbridge: " << err << "\n";
+      return kExitUsage;
+    }
+  }
   return mcp::serve(server, cfg.http);
 }

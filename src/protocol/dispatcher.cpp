@@ -20,6 +20,8 @@ class SessionContext final : public Context {
   const std::string& protocol_version() const override { return s_->version(); }
   const std::string& session_id() const override { return s_->id(); }
   const Principal& principal() const override { return s_->principal(); }
+  const json::value& request_id() const override { return id_; }
+  void set_request_id(json::value id) { id_ = std::move(id); }
   bool cancelled() const override { return f_->cancelled; }
 
   Task<void> progress(double progress, std::optional<double> total, std::string message) override {
@@ -96,6 +98,7 @@ class SessionContext final : public Context {
   json::value token_;
   std::chrono::milliseconds timeout_;
   std::optional<double> last_progress_;
+  json::value id_;
 };
 
 Error invalid_params(std::string m) { return Error{errc::kInvalidParams, std::move(m), {}}; }
@@ -134,6 +137,7 @@ Task<void> Dispatcher::serve_as_task(std::shared_ptr<Session> session, jsonrpc::
   ex->send(jsonrpc::response(m.id, created.value()), true);
   // The work goes on after the answer; what it sends goes to the standalone stream.
   SessionContext ctx(session, Exchange::standalone(session), work, json::value(), options_.client_request_timeout);
+  ctx.set_request_id(m.id);
   m.params.erase("task");
   Result<json::object> r = Error{errc::kInternalError, "Internal error", {}};
   try {
@@ -175,6 +179,7 @@ Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message 
   if (auto* meta = find_object(m.params, "_meta"))
     if (auto* t = find(*meta, "progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64())) token = *t;
   SessionContext ctx(session, ex, inflight, std::move(token), options_.client_request_timeout);
+  ctx.set_request_id(m.id);
   Result<json::object> r = Error{errc::kInternalError, "Internal error", {}};
   try {
     r = co_await route(*session, m, ctx);

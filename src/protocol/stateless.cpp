@@ -85,6 +85,7 @@ class StatelessContext final : public Context {
   const std::string& protocol_version() const override { return r_.version; }
   const std::string& session_id() const override { return no_session_; }
   const Principal& principal() const override { return r_.principal; }
+  const json::value& request_id() const override { return r_.message.id; }
   bool cancelled() const override { return f_->cancelled; }
   void close_sse_stream() override {}  // no resumption on this wire: the stream stays
 

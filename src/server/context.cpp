@@ -1,6 +1,12 @@
 #include <mcp/server/context.hpp>
 
 namespace mcp {
+
+const json::value& Context::request_id() const {
+  static const json::value kNull;
+  return kNull;
+}
+
 namespace {
 json::object cap(std::string_view name, json::object inner = {}) { return {{name, std::move(inner)}}; }
 }  // namespace

@@ -32,6 +32,24 @@ constexpr const char* kMigrations[] = {
          expires_at INTEGER NOT NULL DEFAULT 0,
          revoked_at INTEGER NOT NULL DEFAULT 0
        ) STRICT;)",
+    // 2: the per-user credential vault (sealed secrets) and idempotency records (with expiry)
+    R"(CREATE TABLE IF NOT EXISTS vault_secrets (
+         subject TEXT NOT NULL,
+         upstream TEXT NOT NULL,
+         sealed TEXT NOT NULL,
+         updated_at INTEGER NOT NULL,
+         PRIMARY KEY (subject, upstream)
+       ) STRICT;
+       CREATE TABLE IF NOT EXISTS idempotency (
+         scope TEXT NOT NULL,
+         tool TEXT NOT NULL,
+         key TEXT NOT NULL,
+         fingerprint TEXT NOT NULL,
+         result TEXT NOT NULL,
+         expires_at INTEGER NOT NULL,
+         PRIMARY KEY (scope, tool, key)
+       ) STRICT;
+       CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at);)",
 };
 
 std::string join(const std::vector<std::string>& v) {
@@ -152,6 +170,67 @@ class SqliteStore final : public Store {
     return sqlite3_changes(db_) > 0;
   }
 
+  void put_vault_secret(const VaultSecret& v) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT OR REPLACE INTO vault_secrets (subject, upstream, sealed, updated_at) VALUES (?,?,?,?)");
+    s.bind(1, v.subject).bind(2, v.upstream).bind(3, v.sealed).bind(4, v.updated_at).step();
+  }
+
+  std::optional<VaultSecret> find_vault_secret(std::string_view subject, std::string_view upstream) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT subject, upstream, sealed, updated_at FROM vault_secrets WHERE subject = ? AND upstream = ?");
+    s.bind(1, subject).bind(2, upstream);
+    if (!s.step()) return std::nullopt;
+    return VaultSecret{s.text(0), s.text(1), s.text(2), s.integer(3)};
+  }
+
+  std::vector<VaultSecret> list_vault_secrets(std::string_view subject) override {
+    std::lock_guard lock(mu_);
+    // An empty string_view may have a null data(), which SQLite binds as NULL: two statements.
+    Stmt s(db_, subject.empty() ? "SELECT subject, upstream, sealed, updated_at FROM vault_secrets ORDER BY subject, upstream"
+                                : "SELECT subject, upstream, sealed, updated_at FROM vault_secrets WHERE subject = ? "
+                                  "ORDER BY subject, upstream");
+    if (!subject.empty()) s.bind(1, subject);
+    std::vector<VaultSecret> out;
+    while (s.step()) out.push_back(VaultSecret{s.text(0), s.text(1), s.text(2), s.integer(3)});
+    return out;
+  }
+
+  bool remove_vault_secret(std::string_view subject, std::string_view upstream) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "DELETE FROM vault_secrets WHERE subject = ? AND upstream = ?");
+    s.bind(1, subject).bind(2, upstream).step();
+    return sqlite3_changes(db_) > 0;
+  }
+
+  bool put_idempotency(const IdempotencyRecord& r, std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    // An expired record with the same key is replaced; a live one wins.
+    Stmt d(db_, "DELETE FROM idempotency WHERE scope = ? AND tool = ? AND key = ? AND expires_at <= ?");
+    d.bind(1, r.scope).bind(2, r.tool).bind(3, r.key).bind(4, now).step();
+    Stmt s(db_, "INSERT OR IGNORE INTO idempotency (scope, tool, key, fingerprint, result, expires_at) "
+                "VALUES (?,?,?,?,?,?)");
+    s.bind(1, r.scope).bind(2, r.tool).bind(3, r.key).bind(4, r.fingerprint).bind(5, r.result).bind(6, r.expires_at);
+    s.step();
+    return sqlite3_changes(db_) > 0;
+  }
+
+  std::optional<IdempotencyRecord> find_idempotency(std::string_view scope, std::string_view tool, std::string_view key,
+                                                    std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT scope, tool, key, fingerprint, result, expires_at FROM idempotency "
+                "WHERE scope = ? AND tool = ? AND key = ? AND expires_at > ?");
+    s.bind(1, scope).bind(2, tool).bind(3, key).bind(4, now);
+    if (!s.step()) return std::nullopt;
+    return IdempotencyRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.integer(5)};
+  }
+
+  void purge_idempotency(std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "DELETE FROM idempotency WHERE expires_at <= ?");
+    s.bind(1, now).step();
+  }
+
   int schema_version() override {
     std::lock_guard lock(mu_);
     return read_version();
@@ -205,6 +284,23 @@ class SqliteStore final : public Store {
 };
 
 }  // namespace
+
+namespace {
+[[noreturn]] void unsupported(const char* what) {
+  throw std::runtime_error(std::string("this store does not keep ") + what);
+}
+}  // namespace
+
+void Store::put_vault_secret(const VaultSecret&) { unsupported("vault secrets"); }
+std::optional<VaultSecret> Store::find_vault_secret(std::string_view, std::string_view) { unsupported("vault secrets"); }
+std::vector<VaultSecret> Store::list_vault_secrets(std::string_view) { unsupported("vault secrets"); }
+bool Store::remove_vault_secret(std::string_view, std::string_view) { unsupported("vault secrets"); }
+bool Store::put_idempotency(const IdempotencyRecord&, std::int64_t) { unsupported("idempotency records"); }
+std::optional<IdempotencyRecord> Store::find_idempotency(std::string_view, std::string_view, std::string_view,
+                                                         std::int64_t) {
+  unsupported("idempotency records");
+}
+void Store::purge_idempotency(std::int64_t) { unsupported("idempotency records"); }
 
 std::unique_ptr<Store> open_sqlite(const std::string& path) { return std::make_unique<SqliteStore>(path); }
 

@@ -41,6 +41,9 @@ class Context {
   virtual const std::string& session_id() const = 0;
   // Who is behind the request.
   virtual const Principal& principal() const = 0;
+  // The JSON-RPC id of the request (null when not known): with session_id() and principal()
+  // it names one call, e.g. to derive an idempotency key that a retried request repeats.
+  virtual const json::value& request_id() const;
 
   // notifications/progress for the request's progressToken; a no-op when it has none.
   virtual Task<void> progress(double progress, std::optional<double> total = std::nullopt,

@@ -32,6 +32,26 @@ struct ApiKey {
   std::int64_t revoked_at = 0;  // 0: live
 };
 
+// One principal's own secret for one upstream (the per-user credential vault), sealed with
+// AES-256-GCM by mcp::sources::Vault: the store never sees it in clear.
+struct VaultSecret {
+  std::string subject;   // the principal's subject (user id)
+  std::string upstream;  // the source's name
+  std::string sealed;    // nonce || ciphertext || tag, base64
+  std::int64_t updated_at = 0;
+};
+
+// What a non-safe tool call returned, kept so that a retry with the same Idempotency-Key gets
+// the same answer instead of repeating the side effect.
+struct IdempotencyRecord {
+  std::string scope;        // the principal's binding
+  std::string tool;
+  std::string key;          // the Idempotency-Key
+  std::string fingerprint;  // SHA-256 of the canonical arguments
+  std::string result;       // the tool result, JSON
+  std::int64_t expires_at = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -47,6 +67,18 @@ class Store {
   virtual bool revoke_api_key(std::string_view id, std::int64_t now) = 0;
 
   virtual int schema_version() = 0;
+
+  // The credential vault and idempotency records. Stores that do not keep them throw
+  // std::runtime_error saying so.
+  virtual void put_vault_secret(const VaultSecret& s);  // insert or replace
+  virtual std::optional<VaultSecret> find_vault_secret(std::string_view subject, std::string_view upstream);
+  virtual std::vector<VaultSecret> list_vault_secrets(std::string_view subject);  // "" : everyone's
+  virtual bool remove_vault_secret(std::string_view subject, std::string_view upstream);
+  // Inserts; false when a live record with that scope, tool and key exists already.
+  virtual bool put_idempotency(const IdempotencyRecord& r, std::int64_t now);
+  virtual std::optional<IdempotencyRecord> find_idempotency(std::string_view scope, std::string_view tool,
+                                                            std::string_view key, std::int64_t now);
+  virtual void purge_idempotency(std::int64_t now);
 };
 
 // Opens (creating and migrating) an SQLite database: WAL, synchronous=FULL so that a committed

@@ -1,0 +1,99 @@
+#pragma once
+// An OpenAPI source: every operation of a spec becomes a tool that calls the API over
+// net::HttpClient — request building, credentials (service, per-user vault, passthrough),
+// retries for safe methods, 202 polling, response mapping. The loader (spec → Spec) lives
+// beside it; the per-call policy (idempotency, cache, rate limits, audit) is the gateway's.
+#include <mcp/core/principal.hpp>
+#include <mcp/net/http_client.hpp>
+#include <mcp/server/server.hpp>
+#include <mcp/sources/vault.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcp::openapi {
+
+struct Spec;
+struct Operation;
+
+// How calls to an upstream authenticate. The gateway's own inbound credential is never sent
+// unless kind is passthrough.
+struct Credential {
+  enum class Kind { none, bearer, basic, api_key, passthrough };
+  Kind kind = Kind::none;
+  std::string name;           // api_key: the header, query or cookie name
+  std::string in = "header";  // api_key: header | query | cookie
+  std::string secret;         // service credential (token, key, or "user:password" for basic)
+  bool per_user = false;      // the secret is each principal's own, from the vault
+};
+
+// passthrough: the caller's token for this upstream's audience (nullopt: none, the call fails).
+// Provided by the auth layer, which alone knows whether the inbound token's audience matches.
+using PassthroughToken = std::function<std::optional<std::string>(const Principal&)>;
+
+struct UpstreamOptions {
+  std::string name;      // the upstream's id: vault entries, rate limits, audit, messages
+  std::string base_url;  // overrides the spec's servers
+  std::map<std::string, std::string> server_variables;
+  Credential credential;
+  PassthroughToken passthrough;
+  std::chrono::milliseconds timeout{30000};
+  std::size_t max_response_bytes = 16 << 20;
+  // Retries: only for safe or idempotent methods (GET HEAD OPTIONS PUT DELETE), on 429, 502,
+  // 503, 504 and network failures; backoff doubles from `backoff` up to `max_backoff` (with
+  // jitter); a Retry-After longer than `max_retry_after` is reported instead of waited for.
+  int max_attempts = 3;
+  std::chrono::milliseconds backoff{200};
+  std::chrono::milliseconds max_backoff{5000};
+  std::chrono::milliseconds max_retry_after{30000};
+  // 202 Accepted + Location: poll the Location (same origin only) with progress notifications.
+  bool follow_accepted = true;
+  std::chrono::milliseconds poll_interval{1000};
+  std::chrono::milliseconds max_poll_time{600000};
+  int max_polls = 600;
+  bool output_schema = false;  // advertise outputSchema (the server then validates results)
+};
+
+// A tool ready to register, with what the gateway's policy needs to know about it.
+struct SourceTool {
+  Tool tool;
+  ToolHandler handler;
+  bool safe = false;     // GET/HEAD/OPTIONS: cacheable, no idempotency key
+  std::string upstream;  // for per-upstream rate limits and audit
+};
+
+// Catalogue mode's search and describe (the loader's; defaults match names and text).
+struct Catalogue {
+  std::function<json::array(const Spec&, std::string_view query, std::size_t limit)> search;
+  std::function<std::optional<json::object>(const Spec&, std::string_view name)> describe;
+};
+
+class OpenApiSource {
+ public:
+  OpenApiSource(std::shared_ptr<const Spec> spec, UpstreamOptions options, std::shared_ptr<net::HttpClient> client,
+                std::shared_ptr<sources::Vault> vault = nullptr);
+  ~OpenApiSource();
+
+  // One tool per operation.
+  std::vector<SourceTool> tools() const;
+  // Three tools instead, `<prefix>search`, `<prefix>describe`, `<prefix>invoke`, for specs too
+  // large to list (the model searches, reads one operation's schema, then invokes it).
+  std::vector<SourceTool> catalogue_tools(std::string prefix, Catalogue catalogue = {}) const;
+  // Registers tools() on `server` as they are (no gateway policy).
+  void register_tools(Server& server) const;
+
+  // Calls one operation by its tool name (what `invoke` does).
+  Task<ToolResult> invoke(std::string tool_name, json::object args, Context& ctx) const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace mcp::openapi

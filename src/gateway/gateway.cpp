@@ -1,0 +1,361 @@
+#include <mcp/core/encoding.hpp>
+#include <mcp/gateway/gateway.hpp>
+
+#include "gateway/result_cache.hpp"
+#include "gateway/token_bucket.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+
+namespace mcp::gateway {
+
+struct Gateway::Impl {
+  PolicyOptions opt;
+  std::shared_ptr<store::Store> store;
+  AuditSink sink;
+  TokenBuckets buckets;
+  ResultCache cache;
+  std::atomic<std::uint64_t> calls{0}, cache_hits{0}, replays{0}, rate_limited{0}, conflicts{0}, puts{0};
+  std::mutex mu;
+  std::set<std::string> inflight;  // idempotency scopes being executed right now
+  std::unordered_map<std::string, store::IdempotencyRecord> memory;  // without a store
+  static constexpr std::size_t kMaxMemoryRecords = 100000;
+
+  Impl(PolicyOptions o, std::shared_ptr<store::Store> s, AuditSink a)
+      : opt(std::move(o)), store(std::move(s)), sink(std::move(a)), cache(opt.cache_max_entries, opt.cache_max_bytes) {}
+
+  const Limits& limits(const std::string& upstream) const {
+    auto it = opt.upstreams.find(upstream);
+    return it == opt.upstreams.end() ? opt.defaults : it->second;
+  }
+};
+
+namespace {
+
+using Impl = Gateway::Impl;
+using Clock = std::chrono::steady_clock;
+
+struct Entry {
+  std::string name;
+  ToolHandler inner;
+  CallTraits traits;
+};
+
+void canonical_into(const json::value& v, std::string& out) {
+  if (v.is_object()) {
+    auto& o = v.get_object();
+    std::vector<std::pair<std::string_view, const json::value*>> kv;
+    kv.reserve(o.size());
+    for (auto& [k, x] : o) kv.emplace_back(k, &x);
+    std::sort(kv.begin(), kv.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    out += '{';
+    for (size_t i = 0; i < kv.size(); ++i) {
+      if (i) out += ',';
+      out += json::serialize(json::string_view(kv[i].first.data(), kv[i].first.size()));
+      out += ':';
+      canonical_into(*kv[i].second, out);
+    }
+    out += '}';
+  } else if (v.is_array()) {
+    out += '[';
+    bool first = true;
+    for (auto& x : v.get_array()) {
+      if (!first) out += ',';
+      first = false;
+      canonical_into(x, out);
+    }
+    out += ']';
+  } else {
+    out += json::serialize(v);
+  }
+}
+
+int upstream_status(const ToolResult& r) {
+  if (auto* m = find_object(r.meta, kUpstreamMeta))
+    if (auto* s = find(*m, "status"); s && s->is_int64()) return static_cast<int>(s->get_int64());
+  return 0;
+}
+
+std::string_view cache_control(const ToolResult& r) {
+  if (auto* m = find_object(r.meta, kUpstreamMeta)) return find_string(*m, "cacheControl").value_or("");
+  return {};
+}
+
+// What the client sees of the upstream meta: the status, not the caching headers.
+void scrub(ToolResult& r) {
+  auto it = r.meta.find(kUpstreamMeta);
+  if (it != r.meta.end() && it->value().is_object()) it->value().get_object().erase("cacheControl");
+}
+
+// Worth replaying: a success, or a client error the upstream will give again. Not 5xx, 429,
+// 408, 409 or a network failure: the upstream itself dedupes those retries by the key.
+bool recordable(const ToolResult& r) {
+  if (!r.is_error) return true;
+  int s = upstream_status(r);
+  return s >= 400 && s < 500 && s != 408 && s != 409 && s != 425 && s != 429;
+}
+
+ToolResult limited(const std::string& what, std::chrono::milliseconds wait) {
+  double secs = static_cast<double>(wait.count()) / 1000.0;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", secs);
+  auto r = ToolResult::error("Rate limit reached for " + what + ": retry after " + buf + " s.");
+  r.meta["io.mcpbridge/retryAfterMs"] = wait.count();
+  return r;
+}
+
+void audit(Impl& g, const Entry& e, Context& ctx, std::string_view outcome, int status, Clock::time_point start) {
+  if (!g.opt.audit) return;
+  AuditRecord a{ctx.principal().subject,
+                e.name,
+                e.traits.upstream,
+                std::string(outcome),
+                status,
+                std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
+                ctx.session_id()};
+  if (g.sink) {
+    g.sink(a);
+    return;
+  }
+  json::object line{{"audit", "tools/call"}, {"principal", a.principal}, {"tool", a.tool},
+                    {"upstream", a.upstream}, {"outcome", a.outcome},     {"upstream_status", a.upstream_status},
+                    {"us", static_cast<std::int64_t>(a.duration_ms * 1000.0)}, {"session", a.session}};
+  auto logger = spdlog::get("audit");
+  (logger ? logger : spdlog::default_logger())->info("{}", json::serialize(line));
+}
+
+std::optional<store::IdempotencyRecord> find_record(Impl& g, const std::string& scope, const std::string& tool,
+                                                    const std::string& key) {
+  auto now = store::unix_now();
+  if (g.store) {
+    try {
+      return g.store->find_idempotency(scope, tool, key, now);
+    } catch (const std::exception& e) {
+      spdlog::warn("idempotency lookup failed: {}", e.what());
+      return std::nullopt;
+    }
+  }
+  std::lock_guard lock(g.mu);
+  auto it = g.memory.find(scope + '\n' + tool + '\n' + key);
+  if (it == g.memory.end() || it->second.expires_at <= now) return std::nullopt;
+  return it->second;
+}
+
+void put_record(Impl& g, store::IdempotencyRecord r) {
+  auto now = store::unix_now();
+  if (g.store) {
+    try {
+      g.store->put_idempotency(r, now);
+      if (++g.puts % 1000 == 0) g.store->purge_idempotency(now);
+    } catch (const std::exception& e) {
+      spdlog::warn("idempotency record not kept: {}", e.what());
+    }
+    return;
+  }
+  std::lock_guard lock(g.mu);
+  if (g.memory.size() >= Impl::kMaxMemoryRecords)
+    for (auto it = g.memory.begin(); it != g.memory.end();)
+      it = it->second.expires_at <= now ? g.memory.erase(it) : std::next(it);
+  if (g.memory.size() >= Impl::kMaxMemoryRecords) g.memory.erase(g.memory.begin());
+  std::string id = r.scope + '\n' + r.tool + '\n' + r.key;
+  g.memory[id] = std::move(r);
+}
+
+Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, json::object args, Context& ctx) {
+  const auto start = Clock::now();
+  ++g->calls;
+  const Principal& who = ctx.principal();
+  const Limits& lim = g->limits(e->traits.upstream);
+  const std::string& arg_name = g->opt.idempotency_argument;
+
+  // Safe reads: the cache first (a hit costs the upstream nothing, so it is not rate limited).
+  std::string cache_key;
+  if (e->traits.safe && lim.cache_ttl.count() > 0) {
+    cache_key = who.binding();
+    cache_key += '\n';
+    cache_key += e->name;
+    cache_key += '\n';
+    canonical_into(json::value(args), cache_key);
+    if (auto hit = g->cache.get(cache_key, start)) {
+      ++g->cache_hits;
+      hit->meta["io.mcpbridge/cached"] = true;
+      audit(*g, *e, ctx, "cached", upstream_status(*hit), start);
+      co_return std::move(*hit);
+    }
+  }
+
+  // Non-safe calls: the key, and a recorded result for it.
+  std::string scope, key, fingerprint, flight;
+  bool keyed = !e->traits.safe && g->opt.idempotency;
+  if (keyed) {
+    json::value rest(args);
+    std::optional<std::string> given;
+    if (auto* k = rest.get_object().if_contains(arg_name)) {
+      if (!k->is_string() || k->get_string().empty() || k->get_string().size() > 255 ||
+          std::any_of(k->get_string().begin(), k->get_string().end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+        audit(*g, *e, ctx, "error", 0, start);
+        co_return ToolResult::error(arg_name + " must be a string of 1 to 255 printable characters");
+      }
+      given = std::string(k->get_string());
+      rest.get_object().erase(arg_name);
+    }
+    std::string canon;
+    canonical_into(rest, canon);
+    fingerprint = sha256_hex(canon);
+    scope = who.binding();
+    if (given) {
+      key = *given;
+    } else {
+      // Derived: the same JSON-RPC request (a transport-level retry) gets the same key. The
+      // arguments are part of it, so a client reusing ids cannot collide two different calls.
+      std::string seed = scope + '\n' + ctx.session_id() + '\n' + json::serialize(ctx.request_id()) + '\n' + e->name +
+                         '\n' + fingerprint;
+      key = ctx.request_id().is_null() ? "mcpb-" + random_token(16) : "mcpb-" + sha256_hex(seed).substr(0, 32);
+    }
+    if (auto rec = find_record(*g, scope, e->name, key)) {
+      if (!constant_time_equal(rec->fingerprint, fingerprint)) {
+        ++g->conflicts;
+        audit(*g, *e, ctx, "conflict", 0, start);
+        co_return ToolResult::error("The idempotency key " + key +
+                                    " was already used for a call with different arguments; use a new key for a new "
+                                    "operation.");
+      }
+      boost::system::error_code ec;
+      auto v = json::parse(rec->result, ec);
+      if (!ec && v.is_object()) {
+        ++g->replays;
+        auto r = tool_result_from_json(v.get_object());
+        r.meta["io.mcpbridge/replayed"] = true;
+        r.meta["io.mcpbridge/idempotencyKey"] = key;
+        audit(*g, *e, ctx, "replayed", upstream_status(r), start);
+        co_return r;
+      }
+    }
+    flight = scope + '\n' + e->name + '\n' + key;
+    {
+      std::lock_guard lock(g->mu);
+      if (!g->inflight.insert(flight).second) {
+        audit(*g, *e, ctx, "in_progress", 0, start);
+        auto r = ToolResult::error("A call with idempotency key " + key + " is still in progress; retry in a moment.");
+        r.meta["io.mcpbridge/retryAfterMs"] = 1000;
+        co_return r;
+      }
+    }
+    args[arg_name] = key;  // the source sends it as the Idempotency-Key header
+  }
+
+  // Rate limits: the principal (on this upstream), the tool, the upstream.
+  auto now = Clock::now();
+  std::optional<std::chrono::milliseconds> wait;
+  std::string what;
+  if (lim.per_principal.per_second > 0 && (wait = g->buckets.take("p\n" + e->traits.upstream + "\n" + who.binding(), lim.per_principal, now)))
+    what = "your calls" + (e->traits.upstream.empty() ? std::string() : " to " + e->traits.upstream);
+  else if (lim.per_tool.per_second > 0 && (wait = g->buckets.take("t\n" + e->name, lim.per_tool, now)))
+    what = "tool " + e->name;
+  else if (lim.per_upstream.per_second > 0 && !e->traits.upstream.empty() &&
+           (wait = g->buckets.take("u\n" + e->traits.upstream, lim.per_upstream, now)))
+    what = e->traits.upstream;
+  if (wait) {
+    if (!flight.empty()) {
+      std::lock_guard lock(g->mu);
+      g->inflight.erase(flight);
+    }
+    ++g->rate_limited;
+    audit(*g, *e, ctx, "rate_limited", 0, start);
+    co_return limited(what, *wait);
+  }
+
+  ToolResult r;
+  try {
+    r = co_await e->inner(std::move(args), ctx);
+  } catch (...) {
+    if (!flight.empty()) {
+      std::lock_guard lock(g->mu);
+      g->inflight.erase(flight);
+    }
+    audit(*g, *e, ctx, "error", 0, start);
+    throw;
+  }
+  int status = upstream_status(r);
+  if (!cache_key.empty() && !r.is_error) {
+    auto life = cache_lifetime(cache_control(r), lim.cache_ttl);
+    if (life.count() > 0) {
+      scrub(r);
+      g->cache.put(cache_key, r, json::serialize(r.to_json()).size() + cache_key.size(), Clock::now() + life);
+    }
+  }
+  scrub(r);
+  if (keyed) {
+    if (recordable(r))
+      put_record(*g, store::IdempotencyRecord{scope, e->name, key, fingerprint, json::serialize(r.to_json()),
+                                              store::unix_now() + g->opt.idempotency_ttl.count()});
+    std::lock_guard lock(g->mu);
+    g->inflight.erase(flight);
+    r.meta["io.mcpbridge/idempotencyKey"] = key;
+  }
+  audit(*g, *e, ctx, r.is_error ? "error" : "ok", status, start);
+  co_return r;
+}
+
+}  // namespace
+
+std::string canonical_json(const json::value& v) {
+  std::string out;
+  canonical_into(v, out);
+  return out;
+}
+
+ToolResult tool_result_from_json(const json::object& o) {
+  ToolResult r;
+  if (auto* c = find(o, "content"); c && c->is_array()) r.content = c->get_array();
+  if (auto* s = find_object(o, "structuredContent")) r.structured = *s;
+  if (auto* e = find(o, "isError"); e && e->is_bool()) r.is_error = e->get_bool();
+  if (auto* m = find_object(o, "_meta")) r.meta = *m;
+  return r;
+}
+
+Gateway::Gateway(PolicyOptions options, std::shared_ptr<store::Store> store, AuditSink sink)
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(store), std::move(sink))) {}
+
+Gateway::~Gateway() = default;
+
+Tool Gateway::decorate(Tool tool, const CallTraits& traits) const {
+  if (traits.safe || !impl_->opt.idempotency) return tool;
+  auto& schema = tool.input_schema;
+  auto* props = schema.if_contains("properties");
+  if (!props || !props->is_object()) props = &(schema["properties"] = json::object{});
+  auto& p = props->get_object();
+  if (!p.contains(impl_->opt.idempotency_argument))
+    p[impl_->opt.idempotency_argument] = json::object{
+        {"type", "string"},
+        {"minLength", 1},
+        {"maxLength", 255},
+        {"description",
+         "Optional. The same key on a retry returns the first call's result instead of repeating it. Use a new key "
+         "(e.g. a UUID) for each new operation."}};
+  return tool;
+}
+
+ToolHandler Gateway::wrap(std::string tool_name, ToolHandler inner, CallTraits traits) {
+  auto e = std::make_shared<const Entry>(Entry{std::move(tool_name), std::move(inner), std::move(traits)});
+  return [g = impl_, e](json::object args, Context& ctx) { return run(g, e, std::move(args), ctx); };
+}
+
+void Gateway::add_tool(Server& server, Tool tool, ToolHandler handler, CallTraits traits) {
+  tool = decorate(std::move(tool), traits);
+  std::string name = tool.name;
+  server.add_tool(std::move(tool), wrap(std::move(name), std::move(handler), std::move(traits)));
+}
+
+Gateway::Stats Gateway::stats() const {
+  return Stats{impl_->calls.load(), impl_->cache_hits.load(), impl_->replays.load(), impl_->rate_limited.load(),
+               impl_->conflicts.load()};
+}
+
+}  // namespace mcp::gateway

@@ -1,0 +1,81 @@
+#include "sources/openapi/credentials.hpp"
+
+#include "sources/openapi/request.hpp"
+
+#include <mcp/core/encoding.hpp>
+
+namespace mcp::openapi {
+namespace {
+
+void set_header(net::Headers& h, std::string name, std::string value) {
+  for (auto& [k, v] : h)
+    if (k == name) {
+      v = std::move(value);
+      return;
+    }
+  h.emplace_back(std::move(name), std::move(value));
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+Result<bool> apply_credential(net::ClientRequest& req, const UpstreamOptions& o, const Principal& principal,
+                              sources::Vault* vault) {
+  using Kind = Credential::Kind;
+  const Credential& c = o.credential;
+  if (c.kind == Kind::none) return false;
+
+  std::string secret;
+  if (c.kind == Kind::passthrough) {
+    auto token = o.passthrough ? o.passthrough(principal) : std::nullopt;
+    if (!token || token->empty())
+      return Error{errc::kInvalidRequest,
+                   "This tool calls " + o.name + " with your own sign-in, but the token you connected with is not valid "
+                   "for it. Reconnect with a token issued for " + o.name + ".", {}};
+    secret = std::move(*token);
+  } else if (c.per_user) {
+    std::optional<std::string> mine = vault ? vault->get(principal.subject, o.name) : std::nullopt;
+    if (!mine)
+      return Error{errc::kInvalidRequest,
+                   "This tool calls " + o.name + " with your own credential, and none is stored for you (" +
+                   principal.subject + "). Store it once: `mcpbridge vault set --user " + principal.subject +
+                   " --upstream " + o.name + "` (the secret is read from standard input), then call again.", {}};
+    secret = std::move(*mine);
+  } else {
+    secret = c.secret;
+    if (secret.empty())
+      return Error{errc::kInternalError, "The service credential for " + o.name + " is not configured", {}};
+  }
+  if (secret.find_first_of("\r\n") != std::string::npos || secret.find('\0') != std::string::npos)
+    return Error{errc::kInternalError, "The credential for " + o.name + " contains a line break", {}};
+
+  switch (c.kind) {
+    case Kind::bearer:
+    case Kind::passthrough: set_header(req.headers, "authorization", "Bearer " + secret); break;
+    case Kind::basic: set_header(req.headers, "authorization", "Basic " + base64_encode(secret)); break;
+    case Kind::api_key:
+      if (c.in == "query") {
+        req.url += req.url.find('?') == std::string::npos ? '?' : '&';
+        req.url += encode_query_value(c.name) + "=" + encode_query_value(secret);
+      } else if (c.in == "cookie") {
+        std::string add = c.name + "=" + encode_query_value(secret);
+        for (auto& [k, v] : req.headers)
+          if (k == "cookie") {
+            v += "; " + add;
+            return true;
+          }
+        req.headers.emplace_back("cookie", std::move(add));
+      } else {
+        set_header(req.headers, lower(c.name.empty() ? "x-api-key" : c.name), secret);
+      }
+      break;
+    case Kind::none: break;
+  }
+  return true;
+}
+
+}  // namespace mcp::openapi

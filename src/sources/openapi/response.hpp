@@ -1,0 +1,34 @@
+#pragma once
+// An upstream HTTP response (or the failure to get one) → the tool result the model sees.
+// Whatever the API answers is passed on: nothing here fails because the answer differs from
+// what the spec promised (the server validates against outputSchema only when it is advertised,
+// which is opt-in).
+#include "sources/openapi/model.hpp"
+
+#include <mcp/core/result.hpp>
+#include <mcp/net/http_client.hpp>
+#include <mcp/server/types.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mcp::openapi {
+
+// The _meta key a result carries the upstream's status under ({"status": 200}); the gateway
+// reads it (idempotency records, audit) and, with "cacheControl", for caching.
+inline constexpr std::string_view kUpstreamMeta = "io.mcpbridge/upstream";
+
+// `url` is the URL called; only its scheme, host and path are shown (a query may hold a key).
+ToolResult map_response(const Operation& op, const net::ClientResponse& r, std::string_view url);
+// The request never got an answer: connect/TLS/timeout/policy.
+ToolResult map_failure(const Error& e, std::string_view upstream);
+
+// Retry-After: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); nullopt when absent or invalid.
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
+                                                           std::chrono::system_clock::time_point now);
+std::string_view reason_phrase(int status);
+std::string strip_query(std::string_view url);
+
+}  // namespace mcp::openapi

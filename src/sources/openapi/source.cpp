@@ -1,0 +1,345 @@
+#include <mcp/sources/openapi.hpp>
+
+#include "sources/openapi/credentials.hpp"
+#include "sources/openapi/model.hpp"
+#include "sources/openapi/request.hpp"
+#include "sources/openapi/response.hpp"
+#include "sources/openapi/retry.hpp"
+
+#include <mcp/core/json_schema.hpp>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <algorithm>
+#include <random>
+#include <unordered_map>
+
+namespace mcp::openapi {
+
+struct OpenApiSource::State {
+  std::shared_ptr<const Spec> spec;
+  UpstreamOptions opt;
+  std::shared_ptr<net::HttpClient> client;
+  std::shared_ptr<sources::Vault> vault;
+  RequestOptions ropt;
+  std::unordered_map<std::string, const Operation*> by_name;
+};
+
+namespace {
+
+using State = OpenApiSource::State;
+using namespace std::chrono_literals;
+namespace urls = boost::urls;
+
+constexpr std::string_view kIdempotencyArgument = "idempotency_key";
+
+bool safe_method(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+
+double jitter() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+Tool tool_of(const Operation& op, const UpstreamOptions& o) {
+  Tool t;
+  t.name = op.tool_name;
+  t.title = op.title;
+  t.description = op.description;
+  t.input_schema = op.input_schema;
+  if (o.output_schema && op.output_schema) t.output_schema = *op.output_schema;
+  json::object a;
+  if (!op.title.empty()) a["title"] = op.title;
+  bool safe = safe_method(op.method);
+  a["readOnlyHint"] = safe;
+  if (!safe) a["destructiveHint"] = op.method == "DELETE" || op.method == "PUT";
+  a["idempotentHint"] = safe || op.method == "PUT" || op.method == "DELETE";
+  a["openWorldHint"] = true;
+  t.annotations = std::move(a);
+  return t;
+}
+
+bool op_has_property(const Operation& op, std::string_view property) {
+  for (auto& p : op.parameters)
+    if (p.property == property) return true;
+  if (op.body) {
+    if (op.body->wrapped_property == property) return true;
+    for (auto& f : op.body->fields)
+      if (f.property == property) return true;
+  }
+  return false;
+}
+
+// One exchange, repeated while retry_delay() says so (bounded by max_attempts).
+Task<Result<net::ClientResponse>> send_with_retries(std::shared_ptr<State> st, net::ClientRequest req, Context& ctx) {
+  bool may_retry = st->opt.max_attempts > 1 && retryable_method(req.method);
+  for (int attempt = 1;; ++attempt) {
+    net::ClientRequest copy = may_retry ? req : std::move(req);
+    Result<net::ClientResponse> r = co_await st->client->send(std::move(copy));
+    auto delay = retry_delay(req.method, attempt, r, st->opt, jitter(), std::chrono::system_clock::now());
+    if (!delay || ctx.cancelled()) co_return r;
+    if (!co_await ctx.sleep(*delay)) co_return r;  // cancelled while waiting
+  }
+}
+
+std::optional<std::string> resolve_same_origin(std::string_view base, std::string_view location) {
+  auto b = urls::parse_uri(base);
+  auto ref = urls::parse_uri_reference(location);
+  if (!b || !ref) return std::nullopt;
+  urls::url dest;
+  if (!urls::resolve(*b, *ref, dest)) return std::nullopt;
+  // Never carry the credential to another origin.
+  if (dest.scheme() != b->scheme() || dest.encoded_host() != b->encoded_host() || dest.port_number() != b->port_number())
+    return std::nullopt;
+  return std::string(dest.buffer());
+}
+
+// 202 Accepted + Location: follow the status URL until the work is done, the call is
+// cancelled, or the bounds are reached. Progress goes to the client at every poll.
+Task<Result<net::ClientResponse>> poll_accepted(std::shared_ptr<State> st, net::ClientResponse accepted,
+                                                std::string url, Context& ctx) {
+  auto where = resolve_same_origin(url, accepted.header("location"));
+  if (!where) co_return accepted;  // nothing we may follow: the 202 is the answer
+  const auto deadline = std::chrono::steady_clock::now() + st->opt.max_poll_time;
+  net::ClientResponse last = std::move(accepted);
+  for (int n = 1; n <= st->opt.max_polls; ++n) {
+    std::chrono::milliseconds wait = st->opt.poll_interval;
+    if (auto ra = parse_retry_after(last.header("retry-after"), std::chrono::system_clock::now()))
+      wait = std::min<std::chrono::milliseconds>(*ra, 60s);
+    auto now = std::chrono::steady_clock::now();
+    if (now + wait > deadline) break;
+    co_await ctx.progress(static_cast<double>(n), std::nullopt,
+                          "Waiting for " + st->opt.name + " to finish (check " + std::to_string(n) + ")");
+    if (!co_await ctx.sleep(wait) || ctx.cancelled())
+      co_return Error{errc::kRequestTimeout, "Cancelled while waiting for the API to finish", {}};
+    net::ClientRequest get;
+    get.method = "GET";
+    get.url = *where;
+    get.timeout = st->opt.timeout;
+    get.max_body_bytes = st->opt.max_response_bytes;
+    if (auto c = apply_credential(get, st->opt, ctx.principal(), st->vault.get()); !c) co_return c.error();
+    auto r = co_await send_with_retries(st, std::move(get), ctx);
+    if (!r) co_return r;
+    if (r->status == 202) {
+      if (auto next = resolve_same_origin(*where, r->header("location"))) where = next;
+      last = std::move(*r);
+      continue;
+    }
+    // 303 See Other (or 302) to the finished resource: fetch it once.
+    if ((r->status == 303 || r->status == 302) && !r->header("location").empty()) {
+      auto done = resolve_same_origin(*where, r->header("location"));
+      if (!done) co_return r;
+      net::ClientRequest fetch;
+      fetch.url = *done;
+      fetch.timeout = st->opt.timeout;
+      fetch.max_body_bytes = st->opt.max_response_bytes;
+      if (auto c = apply_credential(fetch, st->opt, ctx.principal(), st->vault.get()); !c) co_return c.error();
+      co_return co_await send_with_retries(st, std::move(fetch), ctx);
+    }
+    co_return r;
+  }
+  co_return Error{errc::kRequestTimeout,
+                  "the operation was still running when mcpbridge stopped waiting; its status is at " + strip_query(*where),
+                  {}};
+}
+
+// Catalogue calls bypass the server's argument validation (the invoke tool takes any object):
+// check them against the operation's own schema here.
+std::optional<std::string> check_arguments(const Operation& op, const json::object& args) {
+  json::value v(args);
+  if (auto* o = v.if_object()) o->erase(kIdempotencyArgument);
+  if (auto err = validate_json_schema(json::value(op.input_schema), v))
+    return "Invalid arguments for " + op.tool_name + ": " + err->to_string();
+  return std::nullopt;
+}
+
+Task<ToolResult> call(std::shared_ptr<State> st, const Operation* op, json::object args, Context& ctx) {
+  auto built = build_request(*op, args, st->ropt);
+  if (!built) co_return ToolResult::error(built.error().message);
+  net::ClientRequest req = std::move(built.value());
+  req.timeout = st->opt.timeout;
+  req.max_body_bytes = st->opt.max_response_bytes;
+  if (!safe_method(op->method) && !op_has_property(*op, kIdempotencyArgument))
+    if (auto key = find_string(args, kIdempotencyArgument); key && !key->empty() && key->find_first_of("\r\n") == std::string_view::npos)
+      if (net::find_header(req.headers, "idempotency-key").empty()) req.headers.emplace_back("idempotency-key", std::string(*key));
+  if (auto c = apply_credential(req, st->opt, ctx.principal(), st->vault.get()); !c)
+    co_return ToolResult::error(c.error().message);
+  std::string url = req.url;
+  auto out = co_await send_with_retries(st, std::move(req), ctx);
+  if (out && out->status == 202 && st->opt.follow_accepted && !out->header("location").empty()) {
+    net::ClientResponse accepted = std::move(out.value());
+    out = co_await poll_accepted(st, std::move(accepted), url, ctx);
+  }
+  if (!out) co_return map_failure(out.error(), st->opt.name);
+  co_return map_response(*op, *out, url);
+}
+
+// Catalogue defaults: keyword match over the operation's name, title, description, path, tags.
+json::array default_search(const Spec& spec, std::string_view query, std::size_t limit) {
+  auto lower = [](std::string_view s) {
+    std::string o(s);
+    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return o;
+  };
+  std::vector<std::string> words;
+  std::string q = lower(query);
+  for (size_t i = 0; i < q.size();) {
+    auto j = q.find_first_of(" \t,", i);
+    if (j == std::string::npos) j = q.size();
+    if (j > i) words.push_back(q.substr(i, j - i));
+    i = j + 1;
+  }
+  std::vector<std::pair<double, const Operation*>> hits;
+  for (auto& op : spec.operations) {
+    std::string name = lower(op.tool_name), text = lower(op.title + " " + op.description + " " + op.path);
+    for (auto& t : op.tags) text += " " + lower(t);
+    double score = words.empty() ? 1 : 0;
+    for (auto& w : words) score += (name.find(w) != std::string::npos ? 3 : 0) + (text.find(w) != std::string::npos ? 1 : 0);
+    if (score > 0) hits.emplace_back(score, &op);
+  }
+  std::stable_sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  json::array out;
+  for (size_t i = 0; i < hits.size() && i < limit; ++i) {
+    auto& op = *hits[i].second;
+    std::string summary = op.title.empty() ? op.description.substr(0, 200) : op.title;
+    out.push_back(json::object{{"name", op.tool_name}, {"method", op.method}, {"path", op.path}, {"summary", summary}});
+  }
+  return out;
+}
+
+std::optional<json::object> default_describe(const Spec& spec, std::string_view name) {
+  for (auto& op : spec.operations) {
+    if (op.tool_name != name) continue;
+    json::object o{{"name", op.tool_name}, {"title", op.title},   {"description", op.description},
+                   {"method", op.method},  {"path", op.path},     {"inputSchema", op.input_schema}};
+    if (op.output_schema) o["outputSchema"] = *op.output_schema;
+    json::array tags;
+    for (auto& t : op.tags) tags.push_back(json::string(t));
+    o["tags"] = std::move(tags);
+    return o;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+OpenApiSource::OpenApiSource(std::shared_ptr<const Spec> spec, UpstreamOptions options,
+                             std::shared_ptr<net::HttpClient> client, std::shared_ptr<sources::Vault> vault)
+    : state_(std::make_shared<State>()) {
+  state_->spec = std::move(spec);
+  state_->opt = std::move(options);
+  state_->opt.max_attempts = std::clamp(state_->opt.max_attempts, 1, 10);
+  state_->opt.max_polls = std::clamp(state_->opt.max_polls, 0, 100000);
+  state_->client = std::move(client);
+  state_->vault = std::move(vault);
+  state_->ropt.base_url = state_->opt.base_url;
+  state_->ropt.server_variables = state_->opt.server_variables;
+  for (auto& op : state_->spec->operations) state_->by_name.emplace(op.tool_name, &op);
+}
+
+OpenApiSource::~OpenApiSource() = default;
+
+std::vector<SourceTool> OpenApiSource::tools() const {
+  std::vector<SourceTool> out;
+  for (auto& op : state_->spec->operations) {
+    SourceTool t;
+    t.tool = tool_of(op, state_->opt);
+    t.safe = safe_method(op.method);
+    t.upstream = state_->opt.name;
+    const Operation* p = &op;
+    t.handler = [st = state_, p](json::object args, Context& ctx) { return call(st, p, std::move(args), ctx); };
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void OpenApiSource::register_tools(Server& server) const {
+  for (auto& t : tools()) server.add_tool(std::move(t.tool), std::move(t.handler));
+}
+
+Task<ToolResult> OpenApiSource::invoke(std::string tool_name, json::object args, Context& ctx) const {
+  auto it = state_->by_name.find(tool_name);
+  if (it == state_->by_name.end())
+    co_return ToolResult::error("No operation named " + tool_name + " (search the catalogue for the right name)");
+  if (auto bad = check_arguments(*it->second, args)) co_return ToolResult::error(*bad);
+  co_return co_await call(state_, it->second, std::move(args), ctx);
+}
+
+std::vector<SourceTool> OpenApiSource::catalogue_tools(std::string prefix, Catalogue cat) const {
+  if (!cat.search) cat.search = default_search;
+  if (!cat.describe) cat.describe = default_describe;
+  auto shared = std::make_shared<Catalogue>(std::move(cat));
+  const std::string& api = state_->spec->title.empty() ? state_->opt.name : state_->spec->title;
+  std::vector<SourceTool> out;
+
+  SourceTool search;
+  search.tool.name = prefix + "search";
+  search.tool.title = "Search " + api + " operations";
+  search.tool.description = "Find the operations of " + api + " that match keywords; returns their names for " +
+                            prefix + "describe and " + prefix + "invoke.";
+  search.tool.input_schema = json::object{
+      {"type", "object"},
+      {"properties", {{"query", {{"type", "string"}, {"description", "Keywords (empty: list operations)"}}},
+                      {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}, {"default", 20}}}}}};
+  search.tool.annotations = json::object{{"readOnlyHint", true}, {"openWorldHint", false}};
+  search.safe = true;
+  search.upstream = state_->opt.name;
+  search.handler = [st = state_, shared](json::object args, Context&) -> Task<ToolResult> {
+    std::string q(find_string(args, "query").value_or(""));
+    std::size_t limit = 20;
+    if (auto* l = find(args, "limit"); l && l->is_int64()) limit = static_cast<std::size_t>(std::clamp<std::int64_t>(l->get_int64(), 1, 100));
+    auto hits = shared->search(*st->spec, q, limit);
+    return [](json::array h) -> Task<ToolResult> {
+      co_return ToolResult::structured_content(json::object{{"operations", std::move(h)}});
+    }(std::move(hits));
+  };
+  out.push_back(std::move(search));
+
+  SourceTool describe;
+  describe.tool.name = prefix + "describe";
+  describe.tool.title = "Describe a " + api + " operation";
+  describe.tool.description = "The full description and input schema of one operation, by name.";
+  describe.tool.input_schema = json::object{{"type", "object"},
+                                            {"properties", {{"name", {{"type", "string"}}}}},
+                                            {"required", json::array{"name"}}};
+  describe.tool.annotations = json::object{{"readOnlyHint", true}, {"openWorldHint", false}};
+  describe.safe = true;
+  describe.upstream = state_->opt.name;
+  describe.handler = [st = state_, shared](json::object args, Context&) -> Task<ToolResult> {
+    std::string name(find_string(args, "name").value_or(""));
+    auto d = shared->describe(*st->spec, name);
+    return [](std::optional<json::object> d, std::string name) -> Task<ToolResult> {
+      if (!d) co_return ToolResult::error("No operation named " + name);
+      co_return ToolResult::structured_content(std::move(*d));
+    }(std::move(d), std::move(name));
+  };
+  out.push_back(std::move(describe));
+
+  SourceTool invoke;
+  invoke.tool.name = prefix + "invoke";
+  invoke.tool.title = "Call a " + api + " operation";
+  invoke.tool.description = "Calls one operation by name with its arguments (as " + prefix +
+                            "describe shows them). Read-only operations are safe to repeat; others may change data.";
+  invoke.tool.input_schema = json::object{
+      {"type", "object"},
+      {"properties", {{"name", {{"type", "string"}}}, {"arguments", {{"type", "object"}}}}},
+      {"required", json::array{"name"}}};
+  invoke.tool.annotations = json::object{{"readOnlyHint", false}, {"openWorldHint", true}};
+  invoke.upstream = state_->opt.name;
+  invoke.handler = [st = state_](json::object args, Context& ctx) -> Task<ToolResult> {
+    return [](std::shared_ptr<State> st, json::object args, Context& ctx) -> Task<ToolResult> {
+      std::string name(find_string(args, "name").value_or(""));
+      json::object inner;
+      if (auto* a = find_object(args, "arguments")) inner = *a;
+      if (auto* k = find(args, kIdempotencyArgument)) inner[kIdempotencyArgument] = *k;  // from the gateway
+      auto it = st->by_name.find(name);
+      if (it == st->by_name.end()) co_return ToolResult::error("No operation named " + name + " (use search first)");
+      if (auto bad = check_arguments(*it->second, inner)) co_return ToolResult::error(*bad);
+      co_return co_await call(st, it->second, std::move(inner), ctx);
+    }(st, std::move(args), ctx);
+  };
+  out.push_back(std::move(invoke));
+  return out;
+}
+
+}  // namespace mcp::openapi
