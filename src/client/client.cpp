@@ -175,7 +175,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (!text) co_return Out(text.error());
     boost::system::error_code ec;
     auto parsed = json::parse(*text, ec);
-    if (!ec && parsed.is_object() && (parsed.as_object().contains("result") || parsed.as_object().contains("error")))
+    // A JSON-RPC answer; an OAuth error body ({"error": "invalid_token"}) is not one.
+    if (!ec && parsed.is_object() &&
+        (parsed.as_object().contains("result") || find_object(parsed.as_object(), "error")))
       co_return Out(std::move(parsed.as_object()));
     if (res.status == 404 && !session.empty())
       co_return Out(Error{errc::kConnectionClosed, "session expired (HTTP 404)", {}});
@@ -305,6 +307,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         for (auto& [k, val] : this->meta()) meta.as_object()[k] = val;
       }
       json::object message{{"jsonrpc", "2.0"}, {"id", next_id++}, {"method", method}, {"params", params}};
+      if (ro.on_sent) ro.on_sent(message.at("id"));
       auto resp = co_await exchange(std::move(message));
       if (!resp) co_return resp;
       if (auto* e = find_object(*resp, "error")) co_return Out(error_from(*e));
