@@ -18,6 +18,7 @@ import {
 
 const { Client } = await sdkModule('client/index.js');
 const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp.js');
+const { ElicitRequestSchema } = await sdkModule('types.js');
 
 const REQUEST_MS = 20_000;
 const watchdog = installWatchdog('connections', 105_000);
@@ -80,7 +81,7 @@ before(async () => {
     `store: {path: ${JSON.stringify(path.join(dir, 'gateway.db'))}}`,
     'tools: {builtin: false}',
     'connections:',
-    `  - {name: everything, url: ${JSON.stringify(everything.url)}, auth: none, allow_private: true, deny: ["*elicitation*", "*sampling*"]}`,
+    `  - {name: everything, url: ${JSON.stringify(everything.url)}, auth: none, allow_private: true, deny: ["*sampling*", "*async*", "*url-elicitation*"]}`,
     `  - {name: team, url: ${JSON.stringify(upstream.url.href)}, auth: headers, per_user: true, allow_private: true}`,
     '',
   ].join('\n'));
@@ -110,8 +111,9 @@ after(async () => {
   clearTimeout(watchdog);
 });
 
-async function connectAs(user) {
-  const client = new Client({ name: `connections-test-${user}`, version: '0.0.1' });
+async function connectAs(user, { capabilities = {}, setup } = {}) {
+  const client = new Client({ name: `connections-test-${user}`, version: '0.0.1' }, { capabilities });
+  setup?.(client);
   const transport = new StreamableHTTPClientTransport(gateway.url, {
     requestInit: { headers: { 'x-mcpbridge-user': user, 'x-mcpbridge-proxy-secret': PROXY_GW } },
   });
@@ -140,7 +142,7 @@ test('upstream tools appear namespaced, filtered by the deny list', async () => 
   assert.ok(names.includes('everything__echo'), names.join(','));
   assert.ok(names.includes('everything__get-sum'), names.join(','));
   assert.ok(names.includes('team__whoami'), names.join(','));
-  assert.ok(!names.some((n) => n.includes('elicitation') || n.includes('sampling')), names.join(','));
+  assert.ok(!names.some((n) => n.includes('sampling') || n.includes('async')), names.join(','));
 });
 
 test('calls reach server-everything and come back with their content', async () => {
@@ -160,6 +162,22 @@ test('progress from the upstream reaches the caller', async () => {
                        { onprogress: (p) => seen.push(p.progress) });
   assert.ok(!r.isError, textOf(r));
   assert.ok(seen.length >= 2, `progress seen: ${JSON.stringify(seen)}`);
+});
+
+test('an elicitation from the upstream is asked of the gateway\'s caller, and the answer goes back', async () => {
+  const asked = [];
+  const alice = await connectAs('alice', {
+    capabilities: { elicitation: {} },
+    setup: (c) => c.setRequestHandler(ElicitRequestSchema, (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { name: 'Alice Example', check: true, email: 'alice@example.com' } };
+    }),
+  });
+  await toolNames(alice, ['everything__trigger-elicitation-request']);
+  const r = await call(alice, 'everything__trigger-elicitation-request');
+  assert.ok(!r.isError, textOf(r));
+  assert.equal(asked.length, 1);
+  assert.match(JSON.stringify(r), /Alice Example/);
 });
 
 test('two users, each seen upstream as themselves; a user who has not signed in is told how', async () => {

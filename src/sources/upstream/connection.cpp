@@ -224,6 +224,9 @@ struct Connection::Impl {
     if (!uc || uc->inflight.empty())
       co_return Result<json::object>(Error{errc::kInvalidRequest, "no call in progress to relay " + method + " to", {}});
     Context* ctx = uc->inflight.back();
+    auto capability = method.substr(0, method.find('/'));
+    if (!ctx->client_supports(capability))
+      co_return Result<json::object>(Error{errc::kMethodNotFound, "the gateway's caller does not support " + capability, {}});
     co_return co_await ctx->request(std::move(method), std::move(params));
   }
 
