@@ -12,7 +12,11 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 namespace mcp::upstream {
 namespace {
@@ -35,8 +39,17 @@ struct Upstream {
     });
     server.add_tool(Tool{.name = "admin_reset", .description = "Must not be exposed"},
                     [](json::object, Context&) -> Task<ToolResult> { co_return ToolResult::text("reset!"); });
+    server.add_tool(Tool{.name = "wait", .description = "Waits up to 5 s, or until cancelled"},
+                    [this](json::object, Context& ctx) -> Task<ToolResult> {
+                      for (int i = 0; i < 50; ++i) {
+                        if (!co_await ctx.sleep(std::chrono::milliseconds(100))) break;
+                      }
+                      if (ctx.cancelled()) saw_cancel = true;
+                      co_return ToolResult::text("waited");
+                    });
     start(0);
   }
+  std::atomic<bool> saw_cancel{false};
   void start(std::uint16_t p) {
     HttpOptions o;
     o.port = p;
@@ -172,6 +185,22 @@ TEST(Connection, AnUpstreamThatDiesIsAToolErrorAndServiceReturnsWithIt) {
   auto back = gw.call(io, "alice", "up__whoami");
   ASSERT_FALSE(back.contains("isError") && back.at("isError").as_bool()) << text_of(back);
   EXPECT_EQ(back.at("structuredContent").at("subject"), "alice");
+}
+
+TEST(Connection, ACancelledCallIsCancelledUpstreamAndDoesNotWaitForIt) {
+  Upstream up;
+  Gateway gw(up.url());
+  boost::asio::io_context io;
+  gw.vault->put("alice", "up", creds("alice"));
+  ASSERT_TRUE(test::run(io, gw.conn->refresh()));
+  test::FakeContext ctx;
+  boost::asio::steady_timer cancel_soon(io, std::chrono::milliseconds(300));
+  cancel_soon.async_wait([&](boost::system::error_code) { ctx.is_cancelled = true; });
+  auto t0 = std::chrono::steady_clock::now();
+  gw.call(io, "alice", "up__wait", &ctx);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  for (int i = 0; i < 40 && !up.saw_cancel; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(up.saw_cancel);
 }
 
 TEST(Connection, HeadersCredentialsAreChecked) {
