@@ -125,7 +125,7 @@ TEST(Connection, EachUserReachesTheUpstreamAsThemselves) {
   gw.vault->put("bob", "up", creds("bob"));
   auto n = test::run(io, gw.conn->refresh());
   ASSERT_TRUE(n) << n.error().message;
-  EXPECT_EQ(n.value(), 2u);  // whoami, count; admin_reset is denied
+  EXPECT_EQ(n.value(), 3u);  // whoami, count, wait; admin_reset is denied
   EXPECT_TRUE(gw.server.find_tool("up__whoami"));
   EXPECT_FALSE(gw.server.find_tool("up__admin_reset"));
 
