@@ -23,6 +23,17 @@ void register_builtin_tools(mcp::Server& server) {
                            [](AddArgs in, mcp::Context&) -> mcp::Task<mcp::ToolResult> {
                              co_return mcp::ToolResult::structured_content({{"sum", in.a + in.b}});
                            });
+  // Who the gateway thinks is calling: a check for operators wiring up auth and connections.
+  mcp::Tool whoami;
+  whoami.name = "whoami";
+  whoami.description = "Who is calling, as this gateway sees it: {subject, team, method, roles, scopes}";
+  whoami.annotations = {{"readOnlyHint", true}};
+  server.add_tool(std::move(whoami), [](mcp::json::object, mcp::Context& ctx) -> mcp::Task<mcp::ToolResult> {
+    const auto& p = ctx.principal();
+    mcp::json::array roles(p.roles.begin(), p.roles.end()), scopes(p.scopes.begin(), p.scopes.end());
+    co_return mcp::ToolResult::structured_content(
+        {{"subject", p.subject}, {"team", p.tenant}, {"method", p.method}, {"roles", roles}, {"scopes", scopes}});
+  });
 }
 
 }  // namespace mcpbridge

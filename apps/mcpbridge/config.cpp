@@ -86,6 +86,8 @@ void check_log_level(const std::string& key, const std::string& v) {
 
 // The `openapi:`, `gateway:` and `vault:` sections (openapi_config.cpp).
 void apply_openapi_yaml(Config& c, const YAML::Node& root);
+// The `connections:` section (connections_config.cpp).
+void apply_connections_yaml(Config& c, const YAML::Node& root);
 
 void apply_yaml(Config& c, const std::string& text) {
   YAML::Node root;
@@ -96,8 +98,9 @@ void apply_yaml(Config& c, const std::string& text) {
   }
   if (root.IsNull()) return;
   check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools", "protocol", "cache", "auth", "store",
-                         "openapi", "gateway", "vault"});
+                         "openapi", "gateway", "vault", "connections"});
   apply_openapi_yaml(c, root);
+  apply_connections_yaml(c, root);
   if (auto s = root["store"]) {
     check_keys(s, "store", {"path"});
     if (s["path"]) c.store_path = scalar<std::string>(s["path"], "store.path");
@@ -446,6 +449,25 @@ std::string to_yaml(const Config& c) {
       out << YAML::Key << "timeout_ms" << YAML::Value << o.upstream.timeout.count();
       out << YAML::Key << "retries" << YAML::Value << o.upstream.max_attempts - 1;
       out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (!c.connections.empty()) {
+    out << YAML::Key << "connections" << YAML::Value << YAML::BeginSeq;
+    for (auto& cc : c.connections) {  // shared secrets are named (env, file), never printed
+      auto& o = cc.options;
+      const char* auth = o.auth == mcp::upstream::AuthMethod::api_key   ? "api_key"
+                         : o.auth == mcp::upstream::AuthMethod::headers ? "headers"
+                                                                        : "none";
+      out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << o.name;
+      out << YAML::Key << "url" << YAML::Value << o.url << YAML::Key << "auth" << YAML::Value << auth;
+      out << YAML::Key << "per_user" << YAML::Value << o.per_user;
+      if (!cc.secret_env.empty()) out << YAML::Key << "env" << YAML::Value << cc.secret_env;
+      if (!cc.secret_file.empty()) out << YAML::Key << "file" << YAML::Value << cc.secret_file;
+      out << YAML::Key << "allow" << YAML::Value << YAML::Flow << o.allow;
+      out << YAML::Key << "deny" << YAML::Value << YAML::Flow << o.deny;
+      out << YAML::Key << "protocol_version" << YAML::Value << o.protocol_version;
+      out << YAML::Key << "allow_private" << YAML::Value << cc.allow_private << YAML::EndMap;
     }
     out << YAML::EndSeq;
   }

@@ -5,6 +5,7 @@
 #include <mcp/authz/authz.hpp>
 #include <mcp/http/http.hpp>
 #include <mcp/sources/openapi.hpp>
+#include <mcp/sources/upstream.hpp>
 
 #include <map>
 #include <string>
@@ -24,6 +25,14 @@ struct OpenApiSourceConfig {
   mcp::gateway::Limits limits;
 };
 
+// One `connections:` entry: another MCP server whose tools the gateway serves.
+struct ConnectionConfig {
+  mcp::upstream::ConnectionOptions options;
+  std::string secret_env;   // a shared credential's environment variable
+  std::string secret_file;  // or a file holding it
+  bool allow_private = false;  // the URL may resolve to loopback / private addresses
+};
+
 struct Config {
   mcp::HttpOptions http;
   mcp::ServerOptions server;  // caching hints (the rest is set by the program)
@@ -33,6 +42,7 @@ struct Config {
   std::string store_path = "mcpbridge.db";  // the embedded SQLite database
   mcp::auth::AuthOptions auth;
   std::vector<OpenApiSourceConfig> openapi;
+  std::vector<ConnectionConfig> connections;
   mcp::gateway::PolicyOptions gateway;
   std::string vault_key_file;  // the vault key (base64 of 32 bytes); MCPBRIDGE_VAULT_KEY overrides
   std::string vault_key;       // from MCPBRIDGE_VAULT_KEY (base64), never printed
@@ -54,6 +64,8 @@ void resolve_oauth(Config& c, std::uint16_t bound_port);
 // Reads the service secrets the `openapi:` entries name (environment, files) into their
 // credentials; throws std::runtime_error naming the source whose secret is missing.
 void resolve_openapi_secrets(Config& c);
+// The same for shared `connections:` credentials.
+void resolve_connection_secrets(Config& c);
 // The vault key (raw 32 bytes) from MCPBRIDGE_VAULT_KEY or vault.key_file; "" when neither.
 std::string load_vault_key(const Config& c);
 

@@ -9,12 +9,15 @@
 //   mcpbridge vault list [--user U] | vault remove --user U --upstream NAME
 //   mcpbridge clients add NAME --redirect-uri URI... [--scope S]... | clients list | clients remove ID
 //   mcpbridge consents list USER | consents revoke USER CLIENT_ID
+//   mcpbridge connections list | connections login NAME --user U (the credential on standard input)
+//   mcpbridge connections logout NAME --user U
 //   mcpbridge version
 // Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
 
 #include "builtin_tools.hpp"
 #include "config.hpp"
+#include "connections.hpp"
 #include "openapi_sources.hpp"
 
 #include <mcp/sources/vault.hpp>
@@ -126,6 +129,19 @@ int main(int argc, char** argv) {
   auto* consents_revoke = consents->add_subcommand("revoke", "Forget a consent and revoke the tokens it allowed");
   consents_revoke->add_option("user", consent_user, "User")->required();
   consents_revoke->add_option("client", consent_client, "client_id")->required();
+
+  auto* conns = app.add_subcommand("connections", "Custom connections to other MCP servers (the config's connections:)");
+  conns->require_subcommand(1);
+  conns->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  std::string conn_name, conn_user;
+  conns->add_subcommand("list", "List the connections and who has signed in to each");
+  auto* conns_login = conns->add_subcommand(
+      "login", "Store a user's own credential for a connection (standard input: the API key, or the headers as a JSON object)");
+  conns_login->add_option("name", conn_name, "The connection")->required();
+  conns_login->add_option("--user", conn_user, "The user (principal subject)")->required();
+  auto* conns_logout = conns->add_subcommand("logout", "Remove a user's credential for a connection");
+  conns_logout->add_option("name", conn_name, "The connection")->required();
+  conns_logout->add_option("--user", conn_user, "The user")->required();
 
   try {
     app.parse(argc, argv);
@@ -321,6 +337,12 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (app.got_subcommand("connections")) {
+    std::string action = conns_login->parsed() ? "login" : conns_logout->parsed() ? "logout" : "list";
+    if (!open_store()) return kExitStore;
+    return mcpbridge::connections_command(cfg, store, action, conn_name, conn_user, std::cin, std::cout, std::cerr);
+  }
+
   setup_logging(cfg);
   std::shared_ptr<mcp::authz::AuthorizationServer> authorization_server;
   if (cfg.auth.mode == mcp::auth::Mode::oauth && !cfg.external.issuer.empty()) {
@@ -362,6 +384,14 @@ int main(int argc, char** argv) {
   if (!cfg.openapi.empty()) {
     if (!store && !open_store()) return kExitStore;  // idempotency records and the vault
     if (auto err = mcpbridge::register_openapi_sources(server, cfg, store); !err.empty()) {
+      std::cerr << "mcpbridge: " << err << "\n";
+      return kExitUsage;
+    }
+  }
+  std::unique_ptr<mcpbridge::RunningConnections> connections;
+  if (!cfg.connections.empty()) {
+    if (!store && !open_store()) return kExitStore;  // the vault
+    if (auto err = mcpbridge::start_connections(server, cfg, store, connections); !err.empty()) {
       std::cerr << "mcpbridge: " << err << "\n";
       return kExitUsage;
     }

@@ -315,6 +315,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         for (auto& [k, val] : this->meta()) meta.as_object()[k] = val;
       }
       json::object message{{"jsonrpc", "2.0"}, {"id", next_id++}, {"method", method}, {"params", params}};
+      if (ro.on_sent) ro.on_sent(message.at("id"));
       auto resp = co_await exchange(std::move(message));
       if (!resp) co_return resp;
       if (auto* e = find_object(*resp, "error")) co_return Out(error_from(*e));

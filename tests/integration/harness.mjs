@@ -71,8 +71,9 @@ export function installWatchdog(name, ms = 105_000) {
 // once it answers /healthz. The port is read from its startup log line ("http://127.0.0.1:N/...").
 // A server that dies before stop() is reported with its output (later requests would only say
 // "fetch failed").
-export async function startServer(binary, args = [], { env, endpoint = '/mcp' } = {}) {
-  const proc = spawn(binary, ['--host', '127.0.0.1', '--port', '0', ...args],
+// `before`: arguments ahead of the flags (a subcommand); `port`: a fixed port (a restart).
+export async function startServer(binary, args = [], { env, endpoint = '/mcp', before = [], port: fixed = 0 } = {}) {
+  const proc = spawn(binary, [...before, '--host', '127.0.0.1', '--port', String(fixed), ...args],
                      { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
   children.add(proc);
   let out = '';

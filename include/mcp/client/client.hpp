@@ -56,6 +56,8 @@ using AuthHook = std::function<Task<bool>(int status, net::Headers response_head
 struct RequestOptions {
   json::value progress_token;  // non-null: ask for progress notifications
   std::function<void(const json::object& params)> on_progress;
+  // Told the JSON-RPC id of each attempt as it is sent (to cancel it with cancel()).
+  std::function<void(const json::value& id)> on_sent;
 };
 
 class Client {

@@ -1,0 +1,125 @@
+// The `connections:` section: other MCP servers whose tools the gateway serves.
+//
+// connections:
+//   - name: crm                        # tool prefix (crm__<tool>) and the vault entries' upstream
+//     url: https://crm.internal/mcp
+//     auth: none | api_key | headers
+//     api_key_header: X-Api-Key        # api_key: else "Authorization: Bearer <key>"
+//     per_user: true                   # each user's own credential (mcpbridge connections login)
+//     env: CRM_KEY | file: /run/secrets/crm   # else one shared credential (per_user: false)
+//     separator: "__"
+//     allow: ["contacts_*"]            # tool-name globs
+//     deny: ["*_delete"]
+//     protocol_version: 2025-11-25     # or 2026-07-28
+//     timeout_ms: 60000
+//     refresh_s: 300                   # how often the tool list is fetched again
+//     allow_private: false             # an internal (RFC 1918 / loopback) address must be allowed explicitly
+#include "config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace mcpbridge {
+namespace {
+
+[[noreturn]] void fail(const std::string& key, const std::string& why) {
+  throw std::runtime_error("config: " + key + ": " + why);
+}
+
+template <class T>
+T get(const YAML::Node& n, const std::string& key) {
+  try {
+    return n.as<T>();
+  } catch (const YAML::Exception&) {
+    fail(key, "invalid value '" + (n.IsScalar() ? n.Scalar() : std::string("<non-scalar>")) + "'");
+  }
+}
+
+std::vector<std::string> globs(const YAML::Node& n, const std::string& key) {
+  if (!n.IsSequence()) fail(key, "expected a list");
+  std::vector<std::string> out;
+  for (const auto& item : n) out.push_back(get<std::string>(item, key));
+  return out;
+}
+
+ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
+  if (!n.IsMap()) fail(key, "expected a mapping");
+  static const std::set<std::string> kKeys{"name", "url", "auth", "api_key_header", "per_user", "env", "file",
+                                           "separator", "allow", "deny", "protocol_version", "timeout_ms",
+                                           "refresh_s", "allow_private"};
+  for (const auto& kv : n)
+    if (!kKeys.count(kv.first.as<std::string>())) fail(key + "." + kv.first.as<std::string>(), "unknown key");
+  ConnectionConfig c;
+  auto& o = c.options;
+  if (!n["name"] || !n["url"]) fail(key, "name and url are required");
+  o.name = get<std::string>(n["name"], key + ".name");
+  if (o.name.empty() || o.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+    fail(key + ".name", "expected letters, digits, '_' or '-'");
+  o.url = get<std::string>(n["url"], key + ".url");
+  if (o.url.rfind("https://", 0) != 0 && o.url.rfind("http://", 0) != 0) fail(key + ".url", "expected an http(s):// URL");
+  std::string auth = n["auth"] ? get<std::string>(n["auth"], key + ".auth") : "none";
+  if (auth == "none") o.auth = mcp::upstream::AuthMethod::none;
+  else if (auth == "api_key") o.auth = mcp::upstream::AuthMethod::api_key;
+  else if (auth == "headers") o.auth = mcp::upstream::AuthMethod::headers;
+  else fail(key + ".auth", "expected none, api_key or headers");
+  if (n["api_key_header"]) {
+    o.api_key_header = get<std::string>(n["api_key_header"], key + ".api_key_header");
+    for (auto& ch : o.api_key_header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  if (n["per_user"]) o.per_user = get<bool>(n["per_user"], key + ".per_user");
+  if (n["env"]) c.secret_env = get<std::string>(n["env"], key + ".env");
+  if (n["file"]) c.secret_file = get<std::string>(n["file"], key + ".file");
+  if (o.auth != mcp::upstream::AuthMethod::none && !o.per_user && c.secret_env.empty() && c.secret_file.empty())
+    fail(key, "a shared credential (per_user: false) needs env or file");
+  if (o.per_user && (!c.secret_env.empty() || !c.secret_file.empty())) fail(key, "per_user and env/file exclude each other");
+  if (n["separator"]) o.separator = get<std::string>(n["separator"], key + ".separator");
+  if (n["allow"]) o.allow = globs(n["allow"], key + ".allow");
+  if (n["deny"]) o.deny = globs(n["deny"], key + ".deny");
+  if (n["protocol_version"]) o.protocol_version = get<std::string>(n["protocol_version"], key + ".protocol_version");
+  if (n["timeout_ms"]) o.timeout = std::chrono::milliseconds(get<std::int64_t>(n["timeout_ms"], key + ".timeout_ms"));
+  if (n["refresh_s"]) o.refresh_interval = std::chrono::seconds(get<std::int64_t>(n["refresh_s"], key + ".refresh_s"));
+  if (n["allow_private"]) c.allow_private = get<bool>(n["allow_private"], key + ".allow_private");
+  return c;
+}
+
+}  // namespace
+
+void apply_connections_yaml(Config& c, const YAML::Node& root) {
+  auto n = root["connections"];
+  if (!n) return;
+  if (!n.IsSequence()) fail("connections", "expected a list");
+  c.connections.clear();
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    auto conn = connection(n[i], "connections[" + std::to_string(i) + "]");
+    if (!names.insert(conn.options.name).second) fail("connections[" + std::to_string(i) + "].name", "duplicate name " + conn.options.name);
+    for (auto& o : c.openapi)
+      if (o.upstream.name == conn.options.name) fail("connections[" + std::to_string(i) + "].name", "also an openapi source's name");
+    c.connections.push_back(std::move(conn));
+  }
+}
+
+void resolve_connection_secrets(Config& c) {
+  for (auto& conn : c.connections) {
+    if (!conn.secret_env.empty()) {
+      const char* v = std::getenv(conn.secret_env.c_str());
+      if (!v || !*v) throw std::runtime_error("connection " + conn.options.name + ": $" + conn.secret_env + " is not set");
+      conn.options.secret = v;
+    } else if (!conn.secret_file.empty()) {
+      std::ifstream in(conn.secret_file);
+      if (!in) throw std::runtime_error("connection " + conn.options.name + ": cannot read " + conn.secret_file);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      auto s = ss.str();
+      while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+      conn.options.secret = s;
+    }
+  }
+}
+
+}  // namespace mcpbridge

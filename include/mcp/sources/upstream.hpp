@@ -1,0 +1,78 @@
+#pragma once
+// Custom connections: another MCP server's tools served through the gateway. A team configures
+// a connection once (name, URL, how to authenticate); each user signs in with their own
+// credentials (kept in the vault, sealed), and every call reaches the upstream as that user.
+// Tools appear as `<connection><separator><tool>`, filtered by allow/deny lists, and follow
+// the upstream's tools/list_changed. Progress, logging, elicitation and cancellation are
+// relayed both ways. An unreachable upstream yields tool errors; the rest keeps working.
+#include <mcp/core/principal.hpp>
+#include <mcp/net/http_client.hpp>
+#include <mcp/server/server.hpp>
+#include <mcp/sources/vault.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mcp::upstream {
+
+enum class AuthMethod { none, api_key, headers };
+
+struct ConnectionOptions {
+  std::string name;  // the connection's id: tool prefix, vault entries, messages
+  std::string url;   // the upstream MCP endpoint
+  AuthMethod auth = AuthMethod::none;
+  // api_key: sent as "Authorization: Bearer <key>", or in this header when set.
+  std::string api_key_header;
+  // Credentials: each user's own from the vault (per_user), else `secret` for everyone
+  // (api_key: the key; headers: a JSON object of header → value).
+  bool per_user = true;
+  std::string secret;
+  std::string separator = "__";
+  std::vector<std::string> allow;  // tool-name globs ('*'); empty: all
+  std::vector<std::string> deny;
+  std::string protocol_version = "2025-11-25";  // or "2026-07-28" (stateless)
+  std::chrono::milliseconds timeout{60000};
+  // How often the tool list is fetched again (sooner while none is known), besides the
+  // upstream's own notifications/tools/list_changed.
+  std::chrono::seconds refresh_interval{300};
+  std::chrono::seconds retry_interval{30};
+  std::size_t max_clients = 1000;  // per-user upstream sessions kept open (least recently used go)
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // `vault` may be null when no per-user credentials are needed.
+  Connection(ConnectionOptions options, std::shared_ptr<net::HttpClient> http,
+             std::shared_ptr<sources::Vault> vault, Server& server);
+  ~Connection();
+
+  // Fetches the upstream's tools (with the shared credential, or the first signed-in user's)
+  // and registers them on the server, replacing what was there. Returns how many, or why not.
+  Task<Result<std::size_t>> refresh();
+  // refresh() now and then, until stop(); on the caller's executor.
+  Task<void> run();
+  void stop();
+
+  // Forwards one call as `who` (the handler of each registered tool).
+  Task<ToolResult> call(std::string upstream_tool, json::object args, Context& ctx);
+
+  const ConnectionOptions& options() const { return options_; }
+  std::vector<std::string> tool_names() const;  // registered, prefixed
+
+  // Header values for a secret (api_key: the key; headers: a JSON object), or why not.
+  static Result<net::Headers> headers_for(const ConnectionOptions& o, const std::string& secret);
+
+  struct Impl;
+
+ private:
+  ConnectionOptions options_;
+  std::shared_ptr<Impl> impl_;
+};
+
+// Whether `tool` passes the connection's allow and deny lists.
+bool tool_allowed(const ConnectionOptions& o, std::string_view tool);
+
+}  // namespace mcp::upstream
