@@ -142,6 +142,8 @@ TEST(Config, OpenApiErrorsNameTheKey) {
   c.openapi[0].upstream.name = "x";
   c.openapi[0].secret_env = "OPCALL_SURELY_UNSET_VAR";
   EXPECT_THROW(mcpbridge::resolve_openapi_secrets(c), std::runtime_error);
+}
+
 TEST(Config, OAuthSettings) {
   Config c;
   mcpbridge::apply_yaml(c, "auth:\n  mode: oauth\n  oauth:\n    issuer: https://mcp.example.com/\n"

@@ -286,6 +286,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     for (auto& e : v.list(vault_user)) std::cout << e.subject << "\t" << e.upstream << "\t" << e.updated_at << "\n";
+    return 0;
+  }
+
   if (app.got_subcommand("clients")) {
     if (!open_store()) return kExitStore;
     if (clients_add->parsed()) {

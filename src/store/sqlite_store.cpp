@@ -295,6 +295,8 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     Stmt s(db_, "DELETE FROM idempotency WHERE expires_at <= ?");
     s.bind(1, now).step();
+  }
+
   // --- OAuth ---------------------------------------------------------------------------------
 
   void put_oauth_client(const OAuthClient& c) override {

@@ -32,8 +32,7 @@ TEST(Store, MigratesPersistsAndRevokes) {
   auto path = temp_db();
   {
     auto s = mcp::store::open_sqlite(path);
-    EXPECT_EQ(s->schema_version(), 2);  // 2: vault secrets and idempotency records
-    EXPECT_EQ(s->schema_version(), 2);
+    EXPECT_EQ(s->schema_version(), 3);  // 2: vault secrets and idempotency records; 3: OAuth
     s->put_user({"alice", "eng", {"dev", "ops"}, "", 1});
     auto k = mcp::auth::make_api_key("alice", "eng", {"tools:read"}, "ci", 0);
     s->put_api_key(k.record);
@@ -42,7 +41,7 @@ TEST(Store, MigratesPersistsAndRevokes) {
     EXPECT_FALSE(s->revoke_api_key("k_nope", 6));
   }
   auto s = mcp::store::open_sqlite(path);  // reopened: nothing lost, no migration re-run
-  EXPECT_EQ(s->schema_version(), 2);
+  EXPECT_EQ(s->schema_version(), 3);
   auto u = s->find_user("alice");
   ASSERT_TRUE(u);
   EXPECT_EQ(u->roles, (std::vector<std::string>{"dev", "ops"}));

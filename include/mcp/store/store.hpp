@@ -50,6 +50,8 @@ struct IdempotencyRecord {
   std::string fingerprint;  // SHA-256 of the canonical arguments
   std::string result;       // the tool result, JSON
   std::int64_t expires_at = 0;
+};
+
 // --- The built-in OAuth authorization server (src/authz) ---------------------------------------
 
 struct OAuthClient {
