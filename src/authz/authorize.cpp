@@ -242,7 +242,12 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
     auto verifying = check_password_off_loop(std::move(password), std::move(stored));
     bool ok = co_await std::move(verifying);
     self->record_failure(name, !ok);
-    if (!ok) spdlog::warn("oauth: failed sign-in for user name '{}' (client {})", name, ar.client.id);
+    if (!ok) {
+      std::string shown = name;  // what the form sent: no control characters into the log
+      for (auto& ch : shown)
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+      spdlog::warn("oauth: failed sign-in for user name '{}' (client {})", shown, ar.client.id);
+    }
     if (!ok)
       co_return self->consent_page(ar, "", "Invalid user name or password.", 401);
     user = u->id;
