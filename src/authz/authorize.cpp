@@ -5,6 +5,8 @@
 
 #include <mcp/core/encoding.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace mcp::authz {
@@ -240,12 +242,19 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
     auto verifying = check_password_off_loop(std::move(password), std::move(stored));
     bool ok = co_await std::move(verifying);
     self->record_failure(name, !ok);
+    if (!ok) {
+      std::string shown = name;  // what the form sent: no control characters into the log
+      for (auto& ch : shown)
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+      spdlog::warn("oauth: failed sign-in for user name '{}' (client {})", shown, ar.client.id);
+    }
     if (!ok)
       co_return self->consent_page(ar, "", "Invalid user name or password.", 401);
     user = u->id;
     fresh_sign_in = true;
   }
   self->store->put_oauth_consent(store::OAuthConsent{user, ar.client.id, ar.scope, ar.resource, self->now()});
+  spdlog::info("oauth: {} authorized client {} for scope '{}'", user, ar.client.id, ar.scope);
   auto r = self->grant_code(ar, user);
   if (fresh_sign_in) {
     auto exp = std::to_string(self->now() + self->opt.login_session_ttl.count());
