@@ -1,11 +1,11 @@
 // Loading: versions, JSON and YAML, $refs (internal, other files, cycles), errors, URLs.
-#include "openapi_test_util.hpp"
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 
-#include <unistd.h>
+#include "openapi_test_util.hpp"
 
 using namespace openapi_test;
 
@@ -213,7 +213,8 @@ paths:
 
 TEST(OpenApiLoad, GzipFile) {
   TempDir d;
-  auto plain = d.write("a.json", R"({"swagger":"2.0","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"responses":{}}}}})");
+  auto plain = d.write(
+      "a.json", R"({"swagger":"2.0","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"responses":{}}}}})");
   ASSERT_EQ(std::system(("gzip -k " + plain).c_str()), 0);
   auto r = oa::load_file(plain + ".gz");
   ASSERT_TRUE(r) << r.error().message;
@@ -309,7 +310,8 @@ info: {title: t, version: "1"}
 paths:
   /a: {get: {operationId: a, responses: {'200': {description: ok, content: {application/json: {schema: {$ref: 'common/schemas.yaml#/Thing'}}}}}}}
 )";
-  c->pages["https://api.example.com/spec/common/schemas.yaml"] = "Thing: {type: object, properties: {id: {type: string}}}\n";
+  c->pages["https://api.example.com/spec/common/schemas.yaml"] =
+      "Thing: {type: object, properties: {id: {type: string}}}\n";
   auto r = run_load_url(c, "https://api.example.com/spec/openapi.yaml", {});
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->operations[0].output_schema);
@@ -323,7 +325,7 @@ TEST(OpenApiLoad, FromUrlRefusals) {
   EXPECT_FALSE(run_load_url(c, "http://api.example.com/openapi.json", {}));  // plain http
   EXPECT_FALSE(run_load_url(c, "https://127.0.0.1/openapi.json", {}));       // loopback
   EXPECT_FALSE(run_load_url(c, "https://10.1.2.3/openapi.json", {}));        // private
-  EXPECT_FALSE(run_load_url(c, "https://169.254.169.254/latest", {}));      // metadata
+  EXPECT_FALSE(run_load_url(c, "https://169.254.169.254/latest", {}));       // metadata
   EXPECT_FALSE(run_load_url(c, "https://[::1]/openapi.json", {}));
   EXPECT_TRUE(c->asked.empty());  // none of those reached the client
   mcp::net::UrlPolicy allow_http;
@@ -337,7 +339,8 @@ TEST(OpenApiLoad, FromUrlRefusals) {
   EXPECT_FALSE(run_load_url(c, "http://api.example.com/openapi.json", allow_http, small));
   // A document referring to a private address is stopped too.
   c->pages["https://api.example.com/evil.yaml"] =
-      "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {parameters: [{$ref: 'https://10.0.0.1/x#/p'}], responses: {}}}}\n";
+      "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {parameters: [{$ref: "
+      "'https://10.0.0.1/x#/p'}], responses: {}}}}\n";
   auto evil = run_load_url(c, "https://api.example.com/evil.yaml", {});
   ASSERT_FALSE(evil);
   EXPECT_NE(evil.error().message.find("private"), std::string::npos);
