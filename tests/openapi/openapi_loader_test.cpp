@@ -1,6 +1,9 @@
 // Loading: versions, JSON and YAML, $refs (internal, other files, cycles), errors, URLs.
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -344,4 +347,31 @@ TEST(OpenApiLoad, FromUrlRefusals) {
   auto evil = run_load_url(c, "https://api.example.com/evil.yaml", {});
   ASSERT_FALSE(evil);
   EXPECT_NE(evil.error().message.find("private"), std::string::npos);
+}
+
+// Truncated or corrupted documents fail cleanly (an Error, or fewer operations), never crash.
+TEST(OpenApiLoad, DamagedDocumentsNeverCrash) {
+  std::ifstream in(std::string(MCP_OPENAPI_FIXTURES) + "/petstore.yaml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  ASSERT_GT(text.size(), 1000u);
+  std::size_t loaded = 0, refused = 0;
+  for (std::size_t cut = 0; cut < text.size(); cut += 7) {
+    auto r = oa::load_bytes(std::string_view(text).substr(0, cut));
+    (r ? loaded : refused)++;
+    if (r)
+      for (auto& o : r->operations) EXPECT_FALSE(oa::check_schema(o.input_schema)) << "cut at " << cut;
+  }
+  // Byte flips: every 13th byte replaced by each of a few troublesome characters.
+  for (char c : {'{', '[', ':', '&', '*', '\'', '\0'}) {
+    for (std::size_t i = 0; i < text.size(); i += 13) {
+      std::string t = text;
+      t[i] = c;
+      auto r = oa::load_bytes(t);
+      (r ? loaded : refused)++;
+    }
+  }
+  EXPECT_GT(loaded, 0u);
+  EXPECT_GT(refused, 0u);
 }
