@@ -4,15 +4,14 @@
 // MCP_OPENAPI_CORPORA. peak_rss_MB is the process's peak resident set so far (getrusage):
 // run one benchmark at a time (--benchmark_filter) for a per-spec figure.
 #include <benchmark/benchmark.h>
-
-#include "gbench.hpp"
-#include "sources/openapi/loader.hpp"
-
 #include <sys/resource.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+
+#include "gbench.hpp"
+#include "sources/openapi/loader.hpp"
 
 namespace {
 

@@ -149,12 +149,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
 
-  if (openapi->parsed()) return mcpbridge::run_openapi_inspect(inspect_args);
-
   if (app.got_subcommand("version")) {
     std::cout << "mcpbridge 0.1.0\n";
     return 0;
   }
+  if (openapi->parsed()) return mcpbridge::run_openapi_inspect(inspect_args);
 
   mcpbridge::Config cfg;
   try {

@@ -1,8 +1,8 @@
 #include "openapi_inspect.hpp"
 
-#include "sources/openapi/loader.hpp"
-
 #include <iostream>
+
+#include "sources/openapi/loader.hpp"
 
 namespace mcpbridge {
 namespace {
@@ -21,18 +21,25 @@ bool is_method(const std::string& s) {
 void sort_into(const std::vector<std::string>& values, std::vector<std::string>& paths,
                std::vector<std::string>& methods, std::vector<std::string>& ops) {
   for (auto& v : values) {
-    if (!v.empty() && v[0] == '/') paths.push_back(v);
-    else if (is_method(v)) methods.push_back(v);
-    else ops.push_back(v);
+    if (!v.empty() && v[0] == '/')
+      paths.push_back(v);
+    else if (is_method(v))
+      methods.push_back(v);
+    else
+      ops.push_back(v);
   }
 }
 
 const char* in_name(mcp::openapi::ParamIn in) {
   switch (in) {
-    case mcp::openapi::ParamIn::path: return "path";
-    case mcp::openapi::ParamIn::query: return "query";
-    case mcp::openapi::ParamIn::header: return "header";
-    case mcp::openapi::ParamIn::cookie: return "cookie";
+    case mcp::openapi::ParamIn::path:
+      return "path";
+    case mcp::openapi::ParamIn::query:
+      return "query";
+    case mcp::openapi::ParamIn::header:
+      return "header";
+    case mcp::openapi::ParamIn::cookie:
+      return "cookie";
   }
   return "?";
 }
@@ -52,7 +59,8 @@ CLI::App* add_openapi_command(CLI::App& app, InspectArgs& a) {
   inspect->add_option("spec", a.spec, "OpenAPI 3.x or Swagger 2.0 file (JSON or YAML, optionally gzipped)")->required();
   inspect->add_flag("--json", a.json, "Print a tools/list result ({\"tools\": [...]}); skips under _meta");
   inspect->add_flag("--compat", a.compat, "Schemas without $ref/$defs and 2020-12-only keywords");
-  inspect->add_option("--max-name-length", a.max_name_length, "Longest tool name (default 64)")->check(CLI::Range(16, 128));
+  inspect->add_option("--max-name-length", a.max_name_length, "Longest tool name (default 64)")
+      ->check(CLI::Range(16, 128));
   inspect->add_option("--include", a.include, "Keep only: a path glob (/repos/**), a method, or an operationId");
   inspect->add_option("--exclude", a.exclude, "Leave out: a path glob, a method, or an operationId");
   inspect->add_option("--include-tag", a.include_tags, "Keep only operations with this tag");
@@ -101,11 +109,12 @@ int run_openapi_inspect(const InspectArgs& a) {
                            {"skipped", list(spec->skipped)},
                            {"excluded", list(spec->excluded)},
                            {"warnings", list(spec->warnings)}};
-    mcp::json::object out{{"tools", std::move(tools)}, {"_meta", mcp::json::object{{"mcpbridge/openapi", std::move(meta)}}}};
+    mcp::json::object out{{"tools", std::move(tools)},
+                          {"_meta", mcp::json::object{{"mcpbridge/openapi", std::move(meta)}}}};
     std::cout << mcp::json::serialize(out) << "\n";
   } else {
-    std::cout << spec->title << " " << spec->version << " (OpenAPI " << spec->openapi_version << "): "
-              << spec->operations.size() << " tools, " << spec->skipped.size() << " skipped, "
+    std::cout << spec->title << " " << spec->version << " (OpenAPI " << spec->openapi_version
+              << "): " << spec->operations.size() << " tools, " << spec->skipped.size() << " skipped, "
               << spec->excluded.size() << " excluded\n\n";
     for (auto& op : spec->operations) {
       std::cout << op.tool_name << "  " << op.method << " " << op.path;

@@ -1,7 +1,6 @@
 #pragma once
 // `mcpbridge openapi inspect SPEC`: the tools a spec produces, and what it skipped and why.
 #include <CLI/CLI.hpp>
-
 #include <string>
 #include <vector>
 

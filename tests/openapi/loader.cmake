@@ -11,6 +11,7 @@ set(_dir ${CMAKE_CURRENT_LIST_DIR})
 add_executable(openapi_test ${_dir}/openapi_loader_test.cpp ${_dir}/openapi_schema_test.cpp ${_dir}/openapi_tools_test.cpp)
 target_include_directories(openapi_test PRIVATE ${PROJECT_SOURCE_DIR}/src ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(openapi_test PRIVATE mcp_openapi GTest::gtest_main mcp_warnings)
+target_compile_definitions(openapi_test PRIVATE MCP_OPENAPI_FIXTURES="${_dir}/fixtures")
 # gtest_add_tests (not discover): a label list survives it, so these run under -L unit and -L openapi.
 gtest_add_tests(TARGET openapi_test TEST_LIST openapi_unit_tests)
 set_tests_properties(${openapi_unit_tests} PROPERTIES LABELS "unit;openapi" TIMEOUT 60)

@@ -1,15 +1,14 @@
 // Real specs: @readme/oas-examples (every one), GitHub's api.github.com (@octokit/openapi),
 // Kubernetes' Swagger 2.0 specs (kubernetes-client) and Twilio's form-encoded specs
 // (@twilio-alpha/mcp). Installed by scripts/install-test-tools.sh; skipped when absent.
-#include "openapi_test_util.hpp"
-
-#include "sources/openapi/document.hpp"
-
 #include <chrono>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
+
+#include "openapi_test_util.hpp"
+#include "sources/openapi/document.hpp"
 
 using namespace openapi_test;
 namespace fs = std::filesystem;
@@ -23,11 +22,10 @@ fs::path need(const fs::path& p) {
   return p;
 }
 
-#define REQUIRE_CORPUS(var, rel)                                                                              \
-  fs::path var = need(kRoot / rel);                                                                           \
-  if (var.empty())                                                                                            \
-    GTEST_SKIP() << "corpus not installed (" << (kRoot / rel).string()                                        \
-                 << "): run scripts/install-test-tools.sh";
+#define REQUIRE_CORPUS(var, rel)    \
+  fs::path var = need(kRoot / rel); \
+  if (var.empty())                  \
+    GTEST_SKIP() << "corpus not installed (" << (kRoot / rel).string() << "): run scripts/install-test-tools.sh";
 
 // Operations in the document, counted independently of the loader (path items x methods).
 std::size_t count_operations(const fs::path& file) {
@@ -42,8 +40,7 @@ std::size_t count_operations(const fs::path& file) {
     for (auto& p : paths->as_object()) {
       if (!p.value().is_object()) continue;
       for (auto& m : p.value().as_object())
-        for (auto* k : {"get", "put", "post", "delete", "options", "head", "patch", "trace"})
-          n += m.key() == k;
+        for (auto* k : {"get", "put", "post", "delete", "options", "head", "patch", "trace"}) n += m.key() == k;
     }
   return n;
 }
@@ -97,12 +94,13 @@ TEST(OpenApiCorpus, ReadmeOasExamplesAllLoad) {
     oa::LoadOptions compat;
     compat.compat = true;
     auto c = oa::load_file(e.path().string(), compat);
-    if (!c) failures.push_back(rel + " (compat): " + c.error().message);
+    if (!c)
+      failures.push_back(rel + " (compat): " + c.error().message);
     else
       for (auto& p : audit(*c)) failures.push_back(rel + " (compat): " + p);
   }
-  std::printf("oas-examples: %zu files, %zu tools, %zu operations skipped, %zu failures\n", files, tools,
-              skipped_ops, failures.size());
+  std::printf("oas-examples: %zu files, %zu tools, %zu operations skipped, %zu failures\n", files, tools, skipped_ops,
+              failures.size());
   EXPECT_GE(files, 100u);
   EXPECT_TRUE(failures.empty()) << failures.size() << " failures:" << join(failures);
 }
@@ -184,7 +182,8 @@ TEST(OpenApiCorpus, TwilioFormEncoded) {
     for (auto& o : r->operations)
       if (o.body && o.body->content_type == "application/x-www-form-urlencoded") {
         ++form;
-        if (o.body->fields.empty() && o.body->wrapped_property.empty()) failures.push_back(o.tool_name + ": empty form");
+        if (o.body->fields.empty() && o.body->wrapped_property.empty())
+          failures.push_back(o.tool_name + ": empty form");
       }
     for (auto& p : audit(*r)) failures.push_back(e.path().filename().string() + ": " + p);
   }

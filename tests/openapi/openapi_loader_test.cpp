@@ -1,11 +1,14 @@
 // Loading: versions, JSON and YAML, $refs (internal, other files, cycles), errors, URLs.
-#include "openapi_test_util.hpp"
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 
-#include <unistd.h>
+#include "openapi_test_util.hpp"
 
 using namespace openapi_test;
 
@@ -213,7 +216,8 @@ paths:
 
 TEST(OpenApiLoad, GzipFile) {
   TempDir d;
-  auto plain = d.write("a.json", R"({"swagger":"2.0","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"responses":{}}}}})");
+  auto plain = d.write(
+      "a.json", R"({"swagger":"2.0","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"responses":{}}}}})");
   ASSERT_EQ(std::system(("gzip -k " + plain).c_str()), 0);
   auto r = oa::load_file(plain + ".gz");
   ASSERT_TRUE(r) << r.error().message;
@@ -309,7 +313,8 @@ info: {title: t, version: "1"}
 paths:
   /a: {get: {operationId: a, responses: {'200': {description: ok, content: {application/json: {schema: {$ref: 'common/schemas.yaml#/Thing'}}}}}}}
 )";
-  c->pages["https://api.example.com/spec/common/schemas.yaml"] = "Thing: {type: object, properties: {id: {type: string}}}\n";
+  c->pages["https://api.example.com/spec/common/schemas.yaml"] =
+      "Thing: {type: object, properties: {id: {type: string}}}\n";
   auto r = run_load_url(c, "https://api.example.com/spec/openapi.yaml", {});
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->operations[0].output_schema);
@@ -323,7 +328,7 @@ TEST(OpenApiLoad, FromUrlRefusals) {
   EXPECT_FALSE(run_load_url(c, "http://api.example.com/openapi.json", {}));  // plain http
   EXPECT_FALSE(run_load_url(c, "https://127.0.0.1/openapi.json", {}));       // loopback
   EXPECT_FALSE(run_load_url(c, "https://10.1.2.3/openapi.json", {}));        // private
-  EXPECT_FALSE(run_load_url(c, "https://169.254.169.254/latest", {}));      // metadata
+  EXPECT_FALSE(run_load_url(c, "https://169.254.169.254/latest", {}));       // metadata
   EXPECT_FALSE(run_load_url(c, "https://[::1]/openapi.json", {}));
   EXPECT_TRUE(c->asked.empty());  // none of those reached the client
   mcp::net::UrlPolicy allow_http;
@@ -337,8 +342,36 @@ TEST(OpenApiLoad, FromUrlRefusals) {
   EXPECT_FALSE(run_load_url(c, "http://api.example.com/openapi.json", allow_http, small));
   // A document referring to a private address is stopped too.
   c->pages["https://api.example.com/evil.yaml"] =
-      "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {parameters: [{$ref: 'https://10.0.0.1/x#/p'}], responses: {}}}}\n";
+      "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {parameters: [{$ref: "
+      "'https://10.0.0.1/x#/p'}], responses: {}}}}\n";
   auto evil = run_load_url(c, "https://api.example.com/evil.yaml", {});
   ASSERT_FALSE(evil);
   EXPECT_NE(evil.error().message.find("private"), std::string::npos);
+}
+
+// Truncated or corrupted documents fail cleanly (an Error, or fewer operations), never crash.
+TEST(OpenApiLoad, DamagedDocumentsNeverCrash) {
+  std::ifstream in(std::string(MCP_OPENAPI_FIXTURES) + "/petstore.yaml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  ASSERT_GT(text.size(), 1000u);
+  std::size_t loaded = 0, refused = 0;
+  for (std::size_t cut = 0; cut < text.size(); cut += 7) {
+    auto r = oa::load_bytes(std::string_view(text).substr(0, cut));
+    (r ? loaded : refused)++;
+    if (!r) continue;
+    for (auto& o : r->operations) EXPECT_FALSE(oa::check_schema(o.input_schema)) << "cut at " << cut;
+  }
+  // Byte flips: every 13th byte replaced by each of a few troublesome characters.
+  for (char c : {'{', '[', ':', '&', '*', '\'', '\0'}) {
+    for (std::size_t i = 0; i < text.size(); i += 13) {
+      std::string t = text;
+      t[i] = c;
+      auto r = oa::load_bytes(t);
+      (r ? loaded : refused)++;
+    }
+  }
+  EXPECT_GT(loaded, 0u);
+  EXPECT_GT(refused, 0u);
 }

@@ -9,8 +9,10 @@ namespace {
 std::string spec30(std::string_view body, std::string_view schemas = "{}", std::string_view version = "3.0.3") {
   return std::string(R"({"openapi":")") + std::string(version) + R"(","info":{"title":"t","version":"1"},
     "paths":{"/x":{"post":{"operationId":"x","requestBody":{"required":true,"content":{"application/json":
-      {"schema":)" + std::string(body) + R"(}}},"responses":{"200":{"description":"ok","content":{"application/json":
-      {"schema":)" + std::string(body) + R"(}}}}}}},"components":{"schemas":)" + std::string(schemas) + "}}";
+      {"schema":)" +
+         std::string(body) + R"(}}},"responses":{"200":{"description":"ok","content":{"application/json":
+      {"schema":)" +
+         std::string(body) + R"(}}}}}}},"components":{"schemas":)" + std::string(schemas) + "}}";
 }
 
 }  // namespace
@@ -126,8 +128,8 @@ TEST(OpenApiSchema, CompatModeHasNoRefsAndCutsRecursion) {
                 compat);
   auto& o = op(s, "x");
   auto text = json::serialize(o.input_schema);
-  for (auto* banned : {"$ref", "$defs", "prefixItems", "dependentRequired", "unevaluatedProperties",
-                       "\"additionalProperties\":false"})
+  for (auto* banned :
+       {"$ref", "$defs", "prefixItems", "dependentRequired", "unevaluatedProperties", "\"additionalProperties\":false"})
     EXPECT_EQ(text.find(banned), std::string::npos) << banned << " in " << text;
   // Two levels of Node, then a stub.
   auto& lvl2 = prop(o, "tree").at("properties").at("children").at("items");
@@ -176,7 +178,8 @@ TEST(OpenApiSchema, OutputSchemasAreLenientByDefault) {
       "properties":{"login":{"type":"string","format":"uri","minLength":3},
                     "state":{"type":"string","enum":["open","closed"]},
                     "owner":{"oneOf":[{"$ref":"#/components/schemas/User"},{"type":"string"}]}}})";
-  constexpr std::string_view schemas = R"({"User":{"type":"object","required":["id"],"properties":{"id":{"type":"integer"}}}})";
+  constexpr std::string_view schemas =
+      R"({"User":{"type":"object","required":["id"],"properties":{"id":{"type":"integer"}}}})";
   // What real APIs answer: nulls, a new enum value, an extra field, a branch matching twice.
   auto answer = json::parse(R"({"login":null,"state":"draft","extra":1,"owner":{"id":null}})");
   auto lenient = load(spec30(body, schemas));

@@ -1,13 +1,12 @@
 #pragma once
 #include <gtest/gtest.h>
 
-#include "sources/openapi/loader.hpp"
-
-#include <mcp/core/json_schema.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <mcp/core/json_schema.hpp>
 #include <string>
+
+#include "sources/openapi/loader.hpp"
 
 namespace openapi_test {
 

@@ -1,10 +1,9 @@
 // Tools: names, titles, descriptions, annotations, the flat input object and its collision
 // rules, output schemas, selection and catalogue search.
-#include "openapi_test_util.hpp"
-
-#include "sources/openapi/naming.hpp"
-
 #include <regex>
+
+#include "openapi_test_util.hpp"
+#include "sources/openapi/naming.hpp"
 
 using namespace openapi_test;
 namespace detail = mcp::openapi::detail;
@@ -19,7 +18,7 @@ TEST(OpenApiNaming, Sanitise) {
   auto n = detail::sanitize_tool_name(longer, 64);
   EXPECT_EQ(n.size(), 64u);
   EXPECT_TRUE(std::regex_match(n, std::regex("a{55}_[0-9a-f]{8}")));
-  EXPECT_EQ(n, detail::sanitize_tool_name(longer, 64));  // stable
+  EXPECT_EQ(n, detail::sanitize_tool_name(longer, 64));        // stable
   EXPECT_NE(n, detail::sanitize_tool_name(longer + "b", 64));  // the hash covers the whole name
   EXPECT_EQ(detail::readable_title("listAgents"), "List agents");
   EXPECT_EQ(detail::readable_title("repos/get-by-id"), "Repos get by id");
@@ -85,8 +84,9 @@ paths:
   auto& l = op(s, "listPets");
   EXPECT_EQ(l.title, "List pets");
   EXPECT_EQ(l.description, "List pets\n\nAll the pets.");
-  EXPECT_EQ(json::serialize(l.annotations),
-            R"({"title":"List pets","readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":true})");
+  EXPECT_EQ(
+      json::serialize(l.annotations),
+      R"({"title":"List pets","readOnlyHint":true,"destructiveHint":false,"idempotentHint":true,"openWorldHint":true})");
   auto& r = op(s, "replacePet");
   EXPECT_EQ(r.title, "Replace pet");
   EXPECT_EQ(r.description, "PUT /p");
@@ -227,7 +227,8 @@ TEST(OpenApiTools, ParameterExamplesKept) {
 }
 
 TEST(OpenApiTools, UndeclaredPathParameterIsStillAsked) {
-  auto s = load(R"({"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/u/{user}/x":{"get":{"operationId":"g","responses":{}}}}})");
+  auto s = load(
+      R"({"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/u/{user}/x":{"get":{"operationId":"g","responses":{}}}}})");
   auto& o = op(s, "g");
   ASSERT_EQ(o.parameters.size(), 1u);
   EXPECT_EQ(o.parameters[0].in, oa::ParamIn::path);
@@ -254,8 +255,9 @@ paths:
   auto& a = op(s, "arr");
   ASSERT_TRUE(a.output_schema);
   EXPECT_TRUE(a.output_wrapped);
-  EXPECT_EQ(json::serialize(*a.output_schema),
-            R"({"type":"object","properties":{"result":{"type":["array","null"],"items":{"type":["string","null"]}}}})");
+  EXPECT_EQ(
+      json::serialize(*a.output_schema),
+      R"({"type":"object","properties":{"result":{"type":["array","null"],"items":{"type":["string","null"]}}}})");
   EXPECT_FALSE(op(s, "text").output_schema);
   EXPECT_FALSE(op(s, "none").output_schema);
   EXPECT_FALSE(op(s, "err").output_schema);
@@ -266,9 +268,12 @@ paths:
   EXPECT_TRUE(op(s, "either").output_wrapped);
   oa::LoadOptions off;
   off.output_schemas = false;
-  EXPECT_FALSE(load(R"({"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/o":{"get":{"responses":{"200":{"description":"x","content":{"application/json":{"schema":{"type":"object"}}}}}}}}})", off)
-                   .operations[0]
-                   .output_schema);
+  EXPECT_FALSE(
+      load(
+          R"({"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/o":{"get":{"responses":{"200":{"description":"x","content":{"application/json":{"schema":{"type":"object"}}}}}}}}})",
+          off)
+          .operations[0]
+          .output_schema);
 }
 
 constexpr std::string_view kShop = R"(

@@ -1,9 +1,9 @@
 // Catalogue mode: keyword search and descriptions over a spec's operations, so that a client
 // sees three tools instead of a thousand.
-#include "sources/openapi/loader.hpp"
-
 #include <algorithm>
 #include <cctype>
+
+#include "sources/openapi/loader.hpp"
 
 namespace mcp::openapi {
 namespace {
@@ -16,7 +16,8 @@ std::vector<std::string> words(std::string_view s, std::size_t limit = 4000) {
   for (std::size_t i = 0; i < s.size() && i < limit; ++i) {
     char c = s[i];
     bool alnum = std::isalnum(static_cast<unsigned char>(c));
-    bool split = !alnum || (std::isupper(static_cast<unsigned char>(c)) && std::islower(static_cast<unsigned char>(prev)));
+    bool split =
+        !alnum || (std::isupper(static_cast<unsigned char>(c)) && std::islower(static_cast<unsigned char>(prev)));
     if (split && !cur.empty()) out.push_back(std::move(cur)), cur.clear();
     if (alnum) cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     prev = c;
@@ -56,9 +57,11 @@ std::vector<SearchHit> search_operations(const Spec& spec, std::string_view quer
     }
     std::string tags;
     for (auto& t : op.tags) tags += t + " ";
-    const std::pair<std::vector<std::string>, double> fields[] = {
-        {words(op.tool_name), 4}, {words(op.title), 3}, {words(tags), 3}, {words(op.path), 2},
-        {words(op.description), 1}};
+    const std::pair<std::vector<std::string>, double> fields[] = {{words(op.tool_name), 4},
+                                                                  {words(op.title), 3},
+                                                                  {words(tags), 3},
+                                                                  {words(op.path), 2},
+                                                                  {words(op.description), 1}};
     double score = 0;
     std::size_t matched = 0;
     for (auto& t : terms) {
@@ -105,13 +108,14 @@ json::array catalogue_tool_definitions(std::string_view prefix) {
        "Find the API operations that match some keywords (searched in names, titles, tags, paths and "
        "descriptions). Returns names to pass to describe_operation and invoke_operation."},
       {"inputSchema",
-       json::object{{"type", "object"},
-                    {"properties",
-                     json::object{{"query", json::object{{"type", "string"}, {"description", "Keywords"}}},
-                                  {"tag", json::object{{"type", "string"}, {"description", "Only this tag"}}},
-                                  {"method", json::object{{"type", "string"}, {"description", "Only this HTTP method"}}},
-                                  {"limit", json::object{{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}}}},
-                    {"required", json::array{"query"}}}},
+       json::object{
+           {"type", "object"},
+           {"properties",
+            json::object{{"query", json::object{{"type", "string"}, {"description", "Keywords"}}},
+                         {"tag", json::object{{"type", "string"}, {"description", "Only this tag"}}},
+                         {"method", json::object{{"type", "string"}, {"description", "Only this HTTP method"}}},
+                         {"limit", json::object{{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}}}},
+           {"required", json::array{"query"}}}},
       {"annotations", read_only}});
   tools.push_back(json::object{
       {"name", p + "describe_operation"},
@@ -126,11 +130,10 @@ json::array catalogue_tool_definitions(std::string_view prefix) {
       {"title", "Invoke an API operation"},
       {"description",
        "Call one operation by name with arguments matching the input schema describe_operation returned."},
-      {"inputSchema",
-       json::object{{"type", "object"},
-                    {"properties", json::object{{"name", json::object{{"type", "string"}}},
-                                                {"arguments", json::object{{"type", "object"}}}}},
-                    {"required", json::array{"name"}}}},
+      {"inputSchema", json::object{{"type", "object"},
+                                   {"properties", json::object{{"name", json::object{{"type", "string"}}},
+                                                               {"arguments", json::object{{"type", "object"}}}}},
+                                   {"required", json::array{"name"}}}},
       {"annotations", json::object{{"openWorldHint", true}}}});
   return tools;
 }

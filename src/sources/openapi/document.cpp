@@ -1,11 +1,11 @@
 #include "sources/openapi/document.hpp"
 
-#include <boost/url.hpp>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <boost/url.hpp>
 #include <charconv>
 #include <filesystem>
 #include <sstream>
@@ -127,9 +127,7 @@ class JsonBuilder : public YAML::EventHandler {
     std::string key;
   };
 
-  bool key_position() const {
-    return !stack_.empty() && stack_.back().value.is_object() && !stack_.back().have_key;
-  }
+  bool key_position() const { return !stack_.empty() && stack_.back().value.is_object() && !stack_.back().have_key; }
   void set_key(std::string k) {
     stack_.back().key = std::move(k);
     stack_.back().have_key = true;
@@ -170,7 +168,8 @@ class JsonBuilder : public YAML::EventHandler {
           for (auto& kv : m.get_object())
             if (!o.contains(kv.key())) o.emplace(kv.key(), kv.value());
       };
-      if (v.is_object()) merge(v);
+      if (v.is_object())
+        merge(v);
       else
         for (auto& m : v.get_array()) merge(m);
     } else {
@@ -344,7 +343,8 @@ std::vector<std::string> external_refs(const json::value& doc, const std::string
 const json::value& DocumentSet::document(const std::string& uri) {
   if (auto it = docs_.find(uri); it != docs_.end()) return *it->second;
   if (!fetch_) throw LoadError("external $ref to " + uri + " (only references within the document are allowed here)");
-  if (docs_.size() >= max_documents_) throw LoadError("too many referenced documents (limit " + std::to_string(max_documents_) + ")");
+  if (docs_.size() >= max_documents_)
+    throw LoadError("too many referenced documents (limit " + std::to_string(max_documents_) + ")");
   std::string error;
   auto text = fetch_(uri, error);
   if (!text) throw LoadError("cannot load referenced document " + uri + ": " + error);

@@ -1,10 +1,9 @@
 #pragma once
 // Parsed spec documents and $ref resolution across them. A reference is canonicalised to
 // "<document uri>#<json pointer>" so that equal targets compare equal whatever the spelling.
-#include <mcp/core/json.hpp>
-
 #include <functional>
 #include <map>
+#include <mcp/core/json.hpp>
 #include <memory>
 #include <optional>
 #include <stdexcept>

@@ -3,15 +3,15 @@
 // building one operation is recorded in Spec::skipped and the others go on.
 #include "sources/openapi/loader.hpp"
 
-#include "sources/openapi/document.hpp"
-#include "sources/openapi/naming.hpp"
-#include "sources/openapi/schema.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "sources/openapi/document.hpp"
+#include "sources/openapi/naming.hpp"
+#include "sources/openapi/schema.hpp"
 
 namespace mcp::openapi {
 namespace {
@@ -189,9 +189,12 @@ class Loader {
       dialect_ = Dialect::swagger2;
       spec.openapi_version = std::string(*v);
     } else if (auto v = find_string(root_, "openapi")) {
-      if (v->starts_with("3.0")) dialect_ = Dialect::oas30;
-      else if (v->starts_with("3.")) dialect_ = Dialect::oas31;
-      else throw LoadError("unsupported OpenAPI version " + std::string(*v));
+      if (v->starts_with("3.0"))
+        dialect_ = Dialect::oas30;
+      else if (v->starts_with("3."))
+        dialect_ = Dialect::oas31;
+      else
+        throw LoadError("unsupported OpenAPI version " + std::string(*v));
       spec.openapi_version = std::string(*v);
     } else {
       throw LoadError("not an OpenAPI document: no `openapi` or `swagger` field");
@@ -254,8 +257,10 @@ class Loader {
   std::map<std::string, SecurityScheme> security_schemes() {
     std::map<std::string, SecurityScheme> out;
     const json::object* defs = nullptr;
-    if (dialect_ == Dialect::swagger2) defs = find_object(root_, "securityDefinitions");
-    else if (auto* c = find_object(root_, "components")) defs = find_object(*c, "securitySchemes");
+    if (dialect_ == Dialect::swagger2)
+      defs = find_object(root_, "securityDefinitions");
+    else if (auto* c = find_object(root_, "components"))
+      defs = find_object(*c, "securitySchemes");
     if (!defs) return out;
     for (auto& kv : *defs) {
       const json::value* v = &kv.value();
@@ -316,11 +321,16 @@ class Loader {
       std::string op_id = str(*op.op, "operationId");
       std::string key = op.method + " " + op.path;
       std::string raw;
-      if (auto it = options_.names.find(op_id); !op_id.empty() && it != options_.names.end()) raw = it->second;
-      else if (auto it2 = options_.names.find(key); it2 != options_.names.end()) raw = it2->second;
-      else if (auto x = find_string(*op.op, "x-mcp-name"); x && !x->empty()) raw = std::string(*x);
-      else if (!op_id.empty()) raw = op_id;
-      else raw = detail::method_path_name(op.method, op.path);
+      if (auto it = options_.names.find(op_id); !op_id.empty() && it != options_.names.end())
+        raw = it->second;
+      else if (auto it2 = options_.names.find(key); it2 != options_.names.end())
+        raw = it2->second;
+      else if (auto x = find_string(*op.op, "x-mcp-name"); x && !x->empty())
+        raw = std::string(*x);
+      else if (!op_id.empty())
+        raw = op_id;
+      else
+        raw = detail::method_path_name(op.method, op.path);
       op.name = names.claim(detail::sanitize_tool_name(raw, max_name_), key);
     }
   }
@@ -409,11 +419,14 @@ class Loader {
     auto servers = read_servers(find(*r.op, "servers"));
     if (servers.empty()) servers = read_servers(find(*r.item, "servers"));
     op.servers = servers.empty() ? spec.servers : std::move(servers);
-    if (auto* s = find(*r.op, "security")) op.security = read_security(*s);
-    else op.security = global_security_;
+    if (auto* s = find(*r.op, "security"))
+      op.security = read_security(*s);
+    else
+      op.security = global_security_;
 
     std::string summary = str(*r.op, "summary"), description = str(*r.op, "description");
-    op.title = !summary.empty() ? summary : detail::readable_title(op.operation_id.empty() ? op.tool_name : op.operation_id);
+    op.title =
+        !summary.empty() ? summary : detail::readable_title(op.operation_id.empty() ? op.tool_name : op.operation_id);
     op.description = summary;
     if (!description.empty() && description != summary)
       op.description += (op.description.empty() ? "" : "\n\n") + description;
@@ -454,11 +467,12 @@ class Loader {
         auto& po = t.value->get_object();
         std::string name = str(po, "name"), in = str(po, "in");
         if (name.empty() || in.empty()) throw LoadError("a parameter lacks `name` or `in`");
-        auto same = std::find_if(raw.begin(), raw.end(), [&](auto& x) {
-          return str(*x.first, "name") == name && str(*x.first, "in") == in;
-        });
-        if (same != raw.end()) *same = {&po, t.doc};
-        else raw.emplace_back(&po, t.doc);
+        auto same = std::find_if(raw.begin(), raw.end(),
+                                 [&](auto& x) { return str(*x.first, "name") == name && str(*x.first, "in") == in; });
+        if (same != raw.end())
+          *same = {&po, t.doc};
+        else
+          raw.emplace_back(&po, t.doc);
       }
     };
     add(*r.item, r.item_doc);
@@ -480,11 +494,16 @@ class Loader {
       }
       Parameter p;
       p.name = name;
-      if (in == "path") p.in = ParamIn::path;
-      else if (in == "query") p.in = ParamIn::query;
-      else if (in == "header") p.in = ParamIn::header;
-      else if (in == "cookie") p.in = ParamIn::cookie;
-      else throw LoadError("parameter " + name + " has unknown location `" + in + "`");
+      if (in == "path")
+        p.in = ParamIn::path;
+      else if (in == "query")
+        p.in = ParamIn::query;
+      else if (in == "header")
+        p.in = ParamIn::header;
+      else if (in == "cookie")
+        p.in = ParamIn::cookie;
+      else
+        throw LoadError("parameter " + name + " has unknown location `" + in + "`");
       // OpenAPI: these header parameters are ignored (content negotiation and auth are ours).
       if (p.in == ParamIn::header) {
         auto l = lower(name);
@@ -501,7 +520,7 @@ class Loader {
         std::string cf = str(*po, "collectionFormat");
         if (p.in == ParamIn::query || p.in == ParamIn::cookie) {
           p.style = cf == "ssv" ? "spaceDelimited" : cf == "pipes" ? "pipeDelimited" : "form";
-          p.explode = cf == "multi" || (cf.empty() && !is_array_schema(schema) );
+          p.explode = cf == "multi" || (cf.empty() && !is_array_schema(schema));
         } else {
           p.style = "simple";
         }
@@ -577,8 +596,9 @@ class Loader {
       } else if (!form.empty()) {
         body.emplace();
         bool has_file = std::any_of(form.begin(), form.end(), [](auto& f) { return str(*f.first, "type") == "file"; });
-        body->content_type = has_file ? "multipart/form-data"
-                                      : pick_v2_consumes(*r.op, {"application/x-www-form-urlencoded", "multipart/form-data"});
+        body->content_type =
+            has_file ? "multipart/form-data"
+                     : pick_v2_consumes(*r.op, {"application/x-www-form-urlencoded", "multipart/form-data"});
         json::object props;
         json::array required;
         for (auto& [po, doc] : form) {
@@ -774,7 +794,9 @@ class Loader {
     } else if (auto merged = s.is_object() ? merge_all_of(s.get_object()) : std::nullopt) {
       out = std::move(*merged);
     } else {
-      out = {{"type", "object"}, {"properties", json::object{{"result", std::move(s)}}}, {"required", json::array{"result"}}};
+      out = {{"type", "object"},
+             {"properties", json::object{{"result", std::move(s)}}},
+             {"required", json::array{"result"}}};
       op.output_wrapped = true;
     }
     conv_->attach_defs(out, scope);
@@ -850,8 +872,7 @@ DocumentSet::Fetch file_fetch(std::size_t limit) {
 
 bool Selection::empty() const {
   return include_tags.empty() && exclude_tags.empty() && include_paths.empty() && exclude_paths.empty() &&
-         include_methods.empty() && exclude_methods.empty() && include_operations.empty() &&
-         exclude_operations.empty();
+         include_methods.empty() && exclude_methods.empty() && include_operations.empty() && exclude_operations.empty();
 }
 
 Result<Spec> load_file(const std::string& path, const LoadOptions& options) {
@@ -888,10 +909,8 @@ Result<Spec> load_bytes(std::string_view bytes, const LoadOptions& options, std:
 }
 
 json::object tool_definition(const Operation& op) {
-  json::object t{{"name", op.tool_name},
-                 {"title", op.title},
-                 {"description", op.description},
-                 {"inputSchema", op.input_schema}};
+  json::object t{
+      {"name", op.tool_name}, {"title", op.title}, {"description", op.description}, {"inputSchema", op.input_schema}};
   if (op.output_schema) t["outputSchema"] = *op.output_schema;
   t["annotations"] = op.annotations;
   return t;

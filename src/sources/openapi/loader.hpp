@@ -9,19 +9,18 @@
 //
 // A document that cannot be read or is not OpenAPI fails the load (an Error); a single bad
 // operation never does: it lands in Spec::skipped with the reason.
+#include <cstddef>
+#include <map>
 #include <mcp/core/result.hpp>
 #include <mcp/core/task.hpp>
 #include <mcp/net/http_client.hpp>
-
-#include "sources/openapi/model.hpp"
-
-#include <cstddef>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "sources/openapi/model.hpp"
 
 namespace mcp::openapi {
 
@@ -30,8 +29,8 @@ namespace mcp::openapi {
 // excludes it. Paths match globs: `*` within one segment, `**` across segments, `?` one char.
 struct Selection {
   std::vector<std::string> include_tags, exclude_tags;
-  std::vector<std::string> include_paths, exclude_paths;      // globs over the path template
-  std::vector<std::string> include_methods, exclude_methods;  // any case
+  std::vector<std::string> include_paths, exclude_paths;            // globs over the path template
+  std::vector<std::string> include_methods, exclude_methods;        // any case
   std::vector<std::string> include_operations, exclude_operations;  // operationId or tool name
   bool empty() const;
 };

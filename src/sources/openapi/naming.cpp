@@ -33,8 +33,10 @@ std::string hex(std::uint32_t v, int digits) {
 std::string sanitize_tool_name(std::string_view raw, std::size_t max) {
   std::string s;
   for (char c : raw) {
-    if (tool_char(c)) s += c;
-    else if (!s.empty() && s.back() != '_') s += '_';
+    if (tool_char(c))
+      s += c;
+    else if (!s.empty() && s.back() != '_')
+      s += '_';
   }
   s = trim_joiners(std::move(s));
   if (s.empty()) s = "operation";
@@ -73,8 +75,10 @@ std::string readable_title(std::string_view name) {
 std::string sanitize_property(std::string_view raw) {
   std::string s;
   for (char c : raw) {
-    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') s += c;
-    else if (!s.empty() && s.back() != '_') s += '_';
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')
+      s += c;
+    else if (!s.empty() && s.back() != '_')
+      s += '_';
   }
   while (!s.empty() && s.back() == '_' && raw.size() && !(raw.back() == '_')) s.pop_back();
   if (s.empty()) s = "param";

@@ -10,31 +10,82 @@ namespace {
 constexpr int kMaxDepth = 160;
 
 enum class Kind {
-  schema_map, schema, items, schema_array, string, pattern, number, exclusive, count, boolean, any,
-  enumeration, examples, example, required, type, dependent_required, nullable, discriminator,
-  additional, drop
+  schema_map,
+  schema,
+  items,
+  schema_array,
+  string,
+  pattern,
+  number,
+  exclusive,
+  count,
+  boolean,
+  any,
+  enumeration,
+  examples,
+  example,
+  required,
+  type,
+  dependent_required,
+  nullable,
+  discriminator,
+  additional,
+  drop
 };
 
 Kind kind_of(std::string_view k) {
-  static const std::unordered_map<std::string_view, Kind> kinds = {
-      {"properties", Kind::schema_map}, {"patternProperties", Kind::schema_map},
-      {"dependentSchemas", Kind::schema_map}, {"additionalProperties", Kind::additional},
-      {"items", Kind::items}, {"not", Kind::schema}, {"if", Kind::schema}, {"then", Kind::schema},
-      {"else", Kind::schema}, {"propertyNames", Kind::schema}, {"contains", Kind::schema},
-      {"unevaluatedItems", Kind::schema}, {"unevaluatedProperties", Kind::schema},
-      {"contentSchema", Kind::schema}, {"allOf", Kind::schema_array}, {"anyOf", Kind::schema_array},
-      {"oneOf", Kind::schema_array}, {"prefixItems", Kind::schema_array}, {"title", Kind::string},
-      {"description", Kind::string}, {"format", Kind::string}, {"contentMediaType", Kind::string},
-      {"contentEncoding", Kind::string}, {"pattern", Kind::pattern}, {"multipleOf", Kind::number},
-      {"maximum", Kind::number}, {"minimum", Kind::number}, {"exclusiveMaximum", Kind::exclusive},
-      {"exclusiveMinimum", Kind::exclusive}, {"maxLength", Kind::count}, {"minLength", Kind::count},
-      {"maxItems", Kind::count}, {"minItems", Kind::count}, {"maxProperties", Kind::count},
-      {"minProperties", Kind::count}, {"maxContains", Kind::count}, {"minContains", Kind::count},
-      {"uniqueItems", Kind::boolean}, {"readOnly", Kind::boolean}, {"writeOnly", Kind::boolean},
-      {"deprecated", Kind::boolean}, {"const", Kind::any}, {"default", Kind::any},
-      {"enum", Kind::enumeration}, {"examples", Kind::examples}, {"example", Kind::example},
-      {"required", Kind::required}, {"type", Kind::type}, {"dependentRequired", Kind::dependent_required},
-      {"nullable", Kind::nullable}, {"x-nullable", Kind::nullable}, {"discriminator", Kind::discriminator}};
+  static const std::unordered_map<std::string_view, Kind> kinds = {{"properties", Kind::schema_map},
+                                                                   {"patternProperties", Kind::schema_map},
+                                                                   {"dependentSchemas", Kind::schema_map},
+                                                                   {"additionalProperties", Kind::additional},
+                                                                   {"items", Kind::items},
+                                                                   {"not", Kind::schema},
+                                                                   {"if", Kind::schema},
+                                                                   {"then", Kind::schema},
+                                                                   {"else", Kind::schema},
+                                                                   {"propertyNames", Kind::schema},
+                                                                   {"contains", Kind::schema},
+                                                                   {"unevaluatedItems", Kind::schema},
+                                                                   {"unevaluatedProperties", Kind::schema},
+                                                                   {"contentSchema", Kind::schema},
+                                                                   {"allOf", Kind::schema_array},
+                                                                   {"anyOf", Kind::schema_array},
+                                                                   {"oneOf", Kind::schema_array},
+                                                                   {"prefixItems", Kind::schema_array},
+                                                                   {"title", Kind::string},
+                                                                   {"description", Kind::string},
+                                                                   {"format", Kind::string},
+                                                                   {"contentMediaType", Kind::string},
+                                                                   {"contentEncoding", Kind::string},
+                                                                   {"pattern", Kind::pattern},
+                                                                   {"multipleOf", Kind::number},
+                                                                   {"maximum", Kind::number},
+                                                                   {"minimum", Kind::number},
+                                                                   {"exclusiveMaximum", Kind::exclusive},
+                                                                   {"exclusiveMinimum", Kind::exclusive},
+                                                                   {"maxLength", Kind::count},
+                                                                   {"minLength", Kind::count},
+                                                                   {"maxItems", Kind::count},
+                                                                   {"minItems", Kind::count},
+                                                                   {"maxProperties", Kind::count},
+                                                                   {"minProperties", Kind::count},
+                                                                   {"maxContains", Kind::count},
+                                                                   {"minContains", Kind::count},
+                                                                   {"uniqueItems", Kind::boolean},
+                                                                   {"readOnly", Kind::boolean},
+                                                                   {"writeOnly", Kind::boolean},
+                                                                   {"deprecated", Kind::boolean},
+                                                                   {"const", Kind::any},
+                                                                   {"default", Kind::any},
+                                                                   {"enum", Kind::enumeration},
+                                                                   {"examples", Kind::examples},
+                                                                   {"example", Kind::example},
+                                                                   {"required", Kind::required},
+                                                                   {"type", Kind::type},
+                                                                   {"dependentRequired", Kind::dependent_required},
+                                                                   {"nullable", Kind::nullable},
+                                                                   {"x-nullable", Kind::nullable},
+                                                                   {"discriminator", Kind::discriminator}};
   auto it = kinds.find(k);
   return it == kinds.end() ? Kind::drop : it->second;
 }
@@ -165,7 +216,7 @@ json::value SchemaConverter::ref_node(const json::object& o, std::string_view re
   }
   json::value sib = rest.empty() ? json::value(json::object{}) : object_node(rest, base, scope, depth + 1);
   if (sib.is_object() && !sib.get_object().empty()) {
-    static const std::set<std::string_view> annotations = {"title",    "description", "default",  "examples",
+    static const std::set<std::string_view> annotations = {"title",    "description", "default",   "examples",
                                                            "readOnly", "writeOnly",   "deprecated"};
     bool only_annotations = true;
     for (auto& kv : sib.get_object()) only_annotations = only_annotations && annotations.count(kv.key());
@@ -282,7 +333,8 @@ json::value SchemaConverter::object_node(const json::object& o, const std::strin
         if (auto d = as_number(v); d && (k != "multipleOf" || *d > 0)) out.emplace(k, v);
         break;
       case Kind::exclusive:
-        if (v.is_number()) out.emplace(k, v);
+        if (v.is_number())
+          out.emplace(k, v);
         else if (v.is_bool() && v.get_bool()) {  // draft-4: modifies maximum/minimum
           const char* bound = k == "exclusiveMaximum" ? "maximum" : "minimum";
           if (auto* b = o.if_contains(bound); b && b->is_number()) out[k] = *b;
@@ -419,9 +471,9 @@ json::value SchemaConverter::object_node(const json::object& o, const std::strin
 
 json::value SchemaConverter::convert_v2_parameter(const json::object& param, const std::string& base, Scope& scope) {
   static const std::set<std::string_view> keys = {
-      "type",      "format",    "items",   "default", "maximum",          "exclusiveMaximum", "minimum",
-      "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems",
-      "uniqueItems", "enum", "multipleOf", "x-nullable", "description"};
+      "type",     "format",           "items",     "default",    "maximum",    "exclusiveMaximum",
+      "minimum",  "exclusiveMinimum", "maxLength", "minLength",  "pattern",    "maxItems",
+      "minItems", "uniqueItems",      "enum",      "multipleOf", "x-nullable", "description"};
   json::object s;
   for (auto& kv : param)
     if (keys.count(kv.key())) s.emplace(kv.key(), kv.value());
@@ -433,8 +485,8 @@ void SchemaConverter::attach_defs(json::object& root, Scope& scope) {
   json::object defs;
   for (std::size_t i = 0; i < scope.defs.order.size(); ++i) {  // grows while converting
     std::string canonical = scope.defs.order[i];
-    std::string key = std::string(scope.dir == Direction::request ? "q" : "s") + (scope.refs_as_defs ? "d" : "r") +
-                      canonical;
+    std::string key =
+        std::string(scope.dir == Direction::request ? "q" : "s") + (scope.refs_as_defs ? "d" : "r") + canonical;
     auto it = def_cache_.find(key);
     if (it == def_cache_.end()) {
       auto t = docs_.resolve(docs_.root_uri(), canonical);
@@ -488,8 +540,7 @@ const std::vector<std::string>& SchemaConverter::edges(const std::string& canoni
             }
             continue;
           }
-          if (k == "example" || k == "examples" || k == "enum" || k == "default" || k == "const" ||
-              k.starts_with("x-"))
+          if (k == "example" || k == "examples" || k == "enum" || k == "default" || k == "const" || k.starts_with("x-"))
             continue;
           work.emplace_back(&kv.value(), depth + 1);
         }
@@ -556,12 +607,37 @@ void SchemaConverter::tarjan(const std::string& c, int depth) {
 void loosen_output(json::value& schema, bool root) {
   if (!schema.is_object()) return;
   auto& o = schema.get_object();
-  static const char* kDrop[] = {"required", "enum", "const", "format", "pattern", "minLength", "maxLength",
-                                "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-                                "minItems", "maxItems", "uniqueItems", "minProperties", "maxProperties",
-                                "unevaluatedProperties", "unevaluatedItems", "dependentRequired",
-                                "dependentSchemas", "propertyNames", "contains", "minContains", "maxContains",
-                                "not", "if", "then", "else", "contentEncoding", "contentMediaType"};
+  static const char* kDrop[] = {"required",
+                                "enum",
+                                "const",
+                                "format",
+                                "pattern",
+                                "minLength",
+                                "maxLength",
+                                "minimum",
+                                "maximum",
+                                "exclusiveMinimum",
+                                "exclusiveMaximum",
+                                "multipleOf",
+                                "minItems",
+                                "maxItems",
+                                "uniqueItems",
+                                "minProperties",
+                                "maxProperties",
+                                "unevaluatedProperties",
+                                "unevaluatedItems",
+                                "dependentRequired",
+                                "dependentSchemas",
+                                "propertyNames",
+                                "contains",
+                                "minContains",
+                                "maxContains",
+                                "not",
+                                "if",
+                                "then",
+                                "else",
+                                "contentEncoding",
+                                "contentMediaType"};
   for (auto* k : kDrop) o.erase(k);
   if (auto* a = o.if_contains("additionalProperties"); a && a->is_bool()) o.erase("additionalProperties");
   if (auto* one = o.if_contains("oneOf")) {

@@ -10,12 +10,12 @@
 //   - x-* keys, xml, externalDocs and unknown keywords are dropped; keywords whose values have
 //     the wrong type are dropped rather than passed on (an invalid `pattern` too);
 //   - readOnly properties leave request schemas, writeOnly ones leave response schemas.
-#include "sources/openapi/document.hpp"
-
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "sources/openapi/document.hpp"
 
 namespace mcp::openapi::detail {
 
@@ -70,8 +70,7 @@ class SchemaConverter {
     std::size_t nodes = 0;
   };
   json::value node(const json::value& v, const std::string& base, Scope& scope, int depth);
-  json::value ref_node(const json::object& o, std::string_view ref, const std::string& base, Scope& scope,
-                       int depth);
+  json::value ref_node(const json::object& o, std::string_view ref, const std::string& base, Scope& scope, int depth);
   json::value object_node(const json::object& o, const std::string& base, Scope& scope, int depth);
   json::value inline_ref(const DocumentSet::Target& t, Scope& scope, int depth);
   const std::vector<std::string>& edges(const std::string& canonical);

@@ -4,11 +4,10 @@
 // itself, so that a 100k-node schema never exceeds the validator's step budget. Unknown
 // keywords are reported too: the loader is meant to emit only ones it knows.
 #include <mcp/core/json_schema.hpp>
-
-#include "sources/openapi/loader.hpp"
-
 #include <regex>
 #include <set>
+
+#include "sources/openapi/loader.hpp"
 
 namespace mcp::openapi {
 namespace {

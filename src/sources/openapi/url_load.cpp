@@ -1,11 +1,11 @@
 // load_url: fetch the spec and every document its $refs reach, then convert as for files.
 // The HttpClient applies its UrlPolicy to each resolved address (and redirect); the literal
 // checks here stop obviously forbidden URLs before any connection is attempted.
-#include "sources/openapi/document.hpp"
-#include "sources/openapi/loader.hpp"
-
 #include <boost/asio/ip/address.hpp>
 #include <boost/url.hpp>
+
+#include "sources/openapi/document.hpp"
+#include "sources/openapi/loader.hpp"
 
 namespace mcp::openapi {
 namespace detail {
@@ -53,8 +53,8 @@ Task<Result<Spec>> load_url(std::shared_ptr<net::HttpClient> client, std::string
     queue.pop_back();
     if (docs.count(u)) continue;
     if (docs.size() >= options.max_documents)
-      co_return Error{errc::kInvalidParams, "too many referenced documents (limit " +
-                                                std::to_string(options.max_documents) + ")"};
+      co_return Error{errc::kInvalidParams,
+                      "too many referenced documents (limit " + std::to_string(options.max_documents) + ")"};
     if (auto why = url_refused(u, policy)) co_return Error{errc::kInvalidParams, *why};
     net::ClientRequest req;
     req.url = u;
