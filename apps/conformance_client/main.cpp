@@ -116,7 +116,20 @@ Task<int> run(std::string url, std::string scenario) {
     co_return 1;
   }
   int status = 0;
-  if (scenario != "initialize") {
+  // A scenario may name the calls to make (with their arguments) in its context.
+  boost::system::error_code cec;
+  auto ctx = mcp::json::parse(env("MCP_CONFORMANCE_CONTEXT"), cec);
+  if (!cec && ctx.is_object() && ctx.as_object().contains("toolCalls") && ctx.as_object().at("toolCalls").is_array()) {
+    for (const auto& call : ctx.as_object().at("toolCalls").as_array()) {
+      if (!call.is_object()) continue;
+      auto name = std::string(mcp::find_string(call.as_object(), "name").value_or(""));
+      object args;
+      if (auto* a = mcp::find_object(call.as_object(), "arguments")) args = *a;
+      auto r = co_await client.call_tool(name, args);
+      if (!r) std::cerr << "tools/call " << name << " failed: " << r.error().message << "\n";
+      else std::cout << name << ": " << mcp::json::serialize(*r) << "\n";
+    }
+  } else if (scenario != "initialize") {
     for (const auto& t : *tools) {
       if (!t.is_object()) continue;
       auto name = std::string(mcp::find_string(t.as_object(), "name").value_or(""));
