@@ -133,7 +133,13 @@ Task<int> run(std::string url, std::string scenario) {
     for (const auto& t : *tools) {
       if (!t.is_object()) continue;
       auto name = std::string(mcp::find_string(t.as_object(), "name").value_or(""));
-      auto r = co_await client.call_tool(name, arguments_for(t.as_object()));
+      auto args = arguments_for(t.as_object());
+      // json-schema-2020-12-preservation: echo the focal tool's inputSchema as we received it.
+      if (name == "json_schema_echo")
+        for (const auto& other : *tools)
+          if (other.is_object() && mcp::find_string(other.as_object(), "name") == "json_schema_2020_12_tool")
+            if (auto* schema = mcp::find_object(other.as_object(), "inputSchema")) args = object{{"schema", *schema}};
+      auto r = co_await client.call_tool(name, args);
       if (!r) {
         std::cerr << "tools/call " << name << " failed: " << r.error().message << "\n";
         status = 1;

@@ -5,10 +5,12 @@
 //   mcpbridge keys list | keys revoke ID
 //   mcpbridge users add NAME [--team T] [--role R]... [--password-stdin]
 //   mcpbridge version
+//   mcpbridge client URL tools/list | tools/call NAME JSON | ... [--header K:V] [--bearer T] [--oauth]
 // Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
 
 #include "builtin_tools.hpp"
+#include "client_command.hpp"
 #include "config.hpp"
 
 #include <CLI/CLI.hpp>
@@ -79,11 +81,16 @@ int main(int argc, char** argv) {
   users_add->add_flag("--password-stdin", password_stdin, "Read a password from standard input");
   users->add_subcommand("list", "List users");
 
+  mcpbridge::ClientArgs client_args;
+  auto* client_cmd = mcpbridge::add_client_command(app, client_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
+
+  if (client_cmd->parsed()) return mcpbridge::run_client_command(client_args);
 
   if (app.got_subcommand("version")) {
     std::cout << "mcpbridge 0.1.0\n";
