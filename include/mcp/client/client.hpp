@@ -64,6 +64,8 @@ class Client {
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
+  Client(Client&&) noexcept = default;
+  Client& operator=(Client&&) noexcept = default;
 
   // Declares a capability and answers its requests (the capability name is derived from the
   // method: "sampling/createMessage" → sampling, "elicitation/create" → elicitation,
