@@ -97,6 +97,8 @@ Task<int> run(std::string url, std::string scenario) {
     oauth_options.client_id = std::string(mcp::find_string(c, "client_id").value_or(""));
     oauth_options.client_secret = std::string(mcp::find_string(c, "client_secret").value_or(""));
     oauth_options.private_key_pem = std::string(mcp::find_string(c, "private_key_pem").value_or(""));
+    if (scenario == "auth/wif-jwt-bearer")
+      oauth_options.jwt_bearer_assertion = std::string(mcp::find_string(c, "valid_jwt").value_or(""));
   }
   if (!env("MCP_CLIENT_TRACE").empty()) oauth_options.trace = [](std::string_view m) { std::cerr << m << "\n"; };
   oauth_options.client_credentials = scenario.rfind("auth/client-credentials", 0) == 0;

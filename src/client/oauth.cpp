@@ -143,6 +143,7 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
   std::string issuer;
   std::string granted_scope;
   int step_ups = 0;
+  bool jwt_bearer_tried = false;  // a refused assertion is not sent again
 
   Task<Result<json::object>> get_json(std::string url) {
     net::ClientRequest r;
@@ -392,6 +393,22 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     auto token_endpoint = std::string(find_string(as_meta, "token_endpoint").value_or(""));
     if (token_endpoint.empty()) co_return Result<bool>(auth_error("authorization server has no token endpoint"));
 
+    if (!opt.jwt_bearer_assertion.empty()) {
+      if (jwt_bearer_tried) co_return Result<bool>(auth_error("the JWT-bearer grant was refused before"));
+      jwt_bearer_tried = true;
+      std::vector<std::pair<std::string, std::string>> f{{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+                                                         {"assertion", opt.jwt_bearer_assertion},
+                                                         {"client_id", opt.client_id},
+                                                         {"scope", scope},
+                                                         {"resource", resource_id}};
+      std::string body = form(f);
+      net::Headers none;
+      auto t = co_await post_form(token_endpoint, body, none);
+      if (!t) co_return Result<bool>(t.error());
+      jwt_bearer_tried = false;
+      granted_scope = scope;
+      co_return take_tokens(*t);
+    }
     if (opt.client_credentials) {
       client_id = opt.client_id;
       client_secret = opt.client_secret;
