@@ -97,6 +97,9 @@ Task<int> run(std::string url, std::string scenario) {
     oauth_options.client_id = std::string(mcp::find_string(c, "client_id").value_or(""));
     oauth_options.client_secret = std::string(mcp::find_string(c, "client_secret").value_or(""));
     oauth_options.private_key_pem = std::string(mcp::find_string(c, "private_key_pem").value_or(""));
+    oauth_options.idp_token_endpoint = std::string(mcp::find_string(c, "idp_token_endpoint").value_or(""));
+    oauth_options.idp_client_id = std::string(mcp::find_string(c, "idp_client_id").value_or(""));
+    oauth_options.idp_id_token = std::string(mcp::find_string(c, "idp_id_token").value_or(""));
     if (scenario == "auth/wif-jwt-bearer")
       oauth_options.jwt_bearer_assertion = std::string(mcp::find_string(c, "valid_jwt").value_or(""));
   }

@@ -393,6 +393,37 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     auto token_endpoint = std::string(find_string(as_meta, "token_endpoint").value_or(""));
     if (token_endpoint.empty()) co_return Result<bool>(auth_error("authorization server has no token endpoint"));
 
+    if (!opt.idp_id_token.empty()) {
+      std::vector<std::pair<std::string, std::string>> x{
+          {"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"},
+          {"requested_token_type", "urn:ietf:params:oauth:token-type:id-jag"},
+          {"subject_token", opt.idp_id_token},
+          {"subject_token_type", "urn:ietf:params:oauth:token-type:id_token"},
+          {"audience", std::string(find_string(as_meta, "issuer").value_or(issuer))},
+          {"resource", resource_id},
+          {"client_id", opt.idp_client_id},
+          {"scope", scope}};
+      std::string xbody = form(x);
+      net::Headers none;
+      auto jag = co_await post_form(opt.idp_token_endpoint, xbody, none);
+      if (!jag) co_return Result<bool>(jag.error());
+      auto assertion = find_string(*jag, "access_token");
+      if (!assertion) co_return Result<bool>(auth_error("the IdP returned no ID-JAG"));
+      client_id = opt.client_id;
+      client_secret = opt.client_secret;
+      auth_method = client_secret.empty() ? "none" : "client_secret_basic";
+      std::vector<std::pair<std::string, std::string>> f{{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+                                                         {"assertion", std::string(*assertion)},
+                                                         {"scope", scope},
+                                                         {"resource", resource_id}};
+      net::Headers h;
+      client_auth(f, h);
+      std::string body = form(f);
+      auto t = co_await post_form(token_endpoint, body, h);
+      if (!t) co_return Result<bool>(t.error());
+      granted_scope = scope;
+      co_return take_tokens(*t);
+    }
     if (!opt.jwt_bearer_assertion.empty()) {
       if (jwt_bearer_tried) co_return Result<bool>(auth_error("the JWT-bearer grant was refused before"));
       jwt_bearer_tried = true;

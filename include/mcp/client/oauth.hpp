@@ -29,6 +29,10 @@ struct OAuthOptions {
   // Workload identity (RFC 7523 JWT-bearer grant, SEP-1933): a JWT from the workload's identity
   // provider, exchanged for an access token without a user; failures are not retried.
   std::string jwt_bearer_assertion;
+  // Enterprise-managed authorization (SEP-990): the user's ID token from the enterprise IdP is
+  // exchanged there (RFC 8693) for an ID-JAG, which the authorization server takes as a
+  // JWT-bearer grant with this client's id and secret.
+  std::string idp_token_endpoint, idp_client_id, idp_id_token;
   // Takes the user to the authorization URL; returns the URL the browser was redirected to
   // (carrying code and state). Unset: the URL is fetched without a browser and its redirect
   // is read, which suits servers that authorize without interaction.
