@@ -144,7 +144,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     return m;
   }
 
-  Task<Result<net::Headers>> headers_for(const json::object& message, bool post) {
+  Task<Result<net::Headers>> headers_for(const json::object& message, std::string http_method) {
+    bool post = http_method == "POST";
     net::Headers h = opt.headers;
     if (post) h.emplace_back("content-type", "application/json");
     h.emplace_back("accept", post ? "application/json, text/event-stream" : "text/event-stream");
@@ -168,7 +169,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         }
       }
     }
-    if (header_hook) co_return co_await header_hook(std::move(h));
+    if (header_hook) co_return co_await header_hook(std::move(h), std::move(http_method));
     co_return Result<net::Headers>(std::move(h));
   }
 
@@ -192,7 +193,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     auto body = json::serialize(message);
     if (opt.trace) opt.trace("> " + body);
     for (int attempt = 0; attempt < 3; ++attempt) {
-      auto headers = co_await headers_for(message, true);
+      std::string method = "POST";
+      auto headers = co_await headers_for(message, method);
       if (!headers) co_return Out(headers.error());
       net::ClientRequest req;
       req.method = "POST";
@@ -284,7 +286,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   Task<Result<net::StreamedResponse>> get_stream(std::string last_event_id) {
     using Out = Result<net::StreamedResponse>;
     auto self = shared_from_this();
-    auto headers = co_await headers_for(json::object{}, false);
+    std::string method = "GET";
+    json::object none;
+    auto headers = co_await headers_for(none, method);
     if (!headers) co_return Out(headers.error());
     if (!last_event_id.empty()) headers->emplace_back("last-event-id", last_event_id);
     net::ClientRequest req;
@@ -550,7 +554,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (listening) listening->close();
     if (waiting) waiting->cancel();
     if (session.empty() || is_stateless) co_return;
-    auto headers = co_await headers_for(json::object{}, false);
+    std::string method = "DELETE";
+    json::object none;
+    auto headers = co_await headers_for(none, method);
     if (!headers) co_return;
     net::ClientRequest req;
     req.method = "DELETE";
