@@ -97,6 +97,11 @@ Task<int> run(std::string url, std::string scenario) {
     oauth_options.client_id = std::string(mcp::find_string(c, "client_id").value_or(""));
     oauth_options.client_secret = std::string(mcp::find_string(c, "client_secret").value_or(""));
     oauth_options.private_key_pem = std::string(mcp::find_string(c, "private_key_pem").value_or(""));
+    oauth_options.idp_token_endpoint = std::string(mcp::find_string(c, "idp_token_endpoint").value_or(""));
+    oauth_options.idp_client_id = std::string(mcp::find_string(c, "idp_client_id").value_or(""));
+    oauth_options.idp_id_token = std::string(mcp::find_string(c, "idp_id_token").value_or(""));
+    if (scenario == "auth/wif-jwt-bearer")
+      oauth_options.jwt_bearer_assertion = std::string(mcp::find_string(c, "valid_jwt").value_or(""));
   }
   if (!env("MCP_CLIENT_TRACE").empty()) oauth_options.trace = [](std::string_view m) { std::cerr << m << "\n"; };
   oauth_options.client_credentials = scenario.rfind("auth/client-credentials", 0) == 0;
@@ -116,11 +121,30 @@ Task<int> run(std::string url, std::string scenario) {
     co_return 1;
   }
   int status = 0;
-  if (scenario != "initialize") {
+  // A scenario may name the calls to make (with their arguments) in its context.
+  boost::system::error_code cec;
+  auto ctx = mcp::json::parse(env("MCP_CONFORMANCE_CONTEXT"), cec);
+  if (!cec && ctx.is_object() && ctx.as_object().contains("toolCalls") && ctx.as_object().at("toolCalls").is_array()) {
+    for (const auto& call : ctx.as_object().at("toolCalls").as_array()) {
+      if (!call.is_object()) continue;
+      auto name = std::string(mcp::find_string(call.as_object(), "name").value_or(""));
+      object args;
+      if (auto* a = mcp::find_object(call.as_object(), "arguments")) args = *a;
+      auto r = co_await client.call_tool(name, args);
+      if (!r) std::cerr << "tools/call " << name << " failed: " << r.error().message << "\n";
+      else std::cout << name << ": " << mcp::json::serialize(*r) << "\n";
+    }
+  } else if (scenario != "initialize") {
     for (const auto& t : *tools) {
       if (!t.is_object()) continue;
       auto name = std::string(mcp::find_string(t.as_object(), "name").value_or(""));
-      auto r = co_await client.call_tool(name, arguments_for(t.as_object()));
+      auto args = arguments_for(t.as_object());
+      // json-schema-2020-12-preservation: echo the focal tool's inputSchema as we received it.
+      if (name == "json_schema_echo")
+        for (const auto& other : *tools)
+          if (other.is_object() && mcp::find_string(other.as_object(), "name") == "json_schema_2020_12_tool")
+            if (auto* schema = mcp::find_object(other.as_object(), "inputSchema")) args = object{{"schema", *schema}};
+      auto r = co_await client.call_tool(name, args);
       if (!r) {
         std::cerr << "tools/call " << name << " failed: " << r.error().message << "\n";
         status = 1;

@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <optional>
 
 namespace mcp::client {
 namespace {
@@ -44,10 +46,52 @@ bool same_id(const json::value& a, const json::value& b) {
 
 // Header values must be visible ASCII; anything else travels as =?base64?…?= (2026-07-28).
 std::string header_safe(std::string_view v) {
-  bool plain = !v.empty() && v.front() != ' ' && v.back() != ' ' &&
+  if (v.empty()) return {};
+  bool plain = v.front() != ' ' && v.back() != ' ' &&
                std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-  if (plain && v.substr(0, 2) != "=?") return std::string(v);
+  if (plain && v.substr(0, 9) != "=?base64?") return std::string(v);
   return "=?base64?" + base64_encode(v) + "?=";
+}
+
+bool tchar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// SEP-2243: the tool's x-mcp-header annotations as (property, header name) pairs, or nullopt
+// when one is malformed (empty, not a token, on a non-primitive or number, duplicated
+// case-insensitively) — such tools are left out.
+std::optional<std::vector<std::pair<std::string, std::string>>> mirrored_params(const json::object& tool) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto* schema = find_object(tool, "inputSchema");
+  auto* props = schema ? find_object(*schema, "properties") : nullptr;
+  if (!props) return out;
+  std::vector<std::string> seen;
+  for (const auto& [name, p] : *props) {
+    if (!p.is_object()) continue;
+    auto* h = p.as_object().if_contains("x-mcp-header");
+    if (!h) continue;
+    if (!h->is_string() || h->as_string().empty()) return std::nullopt;
+    std::string header(h->as_string());
+    if (!std::all_of(header.begin(), header.end(), tchar)) return std::nullopt;
+    auto type = find_string(p.as_object(), "type").value_or("");
+    if (type != "string" && type != "integer" && type != "boolean") return std::nullopt;
+    std::string folded = header;
+    for (auto& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(seen.begin(), seen.end(), folded) != seen.end()) return std::nullopt;
+    seen.push_back(folded);
+    out.emplace_back(std::string(name), header);
+  }
+  return out;
+}
+
+std::optional<std::string> header_value_of(const json::value& v) {
+  if (v.is_string()) return header_safe(v.as_string());
+  if (v.is_bool()) return std::string(v.as_bool() ? "true" : "false");
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  if (v.is_uint64()) return std::to_string(v.as_uint64());
+  if (v.is_double() && v.as_double() == static_cast<double>(static_cast<std::int64_t>(v.as_double())))
+    return std::to_string(static_cast<std::int64_t>(v.as_double()));
+  return std::nullopt;
 }
 
 std::string capability_of(std::string_view method) {
@@ -82,6 +126,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::int64_t next_id = 1;
   std::map<std::string, std::function<void(const json::object&)>> progress;
   net::BodyStream* listening = nullptr;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> tool_headers;  // SEP-2243
   asio::steady_timer* waiting = nullptr;
   bool closed = false;
 
@@ -99,7 +144,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     return m;
   }
 
-  Task<Result<net::Headers>> headers_for(const json::object& message, bool post) {
+  Task<Result<net::Headers>> headers_for(const json::object& message, std::string http_method) {
+    bool post = http_method == "POST";
     net::Headers h = opt.headers;
     if (post) h.emplace_back("content-type", "application/json");
     h.emplace_back("accept", post ? "application/json, text/event-stream" : "text/event-stream");
@@ -113,10 +159,17 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
           auto key = *method == "resources/read" ? "uri" : "name";
           if (*method == "tools/call" || *method == "prompts/get" || *method == "resources/read")
             if (auto v = find_string(*p, key)) h.emplace_back("mcp-name", header_safe(*v));
+          auto* args = find_object(*p, "arguments");
+          auto tool = find_string(*p, "name");
+          if (*method == "tools/call" && args && tool)
+            if (auto it = tool_headers.find(std::string(*tool)); it != tool_headers.end())
+              for (const auto& [prop, header] : it->second)
+                if (auto* v = args->if_contains(prop))
+                  if (auto text = header_value_of(*v)) h.emplace_back("Mcp-Param-" + header, *text);
         }
       }
     }
-    if (header_hook) co_return co_await header_hook(std::move(h));
+    if (header_hook) co_return co_await header_hook(std::move(h), std::move(http_method));
     co_return Result<net::Headers>(std::move(h));
   }
 
@@ -140,7 +193,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     auto body = json::serialize(message);
     if (opt.trace) opt.trace("> " + body);
     for (int attempt = 0; attempt < 3; ++attempt) {
-      auto headers = co_await headers_for(message, true);
+      std::string method = "POST";
+      auto headers = co_await headers_for(message, method);
       if (!headers) co_return Out(headers.error());
       net::ClientRequest req;
       req.method = "POST";
@@ -232,7 +286,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   Task<Result<net::StreamedResponse>> get_stream(std::string last_event_id) {
     using Out = Result<net::StreamedResponse>;
     auto self = shared_from_this();
-    auto headers = co_await headers_for(json::object{}, false);
+    std::string method = "GET";
+    json::object none;
+    auto headers = co_await headers_for(none, method);
     if (!headers) co_return Out(headers.error());
     if (!last_event_id.empty()) headers->emplace_back("last-event-id", last_event_id);
     net::ClientRequest req;
@@ -321,7 +377,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       if (auto* e = find_object(*resp, "error")) co_return Out(error_from(*e));
       auto* result = find_object(*resp, "result");
       if (!result) co_return Out(protocol_error("response without result or error"));
-      if (find_string(*result, "resultType").value_or("complete") != "input_required") co_return Out(*result);
+      if (find_string(*result, "resultType").value_or("complete") != "input_required") {
+        if (method == "tools/list") co_return Out(screen_tools(*result));
+        co_return Out(*result);
+      }
       // Multi round-trip: answer what the server asked for and send the request again.
       json::object responses;
       if (auto* asks = find_object(*result, "inputRequests")) {
@@ -340,6 +399,28 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       else params.erase("requestState");
     }
     co_return Out(protocol_error("too many input_required rounds for " + method));
+  }
+
+  // Remembers which arguments each tool mirrors into headers, and leaves out tools whose
+  // annotations are malformed (one bad tool must not hide the others).
+  json::object screen_tools(json::object result) {
+    auto* tools = result.if_contains("tools");
+    if (!tools || !tools->is_array()) return result;
+    json::array kept;
+    for (auto& t : tools->as_array()) {
+      if (!t.is_object()) continue;
+      auto name = std::string(find_string(t.as_object(), "name").value_or(""));
+      auto params = mirrored_params(t.as_object());
+      if (!params) {
+        if (opt.trace) opt.trace("tool '" + name + "' left out: malformed x-mcp-header");
+        continue;
+      }
+      if (params->empty()) tool_headers.erase(name);
+      else tool_headers[name] = std::move(*params);
+      kept.push_back(std::move(t));
+    }
+    result["tools"] = std::move(kept);
+    return result;
   }
 
   Task<Result<json::object>> initialize() {
@@ -474,7 +555,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (listening) listening->close();
     if (waiting) waiting->cancel();
     if (session.empty() || is_stateless) co_return;
-    auto headers = co_await headers_for(json::object{}, false);
+    std::string method = "DELETE";
+    json::object none;
+    auto headers = co_await headers_for(none, method);
     if (!headers) co_return;
     net::ClientRequest req;
     req.method = "DELETE";

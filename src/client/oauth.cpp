@@ -6,6 +6,7 @@
 #include <boost/url.hpp>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
 
 #include <chrono>
@@ -48,14 +49,9 @@ std::string sha256_b64url(std::string_view s) {
   return base64_encode(std::string_view(reinterpret_cast<char*>(md), n), true);
 }
 
-// ES256 JWT for private_key_jwt client authentication (RFC 7523 §2.2).
-Result<std::string> sign_es256(const std::string& pem, const json::object& claims) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  if (!key) return auth_error("cannot read the private key");
-  auto header = base64_encode(R"({"alg":"ES256","typ":"JWT"})", true);
-  auto input = header + "." + base64_encode(json::serialize(claims), true);
+// An ES256 JWS over `header`.`claims` (JOSE wants the signature as r||s, not DER).
+Result<std::string> sign_with(EVP_PKEY* key, const std::string& header_json, const json::object& claims) {
+  auto input = base64_encode(header_json, true) + "." + base64_encode(json::serialize(claims), true);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   std::size_t len = 0;
   std::string der;
@@ -68,9 +64,7 @@ Result<std::string> sign_es256(const std::string& pem, const json::object& claim
     der.resize(len);
   }
   EVP_MD_CTX_free(ctx);
-  EVP_PKEY_free(key);
-  if (!ok) return auth_error("signing the client assertion failed");
-  // JOSE wants r||s, 32 bytes each, not DER.
+  if (!ok) return auth_error("signing failed");
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
   ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size()));
   if (!sig) return auth_error("bad ECDSA signature");
@@ -79,6 +73,33 @@ Result<std::string> sign_es256(const std::string& pem, const json::object& claim
   BN_bn2binpad(ECDSA_SIG_get0_s(sig), raw + 32, 32);
   ECDSA_SIG_free(sig);
   return input + "." + base64_encode(std::string_view(reinterpret_cast<char*>(raw), 64), true);
+}
+
+// ES256 JWT for private_key_jwt client authentication (RFC 7523 §2.2).
+Result<std::string> sign_es256(const std::string& pem, const json::object& claims) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (!key) return auth_error("cannot read the private key");
+  auto jwt = sign_with(key, R"({"alg":"ES256","typ":"JWT"})", claims);
+  EVP_PKEY_free(key);
+  return jwt;
+}
+
+// The public half of a P-256 key as a JWK.
+json::object public_jwk(EVP_PKEY* key) {
+  BIGNUM *x = nullptr, *y = nullptr;
+  EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x);
+  EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y);
+  unsigned char bx[32] = {}, by[32] = {};
+  if (x) BN_bn2binpad(x, bx, 32);
+  if (y) BN_bn2binpad(y, by, 32);
+  BN_free(x);
+  BN_free(y);
+  return json::object{{"kty", "EC"},
+                      {"crv", "P-256"},
+                      {"x", base64_encode(std::string_view(reinterpret_cast<char*>(bx), 32), true)},
+                      {"y", base64_encode(std::string_view(reinterpret_cast<char*>(by), 32), true)}};
 }
 
 std::string origin_of(const urls::url_view& u) {
@@ -143,6 +164,33 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
   std::string issuer;
   std::string granted_scope;
   int step_ups = 0;
+  bool jwt_bearer_tried = false;  // a refused assertion is not sent again
+  // DPoP (RFC 9449), used when the authorization server offers ES256 proofs.
+  EVP_PKEY* dpop_key = nullptr;
+  bool dpop_bound = false;  // the access token is DPoP-bound: present it with proofs
+  std::string as_nonce, rs_nonce;
+
+  ~Impl() { EVP_PKEY_free(dpop_key); }
+
+  bool dpop_offered() const {
+    if (auto* algs = as_meta.if_contains("dpop_signing_alg_values_supported"); algs && algs->is_array())
+      for (auto& a : algs->as_array())
+        if (a.is_string() && a.as_string() == "ES256") return true;
+    return false;
+  }
+
+  Result<std::string> dpop_proof(const std::string& method, const std::string& url, const std::string& nonce,
+                                 const std::string& token) {
+    if (!dpop_key) dpop_key = EVP_EC_gen("P-256");
+    if (!dpop_key) return auth_error("cannot make a DPoP key");
+    auto htu = url.substr(0, url.find_first_of("?#"));
+    json::object header{{"typ", "dpop+jwt"}, {"alg", "ES256"}, {"jwk", public_jwk(dpop_key)}};
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    json::object claims{{"jti", random_token(16)}, {"htm", method}, {"htu", htu}, {"iat", now}};
+    if (!nonce.empty()) claims["nonce"] = nonce;
+    if (!token.empty()) claims["ath"] = sha256_b64url(token);
+    return sign_with(dpop_key, json::serialize(header), claims);
+  }
 
   Task<Result<json::object>> get_json(std::string url) {
     net::ClientRequest r;
@@ -160,21 +208,33 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
   }
 
   Task<Result<json::object>> post_form(std::string url, std::string body, net::Headers extra) {
-    net::ClientRequest r;
-    r.method = "POST";
-    r.url = url;
-    r.headers = std::move(extra);
-    r.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
-    r.headers.emplace_back("accept", "application/json");
-    r.body = std::move(body);
-    r.timeout = std::chrono::seconds(15);
-    auto res = co_await http->send(std::move(r));
-    if (!res) co_return Result<json::object>(res.error());
-    boost::system::error_code ec;
-    auto v = json::parse(res->body, ec);
-    if (res->status != 200 || ec || !v.is_object())
-      co_return Result<json::object>(auth_error("token endpoint: HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 200)));
-    co_return Result<json::object>(std::move(v.as_object()));
+    bool dpop = dpop_offered() && url == std::string(find_string(as_meta, "token_endpoint").value_or(""));
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      net::ClientRequest r;
+      r.method = "POST";
+      r.url = url;
+      r.headers = extra;
+      r.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
+      r.headers.emplace_back("accept", "application/json");
+      if (dpop) {
+        auto proof = dpop_proof("POST", url, as_nonce, "");
+        if (!proof) co_return Result<json::object>(proof.error());
+        r.headers.emplace_back("dpop", *proof);
+      }
+      r.body = body;
+      r.timeout = std::chrono::seconds(15);
+      auto res = co_await http->send(std::move(r));
+      if (!res) co_return Result<json::object>(res.error());
+      if (auto n = res->header("dpop-nonce"); !n.empty()) as_nonce = std::string(n);
+      boost::system::error_code ec;
+      auto v = json::parse(res->body, ec);
+      bool wants_nonce = !ec && v.is_object() && find_string(v.as_object(), "error") == "use_dpop_nonce";
+      if (dpop && res->status == 400 && wants_nonce && attempt == 0) continue;  // RFC 9449 §8
+      if (res->status != 200 || ec || !v.is_object())
+        co_return Result<json::object>(auth_error("token endpoint: HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 200)));
+      co_return Result<json::object>(std::move(v.as_object()));
+    }
+    co_return Result<json::object>(auth_error("token endpoint kept asking for a DPoP nonce"));
   }
 
   // RFC 9728: the challenge's resource_metadata, else the path-suffixed then the root well-known.
@@ -320,6 +380,9 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     auto at = find_string(t, "access_token");
     if (!at) return auth_error("token response without access_token");
     access_token = std::string(*at);
+    auto type = std::string(find_string(t, "token_type").value_or("Bearer"));
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    dpop_bound = type == "dpop";
     if (auto rt = find_string(t, "refresh_token")) refresh_token = std::string(*rt);
     return true;
   }
@@ -339,6 +402,12 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
   Task<Result<bool>> run(net::Headers headers, int status) {
     auto self = shared_from_this();
     auto challenge = parse_bearer_challenge(net::find_header(headers, "www-authenticate"));
+    if (status == 401 && challenge["error"] == "use_dpop_nonce") {  // RFC 9449 §9: retry with it
+      auto nonce = std::string(net::find_header(headers, "dpop-nonce"));
+      if (nonce.empty() || nonce == rs_nonce) co_return Result<bool>(auth_error("DPoP nonce challenge without a new nonce"));
+      rs_nonce = nonce;
+      co_return Result<bool>(true);
+    }
     if (status == 403) {
       if (challenge["error"] != "insufficient_scope" || ++step_ups > opt.max_step_ups)
         co_return Result<bool>(auth_error("forbidden"));
@@ -392,6 +461,53 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     auto token_endpoint = std::string(find_string(as_meta, "token_endpoint").value_or(""));
     if (token_endpoint.empty()) co_return Result<bool>(auth_error("authorization server has no token endpoint"));
 
+    if (!opt.idp_id_token.empty()) {
+      std::vector<std::pair<std::string, std::string>> x{
+          {"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"},
+          {"requested_token_type", "urn:ietf:params:oauth:token-type:id-jag"},
+          {"subject_token", opt.idp_id_token},
+          {"subject_token_type", "urn:ietf:params:oauth:token-type:id_token"},
+          {"audience", std::string(find_string(as_meta, "issuer").value_or(issuer))},
+          {"resource", resource_id},
+          {"client_id", opt.idp_client_id},
+          {"scope", scope}};
+      std::string xbody = form(x);
+      net::Headers none;
+      auto jag = co_await post_form(opt.idp_token_endpoint, xbody, none);
+      if (!jag) co_return Result<bool>(jag.error());
+      auto assertion = find_string(*jag, "access_token");
+      if (!assertion) co_return Result<bool>(auth_error("the IdP returned no ID-JAG"));
+      client_id = opt.client_id;
+      client_secret = opt.client_secret;
+      auth_method = client_secret.empty() ? "none" : "client_secret_basic";
+      std::vector<std::pair<std::string, std::string>> f{{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+                                                         {"assertion", std::string(*assertion)},
+                                                         {"scope", scope},
+                                                         {"resource", resource_id}};
+      net::Headers h;
+      client_auth(f, h);
+      std::string body = form(f);
+      auto t = co_await post_form(token_endpoint, body, h);
+      if (!t) co_return Result<bool>(t.error());
+      granted_scope = scope;
+      co_return take_tokens(*t);
+    }
+    if (!opt.jwt_bearer_assertion.empty()) {
+      if (jwt_bearer_tried) co_return Result<bool>(auth_error("the JWT-bearer grant was refused before"));
+      jwt_bearer_tried = true;
+      std::vector<std::pair<std::string, std::string>> f{{"grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
+                                                         {"assertion", opt.jwt_bearer_assertion},
+                                                         {"client_id", opt.client_id},
+                                                         {"scope", scope},
+                                                         {"resource", resource_id}};
+      std::string body = form(f);
+      net::Headers none;
+      auto t = co_await post_form(token_endpoint, body, none);
+      if (!t) co_return Result<bool>(t.error());
+      jwt_bearer_tried = false;
+      granted_scope = scope;
+      co_return take_tokens(*t);
+    }
     if (opt.client_credentials) {
       client_id = opt.client_id;
       client_secret = opt.client_secret;
@@ -498,10 +614,17 @@ Task<Result<bool>> OAuth::authorize(net::Headers challenge_headers, int status) 
 }
 
 namespace {
-Task<Result<net::Headers>> add_bearer(std::shared_ptr<OAuth::Impl> impl, net::Headers h) {
+Task<Result<net::Headers>> add_bearer(std::shared_ptr<OAuth::Impl> impl, net::Headers h, std::string method) {
   if (!impl->access_token.empty()) {
-    std::erase_if(h, [](const auto& kv) { return kv.first == "authorization"; });
-    h.emplace_back("authorization", "Bearer " + impl->access_token);
+    std::erase_if(h, [](const auto& kv) { return kv.first == "authorization" || kv.first == "dpop"; });
+    if (impl->dpop_bound) {
+      auto proof = impl->dpop_proof(method, impl->resource, impl->rs_nonce, impl->access_token);
+      if (!proof) co_return Result<net::Headers>(proof.error());
+      h.emplace_back("authorization", "DPoP " + impl->access_token);
+      h.emplace_back("dpop", *proof);
+    } else {
+      h.emplace_back("authorization", "Bearer " + impl->access_token);
+    }
   }
   co_return Result<net::Headers>(std::move(h));
 }
@@ -514,10 +637,10 @@ Task<bool> on_challenge(std::shared_ptr<OAuth::Impl> impl, int status, net::Head
 
 void OAuth::attach(Client& client) {
   std::weak_ptr<Impl> weak = impl_;
-  client.set_header_hook([weak](net::Headers h) -> Task<Result<net::Headers>> {
+  client.set_header_hook([weak](net::Headers h, std::string method) -> Task<Result<net::Headers>> {
     auto impl = weak.lock();
     if (!impl) return [](net::Headers x) -> Task<Result<net::Headers>> { co_return Result<net::Headers>(std::move(x)); }(std::move(h));
-    return add_bearer(std::move(impl), std::move(h));
+    return add_bearer(std::move(impl), std::move(h), std::move(method));
   });
   client.set_auth_hook([weak](int status, net::Headers headers) -> Task<bool> {
     auto impl = weak.lock();

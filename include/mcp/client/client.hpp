@@ -48,8 +48,9 @@ struct Options {
 // object, or an Error sent back as the JSON-RPC error.
 using RequestHandler = std::function<Task<Result<json::object>>(json::object params)>;
 using NotificationHandler = std::function<void(const std::string& method, const json::object& params)>;
-// Called before each HTTP request; may add or replace headers (OAuth tokens).
-using HeaderHook = std::function<Task<Result<net::Headers>>(net::Headers)>;
+// Called before each HTTP request to the endpoint (with its method); may add or replace
+// headers (OAuth tokens, DPoP proofs).
+using HeaderHook = std::function<Task<Result<net::Headers>>(net::Headers, std::string method)>;
 // Called on 401/403 with the response; true means "retry" (credentials were refreshed).
 using AuthHook = std::function<Task<bool>(int status, net::Headers response_headers)>;
 
@@ -66,6 +67,8 @@ class Client {
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
+  Client(Client&&) noexcept = default;
+  Client& operator=(Client&&) noexcept = default;
 
   // Declares a capability and answers its requests (the capability name is derived from the
   // method: "sampling/createMessage" → sampling, "elicitation/create" → elicitation,

@@ -26,6 +26,13 @@ struct OAuthOptions {
   // client_credentials grant instead of a user's authorization (machine to machine).
   bool client_credentials = false;
   std::string private_key_pem;  // with client_credentials: private_key_jwt (ES256) instead of a secret
+  // Workload identity (RFC 7523 JWT-bearer grant, SEP-1933): a JWT from the workload's identity
+  // provider, exchanged for an access token without a user; failures are not retried.
+  std::string jwt_bearer_assertion;
+  // Enterprise-managed authorization (SEP-990): the user's ID token from the enterprise IdP is
+  // exchanged there (RFC 8693) for an ID-JAG, which the authorization server takes as a
+  // JWT-bearer grant with this client's id and secret.
+  std::string idp_token_endpoint, idp_client_id, idp_id_token;
   // Takes the user to the authorization URL; returns the URL the browser was redirected to
   // (carrying code and state). Unset: the URL is fetched without a browser and its redirect
   // is read, which suits servers that authorize without interaction.
