@@ -22,6 +22,7 @@
 #include "connections.hpp"
 #include "openapi_sources.hpp"
 
+#include <mcp/http/client.hpp>
 #include <mcp/sources/vault.hpp>
 
 #include <CLI/CLI.hpp>
@@ -367,6 +368,9 @@ int main(int argc, char** argv) {
     if (!open_store()) return kExitStore;
     try {
       mcpbridge::resolve_oauth(cfg, cfg.http.port);
+      // Client ID metadata documents are fetched with the default policy: HTTPS to public
+      // addresses only, no redirects, size and time limits.
+      cfg.oauth.http_client = mcp::http::make_http_client({});
       authorization_server = std::make_shared<mcp::authz::AuthorizationServer>(cfg.oauth, store);
     } catch (const std::exception& e) {
       std::cerr << "mcpbridge: " << e.what() << "\n";
