@@ -9,10 +9,12 @@
 //   mcpbridge connections list | connections login NAME --user U (the credential on standard input)
 //   mcpbridge connections logout NAME --user U
 //   mcpbridge version
+//   mcpbridge client URL tools/list | tools/call NAME JSON | ... [--header K:V] [--bearer T] [--oauth]
 // Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
 
 #include "builtin_tools.hpp"
+#include "client_command.hpp"
 #include "config.hpp"
 #include "connections.hpp"
 #include "openapi_sources.hpp"
@@ -112,12 +114,16 @@ int main(int argc, char** argv) {
   auto* conns_logout = conns->add_subcommand("logout", "Remove a user's credential for a connection");
   conns_logout->add_option("name", conn_name, "The connection")->required();
   conns_logout->add_option("--user", conn_user, "The user")->required();
+  mcpbridge::ClientArgs client_args;
+  auto* client_cmd = mcpbridge::add_client_command(app, client_args);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
+
+  if (client_cmd->parsed()) return mcpbridge::run_client_command(client_args);
 
   if (app.got_subcommand("version")) {
     std::cout << "mcpbridge 0.1.0\n";

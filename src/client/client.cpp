@@ -7,12 +7,17 @@
 
 #include <mcp/core/encoding.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <optional>
 
 namespace mcp::client {
 namespace {
@@ -21,6 +26,7 @@ namespace asio = boost::asio;
 
 constexpr std::array kSessionVersions = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 constexpr std::string_view kMeta = "io.modelcontextprotocol/";
+constexpr int kUnsupportedVersion = -32022;
 
 Error protocol_error(std::string message) { return Error{errc::kConnectionClosed, std::move(message), {}}; }
 
@@ -40,10 +46,52 @@ bool same_id(const json::value& a, const json::value& b) {
 
 // Header values must be visible ASCII; anything else travels as =?base64?…?= (2026-07-28).
 std::string header_safe(std::string_view v) {
-  bool plain = !v.empty() && v.front() != ' ' && v.back() != ' ' &&
+  if (v.empty()) return {};
+  bool plain = v.front() != ' ' && v.back() != ' ' &&
                std::all_of(v.begin(), v.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-  if (plain && v.substr(0, 2) != "=?") return std::string(v);
+  if (plain && v.substr(0, 9) != "=?base64?") return std::string(v);
   return "=?base64?" + base64_encode(v) + "?=";
+}
+
+bool tchar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// SEP-2243: the tool's x-mcp-header annotations as (property, header name) pairs, or nullopt
+// when one is malformed (empty, not a token, on a non-primitive or number, duplicated
+// case-insensitively) — such tools are left out.
+std::optional<std::vector<std::pair<std::string, std::string>>> mirrored_params(const json::object& tool) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto* schema = find_object(tool, "inputSchema");
+  auto* props = schema ? find_object(*schema, "properties") : nullptr;
+  if (!props) return out;
+  std::vector<std::string> seen;
+  for (const auto& [name, p] : *props) {
+    if (!p.is_object()) continue;
+    auto* h = p.as_object().if_contains("x-mcp-header");
+    if (!h) continue;
+    if (!h->is_string() || h->as_string().empty()) return std::nullopt;
+    std::string header(h->as_string());
+    if (!std::all_of(header.begin(), header.end(), tchar)) return std::nullopt;
+    auto type = find_string(p.as_object(), "type").value_or("");
+    if (type != "string" && type != "integer" && type != "boolean") return std::nullopt;
+    std::string folded = header;
+    for (auto& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(seen.begin(), seen.end(), folded) != seen.end()) return std::nullopt;
+    seen.push_back(folded);
+    out.emplace_back(std::string(name), header);
+  }
+  return out;
+}
+
+std::optional<std::string> header_value_of(const json::value& v) {
+  if (v.is_string()) return header_safe(v.as_string());
+  if (v.is_bool()) return std::string(v.as_bool() ? "true" : "false");
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  if (v.is_uint64()) return std::to_string(v.as_uint64());
+  if (v.is_double() && v.as_double() == static_cast<double>(static_cast<std::int64_t>(v.as_double())))
+    return std::to_string(static_cast<std::int64_t>(v.as_double()));
+  return std::nullopt;
 }
 
 std::string capability_of(std::string_view method) {
@@ -78,6 +126,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   std::int64_t next_id = 1;
   std::map<std::string, std::function<void(const json::object&)>> progress;
   net::BodyStream* listening = nullptr;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> tool_headers;  // SEP-2243
+  asio::steady_timer* waiting = nullptr;
   bool closed = false;
 
   json::object capabilities() const {
@@ -94,7 +144,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     return m;
   }
 
-  Task<Result<net::Headers>> headers_for(const json::object& message, bool post) {
+  Task<Result<net::Headers>> headers_for(const json::object& message, std::string http_method) {
+    bool post = http_method == "POST";
     net::Headers h = opt.headers;
     if (post) h.emplace_back("content-type", "application/json");
     h.emplace_back("accept", post ? "application/json, text/event-stream" : "text/event-stream");
@@ -108,10 +159,17 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
           auto key = *method == "resources/read" ? "uri" : "name";
           if (*method == "tools/call" || *method == "prompts/get" || *method == "resources/read")
             if (auto v = find_string(*p, key)) h.emplace_back("mcp-name", header_safe(*v));
+          auto* args = find_object(*p, "arguments");
+          auto tool = find_string(*p, "name");
+          if (*method == "tools/call" && args && tool)
+            if (auto it = tool_headers.find(std::string(*tool)); it != tool_headers.end())
+              for (const auto& [prop, header] : it->second)
+                if (auto* v = args->if_contains(prop))
+                  if (auto text = header_value_of(*v)) h.emplace_back("Mcp-Param-" + header, *text);
         }
       }
     }
-    if (header_hook) co_return co_await header_hook(std::move(h));
+    if (header_hook) co_return co_await header_hook(std::move(h), std::move(http_method));
     co_return Result<net::Headers>(std::move(h));
   }
 
@@ -133,8 +191,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     using Out = Result<net::StreamedResponse>;
     auto self = shared_from_this();
     auto body = json::serialize(message);
+    if (opt.trace) opt.trace("> " + body);
     for (int attempt = 0; attempt < 3; ++attempt) {
-      auto headers = co_await headers_for(message, true);
+      std::string method = "POST";
+      auto headers = co_await headers_for(message, method);
       if (!headers) co_return Out(headers.error());
       net::ClientRequest req;
       req.method = "POST";
@@ -173,11 +233,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       co_return co_await read_sse(std::move(res.body), id);
     auto text = co_await read_all(res.body.get(), opt.max_message_bytes);
     if (!text) co_return Out(text.error());
+    if (opt.trace) opt.trace("< HTTP " + std::to_string(res.status) + " " + *text);
     boost::system::error_code ec;
     auto parsed = json::parse(*text, ec);
-    // A JSON-RPC answer; an OAuth error body ({"error": "invalid_token"}) is not one.
-    if (!ec && parsed.is_object() &&
-        (parsed.as_object().contains("result") || find_object(parsed.as_object(), "error")))
+    if (!ec && parsed.is_object() && parsed.as_object().contains("jsonrpc") &&
+        (parsed.as_object().contains("result") || parsed.as_object().contains("error")))
       co_return Out(std::move(parsed.as_object()));
     if (res.status == 404 && !session.empty())
       co_return Out(Error{errc::kConnectionClosed, "session expired (HTTP 404)", {}});
@@ -215,7 +275,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         co_return Out(protocol_error("the server closed the stream before answering"));
       auto delay = std::chrono::milliseconds(parser.retry_ms().value_or(1000));
       asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-      co_await timer.async_wait(asio::use_awaitable);
+      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       auto resumed = co_await get_stream(parser.last_event_id());
       if (!resumed) continue;  // counts as an attempt
       body = std::move(resumed->body);
@@ -226,7 +286,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   Task<Result<net::StreamedResponse>> get_stream(std::string last_event_id) {
     using Out = Result<net::StreamedResponse>;
     auto self = shared_from_this();
-    auto headers = co_await headers_for(json::object{}, false);
+    std::string method = "GET";
+    json::object none;
+    auto headers = co_await headers_for(none, method);
     if (!headers) co_return Out(headers.error());
     if (!last_event_id.empty()) headers->emplace_back("last-event-id", last_event_id);
     net::ClientRequest req;
@@ -238,7 +300,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     auto res = co_await http->open(std::move(req));
     if (!res) co_return res;
     if (res->status != 200 || res->header("content-type").find("text/event-stream") == std::string_view::npos)
-      co_return Out(protocol_error("GET stream refused: HTTP " + std::to_string(res->status)));
+      co_return Out(Error{errc::kConnectionClosed, "GET stream refused: HTTP " + std::to_string(res->status),
+                          json::object{{"status", res->status}}});
     co_return res;
   }
 
@@ -246,6 +309,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   // and notifications delivered here.
   Task<std::optional<json::object>> dispatch(std::string data) {
     auto self = shared_from_this();
+    if (opt.trace) opt.trace("< " + data);
     boost::system::error_code ec;
     auto v = json::parse(data, ec);
     if (ec || !v.is_object()) co_return std::nullopt;
@@ -313,7 +377,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       if (auto* e = find_object(*resp, "error")) co_return Out(error_from(*e));
       auto* result = find_object(*resp, "result");
       if (!result) co_return Out(protocol_error("response without result or error"));
-      if (find_string(*result, "resultType").value_or("complete") != "input_required") co_return Out(*result);
+      if (find_string(*result, "resultType").value_or("complete") != "input_required") {
+        if (method == "tools/list") co_return Out(screen_tools(*result));
+        co_return Out(*result);
+      }
       // Multi round-trip: answer what the server asked for and send the request again.
       json::object responses;
       if (auto* asks = find_object(*result, "inputRequests")) {
@@ -332,6 +399,28 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
       else params.erase("requestState");
     }
     co_return Out(protocol_error("too many input_required rounds for " + method));
+  }
+
+  // Remembers which arguments each tool mirrors into headers, and leaves out tools whose
+  // annotations are malformed (one bad tool must not hide the others).
+  json::object screen_tools(json::object result) {
+    auto* tools = result.if_contains("tools");
+    if (!tools || !tools->is_array()) return result;
+    json::array kept;
+    for (auto& t : tools->as_array()) {
+      if (!t.is_object()) continue;
+      auto name = std::string(find_string(t.as_object(), "name").value_or(""));
+      auto params = mirrored_params(t.as_object());
+      if (!params) {
+        if (opt.trace) opt.trace("tool '" + name + "' left out: malformed x-mcp-header");
+        continue;
+      }
+      if (params->empty()) tool_headers.erase(name);
+      else tool_headers[name] = std::move(*params);
+      kept.push_back(std::move(t));
+    }
+    result["tools"] = std::move(kept);
+    return result;
   }
 
   Task<Result<json::object>> initialize() {
@@ -353,6 +442,13 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     if (auto* c = find_object(*r, "capabilities")) server_caps = *c;
     auto n = co_await notify("notifications/initialized", {});
     if (!n) co_return Out(n.error());
+    // The session's GET stream carries server requests not tied to one of ours; it must be
+    // open before we send anything that could trigger them.
+    if (opt.listen && !session.empty()) {
+      auto stream = co_await get_stream("");
+      if (stream)
+        asio::co_spawn(co_await asio::this_coro::executor, run_listener(self, std::move(stream->body)), asio::detached);
+    }
     co_return r;
   }
 
@@ -362,6 +458,15 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     is_stateless = true;
     version = kStatelessVersion;
     auto r = co_await request("server/discover", {}, {});
+    // -32022 lists what the server speaks: try again once if ours is among them.
+    for (int retry = 0; retry < 2 && !r && r.error().code == kUnsupportedVersion; ++retry) {
+      bool listed = false;
+      if (auto* d = r.error().data.if_object())
+        if (auto* vs = d->if_contains("supported"); vs && vs->is_array())
+          for (auto& v : vs->as_array()) listed = listed || (v.is_string() && v.as_string() == kStatelessVersion);
+      if (!listed) break;
+      r = co_await request("server/discover", {}, {});
+    }
     if (!r) co_return r;
     bool supported = false;
     if (auto* vs = r->if_contains("supportedVersions"); vs && vs->is_array())
@@ -390,22 +495,28 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     co_return Result<bool>(true);
   }
 
-  Task<Result<bool>> listen() {
+  // Reads the session's GET stream (`first`, when already open), reconnecting with
+  // Last-Event-ID after the server's retry delay, until close() or a refusal (405: the server
+  // offers no such stream).
+  Task<Result<bool>> listen(std::unique_ptr<net::BodyStream> first) {
     auto self = shared_from_this();
     std::string last_id;
     int failures = 0;
     std::chrono::milliseconds retry{1000};
+    auto body = std::move(first);
     while (!closed && failures <= opt.max_reconnects) {
-      auto res = co_await get_stream(last_id);
-      if (!res) {
-        if (closed) break;
-        if (++failures > opt.max_reconnects) co_return Result<bool>(res.error());
-        asio::steady_timer t(co_await asio::this_coro::executor, retry);
-        co_await t.async_wait(asio::use_awaitable);
-        continue;
+      if (!body) {
+        auto res = co_await get_stream(last_id);
+        if (!res) {
+          if (closed || (res.error().data.is_object() && res.error().data.as_object().contains("status")))
+            co_return Result<bool>(res.error());
+          ++failures;
+          co_await pause(retry);
+          continue;
+        }
+        body = std::move(res->body);
       }
       failures = 0;
-      auto body = std::move(res->body);
       listening = body.get();
       SseParser parser;
       for (int i = 0; i < 1 << 30 && !closed; ++i) {
@@ -415,22 +526,38 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
           if (!e.data.empty()) co_await dispatch(e.data);
       }
       listening = nullptr;
+      body.reset();
       if (!parser.last_event_id().empty()) last_id = parser.last_event_id();
       if (parser.retry_ms()) retry = std::chrono::milliseconds(*parser.retry_ms());
       if (closed) break;
       ++failures;
-      asio::steady_timer t(co_await asio::this_coro::executor, retry);
-      co_await t.async_wait(asio::use_awaitable);
+      co_await pause(retry);
     }
     co_return Result<bool>(true);
+  }
+
+  // A delay that close() cuts short.
+  Task<void> pause(std::chrono::milliseconds d) {
+    auto self = shared_from_this();
+    asio::steady_timer t(co_await asio::this_coro::executor, d);
+    waiting = &t;
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    waiting = nullptr;
+  }
+
+  static Task<void> run_listener(std::shared_ptr<Impl> self, std::unique_ptr<net::BodyStream> first) {
+    co_await self->listen(std::move(first));
   }
 
   Task<void> close() {
     auto self = shared_from_this();
     closed = true;
     if (listening) listening->close();
+    if (waiting) waiting->cancel();
     if (session.empty() || is_stateless) co_return;
-    auto headers = co_await headers_for(json::object{}, false);
+    std::string method = "DELETE";
+    json::object none;
+    auto headers = co_await headers_for(none, method);
     if (!headers) co_return;
     net::ClientRequest req;
     req.method = "DELETE";
@@ -529,7 +656,7 @@ Task<Result<bool>> Client::set_logging_level(std::string level) {
 }
 Task<Result<bool>> Client::listen() {
   auto impl = impl_;
-  co_return co_await impl->listen();
+  co_return co_await impl->listen(nullptr);
 }
 Task<void> Client::close() {
   auto impl = impl_;

@@ -34,17 +34,23 @@ struct Options {
   bool fallback = true;
   net::Headers headers;  // sent on every request (authorization, custom headers)
   std::chrono::milliseconds request_timeout{60000};
+  // Session era: open the GET stream after initialize and answer what arrives on it
+  // (servers send requests not tied to one of ours there).
+  bool listen = true;
   int max_reconnects = 5;       // resuming one broken SSE response
   int max_input_rounds = 10;    // input_required round trips for one call
   std::size_t max_message_bytes = 16 << 20;
+  // Called with each message sent ("> ...") and received ("< ..."), for debugging.
+  std::function<void(std::string_view)> trace;
 };
 
 // A server→client request (sampling/createMessage, elicitation/create, roots/list): the result
 // object, or an Error sent back as the JSON-RPC error.
 using RequestHandler = std::function<Task<Result<json::object>>(json::object params)>;
 using NotificationHandler = std::function<void(const std::string& method, const json::object& params)>;
-// Called before each HTTP request; may add or replace headers (OAuth tokens).
-using HeaderHook = std::function<Task<Result<net::Headers>>(net::Headers)>;
+// Called before each HTTP request to the endpoint (with its method); may add or replace
+// headers (OAuth tokens, DPoP proofs).
+using HeaderHook = std::function<Task<Result<net::Headers>>(net::Headers, std::string method)>;
 // Called on 401/403 with the response; true means "retry" (credentials were refreshed).
 using AuthHook = std::function<Task<bool>(int status, net::Headers response_headers)>;
 
@@ -61,6 +67,8 @@ class Client {
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
+  Client(Client&&) noexcept = default;
+  Client& operator=(Client&&) noexcept = default;
 
   // Declares a capability and answers its requests (the capability name is derived from the
   // method: "sampling/createMessage" → sampling, "elicitation/create" → elicitation,
@@ -87,7 +95,8 @@ class Client {
   Task<Result<bool>> cancel(json::value request_id, std::string reason);
   Task<Result<bool>> set_logging_level(std::string level);
 
-  // Opens the session's GET stream and delivers its messages until close() (session era).
+  // Reads the session's GET stream until close() (session era; connect() starts one already
+  // when Options::listen is set).
   Task<Result<bool>> listen();
   // Ends the session (DELETE) and any open stream.
   Task<void> close();
