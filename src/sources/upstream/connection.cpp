@@ -129,6 +129,7 @@ struct Connection::Impl {
   std::vector<std::string> registered;                         // prefixed tool names
   bool stopping = false;
   bool refresh_wanted = false;
+  bool listen_for_changes = false;  // set by run(): the discovery session keeps a GET stream
   std::optional<Executor> run_executor;
   asio::steady_timer* timer = nullptr;  // run()'s, while it waits
 
@@ -153,8 +154,10 @@ struct Connection::Impl {
   }
 
   // The user's upstream client on this thread, opened (or reopened when the credential changed).
+  // `listen`: keep the session's GET stream open for the upstream's own notifications
+  // (list_changed); only the discovery session does, users' sessions need their POST streams only.
   std::shared_ptr<UserClient> client_for(const std::string& key, const net::Headers& headers,
-                                         std::shared_ptr<Impl> self) {
+                                         std::shared_ptr<Impl> self, bool listen = false) {
     std::ostringstream tid;
     tid << std::this_thread::get_id();
     std::string fp;
@@ -171,6 +174,7 @@ struct Connection::Impl {
       co.protocol_version = opt.protocol_version;
       co.headers = headers;
       co.request_timeout = opt.timeout;
+      co.listen = listen;
       slot->client = std::make_shared<client::Client>(http, co);
       install_relays(*slot->client, slot, self);
     }
@@ -354,7 +358,12 @@ Task<Result<std::size_t>> Connection::refresh() {
   Principal discoverer;
   discoverer.subject = id->first.empty() ? "gateway" : id->first;
   discoverer.method = "discovery";
-  auto uc = impl->client_for(discoverer.binding(), *headers, impl);
+  bool listen;
+  {
+    std::lock_guard lock(impl->mu);
+    listen = impl->listen_for_changes;
+  }
+  auto uc = impl->client_for(discoverer.binding(), *headers, impl, listen);
   if (!uc->connected) {
     auto c = co_await uc->client->connect();
     if (!c) co_return Result<std::size_t>(c.error());
@@ -397,6 +406,7 @@ Task<void> Connection::run() {
     std::lock_guard lock(impl->mu);
     impl->run_executor = timer.get_executor();
     impl->timer = &timer;
+    impl->listen_for_changes = true;
   }
   for (;;) {
     {
