@@ -45,6 +45,12 @@ Tool tool_of(const Operation& op, const UpstreamOptions& o) {
   t.description = op.description;
   t.input_schema = op.input_schema;
   if (o.output_schema && op.output_schema) t.output_schema = *op.output_schema;
+  // The loader's annotations, so that `mcpbridge openapi inspect` shows exactly what is served;
+  // derived from the method only for operations built by hand.
+  if (!op.annotations.empty()) {
+    t.annotations = op.annotations;
+    return t;
+  }
   json::object a;
   if (!op.title.empty()) a["title"] = op.title;
   bool safe = safe_method(op.method);
