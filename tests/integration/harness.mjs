@@ -68,7 +68,7 @@ export function installWatchdog(name, ms = 105_000) {
 }
 
 // Starts `binary --host 127.0.0.1 --port 0 ...args` and resolves to { url, proc, output(), stop() }
-// once it answers /healthz. The port is read from its startup log line ("http://127.0.0.1:N/...").
+// once it answers /healthz. The port is read from its startup log line ("MCP endpoint http://127.0.0.1:N/...").
 // A server that dies before stop() is reported with its output (later requests would only say
 // "fetch failed").
 // `before`: arguments ahead of the flags (a subcommand); `port`: a fixed port (a restart).
@@ -81,7 +81,9 @@ export async function startServer(binary, args = [], { env, endpoint = '/mcp', b
   const portFound = new Promise((resolve, reject) => {
     const onData = (d) => {
       out += d.toString();
-      const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+      // The listener's own line: other lines may name other servers' URLs first (a gateway
+      // logs its upstreams' URLs from another thread).
+      const m = /MCP endpoint http:\/\/127\.0\.0\.1:(\d+)\//.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
       if (m && Number(m[1]) > 0) resolve(Number(m[1]));
     };
     proc.stdout.on('data', onData);
