@@ -1,4 +1,5 @@
 #include "config.hpp"
+#include "yaml_read.hpp"
 
 #include <mcp/core/encoding.hpp>
 #include <yaml-cpp/yaml.h>
@@ -15,33 +16,15 @@ extern char** environ;
 namespace mcpbridge {
 namespace {
 
-[[noreturn]] void fail(const std::string& key, const std::string& why) {
-  throw std::runtime_error("config: " + key + ": " + why);
-}
+using yaml_read::check_keys;
+using yaml_read::fail;
+using yaml_read::scalar;
+using yaml_read::string_list;
 
-template <class T>
-T scalar(const YAML::Node& n, const std::string& key) {
-  try {
-    return n.as<T>();
-  } catch (const YAML::Exception&) {
-    fail(key, "invalid value '" + (n.IsScalar() ? n.Scalar() : std::string("<non-scalar>")) + "'");
-  }
-}
 
-std::vector<std::string> string_list(const YAML::Node& n, const std::string& key) {
-  if (!n.IsSequence()) fail(key, "expected a list");
-  std::vector<std::string> out;
-  for (const auto& item : n) out.push_back(scalar<std::string>(item, key));
-  return out;
-}
 
-void check_keys(const YAML::Node& map, const std::string& where, std::set<std::string> allowed) {
-  if (!map.IsMap()) fail(where.empty() ? "(root)" : where, "expected a mapping");
-  for (const auto& kv : map) {
-    auto k = kv.first.as<std::string>();
-    if (!allowed.count(k)) fail(where.empty() ? k : where + "." + k, "unknown key");
-  }
-}
+
+
 
 std::vector<std::string> split_csv(const std::string& s) {
   std::vector<std::string> out;

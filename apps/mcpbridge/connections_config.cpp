@@ -15,6 +15,7 @@
 //     refresh_s: 300                   # how often the tool list is fetched again
 //     allow_private: false             # an internal (RFC 1918 / loopback) address must be allowed explicitly
 #include "config.hpp"
+#include "yaml_read.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -27,63 +28,47 @@
 namespace mcpbridge {
 namespace {
 
-[[noreturn]] void fail(const std::string& key, const std::string& why) {
-  throw std::runtime_error("config: " + key + ": " + why);
-}
+using yaml_read::check_keys;
+using yaml_read::fail;
+using yaml_read::scalar;
+using yaml_read::string_list;
 
-template <class T>
-T get(const YAML::Node& n, const std::string& key) {
-  try {
-    return n.as<T>();
-  } catch (const YAML::Exception&) {
-    fail(key, "invalid value '" + (n.IsScalar() ? n.Scalar() : std::string("<non-scalar>")) + "'");
-  }
-}
 
-std::vector<std::string> globs(const YAML::Node& n, const std::string& key) {
-  if (!n.IsSequence()) fail(key, "expected a list");
-  std::vector<std::string> out;
-  for (const auto& item : n) out.push_back(get<std::string>(item, key));
-  return out;
-}
+
 
 ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
-  if (!n.IsMap()) fail(key, "expected a mapping");
-  static const std::set<std::string> kKeys{"name", "url", "auth", "api_key_header", "per_user", "env", "file",
-                                           "separator", "allow", "deny", "protocol_version", "timeout_ms",
-                                           "refresh_s", "allow_private"};
-  for (const auto& kv : n)
-    if (!kKeys.count(kv.first.as<std::string>())) fail(key + "." + kv.first.as<std::string>(), "unknown key");
+  check_keys(n, key, {"name", "url", "auth", "api_key_header", "per_user", "env", "file", "separator", "allow",
+                     "deny", "protocol_version", "timeout_ms", "refresh_s", "allow_private"});
   ConnectionConfig c;
   auto& o = c.options;
   if (!n["name"] || !n["url"]) fail(key, "name and url are required");
-  o.name = get<std::string>(n["name"], key + ".name");
+  o.name = scalar<std::string>(n["name"], key + ".name");
   if (o.name.empty() || o.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
     fail(key + ".name", "expected letters, digits, '_' or '-'");
-  o.url = get<std::string>(n["url"], key + ".url");
+  o.url = scalar<std::string>(n["url"], key + ".url");
   if (o.url.rfind("https://", 0) != 0 && o.url.rfind("http://", 0) != 0) fail(key + ".url", "expected an http(s):// URL");
-  std::string auth = n["auth"] ? get<std::string>(n["auth"], key + ".auth") : "none";
+  std::string auth = n["auth"] ? scalar<std::string>(n["auth"], key + ".auth") : "none";
   if (auth == "none") o.auth = mcp::upstream::AuthMethod::none;
   else if (auth == "api_key") o.auth = mcp::upstream::AuthMethod::api_key;
   else if (auth == "headers") o.auth = mcp::upstream::AuthMethod::headers;
   else fail(key + ".auth", "expected none, api_key or headers");
   if (n["api_key_header"]) {
-    o.api_key_header = get<std::string>(n["api_key_header"], key + ".api_key_header");
+    o.api_key_header = scalar<std::string>(n["api_key_header"], key + ".api_key_header");
     for (auto& ch : o.api_key_header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   }
-  if (n["per_user"]) o.per_user = get<bool>(n["per_user"], key + ".per_user");
-  if (n["env"]) c.secret_env = get<std::string>(n["env"], key + ".env");
-  if (n["file"]) c.secret_file = get<std::string>(n["file"], key + ".file");
+  if (n["per_user"]) o.per_user = scalar<bool>(n["per_user"], key + ".per_user");
+  if (n["env"]) c.secret_env = scalar<std::string>(n["env"], key + ".env");
+  if (n["file"]) c.secret_file = scalar<std::string>(n["file"], key + ".file");
   if (o.auth != mcp::upstream::AuthMethod::none && !o.per_user && c.secret_env.empty() && c.secret_file.empty())
     fail(key, "a shared credential (per_user: false) needs env or file");
   if (o.per_user && (!c.secret_env.empty() || !c.secret_file.empty())) fail(key, "per_user and env/file exclude each other");
-  if (n["separator"]) o.separator = get<std::string>(n["separator"], key + ".separator");
-  if (n["allow"]) o.allow = globs(n["allow"], key + ".allow");
-  if (n["deny"]) o.deny = globs(n["deny"], key + ".deny");
-  if (n["protocol_version"]) o.protocol_version = get<std::string>(n["protocol_version"], key + ".protocol_version");
-  if (n["timeout_ms"]) o.timeout = std::chrono::milliseconds(get<std::int64_t>(n["timeout_ms"], key + ".timeout_ms"));
-  if (n["refresh_s"]) o.refresh_interval = std::chrono::seconds(get<std::int64_t>(n["refresh_s"], key + ".refresh_s"));
-  if (n["allow_private"]) c.allow_private = get<bool>(n["allow_private"], key + ".allow_private");
+  if (n["separator"]) o.separator = scalar<std::string>(n["separator"], key + ".separator");
+  if (n["allow"]) o.allow = string_list(n["allow"], key + ".allow");
+  if (n["deny"]) o.deny = string_list(n["deny"], key + ".deny");
+  if (n["protocol_version"]) o.protocol_version = scalar<std::string>(n["protocol_version"], key + ".protocol_version");
+  if (n["timeout_ms"]) o.timeout = std::chrono::milliseconds(scalar<std::int64_t>(n["timeout_ms"], key + ".timeout_ms"));
+  if (n["refresh_s"]) o.refresh_interval = std::chrono::seconds(scalar<std::int64_t>(n["refresh_s"], key + ".refresh_s"));
+  if (n["allow_private"]) c.allow_private = scalar<bool>(n["allow_private"], key + ".allow_private");
   return c;
 }
 

@@ -308,7 +308,7 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
       auto v = json::parse(rec->result, ec);
       if (!ec && v.is_object()) {
         ++g->replays;
-        auto r = tool_result_from_json(v.get_object());
+        auto r = ToolResult::from_json(v.get_object());
         r.meta["io.mcpbridge/replayed"] = true;
         r.meta["io.mcpbridge/idempotencyKey"] = key;
         audit(*g, *e, ctx, "replayed", upstream_status(r), start);
@@ -390,15 +390,6 @@ std::string canonical_json(const json::value& v) {
   std::string out;
   canonical_into(v, out);
   return out;
-}
-
-ToolResult tool_result_from_json(const json::object& o) {
-  ToolResult r;
-  if (auto* c = find(o, "content"); c && c->is_array()) r.content = c->get_array();
-  if (auto* s = find_object(o, "structuredContent")) r.structured = *s;
-  if (auto* e = find(o, "isError"); e && e->is_bool()) r.is_error = e->get_bool();
-  if (auto* m = find_object(o, "_meta")) r.meta = *m;
-  return r;
 }
 
 Gateway::Gateway(PolicyOptions options, std::shared_ptr<store::Store> store, AuditSink sink)

@@ -132,4 +132,13 @@ json::object Prompt::to_json() const {
   return o;
 }
 
+ToolResult ToolResult::from_json(const json::object& o) {
+  ToolResult r;
+  if (auto* c = find(o, "content"); c && c->is_array()) r.content = c->get_array();
+  if (auto* s = find_object(o, "structuredContent")) r.structured = *s;
+  if (auto* e = find(o, "isError"); e && e->is_bool()) r.is_error = e->get_bool();
+  if (auto* m = find_object(o, "_meta")) r.meta = *m;
+  return r;
+}
+
 }  // namespace mcp

@@ -89,7 +89,5 @@ class Gateway {
 
 // Deterministic JSON text (object keys sorted at every level): equal arguments, equal text.
 std::string canonical_json(const json::value& v);
-// A recorded tool result back into a ToolResult (the inverse of ToolResult::to_json).
-ToolResult tool_result_from_json(const json::object& o);
 
 }  // namespace mcp::gateway

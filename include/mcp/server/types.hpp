@@ -53,6 +53,8 @@ struct ToolResult {
   ToolResult& add(json::object content_block);
   json::object to_json() const&;
   json::object to_json() &&;  // moves the content out instead of copying it
+  // The inverse of to_json(): a CallToolResult as recorded or received from an upstream.
+  static ToolResult from_json(const json::object& o);
 };
 
 // Content block helpers.

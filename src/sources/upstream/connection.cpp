@@ -103,15 +103,6 @@ Tool tool_from_json(const json::object& o, std::string name) {
   return t;
 }
 
-ToolResult result_from_json(const json::object& o) {
-  ToolResult r;
-  if (auto* c = o.if_contains("content"); c && c->is_array()) r.content = c->as_array();
-  if (auto* s = find_object(o, "structuredContent")) r.structured = *s;
-  if (auto* e = o.if_contains("isError"); e && e->is_bool()) r.is_error = e->as_bool();
-  if (auto* m = find_object(o, "_meta")) r.meta = *m;
-  return r;
-}
-
 std::optional<LogLevel> level_of(const json::object& params) {
   return parse_log_level(find_string(params, "level").value_or("info"));
 }
@@ -331,7 +322,7 @@ Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool,
     auto r = co_await uc->client->call_tool(tool, std::move(args), ro);
     guard->alive = false;
     std::erase(uc->inflight, &ctx);
-    if (r) co_return result_from_json(r.value());
+    if (r) co_return ToolResult::from_json(r.value());
     auto& e = r.error();
     if (e.message.find("session expired") != std::string::npos && attempt == 0) {
       uc->connected = false;  // the upstream restarted: the call never ran there; open a new session
