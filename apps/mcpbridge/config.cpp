@@ -81,7 +81,7 @@ void apply_yaml(Config& c, const std::string& text) {
   }
   if (root.IsNull()) return;
   check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools", "protocol", "cache", "auth", "store",
-                         "openapi", "gateway", "vault", "connections"});
+                         "openapi", "gateway", "vault", "connections", "admin"});
   apply_openapi_yaml(c, root);
   apply_connections_yaml(c, root);
   if (auto s = root["store"]) {

@@ -7,6 +7,7 @@
 #include <mcp/sources/openapi.hpp>
 #include <mcp/sources/upstream.hpp>
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -33,6 +34,15 @@ struct ConnectionConfig {
   bool allow_private = false;  // the URL may resolve to loopback / private addresses
 };
 
+// The `admin:` section: the admin API (/admin/v1, docs/admin.md) and run-time connections.
+struct AdminConfig {
+  std::string role = "admin";  // principals with this role manage connections
+  // Hosts that connections added at run time may reach on loopback / private addresses (the
+  // config file's connections say so with allow_private instead).
+  std::vector<std::string> private_hosts;
+  std::chrono::seconds poll{5};  // how often the store is read for the CLI's changes
+};
+
 struct Config {
   mcp::HttpOptions http;
   mcp::ServerOptions server;  // caching hints (the rest is set by the program)
@@ -43,6 +53,7 @@ struct Config {
   mcp::auth::AuthOptions auth;
   std::vector<OpenApiSourceConfig> openapi;
   std::vector<ConnectionConfig> connections;
+  AdminConfig admin;
   mcp::gateway::PolicyOptions gateway;
   std::string vault_key_file;  // the vault key (base64 of 32 bytes); MCPBRIDGE_VAULT_KEY overrides
   std::string vault_key;       // from MCPBRIDGE_VAULT_KEY (base64), never printed
@@ -66,6 +77,9 @@ void resolve_oauth(Config& c, std::uint16_t bound_port);
 void resolve_openapi_secrets(Config& c);
 // The same for shared `connections:` credentials.
 void resolve_connection_secrets(Config& c);
+// One `connections:` entry from YAML or JSON text (the admin API's and the store's form);
+// throws std::runtime_error naming `key` and the problem.
+ConnectionConfig connection_from_yaml(const std::string& text, const std::string& key);
 // The vault key (raw 32 bytes) from MCPBRIDGE_VAULT_KEY or vault.key_file; "" when neither.
 std::string load_vault_key(const Config& c);
 

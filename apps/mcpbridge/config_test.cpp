@@ -170,3 +170,33 @@ TEST(Config, OAuthSettings) {
                                                "      jwks_file: /x\n      algorithms: [HS256]\n"),
                std::runtime_error);
 }
+
+#include "connections.hpp"
+
+TEST(Config, AdminSectionAndRunTimeConnectionRules) {
+  Config c;
+  mcpbridge::apply_yaml(c, "admin:\n  role: ops\n  private_hosts: [crm.internal, 127.0.0.1]\n  poll_s: 2\n"
+                           "connections:\n  - {name: fixed, url: https://fixed.example/mcp}\n");
+  EXPECT_EQ(c.admin.role, "ops");
+  EXPECT_EQ(c.admin.poll.count(), 2);
+  EXPECT_THROW(mcpbridge::apply_yaml(c, "admin:\n  poll_s: 0\n"), std::runtime_error);
+  EXPECT_THROW(mcpbridge::apply_yaml(c, "admin:\n  colour: red\n"), std::runtime_error);
+
+  auto check = [&](const std::string& entry) {
+    return mcpbridge::check_runtime_connection(c, mcpbridge::connection_from_yaml(entry, "connection"));
+  };
+  // JSON is accepted as the entry (the admin API's body).
+  EXPECT_EQ(check(R"({"name": "crm", "url": "https://crm.example/mcp"})").status, 200);
+  EXPECT_EQ(check(R"({"name": "crm", "url": "http://crm.internal:8080/mcp", "allow_private": true})").status, 200);
+  EXPECT_EQ(check(R"({"name": "crm", "url": "http://user@[::1]:8080/mcp", "allow_private": true})").status, 400);
+  EXPECT_EQ(check(R"({"name": "crm", "url": "http://127.0.0.1:9/mcp", "allow_private": true})").status, 200);
+  EXPECT_EQ(check(R"({"name": "crm", "url": "http://CRM.internal/mcp", "allow_private": true})").status, 200);
+  EXPECT_EQ(check(R"({"name": "crm", "url": "http://crm.internal.evil.example/mcp", "allow_private": true})").status, 400);
+  auto env = check(R"({"name": "crm", "url": "https://crm.example/mcp", "auth": "api_key", "per_user": false, "env": "HOME"})");
+  EXPECT_EQ(env.status, 400);
+  EXPECT_NE(env.message.find("env and file"), std::string::npos);
+  EXPECT_EQ(check(R"({"name": "fixed", "url": "https://other.example/mcp"})").status, 409);
+  EXPECT_THROW(mcpbridge::connection_from_yaml("[1, 2]", "connection"), std::runtime_error);
+  EXPECT_THROW(mcpbridge::connection_from_yaml(R"({"name": "a b", "url": "https://x.example"})", "connection"),
+               std::runtime_error);
+}

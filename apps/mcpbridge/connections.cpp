@@ -2,64 +2,132 @@
 
 #include <mcp/http/client.hpp>
 #include <mcp/sources/upstream.hpp>
-#include <mcp/sources/vault.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <istream>
+#include <map>
+#include <mutex>
 #include <ostream>
+#include <set>
 #include <thread>
 
 namespace mcpbridge {
+
+namespace asio = boost::asio;
+using mcp::upstream::AuthMethod;
+
 namespace {
 
-class Running final : public RunningConnections {
- public:
-  boost::asio::io_context io;
-  std::vector<std::shared_ptr<mcp::upstream::Connection>> connections;
-  std::thread thread;
-
-  ~Running() override {
-    for (auto& c : connections) c->stop();
-    io.stop();
-    if (thread.joinable()) thread.join();
+const char* auth_name(AuthMethod m) {
+  switch (m) {
+    case AuthMethod::none: return "none";
+    case AuthMethod::api_key: return "api_key";
+    case AuthMethod::headers: return "headers";
   }
-};
+  return "?";
+}
+
+bool needs_vault(const ConnectionConfig& c) { return c.options.auth != AuthMethod::none && c.options.per_user; }
+
+// The host of an http(s) URL, lower-case, without port or IPv6 brackets.
+std::string url_host(const std::string& url) {
+  auto start = url.find("://");
+  if (start == std::string::npos) return {};
+  start += 3;
+  auto end = url.find_first_of("/?#", start);
+  std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  std::string host;
+  if (!authority.empty() && authority[0] == '[') host = authority.substr(1, authority.find(']') - 1);
+  else host = authority.substr(0, authority.find(':'));
+  std::transform(host.begin(), host.end(), host.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return host;
+}
 
 }  // namespace
 
-std::string start_connections(mcp::Server& server, Config& cfg, std::shared_ptr<mcp::store::Store> store,
-                              std::unique_ptr<RunningConnections>& out) {
-  if (cfg.connections.empty()) return {};
-  try {
-    resolve_connection_secrets(cfg);
-  } catch (const std::exception& e) {
-    return e.what();
+Outcome check_runtime_connection(const Config& cfg, const ConnectionConfig& c) {
+  if (!c.secret_env.empty() || !c.secret_file.empty())
+    return {400, "env and file are not accepted at run time (they would read the server's environment and files); "
+                 "use per-user credentials, or put a shared credential in the configuration file"};
+  if (c.allow_private) {
+    auto host = url_host(c.options.url);
+    if (std::find(cfg.admin.private_hosts.begin(), cfg.admin.private_hosts.end(), host) == cfg.admin.private_hosts.end())
+      return {400, "allow_private: the host '" + host + "' is not in admin.private_hosts (the operator's list of internal "
+                   "hosts connections added at run time may reach)"};
   }
-  std::shared_ptr<mcp::sources::Vault> vault;
-  for (auto& c : cfg.connections) {
-    if (c.options.auth == mcp::upstream::AuthMethod::none || !c.options.per_user || vault) continue;
-    std::string key;
+  for (auto& o : cfg.openapi)
+    if (o.upstream.name == c.options.name) return {409, "'" + c.options.name + "' is the name of an openapi source"};
+  for (auto& k : cfg.connections)
+    if (k.options.name == c.options.name) return {409, "a connection named '" + c.options.name + "' is in the configuration file"};
+  return {200, ""};
+}
+
+std::shared_ptr<mcp::sources::Vault> open_vault(const Config& cfg, std::shared_ptr<mcp::store::Store> store) {
+  auto key = load_vault_key(cfg);
+  if (key.empty()) return nullptr;
+  return std::make_shared<mcp::sources::Vault>(std::move(store), key);
+}
+
+std::vector<NamedConnection> all_connections(const Config& cfg, mcp::store::Store& store, std::vector<std::string>* problems) {
+  std::vector<NamedConnection> out;
+  for (auto& c : cfg.connections) out.push_back({c, "config", ""});
+  for (auto& s : store.list_connections()) {
     try {
-      key = load_vault_key(cfg);
+      out.push_back({connection_from_yaml(s.spec, "connection " + s.name), "api", s.created_by});
     } catch (const std::exception& e) {
-      return e.what();
+      if (problems) problems->push_back(e.what());
     }
-    if (key.empty()) return "connection " + c.options.name + " keeps per-user credentials: set MCPBRIDGE_VAULT_KEY or vault.key_file";
-    vault = std::make_shared<mcp::sources::Vault>(store, key);
   }
-  auto running = std::make_unique<Running>();
-  for (auto& c : cfg.connections) {
+  return out;
+}
+
+// --- ConnectionSet ---------------------------------------------------------------------------------
+
+struct ConnectionSet::Impl {
+  mcp::Server& server;
+  Config& cfg;
+  std::shared_ptr<mcp::store::Store> store;
+  std::shared_ptr<mcp::sources::Vault> vault;
+  asio::io_context io;
+  std::thread thread;
+  bool stopping = false;  // under mu
+
+  struct Running {
+    NamedConnection named;
+    std::shared_ptr<mcp::upstream::Connection> conn;
+  };
+  mutable std::mutex mu;  // running, stopping; held across a whole add/remove/sync
+  std::map<std::string, Running> running;
+  std::set<std::string> reported;  // stored entries that would not start, warned about once
+
+  Impl(mcp::Server& s, Config& c, std::shared_ptr<mcp::store::Store> st, std::shared_ptr<mcp::sources::Vault> v)
+      : server(s), cfg(c), store(std::move(st)), vault(std::move(v)) {}
+
+  // Under mu.
+  Outcome start_one(NamedConnection named) {
+    auto& c = named.config;
+    if (running.count(c.options.name)) return {409, "a connection named '" + c.options.name + "' exists"};
+    if (needs_vault(c) && !vault)
+      return {400, "connection " + c.options.name + " keeps per-user credentials: the server needs a vault key "
+                   "(MCPBRIDGE_VAULT_KEY or vault.key_file)"};
     // Upstreams are public HTTPS unless the operator allowed an internal address for this one.
     mcp::http::ClientOptions co;
     co.policy.allow_http = c.options.url.rfind("http://", 0) == 0;
     co.policy.allow_loopback = c.allow_private;
     co.policy.allow_private = c.allow_private;
-    auto conn = std::make_shared<mcp::upstream::Connection>(c.options, mcp::http::make_http_client(co), vault, server);
-    boost::asio::co_spawn(running->io, conn->run(), [name = c.options.name](std::exception_ptr e) {
+    auto conn = std::make_shared<mcp::upstream::Connection>(c.options, mcp::http::make_http_client(co),
+                                                            needs_vault(c) ? vault : nullptr, server);
+    asio::co_spawn(io, conn->run(), [name = c.options.name](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -67,75 +135,261 @@ std::string start_connections(mcp::Server& server, Config& cfg, std::shared_ptr<
         spdlog::error("connection {}: stopped: {}", name, x.what());
       }
     });
-    running->connections.push_back(std::move(conn));
+    spdlog::info("connection {}: started ({}, {})", c.options.name, named.origin, c.options.url);
+    auto name = c.options.name;
+    running[name] = Running{std::move(named), std::move(conn)};
+    return {201, ""};
   }
-  auto* r = running.get();
-  r->thread = std::thread([r] {
-    auto guard = boost::asio::make_work_guard(r->io);
-    r->io.run();
+
+  // Under mu.
+  bool retire(const std::string& name) {
+    auto it = running.find(name);
+    if (it == running.end()) return false;
+    it->second.conn->retire();
+    spdlog::info("connection {}: removed", name);
+    running.erase(it);
+    return true;
+  }
+
+  // Under mu: the store's connections become the running api ones.
+  void sync_locked() {
+    std::vector<mcp::store::StoredConnection> stored;
+    try {
+      stored = store->list_connections();
+    } catch (const std::exception& e) {
+      spdlog::warn("connections: cannot read the store: {}", e.what());
+      return;
+    }
+    std::set<std::string> wanted;
+    for (auto& s : stored) {
+      wanted.insert(s.name);
+      if (running.count(s.name)) continue;
+      try {
+        auto c = connection_from_yaml(s.spec, "connection " + s.name);
+        if (auto ok = check_runtime_connection(cfg, c); ok.status >= 400) throw std::runtime_error(ok.message);
+        if (auto r = start_one({std::move(c), "api", s.created_by}); r.status >= 400) throw std::runtime_error(r.message);
+      } catch (const std::exception& e) {
+        if (reported.insert(s.name + '\n' + s.spec).second)
+          spdlog::warn("connection {} (stored): not started: {}", s.name, e.what());
+      }
+    }
+    std::vector<std::string> gone;
+    for (auto& [name, r] : running)
+      if (r.named.origin == "api" && !wanted.count(name)) gone.push_back(name);
+    for (auto& g : gone) retire(g);
+  }
+
+  // `self` owns the io_context this runs on, so it outlives the coroutine.
+  static mcp::Task<void> poll(Impl* self) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+      timer.expires_after(self->cfg.admin.poll);
+      boost::system::error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      std::lock_guard lock(self->mu);
+      if (self->stopping) co_return;
+      self->sync_locked();
+    }
+  }
+};
+
+ConnectionSet::ConnectionSet(mcp::Server& server, Config& cfg, std::shared_ptr<mcp::store::Store> store,
+                             std::shared_ptr<mcp::sources::Vault> vault)
+    : impl_(std::make_shared<Impl>(server, cfg, std::move(store), std::move(vault))) {}
+
+ConnectionSet::~ConnectionSet() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+    for (auto& [name, r] : impl_->running) r.conn->stop();
+  }
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+std::string ConnectionSet::start() {
+  try {
+    resolve_connection_secrets(impl_->cfg);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  {
+    std::lock_guard lock(impl_->mu);
+    for (auto& c : impl_->cfg.connections)
+      if (auto r = impl_->start_one({c, "config", ""}); r.status >= 400) return r.message;
+    impl_->sync_locked();
+  }
+  asio::co_spawn(impl_->io, Impl::poll(impl_.get()), asio::detached);
+  auto* io = &impl_->io;
+  impl_->thread = std::thread([io] {
+    auto guard = asio::make_work_guard(*io);
+    io->run();
   });
-  out = std::move(running);
   return {};
 }
 
-int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> store, const std::string& action,
-                        const std::string& name, const std::string& user, std::istream& in, std::ostream& out,
-                        std::ostream& err) {
-  constexpr int kUsage = 2;
-  const ConnectionConfig* conn = nullptr;
-  for (auto& c : cfg.connections)
-    if (c.options.name == name) conn = &c;
-  if (action != "list" && !conn) {
-    err << "mcpbridge: no connection named '" << name << "' in the configuration\n";
-    return kUsage;
-  }
-  if (action != "list" && (conn->options.auth == mcp::upstream::AuthMethod::none || !conn->options.per_user)) {
-    err << "mcpbridge: connection '" << name << "' has no per-user credentials (auth: none, or per_user: false)\n";
-    return kUsage;
-  }
-  std::string key;
+Outcome ConnectionSet::add(const std::string& spec_text, const std::string& created_by) {
+  ConnectionConfig c;
   try {
-    key = load_vault_key(cfg);
+    c = connection_from_yaml(spec_text, "connection");
+  } catch (const std::exception& e) {
+    return {400, e.what()};
+  }
+  if (auto ok = check_runtime_connection(impl_->cfg, c); ok.status >= 400) return ok;
+  std::lock_guard lock(impl_->mu);
+  if (impl_->running.count(c.options.name)) return {409, "a connection named '" + c.options.name + "' exists"};
+  if (needs_vault(c) && !impl_->vault)
+    return {400, "per-user credentials need a vault key on the server (MCPBRIDGE_VAULT_KEY or vault.key_file)"};
+  if (!impl_->store->put_connection({c.options.name, spec_text, created_by, mcp::store::unix_now()}))
+    return {409, "a connection named '" + c.options.name + "' exists"};
+  auto name = c.options.name;
+  auto r = impl_->start_one({std::move(c), "api", created_by});
+  if (r.status >= 400) impl_->store->remove_connection(name);
+  return r;
+}
+
+Outcome ConnectionSet::remove(const std::string& name) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->running.find(name);
+  if (it != impl_->running.end() && it->second.named.origin == "config")
+    return {409, "'" + name + "' is in the configuration file; remove it there"};
+  bool stored = impl_->store->remove_connection(name);
+  bool was_running = impl_->retire(name);
+  if (!stored && !was_running) return {404, "no connection named '" + name + "'"};
+  return {204, ""};
+}
+
+void ConnectionSet::sync() {
+  std::lock_guard lock(impl_->mu);
+  impl_->sync_locked();
+}
+
+void ConnectionSet::signed_in(const std::string& name) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->running.find(name);
+  if (it != impl_->running.end() && it->second.conn->tool_names().empty()) it->second.conn->refresh_soon();
+}
+
+mcp::json::array ConnectionSet::describe() const {
+  std::lock_guard lock(impl_->mu);
+  mcp::json::array out;
+  for (auto& [name, r] : impl_->running) {
+    auto& o = r.named.config.options;
+    mcp::json::array tools;
+    for (auto& t : r.conn->tool_names()) tools.push_back(mcp::json::string(t));
+    mcp::json::object e{{"name", name},
+                        {"url", o.url},
+                        {"auth", auth_name(o.auth)},
+                        {"per_user", o.per_user && o.auth != AuthMethod::none},
+                        {"origin", r.named.origin},
+                        {"tools", std::move(tools)}};
+    if (!r.named.created_by.empty()) e["created_by"] = r.named.created_by;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::optional<NamedConnection> ConnectionSet::find(const std::string& name) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->running.find(name);
+  if (it == impl_->running.end()) return std::nullopt;
+  return it->second.named;
+}
+
+// --- the CLI ---------------------------------------------------------------------------------------
+
+int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> store, const ConnectionsCommand& cmd,
+                        std::istream& in, std::ostream& out, std::ostream& err) {
+  constexpr int kUsage = 2;
+  if (cmd.action == "add") {
+    ConnectionConfig c;
+    try {
+      c = connection_from_yaml(cmd.spec, "connection");
+    } catch (const std::exception& e) {
+      err << "mcpbridge: " << e.what() << "\n";
+      return kUsage;
+    }
+    if (auto ok = check_runtime_connection(cfg, c); ok.status >= 400) {
+      err << "mcpbridge: " << ok.message << "\n";
+      return kUsage;
+    }
+    if (!store->put_connection({c.options.name, cmd.spec, "cli", mcp::store::unix_now()})) {
+      err << "mcpbridge: a connection named '" << c.options.name << "' exists\n";
+      return kUsage;
+    }
+    out << "added " << c.options.name << " (" << c.options.url << "); a running server picks it up within "
+        << cfg.admin.poll.count() << " s\n";
+    return 0;
+  }
+  if (cmd.action == "remove") {
+    for (auto& c : cfg.connections)
+      if (c.options.name == cmd.name) {
+        err << "mcpbridge: '" << cmd.name << "' is in the configuration file; remove it there\n";
+        return kUsage;
+      }
+    if (!store->remove_connection(cmd.name)) {
+      err << "mcpbridge: no connection named '" << cmd.name << "' was added at run time\n";
+      return kUsage;
+    }
+    out << "removed " << cmd.name << "; a running server drops its tools within " << cfg.admin.poll.count() << " s\n";
+    return 0;
+  }
+
+  std::vector<std::string> problems;
+  auto all = all_connections(cfg, *store, &problems);
+  for (auto& p : problems) err << "mcpbridge: warning: " << p << "\n";
+  const NamedConnection* conn = nullptr;
+  for (auto& c : all)
+    if (c.config.options.name == cmd.name) conn = &c;
+  if (cmd.action != "list" && !conn) {
+    err << "mcpbridge: no connection named '" << cmd.name << "'\n";
+    return kUsage;
+  }
+  if (cmd.action != "list" && !needs_vault(conn->config)) {
+    err << "mcpbridge: connection '" << cmd.name << "' has no per-user credentials (auth: none, or per_user: false)\n";
+    return kUsage;
+  }
+  std::shared_ptr<mcp::sources::Vault> vault;
+  try {
+    vault = open_vault(cfg, store);
   } catch (const std::exception& e) {
     err << "mcpbridge: " << e.what() << "\n";
     return kUsage;
   }
-  if (key.empty()) {
+  if (!vault && cmd.action != "list") {
     err << "mcpbridge: credentials are kept in the vault, which needs a key: MCPBRIDGE_VAULT_KEY (base64 of 32 random "
            "bytes, e.g. `openssl rand -base64 32`) or vault.key_file\n";
     return kUsage;
   }
-  mcp::sources::Vault vault(store, key);
-  if (action == "login") {
+  if (cmd.action == "login") {
     std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
     if (secret.empty()) {
       err << "mcpbridge: no credential on standard input\n";
       return kUsage;
     }
-    if (auto h = mcp::upstream::Connection::headers_for(conn->options, secret); !h) {
+    if (auto h = mcp::upstream::Connection::headers_for(conn->config.options, secret); !h) {
       err << "mcpbridge: " << h.error().message << "\n";
       return kUsage;
     }
-    vault.put(user, name, secret);
-    out << "signed " << user << " in to " << name << " (the credential is sealed in the vault)\n";
+    vault->put(cmd.user, cmd.name, secret);
+    out << "signed " << cmd.user << " in to " << cmd.name << " (the credential is sealed in the vault)\n";
     return 0;
   }
-  if (action == "logout") {
-    if (!vault.remove(user, name)) {
-      err << "mcpbridge: " << user << " has not signed in to " << name << "\n";
+  if (cmd.action == "logout") {
+    if (!vault->remove(cmd.user, cmd.name)) {
+      err << "mcpbridge: " << cmd.user << " has not signed in to " << cmd.name << "\n";
       return kUsage;
     }
-    out << "signed " << user << " out of " << name << "\n";
+    out << "signed " << cmd.user << " out of " << cmd.name << "\n";
     return 0;
   }
-  auto entries = vault.list();
-  for (auto& c : cfg.connections) {
-    const auto& o = c.options;
-    const char* auth = o.auth == mcp::upstream::AuthMethod::api_key   ? "api_key"
-                       : o.auth == mcp::upstream::AuthMethod::headers ? "headers"
-                                                                      : "none";
-    out << o.name << "\t" << o.url << "\t" << auth << (o.per_user && o.auth != mcp::upstream::AuthMethod::none ? " (per user)" : "");
+  std::vector<mcp::store::VaultSecret> entries;
+  if (vault) entries = vault->list();
+  for (auto& c : all) {
+    const auto& o = c.config.options;
+    out << o.name << "\t" << o.url << "\t" << auth_name(o.auth) << (needs_vault(c.config) ? " (per user)" : "") << "\t"
+        << (c.origin == "config" ? "config file" : "added by " + c.created_by);
     std::string users;
     for (auto& e : entries)
       if (e.upstream == o.name) users += (users.empty() ? "" : ",") + e.subject;

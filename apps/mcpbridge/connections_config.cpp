@@ -14,6 +14,11 @@
 //     timeout_ms: 60000
 //     refresh_s: 300                   # how often the tool list is fetched again
 //     allow_private: false             # an internal (RFC 1918 / loopback) address must be allowed explicitly
+//
+// admin:                               # the admin API (docs/admin.md)
+//   role: admin                        # who may add and remove connections at run time
+//   private_hosts: [crm.internal]      # hosts run-time connections may reach on private addresses
+//   poll_s: 5                          # how soon `mcpbridge connections add|remove` reach a running server
 #include "config.hpp"
 #include "yaml_read.hpp"
 
@@ -74,7 +79,28 @@ ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
 
 }  // namespace
 
+ConnectionConfig connection_from_yaml(const std::string& text, const std::string& key) {
+  YAML::Node n;
+  try {
+    n = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    fail(key, std::string("not valid YAML or JSON: ") + e.what());
+  }
+  if (!n.IsMap()) fail(key, "expected an object");
+  return connection(n, key);
+}
+
 void apply_connections_yaml(Config& c, const YAML::Node& root) {
+  if (auto a = root["admin"]) {
+    check_keys(a, "admin", {"role", "private_hosts", "poll_s"});
+    if (a["role"]) c.admin.role = scalar<std::string>(a["role"], "admin.role");
+    if (a["private_hosts"]) c.admin.private_hosts = string_list(a["private_hosts"], "admin.private_hosts");
+    if (a["poll_s"]) {
+      auto s = scalar<std::int64_t>(a["poll_s"], "admin.poll_s");
+      if (s < 1 || s > 3600) fail("admin.poll_s", "expected 1 to 3600 seconds");
+      c.admin.poll = std::chrono::seconds(s);
+    }
+  }
   auto n = root["connections"];
   if (!n) return;
   if (!n.IsSequence()) fail("connections", "expected a list");

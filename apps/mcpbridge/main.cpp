@@ -11,11 +11,14 @@
 //   mcpbridge consents list USER | consents revoke USER CLIENT_ID
 //   mcpbridge connections list | connections login NAME --user U (the credential on standard input)
 //   mcpbridge connections logout NAME --user U
+//   mcpbridge connections add NAME URL [--auth M] [--allow G]... [--allow-private] | add --spec FILE
+//   mcpbridge connections remove NAME          (run-time connections, kept in the store)
 //   mcpbridge version
 //   mcpbridge client URL tools/list | tools/call NAME JSON | ... [--header K:V] [--bearer T] [--oauth]
 // Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
 
+#include "admin_api.hpp"
 #include "builtin_tools.hpp"
 #include "client_command.hpp"
 #include "config.hpp"
@@ -26,6 +29,8 @@
 #include <mcp/sources/vault.hpp>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
+#include <sstream>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -145,6 +150,23 @@ int main(int argc, char** argv) {
   auto* conns_logout = conns->add_subcommand("logout", "Remove a user's credential for a connection");
   conns_logout->add_option("name", conn_name, "The connection")->required();
   conns_logout->add_option("--user", conn_user, "The user")->required();
+  std::string add_url, add_auth = "none", add_key_header, add_spec, add_version;
+  std::vector<std::string> add_allow, add_deny;
+  bool add_private = false;
+  auto* conns_add = conns->add_subcommand(
+      "add", "Add a connection at run time (kept in the store; a running server starts it within admin.poll_s)");
+  conns_add->add_option("name", conn_name, "The connection's name (tool prefix)");
+  conns_add->add_option("url", add_url, "The upstream MCP endpoint");
+  conns_add->add_option("--auth", add_auth, "none | api_key | headers (each user signs in with `connections login`)");
+  conns_add->add_option("--api-key-header", add_key_header, "api_key: send the key in this header, not as a bearer token");
+  conns_add->add_option("--allow", add_allow, "Tool-name glob to serve (repeatable; default all)");
+  conns_add->add_option("--deny", add_deny, "Tool-name glob to hide (repeatable)");
+  conns_add->add_flag("--allow-private", add_private, "The URL is internal (its host must be in admin.private_hosts)");
+  conns_add->add_option("--protocol-version", add_version, "2025-11-25 (default) or 2026-07-28");
+  conns_add->add_option("--spec", add_spec, "Instead: a file ('-': standard input) holding the whole entry, YAML or JSON, "
+                                            "with the keys of a config file's connections: entry");
+  auto* conns_remove = conns->add_subcommand("remove", "Remove a connection added at run time");
+  conns_remove->add_option("name", conn_name, "The connection")->required();
   mcpbridge::ClientArgs client_args;
   auto* client_cmd = mcpbridge::add_client_command(app, client_args);
 
@@ -347,9 +369,39 @@ int main(int argc, char** argv) {
   }
 
   if (app.got_subcommand("connections")) {
-    std::string action = conns_login->parsed() ? "login" : conns_logout->parsed() ? "logout" : "list";
+    mcpbridge::ConnectionsCommand cmd;
+    cmd.action = conns_login->parsed()    ? "login"
+                 : conns_logout->parsed() ? "logout"
+                 : conns_add->parsed()    ? "add"
+                 : conns_remove->parsed() ? "remove"
+                                          : "list";
+    cmd.name = conn_name;
+    cmd.user = conn_user;
+    if (conns_add->parsed()) {
+      if (!add_spec.empty()) {
+        std::stringstream text;
+        if (add_spec == "-") text << std::cin.rdbuf();
+        else if (std::ifstream f(add_spec); f) text << f.rdbuf();
+        else {
+          std::cerr << "mcpbridge: cannot read " << add_spec << "\n";
+          return kExitUsage;
+        }
+        cmd.spec = text.str();
+      } else if (conn_name.empty() || add_url.empty()) {
+        std::cerr << "mcpbridge: connections add needs NAME and URL, or --spec FILE\n";
+        return kExitUsage;
+      } else {
+        mcp::json::object e{{"name", conn_name}, {"url", add_url}, {"auth", add_auth}};
+        if (!add_key_header.empty()) e["api_key_header"] = add_key_header;
+        if (!add_allow.empty()) e["allow"] = mcp::json::value_from(add_allow);
+        if (!add_deny.empty()) e["deny"] = mcp::json::value_from(add_deny);
+        if (add_private) e["allow_private"] = true;
+        if (!add_version.empty()) e["protocol_version"] = add_version;
+        cmd.spec = mcp::json::serialize(e);
+      }
+    }
     if (!open_store()) return kExitStore;
-    return mcpbridge::connections_command(cfg, store, action, conn_name, conn_user, std::cin, std::cout, std::cerr);
+    return mcpbridge::connections_command(cfg, store, cmd, std::cin, std::cout, std::cerr);
   }
 
   setup_logging(cfg);
@@ -400,13 +452,22 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
   }
-  std::unique_ptr<mcpbridge::RunningConnections> connections;
-  if (!cfg.connections.empty()) {
-    if (!store && !open_store()) return kExitStore;  // the vault
-    if (auto err = mcpbridge::start_connections(server, cfg, store, connections); !err.empty()) {
-      std::cerr << "mcpbridge: " << err << "\n";
-      return kExitUsage;
-    }
+  // Connections: the configuration's and those added at run time (admin API, CLI), which the
+  // store keeps; so the store is always open when serving.
+  if (!store && !open_store()) return kExitStore;
+  std::shared_ptr<mcp::sources::Vault> user_vault;
+  try {
+    user_vault = mcpbridge::open_vault(cfg, store);
+  } catch (const std::exception& e) {
+    std::cerr << "mcpbridge: " << e.what() << "\n";
+    return kExitUsage;
   }
+  auto connections = std::make_shared<mcpbridge::ConnectionSet>(server, cfg, store, user_vault);
+  if (auto err = connections->start(); !err.empty()) {
+    std::cerr << "mcpbridge: " << err << "\n";
+    return kExitUsage;
+  }
+  for (auto& r : mcpbridge::admin_routes({&cfg, cfg.http.authenticator, connections, user_vault}))
+    cfg.http.routes.push_back(std::move(r));
   return mcp::serve(server, cfg.http);
 }

@@ -113,6 +113,13 @@ constexpr const char* kMigrations[] = {
          created_at INTEGER NOT NULL,
          retired_at INTEGER NOT NULL DEFAULT 0
        ) STRICT;)",
+    // 4: connections added at run time (admin API, `mcpbridge connections add`)
+    R"(CREATE TABLE connections (
+         name TEXT PRIMARY KEY,
+         spec TEXT NOT NULL,
+         created_by TEXT NOT NULL DEFAULT '',
+         created_at INTEGER NOT NULL
+       ) STRICT;)",
 };
 
 #define MCP_CLIENT_COLS \
@@ -266,6 +273,28 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     Stmt s(db_, "DELETE FROM vault_secrets WHERE subject = ? AND upstream = ?");
     s.bind(1, subject).bind(2, upstream).step();
+    return sqlite3_changes(db_) > 0;
+  }
+
+  bool put_connection(const StoredConnection& c) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "INSERT OR IGNORE INTO connections (name, spec, created_by, created_at) VALUES (?,?,?,?)");
+    s.bind(1, c.name).bind(2, c.spec).bind(3, c.created_by).bind(4, c.created_at).step();
+    return sqlite3_changes(db_) > 0;
+  }
+
+  std::vector<StoredConnection> list_connections() override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "SELECT name, spec, created_by, created_at FROM connections ORDER BY name");
+    std::vector<StoredConnection> out;
+    while (s.step()) out.push_back(StoredConnection{s.text(0), s.text(1), s.text(2), s.integer(3)});
+    return out;
+  }
+
+  bool remove_connection(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, "DELETE FROM connections WHERE name = ?");
+    s.bind(1, name).step();
     return sqlite3_changes(db_) > 0;
   }
 
@@ -593,8 +622,12 @@ std::optional<IdempotencyRecord> Store::find_idempotency(std::string_view, std::
   unsupported("idempotency records");
 }
 void Store::purge_idempotency(std::int64_t) { unsupported("idempotency records"); }
+bool Store::put_connection(const StoredConnection&) { unsupported("connections"); }
+std::vector<StoredConnection> Store::list_connections() { unsupported("connections"); }
+bool Store::remove_connection(std::string_view) { unsupported("connections"); }
 
 std::unique_ptr<Store> open_sqlite(const std::string& path) { return std::make_unique<SqliteStore>(path); }
+int sqlite_schema_version() { return static_cast<int>(std::size(kMigrations)); }
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -32,7 +32,8 @@ TEST(Store, MigratesPersistsAndRevokes) {
   auto path = temp_db();
   {
     auto s = mcp::store::open_sqlite(path);
-    EXPECT_EQ(s->schema_version(), 3);  // 2: vault secrets and idempotency records; 3: OAuth
+    EXPECT_EQ(s->schema_version(), mcp::store::sqlite_schema_version());
+    EXPECT_GE(s->schema_version(), 3);  // 2: vault secrets and idempotency records; 3: OAuth
     s->put_user({"alice", "eng", {"dev", "ops"}, "", 1});
     auto k = mcp::auth::make_api_key("alice", "eng", {"tools:read"}, "ci", 0);
     s->put_api_key(k.record);
@@ -41,7 +42,7 @@ TEST(Store, MigratesPersistsAndRevokes) {
     EXPECT_FALSE(s->revoke_api_key("k_nope", 6));
   }
   auto s = mcp::store::open_sqlite(path);  // reopened: nothing lost, no migration re-run
-  EXPECT_EQ(s->schema_version(), 3);
+  EXPECT_EQ(s->schema_version(), mcp::store::sqlite_schema_version());
   auto u = s->find_user("alice");
   ASSERT_TRUE(u);
   EXPECT_EQ(u->roles, (std::vector<std::string>{"dev", "ops"}));
@@ -58,6 +59,27 @@ TEST(ApiKey, RecognisablePrefixAndHashedRecord) {
   EXPECT_EQ(k.record.hash, mcp::sha256_hex(k.secret));
   EXPECT_EQ(k.record.hash.find(k.secret), std::string::npos);
   EXPECT_NE(mcp::auth::make_api_key("u", "t", {}, "", 0).secret, k.secret);
+}
+
+TEST(Store, RunTimeConnectionsPersistUniquely) {
+  auto path = temp_db();
+  {
+    auto s = mcp::store::open_sqlite(path);
+    EXPECT_TRUE(s->put_connection({"crm", R"({"name":"crm","url":"https://crm.example/mcp"})", "alice", 7}));
+    EXPECT_FALSE(s->put_connection({"crm", "{}", "bob", 8}));  // the name is taken: the first one stays
+    EXPECT_TRUE(s->put_connection({"billing", R"({"name":"billing","url":"https://b.example/mcp"})", "cli", 9}));
+  }
+  auto s = mcp::store::open_sqlite(path);  // reopened: both kept, in name order
+  auto all = s->list_connections();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].name, "billing");
+  EXPECT_EQ(all[1].name, "crm");
+  EXPECT_EQ(all[1].created_by, "alice");
+  EXPECT_EQ(all[1].spec, R"({"name":"crm","url":"https://crm.example/mcp"})");
+  EXPECT_TRUE(s->remove_connection("crm"));
+  EXPECT_FALSE(s->remove_connection("crm"));
+  EXPECT_EQ(s->list_connections().size(), 1u);
+  std::filesystem::remove(path);
 }
 
 TEST(Password, ScryptRoundTrip) {

@@ -2,7 +2,8 @@
 // bounded waits, and server processes that are always killed (SIGTERM, then SIGKILL; a watchdog
 // below the ctest TIMEOUT; and on exit whatever happened).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -73,8 +74,16 @@ export function installWatchdog(name, ms = 105_000) {
 // "fetch failed").
 // `before`: arguments ahead of the flags (a subcommand); `port`: a fixed port (a restart).
 export async function startServer(binary, args = [], { env, endpoint = '/mcp', before = [], port: fixed = 0 } = {}) {
+  env = { ...(env ?? process.env) };
+  // `mcpbridge serve` keeps an SQLite store: a throwaway one unless the test chose (env or config).
+  let storeDir;
+  if (before[0] === 'serve' && !env.MCPBRIDGE_STORE && !env.MCPBRIDGE_CONFIG && !args.includes('--config')) {
+    storeDir = mkdtempSync(path.join(os.tmpdir(), 'mcpbridge-store-'));
+    env.MCPBRIDGE_STORE = path.join(storeDir, 'mcpbridge.db');
+  }
   const proc = spawn(binary, [...before, '--host', '127.0.0.1', '--port', String(fixed), ...args],
-                     { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+                     { stdio: ['ignore', 'pipe', 'pipe'], env });
+  if (storeDir) proc.on('exit', () => rmSync(storeDir, { recursive: true, force: true }));
   children.add(proc);
   let out = '';
   const output = () => out;

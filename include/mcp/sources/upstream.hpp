@@ -55,6 +55,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // refresh() now and then, until stop(); on the caller's executor.
   Task<void> run();
   void stop();
+  // Lists the tools again now (a user has just signed in: there may be someone to list them as).
+  void refresh_soon();
+  // stop() and take its tools off the server for good (the connection was removed).
+  void retire();
 
   // Forwards one call as `who` (the handler of each registered tool).
   Task<ToolResult> call(std::string upstream_tool, json::object args, Context& ctx);

@@ -41,6 +41,15 @@ struct VaultSecret {
   std::int64_t updated_at = 0;
 };
 
+// A custom connection added at run time (admin API or `mcpbridge connections add`), beside
+// those of the configuration file. `spec` is its configuration entry as JSON (the same keys).
+struct StoredConnection {
+  std::string name;
+  std::string spec;
+  std::string created_by;  // the principal's subject, or "cli"
+  std::int64_t created_at = 0;
+};
+
 // What a non-safe tool call returned, kept so that a retry with the same Idempotency-Key gets
 // the same answer instead of repeating the side effect.
 struct IdempotencyRecord {
@@ -178,11 +187,18 @@ class Store {
   virtual std::optional<IdempotencyRecord> find_idempotency(std::string_view scope, std::string_view tool,
                                                             std::string_view key, std::int64_t now);
   virtual void purge_idempotency(std::int64_t now);
+
+  // Connections added at run time. put_connection inserts; false when the name is taken.
+  virtual bool put_connection(const StoredConnection& c);
+  virtual std::vector<StoredConnection> list_connections();
+  virtual bool remove_connection(std::string_view name);
 };
 
 // Opens (creating and migrating) an SQLite database: WAL, synchronous=FULL so that a committed
 // change survives kill -9 and power loss. Throws std::runtime_error on failure.
 std::unique_ptr<Store> open_sqlite(const std::string& path);
+// The schema version open_sqlite migrates to (the number of migrations).
+int sqlite_schema_version();
 
 std::int64_t unix_now();
 

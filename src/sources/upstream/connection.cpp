@@ -119,6 +119,7 @@ struct Connection::Impl {
   std::map<std::string, std::shared_ptr<UserClient>> clients;  // user binding + thread
   std::vector<std::string> registered;                         // prefixed tool names
   bool stopping = false;
+  bool retired = false;  // removed for good: its tools must not come back
   bool refresh_wanted = false;
   bool listen_for_changes = false;  // set by run(): the discovery session keeps a GET stream
   std::optional<Executor> run_executor;
@@ -386,6 +387,16 @@ Task<Result<std::size_t>> Connection::refresh() {
     impl->registered = now;
   }
   for (auto& g : gone) impl->server.remove_tool(g);
+  bool retired;
+  {
+    std::lock_guard lock(impl->mu);
+    retired = impl->retired;
+    if (retired) impl->registered.clear();
+  }
+  if (retired) {  // retire() ran while this listing was under way: take back what it added
+    for (auto& n : now) impl->server.remove_tool(n);
+    co_return Result<std::size_t>(Error{errc::kInvalidRequest, "connection '" + opt.name + "' was removed", {}});
+  }
   co_return Result<std::size_t>(now.size());
 }
 
@@ -428,6 +439,19 @@ void Connection::stop() {
     auto* t = impl_->timer;
     asio::post(*impl_->run_executor, [t] { t->cancel(); });
   }
+}
+
+void Connection::refresh_soon() { impl_->wake(); }
+
+void Connection::retire() {
+  stop();
+  std::vector<std::string> names;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->retired = true;
+    names.swap(impl_->registered);
+  }
+  for (auto& n : names) impl_->server.remove_tool(n);
 }
 
 Task<ToolResult> Connection::call(std::string upstream_tool, json::object args, Context& ctx) {
