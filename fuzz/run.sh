@@ -6,10 +6,10 @@
 #   fuzz/run.sh                      all targets, 120 s each
 #   TIME=600 fuzz/run.sh jsonrpc     one target
 #   BUILD_DIR=build-fuzz OUT=/tmp/fuzz-out fuzz/run.sh
-# Build first:  cmake --preset fuzz && cmake --build build/fuzz --target fuzzers
+# Build first:  cmake --preset fuzz && cmake --build build-fuzz --target fuzzers
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-build=${BUILD_DIR:-$here/build/fuzz}
+build=${BUILD_DIR:-$here/build-fuzz}
 out=${OUT:-$build/fuzz-out}
 time=${TIME:-120}
 targets=("$@")
