@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -47,14 +48,26 @@ std::string read_first_line(const std::string& path) {
 
 std::string admin_password_file(const std::string& store_path) { return store_path + ".admin-password"; }
 
+namespace {
+// The log names the file absolutely: the operator may not know the server's working directory.
+std::string shown_path(const std::string& p) {
+  std::error_code ec;
+  auto abs = std::filesystem::absolute(p, ec);
+  return ec ? p : abs.string();
+}
+}  // namespace
+
 Bootstrap bootstrap_admin(mcp::store::Store& store, const std::string& store_path,
                           const std::map<std::string, std::string>& env) {
   Bootstrap b;
   auto file = admin_password_file(store_path);
   if (!store.list_users().empty()) {
-    if (::access(file.c_str(), F_OK) == 0)
-      b.log.push_back(file + " still holds the initial password of user " + kBootstrapUser + ": change it (`mcpbridge users passwd " +
-                      kBootstrapUser + "`, which also deletes the file)");
+    if (::access(file.c_str(), F_OK) == 0) {
+      b.user = kBootstrapUser;
+      b.password_file = file;
+      b.log.push_back(shown_path(file) + " still holds the first-run password of user " + kBootstrapUser +
+                      ": change it (`mcpbridge users passwd " + kBootstrapUser + "`, which also deletes the file)");
+    }
     return b;
   }
   std::string password;
@@ -75,7 +88,7 @@ Bootstrap bootstrap_admin(mcp::store::Store& store, const std::string& store_pat
     b.log.push_back(std::string("first run: created user ") + kBootstrapUser +
                     " with the password from MCPBRIDGE_ADMIN_PASSWORD");
   else
-    b.log.push_back(std::string("first run: created user ") + kBootstrapUser + "; its generated password is in " + file +
+    b.log.push_back(std::string("first run: created user ") + kBootstrapUser + "; its generated password is in " + shown_path(file) +
                     " (mode 0600, written once). Change it with `mcpbridge users passwd " + kBootstrapUser +
                     "` (new password on standard input), which also deletes the file");
   return b;

@@ -47,7 +47,7 @@ void setup_logging(const mcpbridge::Config& c) {
   else
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   // Audit lines (gateway calls, auth events) carry a JSON object as their message: in json
-  // format it becomes the line's "audit" member rather than an escaped-less string.
+  // format it is the line's "event" member, not a string left unescaped inside "msg".
   auto audit = spdlog::get("audit");
   if (!audit) audit = spdlog::stdout_color_mt("audit");
   audit->set_level(spdlog::level::from_str(c.log_level));
