@@ -143,7 +143,7 @@ TEST(Gateway, RecordsSurviveARestartInTheStore) {
     CallContext ctx;
     auto r = run_task(g.wrap("create", c.handler(), {false, "api"})({{"idempotency_key", "once"}}, ctx));
     EXPECT_EQ(r.meta.at("io.mcpbridge/replayed"), true);
-    EXPECT_EQ(db->schema_version(), 3);
+    EXPECT_GE(db->schema_version(), 3);  // no literal: branches append migrations
   }
   EXPECT_EQ(*c.runs, 1);
   std::filesystem::remove(path);
