@@ -4,6 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <mutex>
 #include <sstream>
@@ -174,6 +177,10 @@ class Stmt {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const std::string& path) {
+    // A new database is created owner-only: it holds password hashes and token hashes. SQLite
+    // gives its -wal and -shm files the database file's mode.
+    if (path != ":memory:" && !path.empty())
+      if (int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
       std::string err = db_ ? sqlite3_errmsg(db_) : "out of memory";

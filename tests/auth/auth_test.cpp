@@ -34,6 +34,8 @@ TEST(Store, MigratesPersistsAndRevokes) {
   {
     auto s = mcp::store::open_sqlite(path);
     version = s->schema_version();  // no literal: other branches append migrations
+    EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);  // hashes inside
     EXPECT_GE(version, 3);  // 2: vault secrets and idempotency records; 3: OAuth; then more
     s->put_user({"alice", "eng", {"dev", "ops"}, "", 1});
     auto k = mcp::auth::make_api_key("alice", "eng", {"tools:read"}, "ci", 0);
