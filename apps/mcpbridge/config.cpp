@@ -38,7 +38,7 @@ std::vector<std::string> split_csv(const std::string& s) {
 void set_mode(Config& c, const std::string& key, const std::string& v) {
   if (v == "none") c.auth.mode = mcp::auth::Mode::none;
   else if (v == "api_key") c.auth.mode = mcp::auth::Mode::api_key;
-  else if (v == "header") c.auth.mode = mcp::auth::Mode::header;
+  else if (v == "header" || v == "headers") c.auth.mode = mcp::auth::Mode::header;
   else if (v == "oauth") c.auth.mode = mcp::auth::Mode::oauth;
   else fail(key, "expected none, api_key, header or oauth");
 }
@@ -110,7 +110,8 @@ void apply_yaml(Config& c, const std::string& text) {
     if (auto o = a["oauth"]) {
       check_keys(o, "auth.oauth", {"issuer", "scopes", "default_scopes", "access_token_ttl_s", "refresh_token_ttl_s",
                                    "code_ttl_s", "key_rotation_days", "key_file", "dynamic_registration",
-                                   "external"});
+                                   "external",
+                                   "registrations_per_minute", "registration_burst", "abandoned_client_hours"});
       if (auto x = o["external"]) {
         check_keys(x, "auth.oauth.external", {"issuer", "audience", "jwks_file", "algorithms", "clock_skew_s"});
         if (!x["issuer"]) fail("auth.oauth.external.issuer", "required");
@@ -142,6 +143,13 @@ void apply_yaml(Config& c, const std::string& text) {
       if (z.key_rotation.count() == 0) fail("auth.oauth.key_rotation_days", "must be at least 1");
       if (o["key_file"]) c.oauth_key_file = scalar<std::string>(o["key_file"], "auth.oauth.key_file");
       if (o["dynamic_registration"]) z.dynamic_registration = scalar<bool>(o["dynamic_registration"], "auth.oauth.dynamic_registration");
+      // Dynamic registration guards (per client IP; abandoned registrations swept hourly).
+      if (o["registrations_per_minute"])
+        z.registrations_per_minute = static_cast<double>(parse_uint("auth.oauth.registrations_per_minute", o["registrations_per_minute"].Scalar(), 100000));
+      if (o["registration_burst"])
+        z.registration_burst = static_cast<double>(parse_uint("auth.oauth.registration_burst", o["registration_burst"].Scalar(), 100000));
+      if (o["abandoned_client_hours"])
+        z.abandoned_client_ttl = std::chrono::seconds(3600 * parse_uint("auth.oauth.abandoned_client_hours", o["abandoned_client_hours"].Scalar(), 24 * 365));
     }
     if (auto perms = a["permissions"]) {
       if (!perms.IsSequence()) fail("auth.permissions", "expected a list");
@@ -294,8 +302,8 @@ void resolve_oauth(Config& c, std::uint16_t bound_port) {
     // Only a loopback listener has an address worth defaulting to; elsewhere the public URL
     // (behind TLS) must be named.
     if (c.http.host != "127.0.0.1" && c.http.host != "localhost" && c.http.host != "::1")
-      fail("auth.oauth.issuer", "required when serving on " + c.http.host + " (the public https URL)");
-    if (bound_port == 0) fail("auth.oauth.issuer", "required with an ephemeral port (or give --port)");
+      fail("auth.oauth.issuer", "required when serving on " + c.http.host + " (the public https URL; or --auth none)");
+    if (bound_port == 0) fail("auth.oauth.issuer", "required with an ephemeral port (or give --port, or --auth none)");
     z.issuer = "http://127.0.0.1:" + std::to_string(bound_port);
   }
   while (!z.issuer.empty() && z.issuer.back() == '/') z.issuer.pop_back();
@@ -406,6 +414,9 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "key_rotation_days" << YAML::Value << c.oauth.key_rotation.count() / 86400;
   if (!c.oauth_key_file.empty()) out << YAML::Key << "key_file" << YAML::Value << c.oauth_key_file;
   out << YAML::Key << "dynamic_registration" << YAML::Value << c.oauth.dynamic_registration;
+  out << YAML::Key << "registrations_per_minute" << YAML::Value << c.oauth.registrations_per_minute;
+  out << YAML::Key << "registration_burst" << YAML::Value << c.oauth.registration_burst;
+  out << YAML::Key << "abandoned_client_hours" << YAML::Value << c.oauth.abandoned_client_ttl.count() / 3600;
   if (!c.external.issuer.empty()) {
     out << YAML::Key << "external" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "issuer" << YAML::Value << c.external.issuer;

@@ -44,6 +44,8 @@ struct AdminConfig {
 };
 
 struct Config {
+  // The embedded setup is secure by default: the built-in authorization server (auth mode oauth).
+  Config() { auth.mode = mcp::auth::Mode::oauth; }
   mcp::HttpOptions http;
   mcp::ServerOptions server;  // caching hints (the rest is set by the program)
   std::string log_level = "info";  // trace, debug, info, warn, error, off

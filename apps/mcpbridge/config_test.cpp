@@ -200,3 +200,25 @@ TEST(Config, AdminSectionAndRunTimeConnectionRules) {
   EXPECT_THROW(mcpbridge::connection_from_yaml(R"({"name": "a b", "url": "https://x.example"})", "connection"),
                std::runtime_error);
 }
+
+TEST(Config, DefaultIsTheBuiltInAuthorizationServerAndModesStaySelectable) {
+  mcpbridge::Config c;
+  EXPECT_EQ(c.auth.mode, mcp::auth::Mode::oauth);
+  EXPECT_NE(mcpbridge::to_yaml(c).find("mode: oauth"), std::string::npos);
+  mcpbridge::apply_env(c, {{"MCPBRIDGE_AUTH_MODE", "none"}});
+  EXPECT_EQ(c.auth.mode, mcp::auth::Mode::none);
+  mcpbridge::apply_env(c, {{"MCPBRIDGE_AUTH_MODE", "headers"}});
+  EXPECT_EQ(c.auth.mode, mcp::auth::Mode::header);
+  mcpbridge::apply_yaml(c, "auth:\n  mode: api_key\n");
+  EXPECT_EQ(c.auth.mode, mcp::auth::Mode::api_key);
+  EXPECT_THROW(mcpbridge::apply_env(c, {{"MCPBRIDGE_AUTH_MODE", "open"}}), std::runtime_error);
+  mcpbridge::apply_yaml(c, "auth:\n  oauth:\n    registrations_per_minute: 3\n    registration_burst: 5\n"
+                           "    abandoned_client_hours: 2\n");
+  EXPECT_EQ(c.oauth.registrations_per_minute, 3);
+  EXPECT_EQ(c.oauth.registration_burst, 5);
+  EXPECT_EQ(c.oauth.abandoned_client_ttl, std::chrono::hours(2));
+  // The default must not listen in the open without a public issuer.
+  mcpbridge::Config open;
+  open.http.host = "0.0.0.0";
+  EXPECT_THROW(mcpbridge::resolve_oauth(open, 8080), std::runtime_error);
+}

@@ -1,10 +1,11 @@
 // mcpbridge: the gateway's command line.
-//   mcpbridge serve [--config FILE] [--host H] [--port N] [--threads N]
+//   mcpbridge serve [--config FILE] [--host H] [--port N] [--threads N] [--auth MODE]
 //   mcpbridge config [--config FILE]     print the effective configuration
 //   mcpbridge openapi inspect SPEC [--json] [--compat] [--include X] [--exclude X] [--include-tag T] ...
 //   mcpbridge keys create --user U [--team T] [--scope S]... [--expires-days N] [--label L]
 //   mcpbridge keys list | keys revoke ID
 //   mcpbridge users add NAME [--team T] [--role R]... [--password-stdin]
+//   mcpbridge users passwd NAME   (the new password on standard input)
 //   mcpbridge vault set --user U --upstream NAME   (the secret on standard input)
 //   mcpbridge vault list [--user U] | vault remove --user U --upstream NAME
 //   mcpbridge clients add NAME --redirect-uri URI... [--scope S]... | clients list | clients remove ID
@@ -19,6 +20,7 @@
 #include <mcp/mcp.hpp>
 
 #include "admin_api.hpp"
+#include "bootstrap.hpp"
 #include "builtin_tools.hpp"
 #include "client_command.hpp"
 #include "config.hpp"
@@ -31,6 +33,7 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <sstream>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -48,6 +51,15 @@ void setup_logging(const mcpbridge::Config& c) {
     spdlog::set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"msg":"%v"})");
   else
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  // Audit lines (gateway calls, auth events) carry a JSON object as their message: in json
+  // format it is the line's "event" member, not a string left unescaped inside "msg".
+  auto audit = spdlog::get("audit");
+  if (!audit) audit = spdlog::stdout_color_mt("audit");
+  audit->set_level(spdlog::level::from_str(c.log_level));
+  if (c.log_format == "json")
+    audit->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"event":%v})");
+  else
+    audit->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ audit %v");
 }
 
 }  // namespace
@@ -65,6 +77,11 @@ int main(int argc, char** argv) {
   serve->add_option("--host", host, "Address to bind (default 127.0.0.1; env: MCPBRIDGE_HOST)");
   serve->add_option("-p,--port", port, "TCP port (0 = ephemeral; env: MCPBRIDGE_PORT)")->check(CLI::Range(0, 65535));
   serve->add_option("-t,--threads", threads, "Event-loop threads (env: MCPBRIDGE_THREADS)")->check(CLI::Range(1, 256));
+  std::string auth_mode;
+  serve->add_option("--auth", auth_mode,
+                    "Who may call: oauth (default: the built-in authorization server), api_key, header, none "
+                    "(env: MCPBRIDGE_AUTH_MODE)")
+      ->check(CLI::IsMember({"none", "api_key", "header", "headers", "oauth"}));
 
   auto* config = app.add_subcommand("config", "Print the effective configuration as YAML");
   config->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
@@ -102,6 +119,8 @@ int main(int argc, char** argv) {
   users_add->add_option("--role", user_roles, "Role (repeatable)");
   users_add->add_flag("--password-stdin", password_stdin, "Read a password from standard input");
   users->add_subcommand("list", "List users");
+  auto* users_passwd = users->add_subcommand("passwd", "Set a user's password (read from standard input)");
+  users_passwd->add_option("name", user_name, "Login name")->required();
 
   auto* vault = app.add_subcommand("vault", "Per-user upstream credentials (sealed with AES-256-GCM; key: MCPBRIDGE_VAULT_KEY)");
   vault->require_subcommand(1);
@@ -198,6 +217,7 @@ int main(int argc, char** argv) {
   if (!host.empty()) cfg.http.host = host;
   if (port >= 0) cfg.http.port = static_cast<std::uint16_t>(port);
   if (threads > 0) cfg.http.threads = static_cast<unsigned>(threads);
+  if (!auth_mode.empty()) mcpbridge::apply_env(cfg, {{"MCPBRIDGE_AUTH_MODE", auth_mode}});
 
   if (app.got_subcommand("config")) {
     std::cout << mcpbridge::to_yaml(cfg);
@@ -268,6 +288,17 @@ int main(int argc, char** argv) {
       }
       store->put_user(u);
       std::cout << "user " << u.id << " saved\n";
+      return 0;
+    }
+    if (users_passwd->parsed()) {
+      std::string pw;
+      std::getline(std::cin, pw);
+      while (!pw.empty() && (pw.back() == '\r' || pw.back() == '\n')) pw.pop_back();
+      if (auto err = mcpbridge::change_password(*store, cfg.store_path, user_name, pw); !err.empty()) {
+        std::cerr << "mcpbridge: " << err << "\n";
+        return kExitUsage;
+      }
+      std::cout << "password of " << user_name << " changed\n";
       return 0;
     }
     for (auto& u : store->list_users()) {
@@ -430,8 +461,19 @@ int main(int argc, char** argv) {
     }
     for (auto& r : authorization_server->routes()) cfg.http.routes.push_back(std::move(r));
     cfg.auth.token_verifier = authorization_server->token_verifier();
-    spdlog::info("oauth: built-in authorization server, issuer {} (sign in with a user from `mcpbridge users add`)",
-                 cfg.oauth.issuer);
+    mcpbridge::Bootstrap boot;
+    try {
+      boot = mcpbridge::bootstrap_admin(*store, cfg.store_path, mcpbridge::process_env());
+    } catch (const std::exception& e) {
+      std::cerr << "mcpbridge: " << e.what() << "\n";
+      return kExitUsage;
+    }
+    for (auto& line : boot.log) spdlog::warn("oauth: {}", line);
+    spdlog::info("oauth: built-in authorization server, issuer {} (metadata {}/.well-known/oauth-authorization-server)",
+                 cfg.oauth.issuer, cfg.oauth.issuer);
+    spdlog::info("oauth: connect an MCP client to {}; it opens the sign-in page in your browser: sign in as {} "
+                 "(more users: `mcpbridge users add NAME --password-stdin`; no auth: --auth none)",
+                 cfg.auth.resource, boot.user.empty() ? "a user from `mcpbridge users list`" : boot.user);
   }
   if (cfg.auth.mode != mcp::auth::Mode::none) {
     if (cfg.auth.mode == mcp::auth::Mode::api_key && !open_store()) return kExitStore;

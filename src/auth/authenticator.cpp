@@ -153,10 +153,19 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
       if (key.empty() && !options_.api_key_header.empty()) key = header(options_.api_key_header);
       if (key.empty()) return unauthorized(resource_url, "", "");
       auto rec = lookup_key(sha256_hex(key));
-      if (!rec) return unauthorized(resource_url, "invalid_token", "unknown API key");
+      auto failed = [&](std::string_view outcome, const std::string& why) {
+        json::object line{{"audit", "auth.api_key"}, {"outcome", outcome}, {"key", fingerprint(key)}};
+        if (rec) {
+          line["key_id"] = rec->id;
+          line["user"] = rec->user;
+        }
+        audit_event(std::move(line));
+        return unauthorized(resource_url, "invalid_token", why);
+      };
+      if (!rec) return failed("unknown", "unknown API key");
       auto now = store::unix_now();
-      if (rec->revoked_at) return unauthorized(resource_url, "invalid_token", "API key revoked");
-      if (rec->expires_at && rec->expires_at <= now) return unauthorized(resource_url, "invalid_token", "API key expired");
+      if (rec->revoked_at) return failed("revoked", "API key revoked");
+      if (rec->expires_at && rec->expires_at <= now) return failed("expired", "API key expired");
       Principal p;
       p.subject = rec->user;
       p.tenant = rec->team;

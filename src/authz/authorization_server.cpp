@@ -43,6 +43,8 @@ AuthorizationServer::Impl::Impl(AuthzOptions o, std::shared_ptr<store::Store> s)
   if (opt.resource.empty()) throw std::runtime_error("oauth: the resource (MCP endpoint URL) is required");
   cookie_key = hmac_b64url(opt.key_encryption_key, "mcpbridge cookie key v1");
   load_keys();
+  if (opt.dynamic_registration)
+    sweeper = std::make_unique<AbandonedClientSweeper>(store, opt.abandoned_client_ttl, opt.sweep_interval);
 }
 
 void AuthorizationServer::Impl::load_keys() {
@@ -248,6 +250,10 @@ AuthorizationServer::AuthorizationServer(AuthzOptions options, std::shared_ptr<s
 AuthorizationServer::~AuthorizationServer() = default;
 
 const AuthzOptions& AuthorizationServer::options() const { return impl_->opt; }
+
+std::vector<std::string> AuthorizationServer::sweep_abandoned_clients() {
+  return impl_->sweeper ? impl_->sweeper->sweep() : std::vector<std::string>{};
+}
 
 void AuthorizationServer::rotate_signing_key() {
   std::lock_guard lock(impl_->keys_mu);

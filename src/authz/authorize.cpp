@@ -233,8 +233,17 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
   if (user.empty()) {
     auto name = form_value(*form, "username");
     if (name.size() > 200) name.resize(200);
-    if (self->throttled(name))
+    std::string shown = name;  // what the form sent: no control characters into the log
+    for (auto& ch : shown)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+    auto sign_in = [&](std::string_view outcome) {
+      auth::audit_event({{"audit", "auth.sign_in"}, {"outcome", outcome}, {"user", shown},
+                         {"client", ar.client.id}, {"ip", req.remote_address}});
+    };
+    if (self->throttled(name)) {
+      sign_in("throttled");
       co_return self->consent_page(ar, "", "Too many failed sign-ins for this user; try again later.", 429);
+    }
     auto u = name.empty() ? std::nullopt : self->store->find_user(name);
     // Named first: GCC 12 mishandles temporaries inside a co_await expression.
     std::string password = form_value(*form, "password");
@@ -242,19 +251,15 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
     auto verifying = check_password_off_loop(std::move(password), std::move(stored));
     bool ok = co_await std::move(verifying);
     self->record_failure(name, !ok);
-    if (!ok) {
-      std::string shown = name;  // what the form sent: no control characters into the log
-      for (auto& ch : shown)
-        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
-      spdlog::warn("oauth: failed sign-in for user name '{}' (client {})", shown, ar.client.id);
-    }
+    sign_in(ok ? "ok" : "failed");
     if (!ok)
       co_return self->consent_page(ar, "", "Invalid user name or password.", 401);
     user = u->id;
     fresh_sign_in = true;
   }
   self->store->put_oauth_consent(store::OAuthConsent{user, ar.client.id, ar.scope, ar.resource, self->now()});
-  spdlog::info("oauth: {} authorized client {} for scope '{}'", user, ar.client.id, ar.scope);
+  auth::audit_event({{"audit", "auth.consent"}, {"user", user}, {"client", ar.client.id}, {"scope", ar.scope},
+                     {"audience", ar.resource}, {"ip", req.remote_address}});
   auto r = self->grant_code(ar, user);
   if (fresh_sign_in) {
     auto exp = std::to_string(self->now() + self->opt.login_session_ttl.count());

@@ -81,6 +81,13 @@ net::HttpResponse AuthorizationServer::Impl::register_client(const net::HttpRequ
     r.set("allow", "POST");
     return r;
   }
+  if (auto wait = registration_limiter.take(req.remote_address, std::chrono::steady_clock::now())) {
+    auth::audit_event({{"audit", "auth.register"}, {"outcome", "rate_limited"}, {"ip", req.remote_address}});
+    auto r = oauth_error(429, "too_many_requests", "too many registrations from this address; retry after " +
+                                                       std::to_string(wait) + " s");
+    r.set("retry-after", std::to_string(wait));
+    return r;
+  }
   if (req.body.size() > kMaxRegistrationBytes) return oauth_error(413, "invalid_client_metadata", "too large");
   boost::system::error_code ec;
   auto v = json::parse(req.body, ec);
@@ -138,7 +145,11 @@ net::HttpResponse AuthorizationServer::Impl::register_client(const net::HttpRequ
   }
   c.created_at = now();
   c.metadata = json::serialize(in);
+  c.dynamic = true;
   store->put_oauth_client(c);
+  auth::audit_event({{"audit", "auth.register"}, {"outcome", "ok"}, {"client", c.id}, {"client_name", c.name},
+                     {"auth_method", c.auth_method}, {"redirect_uris", strings(c.redirect_uris)},
+                     {"ip", req.remote_address}});
 
   json::object out = in;
   out["client_id"] = c.id;

@@ -4,6 +4,7 @@
 #include <mcp/authz/authz.hpp>
 
 #include "authz/jose.hpp"
+#include "authz/registration_guard.hpp"
 #include "authz/web.hpp"
 
 #include <map>
@@ -53,6 +54,10 @@ struct AuthorizationServer::Impl {
   std::unordered_map<std::string, std::pair<int, std::int64_t>> failures;  // name -> (count, window start)
   bool throttled(const std::string& name);
   void record_failure(const std::string& name, bool failed);
+
+  // Dynamic registration: per-IP rate limit, abandoned-registration sweeper.
+  RegistrationLimiter registration_limiter{opt.registrations_per_minute, opt.registration_burst};
+  std::unique_ptr<AbandonedClientSweeper> sweeper;
 
   Impl(AuthzOptions o, std::shared_ptr<store::Store> s);
 

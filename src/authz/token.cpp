@@ -27,6 +27,22 @@ net::HttpResponse tokens(const AuthorizationServer::Impl::Issued& t, std::int64_
   return no_store(net::json_response(200, json::serialize(o)));
 }
 
+// The audit line of an issued token, then the response carrying it.
+net::HttpResponse issued(const AuthorizationServer::Impl::Issued& t, std::int64_t ttl, const net::HttpRequest& req,
+                         std::string_view grant, const store::OAuthClient& client, const std::string& subject,
+                         const std::string& resource, const std::string& family) {
+  auth::audit_event({{"audit", "auth.token_issued"},
+                     {"grant_type", grant},
+                     {"client", client.id},
+                     {"subject", subject},
+                     {"scope", t.scope},
+                     {"audience", resource},
+                     {"grant", family},
+                     {"refresh_token", !t.refresh_token.empty()},
+                     {"ip", req.remote_address}});
+  return tokens(t, ttl);
+}
+
 std::optional<Form> read_form(const net::HttpRequest& req, net::HttpResponse& error) {
   if (req.method != "POST") {
     error = oauth_error(405, "invalid_request", "use POST");
@@ -121,7 +137,8 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
       co_return oauth_error(400, "invalid_grant", "PKCE verification failed");
     if (!resource.empty() && resource != c->resource)
       co_return oauth_error(400, "invalid_target", "resource differs from the authorization request");
-    co_return tokens(self->issue(client, c->user, c->scope, c->resource, c->family, true), ttl);
+    auto out = self->issue(client, c->user, c->scope, c->resource, c->family, true);
+    co_return issued(out, ttl, req, grant, client, c->user, c->resource, c->family);
   }
 
   if (grant == "refresh_token") {
@@ -133,8 +150,17 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
     if (!constant_time_equal(r->client_id, client.id))
       co_return oauth_error(400, "invalid_grant", "the refresh token was issued to another client");
     if (r->revoked_at) co_return oauth_error(400, "invalid_grant", "refresh token revoked");
-    if (r->rotated_at) {
+    auto reused = [&] {
       self->store->revoke_oauth_family(r->family, t);
+      auth::audit_event({{"audit", "auth.refresh_reuse"},
+                         {"client", client.id},
+                         {"subject", r->user},
+                         {"grant", r->family},
+                         {"outcome", "grant_revoked"},
+                         {"ip", req.remote_address}});
+    };
+    if (r->rotated_at) {
+      reused();
       co_return oauth_error(400, "invalid_grant", "refresh token reused; the grant is revoked");
     }
     if (r->expires_at <= t) co_return oauth_error(400, "invalid_grant", "refresh token expired");
@@ -149,10 +175,11 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
     }
     if (!self->store->rotate_oauth_refresh(hash, t)) {
       // Lost a race with another use of the same token: treat as reuse.
-      self->store->revoke_oauth_family(r->family, t);
+      reused();
       co_return oauth_error(400, "invalid_grant", "refresh token reused; the grant is revoked");
     }
-    co_return tokens(self->issue(client, r->user, scope, r->resource, r->family, true), ttl);
+    auto out = self->issue(client, r->user, scope, r->resource, r->family, true);
+    co_return issued(out, ttl, req, grant, client, r->user, r->resource, r->family);
   }
 
   if (grant == "client_credentials") {
@@ -162,7 +189,8 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
       co_return oauth_error(400, "invalid_target", "unknown resource " + resource);
     auto scope = self->grantable_scope(form_value(*form, "scope"), client);
     if (!scope) co_return oauth_error(400, "invalid_scope", "scope not allowed for this client");
-    co_return tokens(self->issue(client, client.id, *scope, self->opt.resource, "", false), ttl);
+    auto out = self->issue(client, client.id, *scope, self->opt.resource, "", false);
+    co_return issued(out, ttl, req, grant, client, client.id, self->opt.resource, "");
   }
 
   if (grant.empty()) co_return oauth_error(400, "invalid_request", "grant_type is required");
@@ -180,13 +208,24 @@ Task<net::HttpResponse> AuthorizationServer::Impl::revoke(std::shared_ptr<Impl> 
   if (token.empty()) co_return oauth_error(400, "invalid_request", "token is required");
   auto t = self->now();
   // RFC 7009 §2.2: unknown or foreign tokens still get 200; nothing is revealed.
+  json::object line{{"audit", "auth.revoke"}, {"client", client.id}, {"token", auth::fingerprint(token)},
+                    {"ip", req.remote_address}};
+  std::string outcome = "unknown_token";
   if (auto r = self->store->find_oauth_refresh(sha256_hex(token)); r && r->client_id == client.id) {
     self->store->revoke_oauth_family(r->family, t);  // the refresh token and the access tokens of its grant
+    outcome = "refresh_token_revoked";
+    line["subject"] = r->user;
+    line["grant"] = r->family;
   } else if (auto jws = parse_jws(token)) {
     auto checked = self->verify(token, self->opt.resource, /*ignore_expiry=*/true);
-    if (auto* p = std::get_if<Principal>(&checked); p && p->credential == client.id)
+    if (auto* p = std::get_if<Principal>(&checked); p && p->credential == client.id) {
       self->store->revoke_oauth_access(find_string(jws->payload, "jti").value_or(""), t);
+      outcome = "access_token_revoked";
+      line["subject"] = p->subject;
+    }
   }
+  line["outcome"] = outcome;
+  auth::audit_event(std::move(line));
   co_return no_store(net::json_response(200, "{}"));
 }
 

@@ -4,6 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <mutex>
 #include <sstream>
@@ -113,7 +116,14 @@ constexpr const char* kMigrations[] = {
          created_at INTEGER NOT NULL,
          retired_at INTEGER NOT NULL DEFAULT 0
        ) STRICT;)",
-    // 4: connections added at run time (admin API, `mcpbridge connections add`)
+    // 4: dynamically registered OAuth clients, so that abandoned ones can be swept;
+    // the sweep asks per client whether it ever got a token or a consent.
+    R"(ALTER TABLE oauth_clients ADD COLUMN dynamic INTEGER NOT NULL DEFAULT 0;
+       CREATE INDEX IF NOT EXISTS oauth_access_client ON oauth_access_tokens(client_id);
+       CREATE INDEX IF NOT EXISTS oauth_refresh_client ON oauth_refresh_tokens(client_id);
+       CREATE INDEX IF NOT EXISTS oauth_consent_client ON oauth_consents(client_id);
+       CREATE INDEX IF NOT EXISTS oauth_code_client ON oauth_codes(client_id);)",
+    // 5: connections added at run time (admin API, `mcpbridge connections add`)
     R"(CREATE TABLE connections (
          name TEXT PRIMARY KEY,
          spec TEXT NOT NULL,
@@ -123,7 +133,8 @@ constexpr const char* kMigrations[] = {
 };
 
 #define MCP_CLIENT_COLS \
-  "SELECT id, secret_hash, name, redirect_uris, auth_method, grant_types, scope, metadata, created_at FROM oauth_clients"
+  "SELECT id, secret_hash, name, redirect_uris, auth_method, grant_types, scope, metadata, created_at, dynamic " \
+  "FROM oauth_clients"
 
 std::string join(const std::vector<std::string>& v) {
   std::string s;
@@ -173,6 +184,10 @@ class Stmt {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const std::string& path) {
+    // A new database is created owner-only: it holds password hashes and token hashes. SQLite
+    // gives its -wal and -shm files the database file's mode.
+    if (path != ":memory:" && !path.empty())
+      if (int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         nullptr) != SQLITE_OK) {
       std::string err = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -332,9 +347,10 @@ class SqliteStore final : public Store {
     std::lock_guard lock(mu_);
     Stmt s(db_,
            "INSERT OR REPLACE INTO oauth_clients (id, secret_hash, name, redirect_uris, auth_method, grant_types, "
-           "scope, metadata, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
+           "scope, metadata, created_at, dynamic) VALUES (?,?,?,?,?,?,?,?,?,?)");
     s.bind(1, c.id).bind(2, c.secret_hash).bind(3, c.name).bind(4, join(c.redirect_uris)).bind(5, c.auth_method);
-    s.bind(6, join(c.grant_types)).bind(7, c.scope).bind(8, c.metadata).bind(9, c.created_at).step();
+    s.bind(6, join(c.grant_types)).bind(7, c.scope).bind(8, c.metadata).bind(9, c.created_at);
+    s.bind(10, static_cast<std::int64_t>(c.dynamic)).step();
   }
 
   std::optional<OAuthClient> find_oauth_client(std::string_view id) override {
@@ -351,6 +367,31 @@ class SqliteStore final : public Store {
     std::vector<OAuthClient> out;
     while (s.step()) out.push_back(client_of(s));
     return out;
+  }
+
+  std::vector<std::string> remove_abandoned_oauth_clients(std::int64_t registered_before) override {
+    // Never authorized: no consent, no token, ever (codes alone do not count: one is issued
+    // only after a consent).
+    static constexpr const char* kAbandoned =
+        "dynamic = 1 AND created_at < ?1"
+        " AND NOT EXISTS (SELECT 1 FROM oauth_access_tokens a WHERE a.client_id = oauth_clients.id)"
+        " AND NOT EXISTS (SELECT 1 FROM oauth_refresh_tokens r WHERE r.client_id = oauth_clients.id)"
+        " AND NOT EXISTS (SELECT 1 FROM oauth_consents c WHERE c.client_id = oauth_clients.id)";
+    std::lock_guard lock(mu_);
+    Transaction tx(*this);
+    std::vector<std::string> ids;
+    const std::string sql = std::string("SELECT id FROM oauth_clients WHERE ") + kAbandoned + " LIMIT 10000";
+    Stmt q(db_, sql.c_str());
+    q.bind(1, registered_before);
+    while (q.step()) ids.push_back(q.text(0));
+    for (auto& id : ids) {
+      Stmt c(db_, "DELETE FROM oauth_codes WHERE client_id = ?");
+      c.bind(1, id).step();
+      Stmt d(db_, "DELETE FROM oauth_clients WHERE id = ?");
+      d.bind(1, id).step();
+    }
+    tx.commit();
+    return ids;
   }
 
   bool remove_oauth_client(std::string_view id) override {
@@ -530,8 +571,10 @@ class SqliteStore final : public Store {
   }
 
   static OAuthClient client_of(const Stmt& s) {
-    return OAuthClient{s.text(0), s.text(1), s.text(2), split(s.text(3)), s.text(4), split(s.text(5)),
-                       s.text(6), s.text(7), s.integer(8)};
+    OAuthClient c{s.text(0), s.text(1), s.text(2), split(s.text(3)), s.text(4), split(s.text(5)),
+                  s.text(6), s.text(7), s.integer(8)};
+    c.dynamic = s.integer(9) != 0;
+    return c;
   }
 
   // Called with mu_ held.
@@ -622,6 +665,7 @@ std::optional<IdempotencyRecord> Store::find_idempotency(std::string_view, std::
   unsupported("idempotency records");
 }
 void Store::purge_idempotency(std::int64_t) { unsupported("idempotency records"); }
+std::vector<std::string> Store::remove_abandoned_oauth_clients(std::int64_t) { unsupported("abandoned-client records"); }
 bool Store::put_connection(const StoredConnection&) { unsupported("connections"); }
 std::vector<StoredConnection> Store::list_connections() { unsupported("connections"); }
 bool Store::remove_connection(std::string_view) { unsupported("connections"); }

@@ -30,10 +30,14 @@ std::string temp_db() {
 
 TEST(Store, MigratesPersistsAndRevokes) {
   auto path = temp_db();
+  int version = 0;
   {
     auto s = mcp::store::open_sqlite(path);
-    EXPECT_EQ(s->schema_version(), mcp::store::sqlite_schema_version());
-    EXPECT_GE(s->schema_version(), 3);  // 2: vault secrets and idempotency records; 3: OAuth
+    version = s->schema_version();
+    EXPECT_EQ(version, mcp::store::sqlite_schema_version());  // every migration applied
+    EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);  // hashes inside
+    EXPECT_GE(version, 3);  // 2: vault secrets and idempotency records; 3: OAuth; then more
     s->put_user({"alice", "eng", {"dev", "ops"}, "", 1});
     auto k = mcp::auth::make_api_key("alice", "eng", {"tools:read"}, "ci", 0);
     s->put_api_key(k.record);
@@ -42,7 +46,7 @@ TEST(Store, MigratesPersistsAndRevokes) {
     EXPECT_FALSE(s->revoke_api_key("k_nope", 6));
   }
   auto s = mcp::store::open_sqlite(path);  // reopened: nothing lost, no migration re-run
-  EXPECT_EQ(s->schema_version(), mcp::store::sqlite_schema_version());
+  EXPECT_EQ(s->schema_version(), version);
   auto u = s->find_user("alice");
   ASSERT_TRUE(u);
   EXPECT_EQ(u->roles, (std::vector<std::string>{"dev", "ops"}));

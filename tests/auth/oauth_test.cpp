@@ -16,6 +16,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <map>
@@ -128,6 +130,7 @@ class OAuth : public ::testing::Test {
     o.key_encryption_key = std::string(32, 'k');
     o.http_client = fake;
     o.metadata_allow_http_loopback = false;
+    if (tweak) tweak(o);
     as = std::make_shared<mcp::authz::AuthorizationServer>(o, store);
 
     for (const char* name : {"echo", "admin_tool"}) {
@@ -227,6 +230,7 @@ class OAuth : public ::testing::Test {
   static inline const std::string kInit =
       R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})";
 
+  std::function<void(mcp::authz::AuthzOptions&)> tweak;  // before start()
   std::shared_ptr<FakeHttpClient> fake = std::make_shared<FakeHttpClient>();
   std::shared_ptr<mcp::store::Store> store;
   std::shared_ptr<mcp::authz::AuthorizationServer> as;
@@ -466,6 +470,207 @@ TEST_F(OAuth, RevokedAndExpiredTokens) {
   EXPECT_EQ(late.error(), "invalid_grant");
   // Unknown tokens: 200 all the same (RFC 7009 §2.2).
   EXPECT_EQ(http(port, "POST", "/revoke", form({{"token", "nope"}, {"client_id", client}}), {kForm}).status, 200);
+}
+
+// --- Dynamic registration guards ---------------------------------------------------------------
+
+const std::pair<std::string, std::string> kJson{"content-type", "application/json"};
+const std::string kRegistration = R"({"redirect_uris":["http://127.0.0.1:7777/cb"],"token_endpoint_auth_method":"none"})";
+
+TEST_F(OAuth, RegistrationIsRateLimitedPerAddress) {
+  tweak = [](mcp::authz::AuthzOptions& o) {
+    o.registrations_per_minute = 6;  // one every 10 s after the burst
+    o.registration_burst = 2;
+  };
+  start();
+  EXPECT_EQ(http(port, "POST", "/register", kRegistration, {kJson}).status, 201);
+  EXPECT_EQ(http(port, "POST", "/register", kRegistration, {kJson}).status, 201);
+  auto limited = http(port, "POST", "/register", kRegistration, {kJson});
+  ASSERT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.error(), "too_many_requests");
+  EXPECT_TRUE(parse(limited.body).as_object().contains("error_description"));
+  auto retry = std::stoi(limited.header("retry-after"));
+  EXPECT_GE(retry, 1);
+  EXPECT_LE(retry, 10);
+  EXPECT_EQ(store->list_oauth_clients().size(), 2u);  // the refused one was not stored
+  // Metadata and the other endpoints are not affected.
+  EXPECT_EQ(http(port, "GET", "/.well-known/oauth-authorization-server").status, 200);
+}
+
+TEST_F(OAuth, RegistrationBodyAndRedirectUrisAreCapped) {
+  start();
+  std::string huge = R"({"redirect_uris":["http://127.0.0.1:7777/cb"],"client_name":")" + std::string(70000, 'x') + "\"}";
+  auto big = http(port, "POST", "/register", huge, {kJson});
+  EXPECT_EQ(big.status, 413);
+  EXPECT_EQ(big.error(), "invalid_client_metadata");
+  std::string many = R"({"redirect_uris":[)";
+  for (int i = 0; i < 21; ++i) many += std::string(i ? "," : "") + "\"http://127.0.0.1:7777/cb" + std::to_string(i) + "\"";
+  auto lots = http(port, "POST", "/register", many + "]}", {kJson});
+  EXPECT_EQ(lots.status, 400);
+  EXPECT_EQ(lots.error(), "invalid_redirect_uri");
+  EXPECT_TRUE(store->list_oauth_clients().empty());
+}
+
+TEST_F(OAuth, AbandonedRegistrationsAreSwept) {
+  tweak = [](mcp::authz::AuthzOptions& o) {
+    o.abandoned_client_ttl = std::chrono::seconds(1);
+    o.sweep_interval = std::chrono::seconds(0);  // no thread: swept by hand below
+  };
+  start();
+  auto abandoned = register_public();
+  auto used = register_public();
+  auto t = parse(exchange(used, code_for(used)).body).as_object();
+  ASSERT_TRUE(t.contains("access_token"));
+  auto consented_only = register_public();  // signed in and allowed, code never exchanged
+  EXPECT_EQ(consent(consented_only).status, 302);
+  auto preregistered = mcp::authz::register_client(*store, "ops", {kRedirect}, "", {});
+  EXPECT_TRUE(as->sweep_abandoned_clients().empty());  // too young yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  auto removed = as->sweep_abandoned_clients();
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0], abandoned);
+  EXPECT_FALSE(store->find_oauth_client(abandoned));
+  EXPECT_TRUE(store->find_oauth_client(used));
+  EXPECT_TRUE(store->find_oauth_client(consented_only));
+  EXPECT_TRUE(store->find_oauth_client(preregistered.record.id));  // not dynamic: never swept
+  // The removed client is gone for good: its authorization request is refused.
+  EXPECT_EQ(http(port, "GET", authorize_query(abandoned)).status, 400);
+}
+
+TEST_F(OAuth, AbandonedRegistrationsAreSweptPeriodically) {
+  tweak = [](mcp::authz::AuthzOptions& o) {
+    o.abandoned_client_ttl = std::chrono::seconds(1);
+    o.sweep_interval = std::chrono::seconds(1);
+  };
+  start();
+  auto abandoned = register_public();
+  bool gone = false;
+  for (int i = 0; i < 60 && !gone; ++i) {  // at most 6 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = !store->find_oauth_client(abandoned);
+  }
+  EXPECT_TRUE(gone);
+}
+
+// --- Audit lines -------------------------------------------------------------------------------
+
+// Captures the "audit" logger for the test's lifetime.
+class AuditCapture {
+ public:
+  AuditCapture() {
+    spdlog::drop("audit");
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    sink->set_pattern("%v");
+    logger_ = std::make_shared<spdlog::logger>("audit", sink);
+    spdlog::register_logger(logger_);
+  }
+  ~AuditCapture() { spdlog::drop("audit"); }
+  std::string text() {
+    logger_->flush();
+    return out_.str();
+  }
+  // Every line is a JSON object; those whose "audit" is `event`.
+  std::vector<mcp::json::object> events(const std::string& event) {
+    std::vector<mcp::json::object> found;
+    std::istringstream in(text());
+    std::string line;
+    while (std::getline(in, line)) {
+      auto v = parse(line);
+      EXPECT_TRUE(v.is_object()) << line;
+      auto* a = v.is_object() ? v.as_object().if_contains("audit") : nullptr;
+      if (a && a->is_string() && a->as_string() == event) found.push_back(v.as_object());
+    }
+    return found;
+  }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> logger_;
+};
+
+std::string str(const mcp::json::object& o, const char* k) {
+  auto* v = o.if_contains(k);
+  return v && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+TEST_F(OAuth, AuthEventsAreAuditedWithoutSecrets) {
+  AuditCapture audit;
+  start();
+  auto client = register_public();
+  EXPECT_EQ(consent(client, "mcp", "not-the-password").status, 401);
+  auto code = code_for(client);
+  auto t1 = parse(exchange(client, code).body).as_object();
+  std::string access(t1.at("access_token").as_string()), r1(t1.at("refresh_token").as_string());
+  auto refresh = [&](const std::string& rt) {
+    return http(port, "POST", "/token", form({{"grant_type", "refresh_token"}, {"refresh_token", rt}, {"client_id", client}}), {kForm});
+  };
+  auto t2 = parse(refresh(r1).body).as_object();
+  std::string r2(t2.at("refresh_token").as_string());
+  EXPECT_EQ(refresh(r1).status, 400);  // reuse: the grant is revoked
+  EXPECT_EQ(http(port, "POST", "/revoke", form({{"token", r2}, {"client_id", client}}), {kForm}).status, 200);
+
+  auto reg = audit.events("auth.register");
+  ASSERT_EQ(reg.size(), 1u);
+  EXPECT_EQ(str(reg[0], "client"), client);
+  EXPECT_EQ(str(reg[0], "outcome"), "ok");
+  EXPECT_EQ(str(reg[0], "ip"), "127.0.0.1");
+  auto sign_in = audit.events("auth.sign_in");
+  ASSERT_EQ(sign_in.size(), 2u);
+  EXPECT_EQ(str(sign_in[0], "outcome"), "failed");
+  EXPECT_EQ(str(sign_in[0], "user"), "alice");
+  EXPECT_EQ(str(sign_in[0], "client"), client);
+  EXPECT_EQ(str(sign_in[0], "ip"), "127.0.0.1");
+  EXPECT_EQ(str(sign_in[1], "outcome"), "ok");
+  auto issued = audit.events("auth.token_issued");
+  ASSERT_EQ(issued.size(), 2u);
+  EXPECT_EQ(str(issued[0], "grant_type"), "authorization_code");
+  EXPECT_EQ(str(issued[0], "subject"), "alice");
+  EXPECT_EQ(str(issued[0], "client"), client);
+  EXPECT_EQ(str(issued[0], "scope"), "mcp");
+  EXPECT_EQ(str(issued[0], "audience"), "http://127.0.0.1:9/mcp");
+  EXPECT_EQ(str(issued[1], "grant_type"), "refresh_token");
+  auto reuse = audit.events("auth.refresh_reuse");
+  ASSERT_EQ(reuse.size(), 1u);
+  EXPECT_EQ(str(reuse[0], "outcome"), "grant_revoked");
+  EXPECT_EQ(str(reuse[0], "grant"), str(issued[0], "grant"));
+  auto revoke = audit.events("auth.revoke");
+  ASSERT_EQ(revoke.size(), 1u);
+  EXPECT_EQ(str(revoke[0], "token"), mcp::auth::fingerprint(r2));
+  EXPECT_EQ(str(revoke[0], "token").size(), 12u);
+
+  // API keys: a failed use names the key by fingerprint only.
+  mcp::auth::AuthOptions ko;
+  ko.mode = mcp::auth::Mode::api_key;
+  mcp::auth::Authenticator keys(ko, store);
+  const std::string bogus = "mcpb_thisIsNotAKeyAtAll0000000000000000000000";
+  const std::string bearer = "Bearer " + bogus;
+  auto refused = keys.authenticate(
+      [&](std::string_view n) { return n == "authorization" ? std::string_view(bearer) : std::string_view(); },
+      "http://127.0.0.1:9/mcp");
+  EXPECT_TRUE(std::holds_alternative<mcp::auth::Refusal>(refused));
+  auto key_lines = audit.events("auth.api_key");
+  ASSERT_EQ(key_lines.size(), 1u);
+  EXPECT_EQ(str(key_lines[0], "outcome"), "unknown");
+  EXPECT_EQ(str(key_lines[0], "key"), mcp::auth::fingerprint(bogus));
+
+  // No secret ever reaches the log.
+  auto all = audit.text();
+  for (const std::string& secret : {access, r1, r2, code, std::string("alice-password"), std::string("not-the-password"), bogus})
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret.substr(0, 8);
+}
+
+TEST_F(OAuth, RateLimitedRegistrationIsAudited) {
+  AuditCapture audit;
+  tweak = [](mcp::authz::AuthzOptions& o) {
+    o.registrations_per_minute = 1;
+    o.registration_burst = 1;
+  };
+  start();
+  EXPECT_EQ(http(port, "POST", "/register", kRegistration, {kJson}).status, 201);
+  EXPECT_EQ(http(port, "POST", "/register", kRegistration, {kJson}).status, 429);
+  auto reg = audit.events("auth.register");
+  ASSERT_EQ(reg.size(), 2u);
+  EXPECT_EQ(str(reg[1], "outcome"), "rate_limited");
 }
 
 TEST_F(OAuth, ConfidentialClientsAndClientCredentials) {

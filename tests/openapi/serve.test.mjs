@@ -87,7 +87,7 @@ openapi:
     base_url: http://127.0.0.1:${port}/api
     credentials: {type: bearer, env: PETS_TOKEN}
 `);
-  mcp = spawn(BIN, ['serve', '-c', path.join(dir, 'config.yaml'), '--port', '0'], {
+  mcp = spawn(BIN, ['serve', '-c', path.join(dir, 'config.yaml'), '--port', '0', '--auth', 'none'], {
     stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PETS_TOKEN: 'pets-secret' } });
   let out = '';
   const url = await new Promise((resolve, reject) => {

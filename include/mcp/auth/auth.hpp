@@ -105,6 +105,13 @@ NewApiKey make_api_key(std::string user, std::string team, std::vector<std::stri
                        std::int64_t expires_at);
 bool glob_match(std::string_view pattern, std::string_view name);
 
+// Auth audit events (sign-ins, tokens, registrations, key failures): one line each through the
+// "audit" logger (else the default one), the gateway's per-call audit style: a JSON object whose
+// "audit" member names the event. Never put a secret in `event`; fingerprint() it at most.
+void audit_event(json::object event);
+// The first 12 hex digits of SHA-256(secret): enough to correlate lines, useless to replay.
+std::string fingerprint(std::string_view secret);
+
 // "scrypt$N$r$p$salt$hash" (scrypt N=2^15, r=8, p=1).
 std::string hash_password(std::string_view password);
 bool verify_password(std::string_view password, std::string_view stored);

@@ -42,6 +42,13 @@ struct AuthzOptions {
   std::string key_encryption_key;
 
   bool dynamic_registration = true;
+  // Dynamic registration is open to anyone: per client IP a token bucket (0: unlimited) ...
+  double registrations_per_minute = 10;
+  double registration_burst = 20;
+  // ... and registrations that never get a consent or a token are deleted after this long
+  // (0: kept), checked every `sweep_interval`.
+  std::chrono::seconds abandoned_client_ttl{24 * 3600};
+  std::chrono::seconds sweep_interval{3600};
 
   // Client ID metadata documents (client_id is an https URL). Null client: not supported.
   std::shared_ptr<net::HttpClient> http_client;
@@ -77,6 +84,8 @@ class AuthorizationServer {
   void rotate_signing_key();
 
   const AuthzOptions& options() const;
+  // Deletes abandoned dynamic registrations now (also done every sweep_interval); their ids.
+  std::vector<std::string> sweep_abandoned_clients();
 
   struct Impl;  // src/authz/server_impl.hpp
 

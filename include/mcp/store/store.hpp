@@ -73,6 +73,7 @@ struct OAuthClient {
   std::string scope;             // space separated; what it may ask for ("" = any supported)
   std::string metadata;          // the registration request as JSON (for display)
   std::int64_t created_at = 0;
+  bool dynamic = false;  // registered through RFC 7591 (swept when abandoned)
 };
 
 // An authorization code; only its hash is kept. Single use: `used_at` set by the first exchange.
@@ -192,6 +193,10 @@ class Store {
   virtual bool put_connection(const StoredConnection& c);
   virtual std::vector<StoredConnection> list_connections();
   virtual bool remove_connection(std::string_view name);
+
+  // Deletes dynamically registered clients created before `registered_before` that never got
+  // a consent or a token (and their codes); returns their ids.
+  virtual std::vector<std::string> remove_abandoned_oauth_clients(std::int64_t registered_before);
 };
 
 // Opens (creating and migrating) an SQLite database: WAL, synchronous=FULL so that a committed
