@@ -7,6 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <pthread.h>
+
 #include <csignal>
 #include <map>
 #include <mcp/gateway/gateway.hpp>
@@ -121,7 +123,15 @@ class Sources final : public RunningOpenApi {
     bool any_file = false;
     for (auto& c : configs_) any_file = any_file || (!is_url(c.spec) && c.watch_interval.count() > 0);
     if (any_file) poll();
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] {
+      // SIGINT/SIGTERM belong to mcp::serve's sigwait on the main thread (graceful shutdown).
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      io_.run();
+    });
   }
 
  private:
