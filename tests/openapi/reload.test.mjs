@@ -43,7 +43,8 @@ before(async () => {
   upstream = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ path: req.url }));
+    const delay = req.url.endsWith('/slow') ? 1500 : 0;  // a call still running during a reload
+    setTimeout(() => res.end(JSON.stringify({ path: req.url })), delay);
   });
   upstreamPort = await new Promise((r) => upstream.listen(0, '127.0.0.1', () => r(upstream.address().port)));
   writeFileSync(path.join(dir, 'hup.yaml'), spec([['listA', 'get', '/a'], ['dropMe', 'get', '/drop']]));
@@ -134,6 +135,25 @@ test('file watch: a changed spec file is reloaded without a signal', async () =>
   const r = await client.callTool({ name: 'deleteW', arguments: {} });
   assert.equal(r.isError, undefined, JSON.stringify(r));
   assert.equal(seen.at(-1), 'DELETE /watched/w/x');
+  await client.close();
+});
+
+test('a call in flight during a reload finishes on the definition it started with', async () => {
+  const { client, changes } = await connect();
+  await new Promise((r) => setTimeout(r, 300));
+  writeFileSync(path.join(dir, 'hup.yaml'), spec([['listA', 'get', '/slow']]));
+  server.proc.kill('SIGHUP');
+  await waitFor(() => changes.count === 1, 10_000, 'the first reload');
+  const pending = client.callTool({ name: 'listA', arguments: {} });
+  await waitFor(() => seen.at(-1) === 'GET /hup/slow', 5_000, 'the slow call to reach the upstream');
+  writeFileSync(path.join(dir, 'hup.yaml'), spec([['listA', 'get', '/fast']]));
+  server.proc.kill('SIGHUP');
+  await waitFor(() => changes.count === 2, 10_000, 'the second reload, while the call runs');
+  const fresh = await client.callTool({ name: 'listA', arguments: {} });
+  assert.equal(fresh.structuredContent.path, '/hup/fast');
+  const old = await pending;
+  assert.equal(old.isError, undefined, JSON.stringify(old));
+  assert.equal(old.structuredContent.path, '/hup/slow');
   await client.close();
 });
 
