@@ -1,5 +1,6 @@
 #include "openapi_sources.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -7,8 +8,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <pthread.h>
-
 #include <csignal>
 #include <map>
 #include <mcp/gateway/gateway.hpp>
@@ -179,8 +178,10 @@ class Sources final : public RunningOpenApi {
       std::size_t added = 0, changed = 0, removed = 0;
       for (auto& [name, text] : now) {
         auto old = listed_[i].find(name);
-        if (old == listed_[i].end()) ++added;
-        else if (old->second != text) ++changed;
+        if (old == listed_[i].end())
+          ++added;
+        else if (old->second != text)
+          ++changed;
       }
       for (auto& [name, text] : listed_[i])
         if (!now.contains(name)) ++removed, remove.push_back(name);
@@ -248,9 +249,9 @@ class Sources final : public RunningOpenApi {
   std::shared_ptr<mcp::net::HttpClient> client_;
   std::shared_ptr<mcp::sources::Vault> vault_;
   std::shared_ptr<mcp::gateway::Gateway> gateway_;
-  std::mutex mu_;                                              // one load at a time
-  std::vector<std::map<std::string, std::string>> listed_;    // per source: served name -> definition
-  std::vector<FileStamp> stamps_;                              // per source: the file as last read
+  std::mutex mu_;                                           // one load at a time
+  std::vector<std::map<std::string, std::string>> listed_;  // per source: served name -> definition
+  std::vector<FileStamp> stamps_;                           // per source: the file as last read
   asio::io_context io_;
   asio::signal_set signals_{io_};
   asio::steady_timer timer_{io_};
@@ -289,8 +290,8 @@ std::string start_openapi_sources(mcp::Server& server, Config& cfg, std::shared_
   co.policy.allow_private = true;
   auto client = mcp::http::make_http_client(co);
   auto gateway = std::make_shared<mcp::gateway::Gateway>(cfg.gateway, store);
-  auto sources = std::make_unique<Sources>(server, cfg.openapi, cfg.gateway.idempotency_argument, client, vault,
-                                           gateway);
+  auto sources =
+      std::make_unique<Sources>(server, cfg.openapi, cfg.gateway.idempotency_argument, client, vault, gateway);
   if (auto err = sources->load_all(); !err.empty()) return err;
   sources->watch();
   out = std::move(sources);
