@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <functional>
 #include <map>
 #include <mcp/gateway/gateway.hpp>
 #include <mcp/http/client.hpp>
@@ -173,8 +174,9 @@ class Sources final : public RunningOpenApi {
     std::vector<std::pair<mcp::Tool, mcp::ToolHandler>> add;
     for (auto& [i, b] : built) {
       auto& o = configs_[i];
-      std::map<std::string, std::string> now;
-      for (auto& [tool, handler] : b.tools) now[tool.name] = mcp::json::serialize(tool.to_json());
+      std::map<std::string, std::size_t> now;  // a hash of each definition: enough to count changes
+      for (auto& [tool, handler] : b.tools)
+        now[tool.name] = std::hash<std::string>{}(mcp::json::serialize(tool.to_json()));
       std::size_t added = 0, changed = 0, removed = 0;
       for (auto& [name, text] : now) {
         auto old = listed_[i].find(name);
@@ -250,7 +252,7 @@ class Sources final : public RunningOpenApi {
   std::shared_ptr<mcp::sources::Vault> vault_;
   std::shared_ptr<mcp::gateway::Gateway> gateway_;
   std::mutex mu_;                                           // one load at a time
-  std::vector<std::map<std::string, std::string>> listed_;  // per source: served name -> definition
+  std::vector<std::map<std::string, std::size_t>> listed_;  // per source: served name -> definition hash
   std::vector<FileStamp> stamps_;                           // per source: the file as last read
   asio::io_context io_;
   asio::signal_set signals_{io_};
