@@ -442,6 +442,9 @@ std::string to_yaml(const Config& c) {
       if (!o.secret_file.empty()) out << YAML::Key << "secret_file" << YAML::Value << o.secret_file;
       out << YAML::Key << "timeout_ms" << YAML::Value << o.upstream.timeout.count();
       out << YAML::Key << "retries" << YAML::Value << o.upstream.max_attempts - 1;
+      if (!o.upstream.credential.audience.empty())
+        out << YAML::Key << "passthrough_audience" << YAML::Value << o.upstream.credential.audience;
+      out << YAML::Key << "watch_interval_ms" << YAML::Value << o.watch_interval.count();
       out << YAML::EndMap;
     }
     out << YAML::EndSeq;

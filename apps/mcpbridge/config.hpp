@@ -24,6 +24,9 @@ struct OpenApiSourceConfig {
   std::string secret_env;   // the service secret's environment variable
   std::string secret_file;  // or a file holding it
   mcp::gateway::Limits limits;
+  // A spec file is checked (mtime, size) this often and reloaded when it changed; 0: only on
+  // SIGHUP. URL specs reload on SIGHUP only.
+  std::chrono::milliseconds watch_interval{2000};
 };
 
 // One `connections:` entry: another MCP server whose tools the gateway serves.

@@ -137,6 +137,26 @@ TEST(Config, OpenApiErrorsNameTheKey) {
   EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x}\n  - {name: a, spec: y}\n").find("used twice"), std::string::npos);
   EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x, credentials: {type: api_key, env: K}}\n").find("name"),
             std::string::npos);
+  // Passthrough forwards callers' tokens only for an audience stated here, and nothing else.
+  EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x, credentials: {type: passthrough}}\n")
+                .find("openapi[0].credentials.audience"),
+            std::string::npos);
+  EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x, credentials: {type: passthrough, audience: A, env: K}}\n")
+                .find("no env, file or per_user"),
+            std::string::npos);
+  EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x, credentials: {type: bearer, env: K, audience: A}}\n")
+                .find("only a passthrough"),
+            std::string::npos);
+  EXPECT_NE(error_of("openapi:\n  - {name: a, spec: x, watch_interval_ms: 5}\n").find("watch_interval_ms"),
+            std::string::npos);
+  {
+    Config ok;
+    mcpbridge::apply_yaml(ok,
+                          "openapi:\n  - {name: a, spec: x, watch_interval_ms: 0, credentials: {type: passthrough, "
+                          "audience: https://api.test}}\n");
+    EXPECT_EQ(ok.openapi[0].upstream.credential.audience, "https://api.test");
+    EXPECT_EQ(ok.openapi[0].watch_interval.count(), 0);
+  }
   Config c;
   c.openapi.resize(1);
   c.openapi[0].upstream.name = "x";

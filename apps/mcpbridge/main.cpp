@@ -487,9 +487,10 @@ int main(int argc, char** argv) {
   server_options.info = {.name = "mcpbridge", .version = "0.1.0"};
   mcp::Server server(std::move(server_options));
   if (cfg.builtin_tools) mcpbridge::register_builtin_tools(server);
+  std::unique_ptr<mcpbridge::RunningOpenApi> openapi_sources;
   if (!cfg.openapi.empty()) {
     if (!store && !open_store()) return kExitStore;  // idempotency records and the vault
-    if (auto err = mcpbridge::register_openapi_sources(server, cfg, store); !err.empty()) {
+    if (auto err = mcpbridge::start_openapi_sources(server, cfg, store, openapi_sources); !err.empty()) {
       std::cerr << "mcpbridge: " << err << "\n";
       return kExitUsage;
     }

@@ -10,13 +10,16 @@
 //     include: {tags: [pets], paths: ["/pets/**"], methods: [GET], operations: [getPet]}
 //     exclude: {...}
 //     credentials: {type: bearer|basic|api_key|passthrough|none, name: X-API-Key, in: header|query|cookie,
-//                   env: PETSTORE_TOKEN | file: /run/secrets/petstore | per_user: true}
+//                   env: PETSTORE_TOKEN | file: /run/secrets/petstore | per_user: true,
+//                   audience: https://api.example.com}   # passthrough: forward the caller's token
+//                                                        # only when its aud includes this
 //     timeout_ms: 30000
 //     retries: 2                     # extra attempts for safe/idempotent methods
 //     max_retry_after_s: 30
 //     poll: {interval_ms: 1000, max_s: 600, max_polls: 600}
 //     output_schema: false           # advertise (and so validate) outputSchema
 //     limits: {per_principal: {per_second: 5, burst: 10}, per_tool: {...}, per_upstream: {...}, cache_ttl_s: 30}
+//     watch_interval_ms: 2000        # poll the spec file and reload it when it changes; 0: SIGHUP only
 // gateway: {idempotency: true, idempotency_ttl_s: 86400, cache_max_entries: 10000, cache_max_bytes: 67108864, audit:
 // true} vault: {key_file: /run/secrets/vault.key}   # or MCPBRIDGE_VAULT_KEY (base64 of 32 bytes)
 #include <yaml-cpp/yaml.h>
@@ -67,7 +70,7 @@ std::map<std::string, std::vector<std::string>> selection(const YAML::Node& n, c
 }
 
 void credentials(OpenApiSourceConfig& o, const YAML::Node& n, const std::string& key) {
-  check_keys(n, key, {"type", "name", "in", "env", "file", "per_user"});
+  check_keys(n, key, {"type", "name", "in", "env", "file", "per_user", "audience"});
   using Kind = mcp::openapi::Credential::Kind;
   auto& c = o.upstream.credential;
   std::string type = n["type"] ? scalar<std::string>(n["type"], key + ".type") : "none";
@@ -98,12 +101,23 @@ void credentials(OpenApiSourceConfig& o, const YAML::Node& n, const std::string&
     fail(key, "say where the secret comes from: env, file, or per_user: true (the vault)");
   if (c.per_user && (!o.secret_env.empty() || !o.secret_file.empty()))
     fail(key, "per_user and env/file exclude each other");
+  if (n["audience"]) c.audience = scalar<std::string>(n["audience"], key + ".audience");
+  if (c.kind == Kind::passthrough) {
+    if (c.audience.empty())
+      fail(key + ".audience",
+           "passthrough needs the upstream's audience: callers' tokens are passed on only when issued for it");
+    if (c.per_user || !o.secret_env.empty() || !o.secret_file.empty())
+      fail(key, "passthrough sends the caller's own token: no env, file or per_user");
+  } else if (!c.audience.empty()) {
+    fail(key + ".audience", "only a passthrough credential has an audience");
+  }
 }
 
 OpenApiSourceConfig source(const YAML::Node& n, const std::string& key) {
   check_keys(n, key,
              {"name", "spec", "prefix", "catalogue", "base_url", "server_variables", "include", "exclude",
-              "credentials", "timeout_ms", "retries", "max_retry_after_s", "poll", "output_schema", "limits"});
+              "credentials", "timeout_ms", "retries", "max_retry_after_s", "poll", "output_schema", "limits",
+              "watch_interval_ms"});
   OpenApiSourceConfig o;
   if (!n["name"] || !n["spec"]) fail(key, "name and spec are required");
   o.upstream.name = scalar<std::string>(n["name"], key + ".name");
@@ -146,6 +160,11 @@ OpenApiSourceConfig source(const YAML::Node& n, const std::string& key) {
       o.upstream.max_polls = static_cast<int>(number(p["max_polls"], key + ".poll.max_polls", 100000));
   }
   if (n["output_schema"]) o.upstream.output_schema = scalar<bool>(n["output_schema"], key + ".output_schema");
+  if (n["watch_interval_ms"]) {
+    double ms = number(n["watch_interval_ms"], key + ".watch_interval_ms", 3600000);
+    if (ms != 0 && ms < 100) fail(key + ".watch_interval_ms", "expected 0 (no file watch) or at least 100");
+    o.watch_interval = std::chrono::milliseconds(static_cast<long long>(ms));
+  }
   if (auto l = n["limits"]) {
     check_keys(l, key + ".limits", {"per_principal", "per_tool", "per_upstream", "cache_ttl_s"});
     if (l["per_principal"]) o.limits.per_principal = rate(l["per_principal"], key + ".limits.per_principal");

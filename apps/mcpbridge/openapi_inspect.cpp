@@ -89,15 +89,20 @@ int run_openapi_inspect(const InspectArgs& a) {
     return 1;
   }
   if (!a.search.empty()) {
-    auto r = oa::catalogue_search(*spec, mcp::json::object{{"query", a.search}, {"limit", 50}});
+    // The served `<prefix>search` tool's ranking (OpenApiSource::catalogue_tools), with scores.
+    auto hits = oa::search_operations(*spec, a.search, 50);
     if (a.json) {
-      std::cout << mcp::json::serialize(r) << "\n";
+      mcp::json::array ops;
+      for (auto& h : hits)
+        ops.push_back(mcp::json::object{{"name", h.operation->tool_name},
+                                        {"method", h.operation->method},
+                                        {"path", h.operation->path},
+                                        {"score", h.score}});
+      std::cout << mcp::json::serialize(mcp::json::object{{"operations", std::move(ops)}}) << "\n";
     } else {
-      for (auto& h : r.at("operations").as_array()) {
-        auto& o2 = h.as_object();
-        std::cout << o2.at("score").to_number<double>() << "\t" << o2.at("name").as_string().c_str() << "\t"
-                  << o2.at("method").as_string().c_str() << " " << o2.at("path").as_string().c_str() << "\n";
-      }
+      for (auto& h : hits)
+        std::cout << h.score << "\t" << h.operation->tool_name << "\t" << h.operation->method << " "
+                  << h.operation->path << "\n";
     }
     return 0;
   }

@@ -184,7 +184,9 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
       if (!options_.token_verifier) return unauthorized(resource_url, "invalid_token", "no token verifier configured");
       auto checked = options_.token_verifier(token, resource_url);
       if (auto* why = std::get_if<std::string>(&checked)) return unauthorized(resource_url, "invalid_token", *why);
-      return std::get<Principal>(std::move(checked));
+      auto p = std::get<Principal>(std::move(checked));
+      p.bearer_token = std::make_shared<const std::string>(token);  // for explicit passthrough only
+      return p;
     }
   }
   return unauthorized(resource_url, "", "");

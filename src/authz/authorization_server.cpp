@@ -167,6 +167,12 @@ std::variant<Principal, std::string> AuthorizationServer::Impl::verify(std::stri
   if (auto* roles = find(c, "roles"); roles && roles->is_array())
     for (auto& r : roles->get_array())
       if (r.is_string()) p.roles.emplace_back(r.get_string());
+  if (auto* aud = find(c, "aud")) {  // kept for same-audience passthrough to upstreams
+    if (aud->is_string()) p.audiences.emplace_back(aud->get_string());
+    if (aud->is_array())
+      for (auto& a : aud->get_array())
+        if (a.is_string() && p.audiences.size() < 16) p.audiences.emplace_back(a.get_string());
+  }
   p.method = "oauth";
   p.credential = std::string(client);
   return p;

@@ -207,6 +207,12 @@ std::variant<Principal, std::string> check(const JwksVerifier::State& st, std::s
   if (auto* roles = find(c, "roles"); roles && roles->is_array())
     for (auto& r : roles->get_array())
       if (r.is_string() && p.roles.size() < 64) p.roles.emplace_back(r.get_string());
+  if (auto* aud = find(c, "aud")) {  // kept for same-audience passthrough to upstreams
+    if (aud->is_string()) p.audiences.emplace_back(aud->get_string());
+    if (aud->is_array())
+      for (auto& a : aud->get_array())
+        if (a.is_string() && p.audiences.size() < 16) p.audiences.emplace_back(a.get_string());
+  }
   p.method = "oauth";
   p.credential = std::string(find_string(c, "client_id").value_or(find_string(c, "azp").value_or("")));
   return p;

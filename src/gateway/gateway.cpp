@@ -55,6 +55,9 @@ struct Entry {
   std::string name;
   ToolHandler inner;
   CallTraits traits;
+  // Which wrap() made it: cached results belong to one definition, so a tool re-wrapped by a
+  // reload (same name, perhaps another path or server) never answers from the old one's cache.
+  std::uint64_t generation = 0;
 };
 
 // SHA-256 as hex with the algorithm fetched once: EVP_sha256() makes OpenSSL 3 look the
@@ -257,6 +260,8 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
     cache_key += '\n';
     cache_key += e->name;
     cache_key += '\n';
+    cache_key += std::to_string(e->generation);
+    cache_key += '\n';
     canonical_into(json::value(args), cache_key);
     if (auto hit = g->cache.get(cache_key, start)) {
       ++g->cache_hits;
@@ -415,7 +420,8 @@ Tool Gateway::decorate(Tool tool, const CallTraits& traits) const {
 }
 
 ToolHandler Gateway::wrap(std::string tool_name, ToolHandler inner, CallTraits traits) {
-  auto e = std::make_shared<const Entry>(Entry{std::move(tool_name), std::move(inner), std::move(traits)});
+  static std::atomic<std::uint64_t> generations{0};
+  auto e = std::make_shared<const Entry>(Entry{std::move(tool_name), std::move(inner), std::move(traits), ++generations});
   return [g = impl_, e](json::object args, Context& ctx) { return run(g, e, std::move(args), ctx); };
 }
 

@@ -137,7 +137,8 @@ void Server::broadcast(const std::string& method, const json::object& params, co
   if (l) l(method, params, uri);
 }
 
-void Server::add_tool(Tool tool, ToolHandler handler) {
+namespace {
+std::shared_ptr<ToolEntry> make_tool_entry(Tool tool, ToolHandler handler) {
   auto e = std::make_shared<ToolEntry>();
   e->listed = tool.to_json();
   e->input_schema = tool.input_schema;
@@ -149,9 +150,27 @@ void Server::add_tool(Tool tool, ToolHandler handler) {
           e->header_params.push_back({std::string(prop), std::string(*header)});
   e->tool = std::move(tool);
   e->handler = std::move(handler);
+  return e;
+}
+}  // namespace
+
+void Server::add_tool(Tool tool, ToolHandler handler) {
+  auto e = make_tool_entry(std::move(tool), std::move(handler));
   {
     std::unique_lock lock(state_->mu);
     state_->tools.put(e->tool.name, e);
+  }
+  broadcast("notifications/tools/list_changed", {});
+}
+
+void Server::replace_tools(const std::vector<std::string>& remove, std::vector<std::pair<Tool, ToolHandler>> add) {
+  std::vector<std::shared_ptr<ToolEntry>> entries;  // built outside the lock
+  entries.reserve(add.size());
+  for (auto& [tool, handler] : add) entries.push_back(make_tool_entry(std::move(tool), std::move(handler)));
+  {
+    std::unique_lock lock(state_->mu);
+    for (auto& name : remove) state_->tools.erase(name);
+    for (auto& e : entries) state_->tools.put(e->tool.name, e);
   }
   broadcast("notifications/tools/list_changed", {});
 }

@@ -4,29 +4,17 @@
 // (GET /upstream/log on the same server).
 //   MCP_OPENAPI_GATEWAY_SERVER=/path/openapi-gateway-server [MCP_TS_SDK_DIR=...] node --test gateway.test.mjs
 // With MCP_OPENAPI_REAL_UPSTREAM=1 the petstore runs here, in Node, and the gateway reaches it
-// over HTTP with the real client (needs a build with mcp/http/client.hpp; ctest registers that
-// variant, openapi_gateway_sdk_http, when the header exists).
+// over HTTP with the real client (ctest: openapi_gateway_sdk_http).
 import { after, before, test } from 'node:test';
 import http from 'node:http';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { installWatchdog, sdkModule, serverBinary, startServer } from '../integration/harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sdkDir = process.env.MCP_TS_SDK_DIR ||
-  path.join(here, '..', '..', 'tools', 'sdk', 'node_modules', '@modelcontextprotocol', 'sdk');
-function sdkModule(rel) {
-  const file = path.join(sdkDir, 'dist', 'esm', rel);
-  if (!existsSync(file)) throw new Error(`TypeScript MCP SDK not found (${file}): run scripts/install-test-tools.sh`);
-  return import(pathToFileURL(file).href);
-}
 const { Client } = await sdkModule('client/index.js');
 const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp.js');
 
-const BIN = process.env.MCP_OPENAPI_GATEWAY_SERVER;
-if (!BIN || !existsSync(BIN)) throw new Error('MCP_OPENAPI_GATEWAY_SERVER must name the openapi-gateway-server binary');
+const BIN = serverBinary('MCP_OPENAPI_GATEWAY_SERVER');
+const watchdog = installWatchdog('gateway.test.mjs', 110_000);
 
 const REAL = process.env.MCP_OPENAPI_REAL_UPSTREAM === '1';
 let server;
@@ -75,32 +63,22 @@ function startPetstore() {
 }
 
 before(async () => {
-  const args = ['--port', '0'];
+  const args = [];
   if (REAL) {
     const port = await startPetstore();
     apiBase = `http://127.0.0.1:${port}/api`;
     args.push('--upstream', apiBase);
   }
-  server = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 15000);
-    const scan = (d) => {
-      log += d;
-      const m = log.match(/http:\/\/127\.0\.0\.1:(\d+)\/mcp/);
-      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[1]}`); }
-    };
-    server.stdout.on('data', scan);
-    server.stderr.on('data', scan);
-    server.on('exit', (c) => reject(new Error(`server exited (${c}): ${log}`)));
-  });
+  server = await startServer(BIN, args);
+  base = server.base;
   client = new Client({ name: 'openapi-gateway-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`)));
+  await client.connect(new StreamableHTTPClientTransport(server.url));
 });
 after(async () => {
   await client?.close().catch(() => {});
-  server?.kill('SIGKILL');
+  await server?.stop();
   mock?.close();
+  clearTimeout(watchdog);
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -2,19 +2,16 @@
 // petstore, for the integration test that drives it with the official TypeScript SDK client
 // (tests/integration/openapi_gateway.test.mjs). The petstore answers in process (a
 // net::HttpClient that serves the requests itself and records them); GET /upstream/log returns
-// what it received. With the Beast client in the tree (mcp/http/client.hpp), `--upstream URL`
-// calls a real petstore over HTTP instead (the test then runs its own, in Node).
-//   openapi-gateway-server [--port N] [--upstream http://127.0.0.1:P/api]
+// what it received. `--upstream URL` calls a real petstore over HTTP with the Beast client
+// instead (the test then runs its own, in Node).
+//   openapi-gateway-server [--host H] [--port N] [--upstream http://127.0.0.1:P/api]
 #include <mcp/gateway/gateway.hpp>
 #include <mcp/mcp.hpp>
 #include <mcp/sources/openapi.hpp>
 
-#include "sources/openapi/model.hpp"
-
-#if __has_include(<mcp/http/client.hpp>)
 #include <mcp/http/client.hpp>
-#define OPENAPI_TEST_REAL_CLIENT 1
-#endif
+
+#include "sources/openapi/model.hpp"
 
 #include <cstdlib>
 #include <iostream>
@@ -138,25 +135,22 @@ int main(int argc, char** argv) {
     std::string_view a = argv[i];
     if (a == "--port")
       http.port = static_cast<std::uint16_t>(std::atoi(argv[i + 1]));
+    else if (a == "--host")
+      http.host = argv[i + 1];
     else if (a == "--upstream")
       upstream_url = argv[i + 1];
     else {
-      std::cerr << "usage: openapi-gateway-server [--port N] [--upstream URL]\n";
+      std::cerr << "usage: openapi-gateway-server [--host H] [--port N] [--upstream URL]\n";
       return 2;
     }
   }
   auto petstore = std::make_shared<Petstore>();
   std::shared_ptr<net::HttpClient> client = petstore;
   if (!upstream_url.empty()) {
-#ifdef OPENAPI_TEST_REAL_CLIENT
     mcp::http::ClientOptions co;
     co.policy.allow_http = true;
     co.policy.allow_loopback = true;
     client = mcp::http::make_http_client(co);
-#else
-    std::cerr << "openapi-gateway-server: --upstream needs the HTTP client (mcp/http/client.hpp), not in this build\n";
-    return 2;
-#endif
   }
   http.routes.push_back(net::HttpRoute{"/upstream/log", false, [petstore](net::HttpRequest) -> Task<net::HttpResponse> {
                                          return [](json::array log) -> Task<net::HttpResponse> {

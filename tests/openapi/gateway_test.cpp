@@ -172,6 +172,24 @@ TEST(Gateway, CachesSafeReadsPerPrincipalAndArguments) {
   EXPECT_EQ(g.stats().cache_hits, 1u);
 }
 
+// A reloaded source re-wraps its tools under the same names: the old definition's cached
+// answers are not served for the new one.
+TEST(Gateway, ARewrappedToolDoesNotAnswerFromTheOldCache) {
+  PolicyOptions o;
+  o.defaults.cache_ttl = std::chrono::seconds(60);
+  Gateway g(o);
+  Counter before, after;
+  auto old_handler = g.wrap("get", before.handler(), {true, "api"});
+  CallContext a;
+  run_task(old_handler({{"id", 1}}, a));
+  run_task(old_handler({{"id", 1}}, a));
+  EXPECT_EQ(*before.runs, 1);  // cached
+  auto new_handler = g.wrap("get", after.handler(), {true, "api"});
+  auto r = run_task(new_handler({{"id", 1}}, a));
+  EXPECT_EQ(*after.runs, 1);
+  EXPECT_FALSE(r.meta.contains("io.mcpbridge/cached"));
+}
+
 TEST(Gateway, CacheControlIsHonoured) {
   PolicyOptions o;
   o.defaults.cache_ttl = std::chrono::seconds(60);

@@ -1,29 +1,19 @@
 // `mcpbridge serve` with an `openapi:` source, end to end: a spec file, a petstore upstream in
-// Node that records every request, the official TypeScript SDK client. Needs the loader and the
-// Beast client in the build (ctest registers it, openapi_serve_e2e, when both are there).
+// Node that records every request, the official TypeScript SDK client (ctest: openapi_serve_e2e).
 //   MCPBRIDGE_BIN=/path/mcpbridge [MCP_TS_SDK_DIR=...] node --test serve.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { installWatchdog, sdkModule, serverBinary, startServer } from '../integration/harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sdkDir = process.env.MCP_TS_SDK_DIR ||
-  path.join(here, '..', '..', 'tools', 'sdk', 'node_modules', '@modelcontextprotocol', 'sdk');
-function sdkModule(rel) {
-  const file = path.join(sdkDir, 'dist', 'esm', rel);
-  if (!existsSync(file)) throw new Error(`TypeScript MCP SDK not found (${file}): run scripts/install-test-tools.sh`);
-  return import(pathToFileURL(file).href);
-}
 const { Client } = await sdkModule('client/index.js');
 const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp.js');
 
-const BIN = process.env.MCPBRIDGE_BIN;
-if (!BIN || !existsSync(BIN)) throw new Error('MCPBRIDGE_BIN must name the mcpbridge binary');
+const BIN = serverBinary('MCPBRIDGE_BIN');
+const watchdog = installWatchdog('serve.test.mjs', 110_000);
 
 const SPEC = `openapi: 3.0.3
 info: {title: Petstore, version: "1.0"}
@@ -87,28 +77,17 @@ openapi:
     base_url: http://127.0.0.1:${port}/api
     credentials: {type: bearer, env: PETS_TOKEN}
 `);
-  mcp = spawn(BIN, ['serve', '-c', path.join(dir, 'config.yaml'), '--port', '0', '--auth', 'none'], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PETS_TOKEN: 'pets-secret' } });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`mcpbridge did not start: ${out}`)), 15000);
-    const scan = (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\/mcp/);
-      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[1]}/mcp`); }
-    };
-    mcp.stdout.on('data', scan);
-    mcp.stderr.on('data', scan);
-    mcp.on('exit', (c) => reject(new Error(`mcpbridge exited (${c}): ${out}`)));
-  });
+  mcp = await startServer(BIN, ['-c', path.join(dir, 'config.yaml')], {
+    before: ['serve'], env: { ...process.env, PETS_TOKEN: 'pets-secret', MCPBRIDGE_AUTH_MODE: 'none' } });
   client = new Client({ name: 'serve-e2e', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(new StreamableHTTPClientTransport(mcp.url));
 });
 after(async () => {
   await client?.close().catch(() => {});
-  mcp?.kill('SIGKILL');
+  await mcp?.stop();
   upstream?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
+  clearTimeout(watchdog);
 });
 
 test('the spec becomes tools; a call reaches the API as the spec describes, with the service credential', async () => {

@@ -252,23 +252,65 @@ TEST(OpenApiSource, PerUserVaultCredentials) {
   std::filesystem::remove(path);
 }
 
+// Explicit same-audience passthrough: the caller's own OAuth token goes to the upstream only
+// when its audiences include the configured one; every other caller gets a tool error that
+// says why, nothing is sent, and the token never appears in the message.
 TEST(OpenApiSource, PassthroughOnlyWithAnAudienceToken) {
   Fixture f;
   f.opt.credential.kind = Credential::Kind::passthrough;
-  f.opt.passthrough = [](const Principal& p) -> std::optional<std::string> {
-    if (p.subject == "carol") return "carol-api-token";
-    return std::nullopt;
-  };
+  f.opt.credential.audience = "https://pets.example.com";
   f.http->reply(200, "{}", {{"content-type", "application/json"}});
-  CallContext carol;
-  carol.who.subject = "carol";
   auto src = f.source();
+  auto oauth = [](std::string subject, std::string token, std::vector<std::string> audiences) {
+    CallContext c;
+    c.who.subject = std::move(subject);
+    c.who.method = "oauth";
+    c.who.credential = "client-1";
+    c.who.audiences = std::move(audiences);
+    c.who.bearer_token = std::make_shared<const std::string>(std::move(token));
+    return c;
+  };
+  auto carol = oauth("carol", "carol-inbound-token", {"https://mcp.example.com", "https://pets.example.com"});
   EXPECT_FALSE(call(src, "getPet", {{"id", "1"}}, carol).is_error);
-  EXPECT_EQ(net::find_header(f.http->requests.at(0).headers, "authorization"), "Bearer carol-api-token");
-  CallContext dave;
-  dave.who.subject = "dave";
-  EXPECT_TRUE(call(src, "getPet", {{"id", "1"}}, dave).is_error);
-  EXPECT_EQ(f.http->requests.size(), 1u);
+  ASSERT_EQ(f.http->requests.size(), 1u);
+  EXPECT_EQ(net::find_header(f.http->requests.at(0).headers, "authorization"), "Bearer carol-inbound-token");
+
+  auto dave = oauth("dave", "dave-inbound-token", {"https://mcp.example.com"});  // not for the pets API
+  auto refused = call(src, "getPet", {{"id", "1"}}, dave);
+  EXPECT_TRUE(refused.is_error);
+  EXPECT_NE(text_of(refused).find("not issued for it"), std::string::npos) << text_of(refused);
+  EXPECT_EQ(text_of(refused).find("dave-inbound-token"), std::string::npos);
+
+  CallContext erin;  // an API key: there is no token of the caller's to pass on
+  erin.who.subject = "erin";
+  erin.who.method = "api_key";
+  erin.who.credential = "k_1";
+  auto no_token = call(src, "getPet", {{"id", "1"}}, erin);
+  EXPECT_TRUE(no_token.is_error);
+  EXPECT_NE(text_of(no_token).find("not connected with one"), std::string::npos) << text_of(no_token);
+  EXPECT_EQ(f.http->requests.size(), 1u);  // neither refusal reached the upstream
+
+  Fixture g;  // passthrough without a configured audience forwards nothing, whatever the token
+  g.opt.credential.kind = Credential::Kind::passthrough;
+  auto unconfigured = g.source();
+  EXPECT_TRUE(call(unconfigured, "getPet", {{"id", "1"}}, carol).is_error);
+  EXPECT_TRUE(g.http->requests.empty());
+}
+
+// Service credentials never carry the caller's inbound token, even when it has one.
+TEST(OpenApiSource, InboundTokenNotForwardedWithoutPassthrough) {
+  Fixture f;
+  f.opt.credential.kind = Credential::Kind::bearer;
+  f.opt.credential.secret = "service-token";
+  f.http->reply(200, "{}", {{"content-type", "application/json"}});
+  auto src = f.source();
+  CallContext carol;
+  carol.who.method = "oauth";
+  carol.who.audiences = {"https://pets.example.com"};
+  carol.who.bearer_token = std::make_shared<const std::string>("carol-inbound-token");
+  EXPECT_FALSE(call(src, "getPet", {{"id", "1"}}, carol).is_error);
+  EXPECT_EQ(net::find_header(f.http->requests.at(0).headers, "authorization"), "Bearer service-token");
+  for (auto& [k, v] : f.http->requests.at(0).headers) EXPECT_EQ(v.find("carol-inbound-token"), std::string::npos);
 }
 
 TEST(OpenApiSource, CatalogueSearchDescribeInvoke) {

@@ -475,6 +475,29 @@ TEST_F(ServerTest, ListChangedIsBroadcastThroughTheListener) {
   EXPECT_EQ(seen.size(), methods.size());
 }
 
+// A reload swaps a source's tools in one step: one notification, and the list is the new set.
+TEST_F(ServerTest, ReplaceToolsIsOneChange) {
+  Server server{ServerOptions{.info = {"test", "1.0"}}};
+  server.add_tool(make_tool("keep"), echo_tool);
+  server.add_tool(make_tool("old"), echo_tool);
+  server.add_tool(make_tool("changed"), echo_tool);
+  std::vector<std::string> seen;
+  server.set_listener([&seen](const std::string& m, const json::object&, const std::string&) { seen.push_back(m); });
+  Tool changed = make_tool("changed");
+  changed.description = "second version";
+  std::vector<std::pair<Tool, ToolHandler>> add;
+  add.emplace_back(changed, echo_tool);
+  add.emplace_back(make_tool("new"), echo_tool);
+  server.replace_tools({"old", "changed"}, std::move(add));
+  EXPECT_EQ(seen, std::vector<std::string>{"notifications/tools/list_changed"});
+  auto page = call(server, "tools/list", {}).value();
+  std::vector<std::string> names;
+  for (auto& t : page.at("tools").as_array()) names.emplace_back(t.at("name").as_string());
+  EXPECT_EQ(names, (std::vector<std::string>{"keep", "changed", "new"}));
+  EXPECT_EQ(page.at("tools").at(1).at("description"), "second version");
+  EXPECT_FALSE(call(server, "tools/call", {{"name", "old"}}));
+}
+
 TEST_F(ServerTest, CapabilitiesAdvertiseListChanged) {
   auto caps = server_.capabilities();
   EXPECT_EQ(caps.at("tools").at("listChanged"), true);

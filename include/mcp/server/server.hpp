@@ -57,6 +57,10 @@ class Server {
   template <class Args, class F>
   void add_tool(std::string name, std::string description, F handler);
   bool remove_tool(std::string_view name);
+  // Removes `remove` and adds `add` (replacing tools of the same name) as one change: a
+  // tools/list sees the old set or the new one, never a mix, and one list_changed is sent.
+  // Calls in flight finish with the handler they started with.
+  void replace_tools(const std::vector<std::string>& remove, std::vector<std::pair<Tool, ToolHandler>> add);
   void add_resource(Resource resource, ResourceReader reader);
   bool remove_resource(std::string_view uri);
   void add_resource_template(ResourceTemplate tmpl, TemplateReader reader);

@@ -29,18 +29,16 @@ struct Credential {
   std::string in = "header";  // api_key: header | query | cookie
   std::string secret;         // service credential (token, key, or "user:password" for basic)
   bool per_user = false;      // the secret is each principal's own, from the vault
+  // passthrough: the caller's own inbound OAuth access token is sent as "Bearer", and only
+  // when that token's audiences include this one (required; anything else is refused).
+  std::string audience;
 };
-
-// passthrough: the caller's token for this upstream's audience (nullopt: none, the call fails).
-// Provided by the auth layer, which alone knows whether the inbound token's audience matches.
-using PassthroughToken = std::function<std::optional<std::string>(const Principal&)>;
 
 struct UpstreamOptions {
   std::string name;      // the upstream's id: vault entries, rate limits, audit, messages
   std::string base_url;  // overrides the spec's servers
   std::map<std::string, std::string> server_variables;
   Credential credential;
-  PassthroughToken passthrough;
   std::chrono::milliseconds timeout{30000};
   std::size_t max_response_bytes = 16 << 20;
   // Retries: only for safe or idempotent methods (GET HEAD OPTIONS PUT DELETE), on 429, 502,
@@ -66,12 +64,6 @@ struct SourceTool {
   std::string upstream;  // for per-upstream rate limits and audit
 };
 
-// Catalogue mode's search and describe (the loader's; defaults match names and text).
-struct Catalogue {
-  std::function<json::array(const Spec&, std::string_view query, std::size_t limit)> search;
-  std::function<std::optional<json::object>(const Spec&, std::string_view name)> describe;
-};
-
 class OpenApiSource {
  public:
   OpenApiSource(std::shared_ptr<const Spec> spec, UpstreamOptions options, std::shared_ptr<net::HttpClient> client,
@@ -81,8 +73,9 @@ class OpenApiSource {
   // One tool per operation.
   std::vector<SourceTool> tools() const;
   // Three tools instead, `<prefix>search`, `<prefix>describe`, `<prefix>invoke`, for specs too
-  // large to list (the model searches, reads one operation's schema, then invokes it).
-  std::vector<SourceTool> catalogue_tools(std::string prefix, Catalogue catalogue = {}) const;
+  // large to list (the model searches, reads one operation's schema, then invokes it). Search
+  // ranks as the loader's search_operations does (and `mcpbridge openapi inspect --search`).
+  std::vector<SourceTool> catalogue_tools(std::string prefix) const;
   // Registers tools() on `server` as they are (no gateway policy).
   void register_tools(Server& server) const;
 

@@ -1,5 +1,5 @@
 // Catalogue mode: keyword search and descriptions over a spec's operations, so that a client
-// sees three tools instead of a thousand.
+// sees three tools instead of a thousand (the tools themselves: OpenApiSource::catalogue_tools).
 #include <algorithm>
 #include <cctype>
 
@@ -95,70 +95,6 @@ std::optional<json::object> describe_operation(const Spec& spec, std::string_vie
     return d;
   }
   return std::nullopt;
-}
-
-json::array catalogue_tool_definitions(std::string_view prefix) {
-  std::string p(prefix);
-  json::object read_only{{"readOnlyHint", true}, {"openWorldHint", false}};
-  json::array tools;
-  tools.push_back(json::object{
-      {"name", p + "search_operations"},
-      {"title", "Search API operations"},
-      {"description",
-       "Find the API operations that match some keywords (searched in names, titles, tags, paths and "
-       "descriptions). Returns names to pass to describe_operation and invoke_operation."},
-      {"inputSchema",
-       json::object{
-           {"type", "object"},
-           {"properties",
-            json::object{{"query", json::object{{"type", "string"}, {"description", "Keywords"}}},
-                         {"tag", json::object{{"type", "string"}, {"description", "Only this tag"}}},
-                         {"method", json::object{{"type", "string"}, {"description", "Only this HTTP method"}}},
-                         {"limit", json::object{{"type", "integer"}, {"minimum", 1}, {"maximum", 50}}}}},
-           {"required", json::array{"query"}}}},
-      {"annotations", read_only}});
-  tools.push_back(json::object{
-      {"name", p + "describe_operation"},
-      {"title", "Describe an API operation"},
-      {"description", "The documentation and input schema of one operation found by search_operations."},
-      {"inputSchema", json::object{{"type", "object"},
-                                   {"properties", json::object{{"name", json::object{{"type", "string"}}}}},
-                                   {"required", json::array{"name"}}}},
-      {"annotations", read_only}});
-  tools.push_back(json::object{
-      {"name", p + "invoke_operation"},
-      {"title", "Invoke an API operation"},
-      {"description",
-       "Call one operation by name with arguments matching the input schema describe_operation returned."},
-      {"inputSchema", json::object{{"type", "object"},
-                                   {"properties", json::object{{"name", json::object{{"type", "string"}}},
-                                                               {"arguments", json::object{{"type", "object"}}}}},
-                                   {"required", json::array{"name"}}}},
-      {"annotations", json::object{{"openWorldHint", true}}}});
-  return tools;
-}
-
-json::object catalogue_search(const Spec& spec, const json::object& arguments) {
-  auto q = find_string(arguments, "query").value_or("");
-  auto tag = find_string(arguments, "tag").value_or("");
-  auto method = find_string(arguments, "method").value_or("");
-  std::size_t limit = 20;
-  if (auto* l = find(arguments, "limit"); l && as_number(*l))
-    limit = static_cast<std::size_t>(std::clamp(*as_number(*l), 1.0, 50.0));
-  auto hits = search_operations(spec, q, spec.operations.size(), tag, method);
-  json::array ops;
-  for (std::size_t i = 0; i < hits.size() && i < limit; ++i) {
-    auto& op = *hits[i].operation;
-    json::array tags;
-    for (auto& t : op.tags) tags.emplace_back(t);
-    ops.push_back(json::object{{"name", op.tool_name},
-                               {"title", op.title},
-                               {"method", op.method},
-                               {"path", op.path},
-                               {"tags", std::move(tags)},
-                               {"score", hits[i].score}});
-  }
-  return {{"operations", std::move(ops)}, {"total", hits.size()}};
 }
 
 }  // namespace mcp::openapi

@@ -1,5 +1,6 @@
 #include "sources/openapi/credentials.hpp"
 
+#include <algorithm>
 #include <mcp/core/encoding.hpp>
 
 #include "sources/openapi/request.hpp"
@@ -31,15 +32,25 @@ Result<bool> apply_credential(net::ClientRequest& req, const UpstreamOptions& o,
 
   std::string secret;
   if (c.kind == Kind::passthrough) {
-    auto token = o.passthrough ? o.passthrough(principal) : std::nullopt;
-    if (!token || token->empty())
+    // Explicit same-audience passthrough: the token the caller signed in with, only if it was
+    // issued for this upstream too. The token never appears in these messages.
+    if (c.audience.empty())
+      return Error{errc::kInternalError,
+                   "Passing your sign-in through to " + o.name + " needs the upstream's audience configured", {}};
+    if (principal.method != "oauth" || !principal.bearer_token || principal.bearer_token->empty())
       return Error{errc::kInvalidRequest,
                    "This tool calls " + o.name +
-                       " with your own sign-in, but the token you connected with is not valid "
-                       "for it. Reconnect with a token issued for " +
-                       o.name + ".",
+                       " with your own OAuth access token, and you are not connected with one (signed in by " +
+                       principal.method + "). Connect with OAuth to use it.",
                    {}};
-    secret = std::move(*token);
+    if (std::find(principal.audiences.begin(), principal.audiences.end(), c.audience) == principal.audiences.end())
+      return Error{errc::kInvalidRequest,
+                   "This tool calls " + o.name +
+                       " with your own OAuth access token, but that token was not issued for it (its audience "
+                       "does not include " +
+                       c.audience + "). Reconnect with a token whose audience includes " + c.audience + ".",
+                   {}};
+    secret = *principal.bearer_token;
   } else if (c.per_user) {
     std::optional<std::string> mine = vault ? vault->get(principal.subject, o.name) : std::nullopt;
     if (!mine)

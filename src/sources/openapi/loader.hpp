@@ -81,8 +81,8 @@ json::object tool_definition(const Operation& op);
 // compilable patterns. nullopt when fine, else what is wrong and where.
 std::optional<std::string> check_schema(const json::value& schema);
 
-// Catalogue mode (very large specs): the gateway exposes search / describe / invoke tools
-// instead of one tool per operation. These answer the first two.
+// Catalogue mode (very large specs): the served `<prefix>search`, `<prefix>describe` and
+// `<prefix>invoke` tools (OpenApiSource::catalogue_tools) answer with these.
 struct SearchHit {
   const Operation* operation;
   double score;
@@ -93,10 +93,5 @@ std::vector<SearchHit> search_operations(const Spec& spec, std::string_view quer
                                          std::string_view tag = {}, std::string_view method = {});
 // One operation's documentation: tool_definition plus method, path, tags, deprecated.
 std::optional<json::object> describe_operation(const Spec& spec, std::string_view tool_name);
-// The two catalogue tools' definitions (names `<prefix>search_operations`,
-// `<prefix>describe_operation`) and the invoke tool's input schema ({name, arguments}).
-json::array catalogue_tool_definitions(std::string_view prefix = "");
-// Runs the search tool: arguments {query, tag?, method?, limit?} -> {operations: [...], total}.
-json::object catalogue_search(const Spec& spec, const json::object& arguments);
 
 }  // namespace mcp::openapi

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "sources/openapi/credentials.hpp"
+#include "sources/openapi/loader.hpp"
 #include "sources/openapi/model.hpp"
 #include "sources/openapi/request.hpp"
 #include "sources/openapi/response.hpp"
@@ -181,52 +182,18 @@ Task<ToolResult> call(std::shared_ptr<State> st, const Operation* op, json::obje
   co_return map_response(*op, *out, url);
 }
 
-// Catalogue defaults: keyword match over the operation's name, title, description, path, tags.
-json::array default_search(const Spec& spec, std::string_view query, std::size_t limit) {
-  auto lower = [](std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
-  };
-  std::vector<std::string> words;
-  std::string q = lower(query);
-  for (size_t i = 0; i < q.size();) {
-    auto j = q.find_first_of(" \t,", i);
-    if (j == std::string::npos) j = q.size();
-    if (j > i) words.push_back(q.substr(i, j - i));
-    i = j + 1;
-  }
-  std::vector<std::pair<double, const Operation*>> hits;
-  for (auto& op : spec.operations) {
-    std::string name = lower(op.tool_name), text = lower(op.title + " " + op.description + " " + op.path);
-    for (auto& t : op.tags) text += " " + lower(t);
-    double score = words.empty() ? 1 : 0;
-    for (auto& w : words)
-      score += (name.find(w) != std::string::npos ? 3 : 0) + (text.find(w) != std::string::npos ? 1 : 0);
-    if (score > 0) hits.emplace_back(score, &op);
-  }
-  std::stable_sort(hits.begin(), hits.end(), [](auto& a, auto& b) { return a.first > b.first; });
+// The served search's answer: one line per hit, enough to pick a name for describe/invoke.
+json::array search_hits(const Spec& spec, std::string_view query, std::size_t limit, std::string_view tag,
+                        std::string_view method) {
   json::array out;
-  for (size_t i = 0; i < hits.size() && i < limit; ++i) {
-    auto& op = *hits[i].second;
-    std::string summary = op.title.empty() ? op.description.substr(0, 200) : op.title;
-    out.push_back(json::object{{"name", op.tool_name}, {"method", op.method}, {"path", op.path}, {"summary", summary}});
+  for (auto& hit : search_operations(spec, query, limit, tag, method)) {
+    auto& op = *hit.operation;
+    out.push_back(json::object{{"name", op.tool_name},
+                               {"method", op.method},
+                               {"path", op.path},
+                               {"summary", op.title.empty() ? op.description.substr(0, 200) : op.title}});
   }
   return out;
-}
-
-std::optional<json::object> default_describe(const Spec& spec, std::string_view name) {
-  for (auto& op : spec.operations) {
-    if (op.tool_name != name) continue;
-    json::object o{{"name", op.tool_name}, {"title", op.title}, {"description", op.description},
-                   {"method", op.method},  {"path", op.path},   {"inputSchema", op.input_schema}};
-    if (op.output_schema) o["outputSchema"] = *op.output_schema;
-    json::array tags;
-    for (auto& t : op.tags) tags.push_back(json::string(t));
-    o["tags"] = std::move(tags);
-    return o;
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -273,10 +240,7 @@ Task<ToolResult> OpenApiSource::invoke(std::string tool_name, json::object args,
   co_return co_await call(state_, it->second, std::move(args), ctx);
 }
 
-std::vector<SourceTool> OpenApiSource::catalogue_tools(std::string prefix, Catalogue cat) const {
-  if (!cat.search) cat.search = default_search;
-  if (!cat.describe) cat.describe = default_describe;
-  auto shared = std::make_shared<Catalogue>(std::move(cat));
+std::vector<SourceTool> OpenApiSource::catalogue_tools(std::string prefix) const {
   const std::string& api = state_->spec->title.empty() ? state_->opt.name : state_->spec->title;
   std::vector<SourceTool> out;
 
@@ -289,16 +253,19 @@ std::vector<SourceTool> OpenApiSource::catalogue_tools(std::string prefix, Catal
       json::object{{"type", "object"},
                    {"properties",
                     {{"query", {{"type", "string"}, {"description", "Keywords (empty: list operations)"}}},
+                     {"tag", {{"type", "string"}, {"description", "Only operations with this tag"}}},
+                     {"method", {{"type", "string"}, {"description", "Only this HTTP method"}}},
                      {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}, {"default", 20}}}}}};
   search.tool.annotations = json::object{{"readOnlyHint", true}, {"openWorldHint", false}};
   search.safe = true;
   search.upstream = state_->opt.name;
-  search.handler = [st = state_, shared](json::object args, Context&) -> Task<ToolResult> {
+  search.handler = [st = state_](json::object args, Context&) -> Task<ToolResult> {
     std::string q(find_string(args, "query").value_or(""));
     std::size_t limit = 20;
     if (auto* l = find(args, "limit"); l && l->is_int64())
       limit = static_cast<std::size_t>(std::clamp<std::int64_t>(l->get_int64(), 1, 100));
-    auto hits = shared->search(*st->spec, q, limit);
+    auto hits = search_hits(*st->spec, q, limit, find_string(args, "tag").value_or(""),
+                            find_string(args, "method").value_or(""));
     return [](json::array h) -> Task<ToolResult> {
       co_return ToolResult::structured_content(json::object{{"operations", std::move(h)}});
     }(std::move(hits));
@@ -314,9 +281,9 @@ std::vector<SourceTool> OpenApiSource::catalogue_tools(std::string prefix, Catal
   describe.tool.annotations = json::object{{"readOnlyHint", true}, {"openWorldHint", false}};
   describe.safe = true;
   describe.upstream = state_->opt.name;
-  describe.handler = [st = state_, shared](json::object args, Context&) -> Task<ToolResult> {
+  describe.handler = [st = state_](json::object args, Context&) -> Task<ToolResult> {
     std::string name(find_string(args, "name").value_or(""));
-    auto d = shared->describe(*st->spec, name);
+    auto d = describe_operation(*st->spec, name);
     return [](std::optional<json::object> d, std::string name) -> Task<ToolResult> {
       if (!d) co_return ToolResult::error("No operation named " + name);
       co_return ToolResult::structured_content(std::move(*d));
