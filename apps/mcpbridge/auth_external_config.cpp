@@ -56,7 +56,11 @@ void read_external_auth(Config& c, const YAML::Node& x) {
     if (i["client_id"]) o.client_id = scalar<std::string>(i["client_id"], wi + ".client_id");
     if (i["client_secret"]) o.client_secret = scalar<std::string>(i["client_secret"], wi + ".client_secret");
     if (i["cache_ttl_s"]) o.cache_ttl = seconds(i["cache_ttl_s"], wi + ".cache_ttl_s", 0, 3600);
-    if (i["timeout_ms"]) o.timeout = std::chrono::milliseconds(scalar<long long>(i["timeout_ms"], wi + ".timeout_ms"));
+    if (i["timeout_ms"]) {
+      auto ms = scalar<long long>(i["timeout_ms"], wi + ".timeout_ms");
+      if (ms < 100 || ms > 60000) fail(wi + ".timeout_ms", "expected 100..60000");
+      o.timeout = std::chrono::milliseconds(ms);
+    }
   }
 }
 
@@ -118,6 +122,7 @@ std::shared_ptr<void> start_external_check(Config& c) {
     spdlog::warn("oauth: external issuer {}: {} (retrying every {} s)", c.external.issuer, first.error().message,
                  c.external.min_refresh.count());
   c.auth.async_token_verifier = v->async_token_verifier();
+  c.auth.token_verifier = v->token_verifier();  // for callers of the synchronous authenticate()
   spdlog::info("oauth: tokens from the external issuer {} (JWKS {})", c.external.issuer,
                c.external.jwks_json.empty() ? (v->jwks_uri().empty() ? "not yet discovered" : v->jwks_uri()) : "pinned");
   return v;
