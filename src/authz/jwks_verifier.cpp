@@ -60,15 +60,16 @@ struct JwksVerifier::State {
   std::shared_ptr<const KeyMap> keys = std::make_shared<KeyMap>();
   std::string jwks_uri;  // configured or discovered (under mu)
   mutable std::atomic<bool> want_refresh{false};
-  std::atomic<std::int64_t> last_fetch{-(1LL << 40)};  // steady seconds of the last attempt
-  std::atomic<std::int64_t> next_due{0};               // steady seconds of the next periodic fetch
+  std::atomic<std::int64_t> last_fetch{-(1LL << 50)};  // steady ms of the last attempt
+  std::atomic<std::int64_t> next_due{0};               // steady ms of the next periodic fetch
   std::atomic<bool> stopping{false};
   asio::io_context io;
   std::thread thread;
 
-  static std::int64_t steady_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  static std::int64_t steady_now() {  // ms: a second's granularity would let a refetch slip through early
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
+  static std::int64_t ms(std::chrono::seconds s) { return s.count() * 1000; }
   // Pinned (inline) keys are never fetched.
   bool fetches() const { return !opt.jwks_uri.empty() || opt.jwks_json.empty(); }
   std::shared_ptr<const KeyMap> snapshot() const {
@@ -89,7 +90,7 @@ struct JwksVerifier::State {
   bool claim_fetch() {
     auto now = steady_now();
     auto last = last_fetch.load();
-    return now - last >= opt.min_refresh.count() && last_fetch.compare_exchange_strong(last, now);
+    return now - last >= ms(opt.min_refresh) && last_fetch.compare_exchange_strong(last, now);
   }
 };
 
@@ -176,7 +177,7 @@ Task<Result<std::size_t>> fetch(std::shared_ptr<JwksVerifier::State> s) {
   if (!s->fetches()) co_return Result<std::size_t>(s->snapshot()->size());
   auto now = JwksVerifier::State::steady_now();
   s->last_fetch = now;
-  s->next_due = now + s->opt.min_refresh.count();  // on failure: retried soon, old keys kept
+  s->next_due = now + JwksVerifier::State::ms(s->opt.min_refresh);  // on failure: retried soon, old keys kept
   auto uri = s->uri();
   if (uri.empty()) {
     auto found = co_await discover(s);
@@ -192,7 +193,7 @@ Task<Result<std::size_t>> fetch(std::shared_ptr<JwksVerifier::State> s) {
   if (!keys) co_return keys.error();
   auto ttl = max_age(net::find_header(headers, "cache-control")).value_or(s->opt.refresh_interval.count());
   ttl = std::clamp<std::int64_t>(ttl, s->opt.min_refresh.count(), s->opt.refresh_interval.count());
-  s->next_due = JwksVerifier::State::steady_now() + ttl;
+  s->next_due = JwksVerifier::State::steady_now() + ttl * 1000;
   co_return Result<std::size_t>(s->install(std::move(*keys)));
 }
 
@@ -213,7 +214,7 @@ Task<void> keep_fresh(std::shared_ptr<JwksVerifier::State> s) {
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (s->stopping) break;
     auto now = JwksVerifier::State::steady_now();
-    bool due = now >= s->next_due || (s->want_refresh && now - s->last_fetch >= s->opt.min_refresh.count());
+    bool due = now >= s->next_due || (s->want_refresh && now - s->last_fetch >= JwksVerifier::State::ms(s->opt.min_refresh));
     if (!due) continue;
     s->want_refresh = false;
     auto r = co_await fetch(s);  // a failure keeps the old keys; retried after min_refresh
