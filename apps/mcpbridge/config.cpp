@@ -387,6 +387,12 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "key_rotation_days" << YAML::Value << c.oauth.key_rotation.count() / 86400;
   if (!c.oauth_key_file.empty()) out << YAML::Key << "key_file" << YAML::Value << c.oauth_key_file;
   out << YAML::Key << "dynamic_registration" << YAML::Value << c.oauth.dynamic_registration;
+  if (c.client_metadata_allow_private || !c.client_metadata_ca_file.empty()) {
+    out << YAML::Key << "client_metadata" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "allow_private" << YAML::Value << c.client_metadata_allow_private;
+    if (!c.client_metadata_ca_file.empty()) out << YAML::Key << "ca_file" << YAML::Value << c.client_metadata_ca_file;
+    out << YAML::EndMap;
+  }
   if (!c.external.issuer.empty()) {
     out << YAML::Key << "external" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "issuer" << YAML::Value << c.external.issuer;
@@ -396,6 +402,7 @@ std::string to_yaml(const Config& c) {
     if (!c.introspection.endpoint.empty())
       out << YAML::Key << "introspection" << YAML::Value << YAML::BeginMap << YAML::Key << "endpoint" << YAML::Value
           << c.introspection.endpoint << YAML::EndMap;  // its secret is not printed
+    if (c.external_allow_private) out << YAML::Key << "allow_private_issuer" << YAML::Value << true;
     out << YAML::Key << "algorithms" << YAML::Value << YAML::Flow << c.external.algorithms;
     out << YAML::Key << "clock_skew_s" << YAML::Value << c.external.clock_skew.count();
     out << YAML::EndMap;

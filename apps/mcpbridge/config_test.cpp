@@ -187,6 +187,14 @@ TEST(Config, ExternalIssuerJwksUriIntrospectionAndClientMetadata) {
   EXPECT_EQ(c.introspection.cache_ttl, std::chrono::seconds(30));
   EXPECT_TRUE(c.client_metadata_allow_private);
   EXPECT_EQ(c.client_metadata_ca_file, "/tmp/ca.pem");
+  auto printed = mcpbridge::to_yaml(c);
+  EXPECT_NE(printed.find("allow_private_issuer: true"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("endpoint: http://127.0.0.1:9/idp/introspect"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("ca_file: /tmp/ca.pem"), std::string::npos) << printed;
+  Config again;  // what `mcpbridge config` prints reads back
+  mcpbridge::apply_yaml(again, printed);
+  EXPECT_EQ(again.introspection.endpoint, c.introspection.endpoint);
+  EXPECT_TRUE(again.client_metadata_allow_private);
   mcpbridge::resolve_oauth(c, 8080);  // no jwks_file: fetched, so an outbound client is made
   EXPECT_NE(c.external.http_client, nullptr);
   EXPECT_EQ(c.introspection.http_client, c.external.http_client);
