@@ -57,19 +57,25 @@ class Handler {
  public:
   explicit Handler(AdminApi api) : api_(std::move(api)) {}
 
-  HttpResponse handle(const HttpRequest& req) const {
-    if (!api_.auth)
-      return error(403, "forbidden", "the admin API needs an auth mode (api_key, header or oauth): with auth mode none "
-                                     "nobody can be authorised; use the mcpbridge CLI on the server instead");
-    // Tokens here are the ones issued for the MCP endpoint: the admin API is part of the same
-    // protected resource.
-    std::string resource = api_.auth->options().resource.empty()
-                               ? "http://" + std::string(req.header("host")) + api_.cfg->http.path
-                               : api_.auth->options().resource;
-    auto decided = api_.auth->authenticate([&](std::string_view n) { return req.header(n); }, resource);
+  const AdminApi& api() const { return api_; }
+
+  // Tokens here are the ones issued for the MCP endpoint: the admin API is part of the same
+  // protected resource.
+  std::string resource_url(const HttpRequest& req) const {
+    return api_.auth->options().resource.empty() ? "http://" + std::string(req.header("host")) + api_.cfg->http.path
+                                                 : api_.auth->options().resource;
+  }
+
+  static HttpResponse no_auth() {
+    return error(403, "forbidden", "the admin API needs an auth mode (api_key, header or oauth): with auth mode none "
+                                   "nobody can be authorised; use the mcpbridge CLI on the server instead");
+  }
+
+  HttpResponse handle(const HttpRequest& req, const std::variant<mcp::Principal, mcp::auth::Refusal>& decided) const {
     if (auto* r = std::get_if<mcp::auth::Refusal>(&decided)) {
       auto resp = error(r->status, r->error.empty() ? "invalid_request" : r->error, r->description);
-      resp.set("www-authenticate", r->www_authenticate);
+      if (!r->www_authenticate.empty()) resp.set("www-authenticate", r->www_authenticate);
+      if (r->status == 503) resp.set("retry-after", "5");
       return resp;
     }
     const auto& who = std::get<mcp::Principal>(decided);
@@ -200,7 +206,16 @@ class Handler {
   AdminApi api_;
 };
 
-mcp::Task<HttpResponse> serve(std::shared_ptr<const Handler> h, HttpRequest req) { co_return h->handle(req); }
+mcp::Task<HttpResponse> serve(std::shared_ptr<const Handler> h, HttpRequest req) {
+  auto auth = h->api().auth;
+  if (!auth) co_return Handler::no_auth();
+  std::variant<mcp::Principal, mcp::auth::Refusal> decided;
+  if (auth->needs_async())  // an introspecting external issuer: the check does I/O
+    decided = co_await auth->authenticate_async(std::string(req.header("authorization")), h->resource_url(req));
+  else
+    decided = auth->authenticate([&req](std::string_view n) { return req.header(n); }, h->resource_url(req));
+  co_return h->handle(req, decided);
+}
 
 }  // namespace
 

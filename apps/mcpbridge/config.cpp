@@ -110,24 +110,10 @@ void apply_yaml(Config& c, const std::string& text) {
     if (auto o = a["oauth"]) {
       check_keys(o, "auth.oauth", {"issuer", "scopes", "default_scopes", "access_token_ttl_s", "refresh_token_ttl_s",
                                    "code_ttl_s", "key_rotation_days", "key_file", "dynamic_registration",
-                                   "external",
-                                   "registrations_per_minute", "registration_burst", "abandoned_client_hours"});
-      if (auto x = o["external"]) {
-        check_keys(x, "auth.oauth.external", {"issuer", "audience", "jwks_file", "algorithms", "clock_skew_s"});
-        if (!x["issuer"]) fail("auth.oauth.external.issuer", "required");
-        c.external.issuer = scalar<std::string>(x["issuer"], "auth.oauth.external.issuer");
-        if (x["audience"]) c.external.audience = scalar<std::string>(x["audience"], "auth.oauth.external.audience");
-        if (!x["jwks_file"]) fail("auth.oauth.external.jwks_file", "required (the issuer's JWKS, saved)");
-        c.external_jwks_file = scalar<std::string>(x["jwks_file"], "auth.oauth.external.jwks_file");
-        if (x["algorithms"]) {
-          c.external.algorithms = string_list(x["algorithms"], "auth.oauth.external.algorithms");
-          for (auto& alg : c.external.algorithms)
-            if (alg != "RS256" && alg != "ES256" && alg != "EdDSA")
-              fail("auth.oauth.external.algorithms", "expected RS256, ES256 or EdDSA, got " + alg);
-        }
-        if (x["clock_skew_s"])
-          c.external.clock_skew = std::chrono::seconds(parse_uint("auth.oauth.external.clock_skew_s", x["clock_skew_s"].Scalar(), 600));
-      }
+                                   "external", "client_metadata", "registrations_per_minute", "registration_burst",
+                                   "abandoned_client_hours"});
+      if (auto x = o["external"]) read_external_auth(c, x);
+      if (auto m = o["client_metadata"]) read_client_metadata(c, m);
       auto& z = c.oauth;
       if (o["issuer"]) z.issuer = scalar<std::string>(o["issuer"], "auth.oauth.issuer");
       if (o["scopes"]) z.scopes_supported = string_list(o["scopes"], "auth.oauth.scopes");
@@ -289,12 +275,7 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
 
 void resolve_oauth(Config& c, std::uint16_t bound_port) {
   if (!c.external.issuer.empty()) {
-    std::ifstream in(c.external_jwks_file);
-    if (!in) fail("auth.oauth.external.jwks_file", "cannot read " + c.external_jwks_file);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    c.external.jwks_json = ss.str();
-    if (c.auth.authorization_servers.empty()) c.auth.authorization_servers = {c.external.issuer};
+    resolve_external(c);
     return;
   }
   auto& z = c.oauth;
@@ -417,11 +398,22 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "registrations_per_minute" << YAML::Value << c.oauth.registrations_per_minute;
   out << YAML::Key << "registration_burst" << YAML::Value << c.oauth.registration_burst;
   out << YAML::Key << "abandoned_client_hours" << YAML::Value << c.oauth.abandoned_client_ttl.count() / 3600;
+  if (c.client_metadata_allow_private || !c.client_metadata_ca_file.empty()) {
+    out << YAML::Key << "client_metadata" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "allow_private" << YAML::Value << c.client_metadata_allow_private;
+    if (!c.client_metadata_ca_file.empty()) out << YAML::Key << "ca_file" << YAML::Value << c.client_metadata_ca_file;
+    out << YAML::EndMap;
+  }
   if (!c.external.issuer.empty()) {
     out << YAML::Key << "external" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "issuer" << YAML::Value << c.external.issuer;
     if (!c.external.audience.empty()) out << YAML::Key << "audience" << YAML::Value << c.external.audience;
-    out << YAML::Key << "jwks_file" << YAML::Value << c.external_jwks_file;
+    if (!c.external_jwks_file.empty()) out << YAML::Key << "jwks_file" << YAML::Value << c.external_jwks_file;
+    if (!c.external.jwks_uri.empty()) out << YAML::Key << "jwks_uri" << YAML::Value << c.external.jwks_uri;
+    if (!c.introspection.endpoint.empty())
+      out << YAML::Key << "introspection" << YAML::Value << YAML::BeginMap << YAML::Key << "endpoint" << YAML::Value
+          << c.introspection.endpoint << YAML::EndMap;  // its secret is not printed
+    if (c.external_allow_private) out << YAML::Key << "allow_private_issuer" << YAML::Value << true;
     out << YAML::Key << "algorithms" << YAML::Value << YAML::Flow << c.external.algorithms;
     out << YAML::Key << "clock_skew_s" << YAML::Value << c.external.clock_skew.count();
     out << YAML::EndMap;

@@ -9,7 +9,12 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
+
+namespace YAML {
+class Node;
+}
 
 namespace mcpbridge {
 
@@ -71,11 +76,29 @@ struct Config {
   // pinned); the built-in authorization server is then off.
   mcp::authz::ExternalIssuerOptions external;
   std::string external_jwks_file;
+  // auth.oauth.external: jwks_uri (or discovery) and RFC 7662 introspection (endpoint set: used
+  // instead of the JWKS); the outbound client's SSRF policy (auth_external_config.cpp).
+  mcp::authz::IntrospectionOptions introspection;
+  bool external_allow_private = false;  // http and private/loopback issuers (development, tests)
+  std::string external_ca_file;
+  // auth.oauth.client_metadata: private/loopback client ID URLs and an extra CA (development, tests).
+  bool client_metadata_allow_private = false;
+  std::string client_metadata_ca_file;
 };
 
 // The OAuth settings resolved for serving: issuer and resource defaulted from the listener,
 // the key encryption key loaded (or created). Throws std::runtime_error.
 void resolve_oauth(Config& c, std::uint16_t bound_port);
+
+// auth_external_config.cpp: the auth.oauth.external and auth.oauth.client_metadata sections;
+// resolve_external reads the pinned JWKS file and makes the issuer's outbound client.
+void read_external_auth(Config& c, const YAML::Node& external);
+void read_client_metadata(Config& c, const YAML::Node& client_metadata);
+void resolve_external(Config& c);
+std::shared_ptr<mcp::net::HttpClient> client_metadata_http_client(const Config& c);
+// Sets c.auth's token check for the external issuer (introspection, or the JWKS: pinned, or
+// fetched with its refresher thread started) and returns what must live while serving.
+std::shared_ptr<void> start_external_check(Config& c);
 
 // Reads the service secrets the `openapi:` entries name (environment, files) into their
 // credentials; throws std::runtime_error naming the source whose secret is missing.

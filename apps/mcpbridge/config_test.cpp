@@ -184,8 +184,8 @@ TEST(Config, OAuthSettings) {
   public_no_issuer.auth.mode = mcp::auth::Mode::oauth;
   EXPECT_THROW(mcpbridge::resolve_oauth(public_no_issuer, 8080), std::runtime_error);
   Config external;
-  EXPECT_THROW(mcpbridge::apply_yaml(external, "auth:\n  oauth:\n    external:\n      issuer: https://idp.example\n"),
-               std::runtime_error);  // jwks_file required
+  EXPECT_THROW(mcpbridge::apply_yaml(external, "auth:\n  oauth:\n    external:\n      audience: https://x\n"),
+               std::runtime_error);  // issuer required
   EXPECT_THROW(mcpbridge::apply_yaml(external, "auth:\n  oauth:\n    external:\n      issuer: https://idp.example\n"
                                                "      jwks_file: /x\n      algorithms: [HS256]\n"),
                std::runtime_error);
@@ -241,4 +241,44 @@ TEST(Config, DefaultIsTheBuiltInAuthorizationServerAndModesStaySelectable) {
   mcpbridge::Config open;
   open.http.host = "0.0.0.0";
   EXPECT_THROW(mcpbridge::resolve_oauth(open, 8080), std::runtime_error);
+}
+
+TEST(Config, ExternalIssuerJwksUriIntrospectionAndClientMetadata) {
+  Config c;
+  mcpbridge::apply_yaml(c,
+                        "auth:\n  mode: oauth\n  oauth:\n    external:\n      issuer: http://127.0.0.1:9/idp\n"
+                        "      allow_private_issuer: true\n      min_refresh_s: 5\n"
+                        "      introspection:\n        endpoint: http://127.0.0.1:9/idp/introspect\n"
+                        "        client_id: rs\n        cache_ttl_s: 30\n"
+                        "    client_metadata:\n      allow_private: true\n      ca_file: /tmp/ca.pem\n");
+  EXPECT_EQ(c.external.issuer, "http://127.0.0.1:9/idp");
+  EXPECT_TRUE(c.external_allow_private);
+  EXPECT_EQ(c.external.min_refresh, std::chrono::seconds(5));
+  EXPECT_EQ(c.introspection.endpoint, "http://127.0.0.1:9/idp/introspect");
+  EXPECT_EQ(c.introspection.client_id, "rs");
+  EXPECT_EQ(c.introspection.cache_ttl, std::chrono::seconds(30));
+  EXPECT_TRUE(c.client_metadata_allow_private);
+  EXPECT_EQ(c.client_metadata_ca_file, "/tmp/ca.pem");
+  auto printed = mcpbridge::to_yaml(c);
+  EXPECT_NE(printed.find("allow_private_issuer: true"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("endpoint: http://127.0.0.1:9/idp/introspect"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("ca_file: /tmp/ca.pem"), std::string::npos) << printed;
+  Config again;  // what `mcpbridge config` prints reads back
+  mcpbridge::apply_yaml(again, printed);
+  EXPECT_EQ(again.introspection.endpoint, c.introspection.endpoint);
+  EXPECT_TRUE(again.client_metadata_allow_private);
+  mcpbridge::resolve_oauth(c, 8080);  // no jwks_file: fetched, so an outbound client is made
+  EXPECT_NE(c.external.http_client, nullptr);
+  EXPECT_EQ(c.introspection.http_client, c.external.http_client);
+  EXPECT_EQ(c.introspection.issuer, "http://127.0.0.1:9/idp");
+  EXPECT_EQ(c.auth.authorization_servers, (std::vector<std::string>{"http://127.0.0.1:9/idp"}));
+  Config bad;
+  EXPECT_THROW(mcpbridge::apply_yaml(bad, "auth:\n  oauth:\n    external:\n      issuer: https://i\n"
+                                          "      jwks_file: /x\n      jwks_uri: https://i/k\n"),
+               std::runtime_error);  // one source of keys
+  EXPECT_THROW(mcpbridge::apply_yaml(bad, "auth:\n  oauth:\n    external:\n      issuer: https://i\n"
+                                          "      introspection:\n        client_id: x\n"),
+               std::runtime_error);  // endpoint required
+  EXPECT_THROW(mcpbridge::apply_yaml(bad, "auth:\n  oauth:\n    client_metadata:\n      allow_http: true\n"),
+               std::runtime_error);  // unknown key
 }

@@ -437,23 +437,24 @@ int main(int argc, char** argv) {
 
   setup_logging(cfg);
   std::shared_ptr<mcp::authz::AuthorizationServer> authorization_server;
+  std::shared_ptr<void> external_check;  // the external issuer's JWKS refresher or introspection
   if (cfg.auth.mode == mcp::auth::Mode::oauth && !cfg.external.issuer.empty()) {
     try {
       mcpbridge::resolve_oauth(cfg, cfg.http.port);
-      mcp::authz::JwksVerifier verifier(cfg.external);  // pinned keys: nothing to fetch
-      cfg.auth.token_verifier = verifier.token_verifier();
+      external_check = mcpbridge::start_external_check(cfg);
     } catch (const std::exception& e) {
       std::cerr << "mcpbridge: " << e.what() << "\n";
       return kExitUsage;
     }
-    spdlog::info("oauth: tokens from the external issuer {}", cfg.external.issuer);
   } else if (cfg.auth.mode == mcp::auth::Mode::oauth) {
     if (!open_store()) return kExitStore;
     try {
       mcpbridge::resolve_oauth(cfg, cfg.http.port);
       // Client ID metadata documents are fetched with the default policy: HTTPS to public
-      // addresses only, no redirects, size and time limits.
-      cfg.oauth.http_client = mcp::http::make_http_client({});
+      // addresses only, no redirects, size and time limits (auth.oauth.client_metadata may
+      // allow private addresses and an extra CA, for development and tests).
+      cfg.oauth.http_client = mcpbridge::client_metadata_http_client(cfg);
+      cfg.oauth.metadata_allow_private = cfg.client_metadata_allow_private;
       authorization_server = std::make_shared<mcp::authz::AuthorizationServer>(cfg.oauth, store);
     } catch (const std::exception& e) {
       std::cerr << "mcpbridge: " << e.what() << "\n";

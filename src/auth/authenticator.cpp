@@ -192,6 +192,20 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
   return unauthorized(resource_url, "", "");
 }
 
+Task<std::variant<Principal, Refusal>> Authenticator::authenticate_async(std::string authorization,
+                                                                      std::string resource_url) {
+  using Out = std::variant<Principal, Refusal>;
+  std::string token(bearer(authorization));
+  if (token.empty()) co_return Out(unauthorized(resource_url, "", ""));
+  auto checked = co_await options_.async_token_verifier(token, resource_url);
+  if (checked.principal) {
+    checked.principal->bearer_token = std::make_shared<const std::string>(std::move(token));  // explicit passthrough only
+    co_return Out(std::move(*checked.principal));
+  }
+  if (checked.unavailable) co_return Out(Refusal{503, "", "temporarily_unavailable", checked.error});
+  co_return Out(unauthorized(resource_url, "invalid_token", checked.error));
+}
+
 bool Authenticator::may_call(const Principal& p, std::string_view tool) const {
   if (options_.permissions.empty()) return true;
   for (auto& rule : options_.permissions) {

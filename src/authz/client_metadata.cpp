@@ -34,7 +34,7 @@ Task<std::variant<store::OAuthClient, std::string>> AuthorizationServer::Impl::r
   if (!u || client_id.size() > 2000 || u->fragment || u->userinfo || u->path_and_query == "/")
     co_return Out(std::string("a client ID URL needs a path and no fragment or user information"));
   bool loopback_ok = opt.metadata_allow_http_loopback && is_loopback_host(u->host);
-  if (literal_private(u->host) && !loopback_ok) co_return Out(std::string("client ID URL points at a private address"));
+  if (literal_private(u->host) && !loopback_ok && !opt.metadata_allow_private) co_return Out(std::string("client ID URL points at a private address"));
   {
     std::lock_guard lock(cimd_mu);
     if (auto it = cimd_cache.find(client_id);

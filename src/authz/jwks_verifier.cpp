@@ -1,6 +1,8 @@
 // External authorization server mode: JWT access tokens checked against the issuer's JWKS
-// (RS256, ES256, EdDSA). Keys are swapped atomically on refresh; an unknown kid asks the
-// refresher thread for a new fetch (key rotation) without blocking the request's event loop.
+// (RS256, ES256, EdDSA). Keys are swapped atomically on refresh; an unknown kid refetches
+// (rate-limited) on the request's loop when checked asynchronously, or asks the refresher
+// thread for a fetch when checked synchronously. A failed fetch keeps the last good keys.
+#include "authz/claims.hpp"
 #include "authz/server_impl.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -11,6 +13,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <thread>
@@ -53,18 +58,27 @@ struct JwksVerifier::State {
   ExternalIssuerOptions opt;
   mutable std::mutex mu;
   std::shared_ptr<const KeyMap> keys = std::make_shared<KeyMap>();
+  std::string jwks_uri;  // configured or discovered (under mu)
   mutable std::atomic<bool> want_refresh{false};
-  std::atomic<std::int64_t> last_fetch{0};  // steady seconds
+  std::atomic<std::int64_t> last_fetch{-(1LL << 50)};  // steady ms of the last attempt
+  std::atomic<std::int64_t> next_due{0};               // steady ms of the next periodic fetch
   std::atomic<bool> stopping{false};
   asio::io_context io;
   std::thread thread;
 
-  static std::int64_t steady_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  static std::int64_t steady_now() {  // ms: a second's granularity would let a refetch slip through early
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
+  static std::int64_t ms(std::chrono::seconds s) { return s.count() * 1000; }
+  // Pinned (inline) keys are never fetched.
+  bool fetches() const { return !opt.jwks_uri.empty() || opt.jwks_json.empty(); }
   std::shared_ptr<const KeyMap> snapshot() const {
     std::lock_guard lock(mu);
     return keys;
+  }
+  std::string uri() const {
+    std::lock_guard lock(mu);
+    return jwks_uri;
   }
   std::size_t install(KeyMap m) {
     auto n = m.size();
@@ -72,17 +86,24 @@ struct JwksVerifier::State {
     keys = std::make_shared<const KeyMap>(std::move(m));
     return n;
   }
+  // One caller wins the right to fetch when the last attempt is at least min_refresh old.
+  bool claim_fetch() {
+    auto now = steady_now();
+    auto last = last_fetch.load();
+    return now - last >= ms(opt.min_refresh) && last_fetch.compare_exchange_strong(last, now);
+  }
 };
 
 JwksVerifier::JwksVerifier(ExternalIssuerOptions options) : state_(std::make_shared<State>()) {
   state_->opt = std::move(options);
+  state_->jwks_uri = state_->opt.jwks_uri;
   if (state_->opt.issuer.empty()) throw std::runtime_error("external issuer: issuer is required");
-  if (state_->opt.jwks_uri.empty()) {
+  if (!state_->fetches()) {
     auto keys = parse_jwks(state_->opt.jwks_json, state_->opt.algorithms);
     if (!keys) throw std::runtime_error("external issuer: " + keys.error().message);
     state_->install(std::move(*keys));
   } else if (!state_->opt.http_client) {
-    throw std::runtime_error("external issuer: jwks_uri needs an HTTP client");
+    throw std::runtime_error("external issuer: fetching the JWKS needs an HTTP client");
   }
 }
 
@@ -90,19 +111,89 @@ JwksVerifier::~JwksVerifier() { stop(); }
 
 namespace {
 
-Task<Result<std::size_t>> fetch(std::shared_ptr<JwksVerifier::State> s) {
-  if (s->opt.jwks_uri.empty()) co_return Result<std::size_t>(s->snapshot()->size());
-  s->last_fetch = JwksVerifier::State::steady_now();
+// Cache-Control max-age in seconds, if the response names one (no-store/no-cache: 0).
+std::optional<std::int64_t> max_age(std::string_view cc) {
+  std::string lower(cc);
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower.find("no-store") != std::string::npos || lower.find("no-cache") != std::string::npos) return 0;
+  auto at = lower.find("max-age=");
+  if (at == std::string::npos) return std::nullopt;
+  std::int64_t v = 0;
+  std::size_t i = at + 8, digits = 0;
+  for (; i < lower.size() && std::isdigit(static_cast<unsigned char>(lower[i])) && digits < 10; ++i, ++digits)
+    v = v * 10 + (lower[i] - '0');
+  if (digits == 0) return std::nullopt;
+  return v;
+}
+
+Task<Result<json::object>> get_json(std::shared_ptr<JwksVerifier::State> s, std::string url, std::size_t max_bytes,
+                                    net::Headers* headers_out) {
   net::ClientRequest rq;
-  rq.url = s->opt.jwks_uri;
+  rq.url = std::move(url);
   rq.headers = {{"accept", "application/json"}};
-  rq.timeout = std::chrono::seconds(10);
-  rq.max_body_bytes = kMaxJwksBytes;
+  rq.timeout = s->opt.fetch_timeout;
+  rq.max_body_bytes = max_bytes;
   auto got = co_await s->opt.http_client->send(std::move(rq));
-  if (!got) co_return Error{errc::kInternalError, "JWKS fetch failed: " + got.error().message};
-  if (got->status != 200) co_return Error{errc::kInternalError, "JWKS fetch answered " + std::to_string(got->status)};
-  auto keys = parse_jwks(got->body, s->opt.algorithms);
+  if (!got) co_return Error{errc::kInternalError, got.error().message};
+  if (got->status != 200) co_return Error{errc::kInternalError, "answered " + std::to_string(got->status)};
+  boost::system::error_code ec;
+  auto v = json::parse(got->body, ec);
+  if (ec || !v.is_object()) co_return Error{errc::kInternalError, "not a JSON object"};
+  if (headers_out) *headers_out = std::move(got->headers);
+  co_return std::move(v.get_object());
+}
+
+// RFC 8414 §3 (the well-known segment inserted before the issuer's path), then OpenID
+// Connect Discovery (appended); the document's issuer must be ours (RFC 8414 §3.3).
+Task<Result<std::string>> discover(std::shared_ptr<JwksVerifier::State> s) {
+  const std::string& iss = s->opt.issuer;
+  auto scheme_end = iss.find("://");
+  if (scheme_end == std::string::npos) co_return Error{errc::kInvalidParams, "issuer is not an absolute URL"};
+  auto path_at = iss.find('/', scheme_end + 3);
+  std::string origin = iss.substr(0, path_at);
+  std::string path = path_at == std::string::npos ? "" : iss.substr(path_at);
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  std::vector<std::string> urls{origin + "/.well-known/oauth-authorization-server" + path,
+                                origin + path + "/.well-known/openid-configuration"};
+  std::string why;
+  for (auto& url : urls) {
+    auto doc = co_await get_json(s, url, 64 << 10, nullptr);
+    if (!doc) {
+      why += (why.empty() ? "" : "; ") + url + ": " + doc.error().message;
+      continue;
+    }
+    if (find_string(*doc, "issuer").value_or("") != iss) {
+      why += (why.empty() ? "" : "; ") + url + ": its issuer is not " + iss;
+      continue;
+    }
+    auto jwks = find_string(*doc, "jwks_uri");
+    if (!jwks || jwks->empty()) co_return Error{errc::kInvalidParams, url + " names no jwks_uri"};
+    co_return std::string(*jwks);
+  }
+  co_return Error{errc::kInternalError, "issuer metadata discovery failed: " + why};
+}
+
+Task<Result<std::size_t>> fetch(std::shared_ptr<JwksVerifier::State> s) {
+  if (!s->fetches()) co_return Result<std::size_t>(s->snapshot()->size());
+  auto now = JwksVerifier::State::steady_now();
+  s->last_fetch = now;
+  s->next_due = now + JwksVerifier::State::ms(s->opt.min_refresh);  // on failure: retried soon, old keys kept
+  auto uri = s->uri();
+  if (uri.empty()) {
+    auto found = co_await discover(s);
+    if (!found) co_return found.error();
+    uri = *found;
+    std::lock_guard lock(s->mu);
+    s->jwks_uri = uri;
+  }
+  net::Headers headers;
+  auto doc = co_await get_json(s, uri, kMaxJwksBytes, &headers);
+  if (!doc) co_return Error{errc::kInternalError, "JWKS fetch from " + uri + " failed: " + doc.error().message};
+  auto keys = parse_jwks(json::serialize(*doc), s->opt.algorithms);
   if (!keys) co_return keys.error();
+  auto ttl = max_age(net::find_header(headers, "cache-control")).value_or(s->opt.refresh_interval.count());
+  ttl = std::clamp<std::int64_t>(ttl, s->opt.min_refresh.count(), s->opt.refresh_interval.count());
+  s->next_due = JwksVerifier::State::steady_now() + ttl * 1000;
   co_return Result<std::size_t>(s->install(std::move(*keys)));
 }
 
@@ -122,11 +213,12 @@ Task<void> keep_fresh(std::shared_ptr<JwksVerifier::State> s) {
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (s->stopping) break;
-    auto age = JwksVerifier::State::steady_now() - s->last_fetch;
-    bool due = age >= s->opt.refresh_interval.count() || (s->want_refresh && age >= s->opt.min_refresh.count());
+    auto now = JwksVerifier::State::steady_now();
+    bool due = now >= s->next_due || (s->want_refresh && now - s->last_fetch >= JwksVerifier::State::ms(s->opt.min_refresh));
     if (!due) continue;
     s->want_refresh = false;
-    (void)co_await fetch(s);  // a failure keeps the old keys; retried when due again
+    auto r = co_await fetch(s);  // a failure keeps the old keys; retried after min_refresh
+    if (!r) spdlog::warn("oauth: external issuer {}: {}", s->opt.issuer, r.error().message);
   }
 }
 
@@ -134,9 +226,11 @@ Task<void> keep_fresh(std::shared_ptr<JwksVerifier::State> s) {
 
 Task<Result<std::size_t>> JwksVerifier::refresh() { return fetch(state_); }
 
+std::string JwksVerifier::jwks_uri() const { return state_->uri(); }
+
 Result<std::size_t> JwksVerifier::start() {
   auto s = state_;
-  if (s->opt.jwks_uri.empty() || s->thread.joinable()) return s->snapshot()->size();
+  if (!s->fetches() || s->thread.joinable()) return s->snapshot()->size();
   std::promise<Result<std::size_t>> first;
   auto fut = first.get_future();
   asio::co_spawn(s->io, first_fetch(s, &first), asio::detached);
@@ -156,8 +250,12 @@ void JwksVerifier::stop() {
 
 namespace {
 
+constexpr std::string_view kUnknownKey = "unknown signing key";
+
+// `ask_refresher`: an unknown kid asks the refresher thread for a fetch (the synchronous
+// check, which cannot wait for one).
 std::variant<Principal, std::string> check(const JwksVerifier::State& st, std::string_view token,
-                                          const std::string& resource_url) {
+                                          const std::string& resource_url, bool ask_refresher = true) {
   const auto& o = st.opt;
   auto jws = parse_jws(token);
   if (!jws) return std::string("malformed token");
@@ -172,50 +270,30 @@ std::variant<Principal, std::string> check(const JwksVerifier::State& st, std::s
   auto it = keys->find(kid);
   if (it == keys->end() && kid.empty() && keys->size() == 1) it = keys->begin();
   if (it == keys->end()) {
-    st.want_refresh = true;  // perhaps rotated: the refresher fetches the JWKS again
-    return std::string("unknown signing key");
+    if (ask_refresher) st.want_refresh = true;  // perhaps rotated: fetch the JWKS again
+    return std::string(kUnknownKey);
   }
   if (!verify_jws(*jws, alg, it->second->get())) return std::string("bad token signature");
-  const auto& c = jws->payload;
-  if (find_string(c, "iss").value_or("") != o.issuer) return std::string("wrong issuer");
-  const std::string& want_aud = o.audience.empty() ? resource_url : o.audience;
-  bool aud_ok = false;
-  if (auto* aud = find(c, "aud")) {
-    if (aud->is_string()) aud_ok = aud->get_string() == want_aud;
-    if (aud->is_array())
-      for (auto& a : aud->get_array()) aud_ok = aud_ok || (a.is_string() && a.get_string() == want_aud);
+  return principal_from_claims(jws->payload, o.issuer, true, o.audience.empty() ? resource_url : o.audience, true,
+                               o.clock_skew);
+}
+
+auth::TokenCheck as_check(std::variant<Principal, std::string> r) {
+  auth::TokenCheck out;
+  if (auto* p = std::get_if<Principal>(&r)) out.principal = std::move(*p);
+  else out.error = std::move(std::get<std::string>(r));
+  return out;
+}
+
+Task<auth::TokenCheck> check_async(std::shared_ptr<JwksVerifier::State> s, std::string token, std::string resource_url) {
+  auto r = check(*s, token, resource_url, false);
+  auto* why = std::get_if<std::string>(&r);
+  if (why && *why == kUnknownKey && s->fetches() && s->claim_fetch()) {
+    auto got = co_await fetch(s);
+    if (!got) spdlog::warn("oauth: external issuer {}: {}", s->opt.issuer, got.error().message);
+    r = check(*s, token, resource_url, false);
   }
-  if (!aud_ok) return std::string("token is not for this resource (audience)");
-  auto t = static_cast<double>(store::unix_now());
-  auto skew = static_cast<double>(o.clock_skew.count());
-  auto exp = find(c, "exp") ? as_number(*find(c, "exp")) : std::nullopt;
-  if (!exp) return std::string("token lacks exp");
-  if (*exp + skew <= t) return std::string("token expired");
-  if (auto* nbf = find(c, "nbf"); nbf && as_number(*nbf) && *as_number(*nbf) > t + skew)
-    return std::string("token not yet valid");
-  auto sub = find_string(c, "sub").value_or("");
-  if (sub.empty()) return std::string("token lacks sub");
-  Principal p;
-  p.subject = std::string(sub);
-  if (auto sc = find_string(c, "scope")) p.scopes = split_words(*sc);
-  if (auto* scp = find(c, "scp")) {
-    if (scp->is_string()) p.scopes = split_words(scp->get_string());
-    if (scp->is_array())
-      for (auto& x : scp->get_array())
-        if (x.is_string() && p.scopes.size() < 64) p.scopes.emplace_back(x.get_string());
-  }
-  if (auto* roles = find(c, "roles"); roles && roles->is_array())
-    for (auto& r : roles->get_array())
-      if (r.is_string() && p.roles.size() < 64) p.roles.emplace_back(r.get_string());
-  if (auto* aud = find(c, "aud")) {  // kept for same-audience passthrough to upstreams
-    if (aud->is_string()) p.audiences.emplace_back(aud->get_string());
-    if (aud->is_array())
-      for (auto& a : aud->get_array())
-        if (a.is_string() && p.audiences.size() < 16) p.audiences.emplace_back(a.get_string());
-  }
-  p.method = "oauth";
-  p.credential = std::string(find_string(c, "client_id").value_or(find_string(c, "azp").value_or("")));
-  return p;
+  co_return as_check(std::move(r));
 }
 
 }  // namespace
@@ -226,6 +304,12 @@ std::variant<Principal, std::string> JwksVerifier::verify(std::string_view token
 
 auth::TokenVerifier JwksVerifier::token_verifier() const {
   return [s = state_](std::string_view token, const std::string& resource_url) { return check(*s, token, resource_url); };
+}
+
+auth::AsyncTokenVerifier JwksVerifier::async_token_verifier() const {
+  return [s = state_](std::string token, std::string resource_url) {
+    return check_async(s, std::move(token), std::move(resource_url));
+  };
 }
 
 }  // namespace mcp::authz

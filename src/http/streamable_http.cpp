@@ -135,10 +135,23 @@ static Task<Response> ready(Response r) { co_return r; }
 
 // Not a coroutine: POST (nearly every request) costs no frame of its own here.
 Task<Response> StreamableHttp::handle(Request req) {
+  if (auth_ && auth_->needs_async()) return handle_async(std::move(req));
   Principal who;
   if (auto early = admit(req, who)) return ready(std::move(*early));
   if (req.method == "POST") return post(std::move(req), std::move(who));
   return ready(not_post(req, who));
+}
+
+// The token check asks the network (introspection, a JWKS refetch): awaited on this loop.
+Task<Response> StreamableHttp::handle_async(Request req) {
+  if (auto why = origins_.check(req.header("host"), req.header("origin")))
+    co_return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
+  std::string authorization(req.header("authorization"));
+  auto decided = co_await auth_->authenticate_async(std::move(authorization), resource_url(req));
+  if (auto* r = std::get_if<auth::Refusal>(&decided)) co_return refuse(*r);
+  Principal who = std::move(std::get<Principal>(decided));
+  if (req.method == "POST") co_return co_await post(std::move(req), std::move(who));
+  co_return not_post(req, who);
 }
 
 std::optional<Response> StreamableHttp::admit(const Request& req, Principal& who) {
@@ -179,7 +192,8 @@ Response StreamableHttp::refuse(const auth::Refusal& r) const {
   json::object body{{"error", r.error.empty() ? "invalid_request" : r.error}};
   if (!r.description.empty()) body["error_description"] = r.description;
   Response resp = json_response(r.status, json::serialize(body));
-  resp.set("WWW-Authenticate", r.www_authenticate);
+  if (!r.www_authenticate.empty()) resp.set("WWW-Authenticate", r.www_authenticate);
+  if (r.status == 503) resp.set("Retry-After", "5");
   return resp;
 }
 

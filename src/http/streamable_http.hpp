@@ -44,6 +44,7 @@ class StreamableHttp {
   };
   // Origin and authentication: a response when the request stops here.
   std::optional<Response> admit(const Request& req, Principal& who);
+  Task<Response> handle_async(Request req);  // admit() with an asynchronous token check
   Response not_post(const Request& req, const Principal& who);
   Task<Response> post(Request req, Principal who);
   // Everything before requests run: a response when that is all, or `in` to run.

@@ -4,6 +4,7 @@
 // the protected-resource metadata, and which tools a principal may use.
 #include <mcp/core/json.hpp>
 #include <mcp/core/principal.hpp>
+#include <mcp/core/task.hpp>
 #include <mcp/store/store.hpp>
 
 #include <chrono>
@@ -26,6 +27,16 @@ enum class Mode { none, api_key, header, oauth };
 // authorization server provides one (authz::AuthorizationServer::token_verifier()).
 using TokenVerifier =
     std::function<std::variant<Principal, std::string>(std::string_view token, const std::string& resource_url)>;
+
+// The asynchronous form, for a check that asks the network (RFC 7662 introspection, a JWKS
+// refetched for an unknown key). `unavailable`: the check itself could not be made (the
+// introspection endpoint is down); the caller answers 503, not invalid_token.
+struct TokenCheck {
+  std::optional<Principal> principal;
+  std::string error;  // why not, when there is no principal
+  bool unavailable = false;
+};
+using AsyncTokenVerifier = std::function<Task<TokenCheck>(std::string token, std::string resource_url)>;
 
 struct Permission {
   std::vector<std::string> scopes;  // any of these scopes ...
@@ -51,6 +62,7 @@ struct AuthOptions {
   std::vector<Permission> permissions;  // empty: every principal may use every tool
   std::chrono::seconds key_cache_ttl{5};
   TokenVerifier token_verifier;  // oauth mode  // how long a key lookup is trusted (revocation delay)
+  AsyncTokenVerifier async_token_verifier;  // oauth mode; when set, used instead of token_verifier
 };
 
 // Why a request was refused, ready to send.
@@ -69,6 +81,11 @@ class Authenticator {
   using HeaderLookup = std::function<std::string_view(std::string_view lower_name)>;
   // The principal, or why not. `resource_url` is the canonical URL of the endpoint called.
   std::variant<Principal, Refusal> authenticate(const HeaderLookup& header, const std::string& resource_url);
+  // Whether requests must go through authenticate_async (an AsyncTokenVerifier is configured).
+  bool needs_async() const { return options_.mode == Mode::oauth && options_.async_token_verifier != nullptr; }
+  // oauth mode with the AsyncTokenVerifier: `authorization` is the Authorization header. A check
+  // that could not be made is a 503 Refusal (error temporarily_unavailable, no challenge).
+  Task<std::variant<Principal, Refusal>> authenticate_async(std::string authorization, std::string resource_url);
 
   // The RFC 9728 document for `resource_url`.
   json::object protected_resource_metadata(const std::string& resource_url) const;

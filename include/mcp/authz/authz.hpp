@@ -56,6 +56,9 @@ struct AuthzOptions {
   std::chrono::milliseconds metadata_timeout{5000};
   std::chrono::seconds metadata_cache_ttl{300};
   bool metadata_allow_http_loopback = false;  // tests only: http://127.0.0.1 client ids
+  // Development and tests: client ID URLs on literal private/loopback hosts are not refused up
+  // front (the HttpClient's UrlPolicy must allow them too).
+  bool metadata_allow_private = false;
 };
 
 // A pre-registered client and its secret (shown once).
@@ -95,8 +98,12 @@ class AuthorizationServer {
 
 // --- External authorization server -------------------------------------------------------------
 // Tokens from another issuer: JWT access tokens checked against its JWKS (RS256, ES256, EdDSA),
-// the keys fetched from `jwks_uri` through `http_client` (refetched, at most once per
-// `min_refresh`, when a token names an unknown kid: key rotation) or given inline.
+// given inline or fetched from `jwks_uri` through `http_client` (its UrlPolicy is the SSRF
+// guard). With neither, `jwks_uri` is discovered from the issuer's RFC 8414 metadata (or its
+// OpenID configuration), whose `issuer` must equal ours. The keys are refetched periodically
+// (the response's Cache-Control max-age, kept within [min_refresh, refresh_interval]) and, at
+// most once per `min_refresh`, when a token names an unknown kid (key rotation). A failed fetch
+// keeps the last good keys.
 struct ExternalIssuerOptions {
   std::string issuer;
   std::string audience;  // the resource; empty: the resource URL of each request
@@ -106,6 +113,7 @@ struct ExternalIssuerOptions {
   std::chrono::seconds clock_skew{60};
   std::chrono::seconds refresh_interval{3600};
   std::chrono::seconds min_refresh{30};
+  std::chrono::milliseconds fetch_timeout{10000};
   std::shared_ptr<net::HttpClient> http_client;
 };
 
@@ -114,14 +122,54 @@ class JwksVerifier {
   // Throws std::runtime_error if inline keys do not parse.
   explicit JwksVerifier(ExternalIssuerOptions options);
   ~JwksVerifier();
-  // Fetches the JWKS (from jwks_uri); an Error when it cannot. Safe beside verify().
+  // Fetches the JWKS (discovering jwks_uri first if needed); an Error when it cannot. Safe
+  // beside verify().
   Task<Result<std::size_t>> refresh();
   // Starts a thread that keeps the keys fresh (periodically, and soon after an unknown kid);
-  // the first fetch completes before start() returns (an Error if it failed).
+  // the first fetch completes before start() returns (an Error if it failed: the thread keeps
+  // trying every min_refresh).
   Result<std::size_t> start();
   void stop();
+  // Synchronous: an unknown kid is refused at once and asks the refresher thread for a fetch.
   auth::TokenVerifier token_verifier() const;
+  // Asynchronous: an unknown kid refetches the JWKS on the caller's loop (rate-limited) and
+  // checks again, so the first token signed with a rotated key is accepted.
+  auth::AsyncTokenVerifier async_token_verifier() const;
   std::variant<Principal, std::string> verify(std::string_view token, const std::string& resource_url) const;
+  // The jwks_uri in use (configured or discovered; "" before discovery).
+  std::string jwks_uri() const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// RFC 7662 token introspection: opaque (or any) access tokens checked by POSTing them to the
+// issuer's introspection endpoint, authenticated with client_secret_basic. `active: false` is
+// invalid_token; an active token must carry our audience in `aud` and an unexpired `exp` (when
+// present). Positive answers are cached (by the token's SHA-256) until min(exp, cache_ttl);
+// negative ones are not. An endpoint that cannot be reached, or answers other than 200 with a
+// JSON object, makes the check unavailable (the resource server answers 503).
+struct IntrospectionOptions {
+  std::string endpoint;
+  std::string client_id;
+  std::string client_secret;
+  std::string issuer;    // when set, a response's `iss` (if present) must equal it
+  std::string audience;  // empty: the resource URL of each request
+  std::chrono::seconds cache_ttl{60};
+  std::chrono::seconds clock_skew{60};
+  std::chrono::milliseconds timeout{5000};
+  std::size_t max_cached = 10000;
+  std::shared_ptr<net::HttpClient> http_client;
+};
+
+class IntrospectionVerifier {
+ public:
+  // Throws std::runtime_error without an endpoint or an HTTP client.
+  explicit IntrospectionVerifier(IntrospectionOptions options);
+  auth::AsyncTokenVerifier async_token_verifier() const;
+  Task<auth::TokenCheck> check(std::string token, std::string resource_url) const;
 
   struct State;
 
