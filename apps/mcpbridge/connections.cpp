@@ -1,6 +1,7 @@
 #include "connections.hpp"
 
 #include <mcp/http/client.hpp>
+#include <mcp/sources/sign_in.hpp>
 #include <mcp/sources/upstream.hpp>
 #include <mcp/sources/vault.hpp>
 
@@ -15,6 +16,51 @@
 
 namespace mcpbridge {
 namespace {
+
+mcp::http::ClientOptions client_options(const ConnectionConfig& c) {
+  // Upstreams are public HTTPS unless the operator allowed an internal address for this one
+  // (their authorization servers too).
+  mcp::http::ClientOptions co;
+  co.policy.allow_http = c.options.url.rfind("http://", 0) == 0;
+  co.policy.allow_loopback = c.allow_private;
+  co.policy.allow_private = c.allow_private;
+  return co;
+}
+
+// The gateway's external base URL for sign-in links and the redirect URI; "" when unknown.
+std::string public_url(const Config& cfg) {
+  if (!cfg.public_url.empty()) return cfg.public_url;
+  if (!cfg.oauth.issuer.empty()) return cfg.oauth.issuer;
+  auto& h = cfg.http;
+  if ((h.host == "127.0.0.1" || h.host == "localhost") && h.port != 0) return "http://127.0.0.1:" + std::to_string(h.port);
+  return {};
+}
+
+bool any_oauth(const Config& cfg) {
+  for (auto& c : cfg.connections)
+    if (c.options.auth == mcp::upstream::AuthMethod::oauth) return true;
+  return false;
+}
+
+std::shared_ptr<mcp::upstream::SignIn> make_sign_in(const Config& cfg, std::shared_ptr<mcp::sources::Vault> vault) {
+  auto url = public_url(cfg);
+  if (url.empty())
+    throw std::runtime_error("connections with auth: oauth need the gateway's public URL for sign-in links and their redirect URI: "
+                             "set server.public_url (or MCPBRIDGE_PUBLIC_URL)");
+  mcp::upstream::SignInOptions so;
+  so.public_url = url;
+  if (auto authn = cfg.http.authenticator) {
+    // A browser that authenticates to the gateway (a trusted proxy's headers, a key) must be
+    // the user its sign-in link was made for.
+    auto resource = cfg.auth.resource.empty() ? url + cfg.http.path : cfg.auth.resource;
+    so.identify = [authn, resource](const mcp::net::HttpRequest& r) -> std::optional<std::string> {
+      auto who = authn->authenticate([&r](std::string_view h) { return r.header(h); }, resource);
+      if (auto* p = std::get_if<mcp::Principal>(&who)) return p->subject;
+      return std::nullopt;
+    };
+  }
+  return std::make_shared<mcp::upstream::SignIn>(so, std::move(vault));
+}
 
 class Running final : public RunningConnections {
  public:
@@ -44,21 +90,32 @@ std::string start_connections(mcp::Server& server, Config& cfg, std::shared_ptr<
     if (c.options.auth == mcp::upstream::AuthMethod::none || !c.options.per_user || vault) continue;
     std::string key;
     try {
-      key = load_vault_key(cfg);
+      // Without a configured key, one is made next to the store (0600), as for OAuth's.
+      key = load_or_create_vault_key(cfg, true);
     } catch (const std::exception& e) {
       return e.what();
     }
-    if (key.empty()) return "connection " + c.options.name + " keeps per-user credentials: set MCPBRIDGE_VAULT_KEY or vault.key_file";
     vault = std::make_shared<mcp::sources::Vault>(store, key);
+  }
+  std::shared_ptr<mcp::upstream::SignIn> sign_in;
+  if (any_oauth(cfg)) {
+    try {
+      sign_in = make_sign_in(cfg, vault);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    for (auto& r : sign_in->routes()) cfg.http.routes.push_back(std::move(r));
   }
   auto running = std::make_unique<Running>();
   for (auto& c : cfg.connections) {
-    // Upstreams are public HTTPS unless the operator allowed an internal address for this one.
-    mcp::http::ClientOptions co;
-    co.policy.allow_http = c.options.url.rfind("http://", 0) == 0;
-    co.policy.allow_loopback = c.allow_private;
-    co.policy.allow_private = c.allow_private;
-    auto conn = std::make_shared<mcp::upstream::Connection>(c.options, mcp::http::make_http_client(co), vault, server);
+    auto http = mcp::http::make_http_client(client_options(c));
+    auto conn = std::make_shared<mcp::upstream::Connection>(c.options, http, vault, server);
+    if (c.options.auth == mcp::upstream::AuthMethod::oauth) {
+      sign_in->add(conn, http);
+      spdlog::info("connection {}: users sign in with OAuth; redirect URI {} (register it when the authorization server "
+                   "needs a pre-registered client)",
+                   c.options.name, sign_in->redirect_uri());
+    }
     boost::asio::co_spawn(running->io, conn->run(), [name = c.options.name](std::exception_ptr e) {
       if (!e) return;
       try {
@@ -78,6 +135,28 @@ std::string start_connections(mcp::Server& server, Config& cfg, std::shared_ptr<
   return {};
 }
 
+namespace {
+void list_connections(const Config& cfg, const std::vector<mcp::store::VaultSecret>& entries, std::ostream& out) {
+  for (auto& c : cfg.connections) {
+    const auto& o = c.options;
+    const char* auth = o.auth == mcp::upstream::AuthMethod::api_key   ? "api_key"
+                       : o.auth == mcp::upstream::AuthMethod::headers ? "headers"
+                       : o.auth == mcp::upstream::AuthMethod::oauth   ? "oauth"
+                                                                      : "none";
+    out << o.name << "\t" << o.url << "\t" << auth << (o.per_user && o.auth != mcp::upstream::AuthMethod::none ? " (per user)" : "");
+    std::string users;
+    for (auto& e : entries)
+      if (e.upstream == o.name && !e.subject.empty()) users += (users.empty() ? "" : ",") + e.subject;
+    out << "\tsigned in: " << (users.empty() ? "-" : users);
+    if (o.auth == mcp::upstream::AuthMethod::oauth) {
+      auto url = public_url(cfg);
+      out << "\tredirect URI: " << (url.empty() ? "(set server.public_url)" : url + "/connections/callback");
+    }
+    out << "\n";
+  }
+}
+}  // namespace
+
 int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> store, const std::string& action,
                         const std::string& name, const std::string& user, std::istream& in, std::ostream& out,
                         std::ostream& err) {
@@ -95,17 +174,50 @@ int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> st
   }
   std::string key;
   try {
-    key = load_vault_key(cfg);
+    key = load_or_create_vault_key(cfg, action == "login");
   } catch (const std::exception& e) {
     err << "mcpbridge: " << e.what() << "\n";
     return kUsage;
+  }
+  if (key.empty() && action == "list") {
+    list_connections(cfg, {}, out);
+    return 0;
   }
   if (key.empty()) {
     err << "mcpbridge: credentials are kept in the vault, which needs a key: MCPBRIDGE_VAULT_KEY (base64 of 32 random "
            "bytes, e.g. `openssl rand -base64 32`) or vault.key_file\n";
     return kUsage;
   }
-  mcp::sources::Vault vault(store, key);
+  auto vault_ptr = std::make_shared<mcp::sources::Vault>(store, key);
+  auto& vault = *vault_ptr;
+  if (action != "list" && conn->options.auth == mcp::upstream::AuthMethod::oauth) {
+    std::shared_ptr<mcp::upstream::SignIn> sign_in;
+    try {
+      sign_in = make_sign_in(cfg, vault_ptr);
+    } catch (const std::exception& e) {
+      err << "mcpbridge: " << e.what() << "\n";
+      return kUsage;
+    }
+    if (action == "login") {
+      out << "Open this link in a browser to sign " << user << " in to " << name << " (it works once, for 15 minutes):\n"
+          << sign_in->link(user, name) << "\n";
+      return 0;
+    }
+    // logout: revoke at the authorization server (when it can), then forget the tokens.
+    boost::asio::io_context io;
+    mcp::Result<bool> done = false;
+    boost::asio::co_spawn(io, sign_in->sign_out(name, user, mcp::http::make_http_client(client_options(*conn))),
+                          [&done](std::exception_ptr e, mcp::Result<bool> r) {
+                            if (!e) done = std::move(r);
+                          });
+    io.run();
+    if (!done || !*done) {
+      err << "mcpbridge: " << user << " has not signed in to " << name << "\n";
+      return kUsage;
+    }
+    out << "signed " << user << " out of " << name << " (tokens revoked where the authorization server allows, and forgotten)\n";
+    return 0;
+  }
   if (action == "login") {
     std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
@@ -129,18 +241,7 @@ int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> st
     out << "signed " << user << " out of " << name << "\n";
     return 0;
   }
-  auto entries = vault.list();
-  for (auto& c : cfg.connections) {
-    const auto& o = c.options;
-    const char* auth = o.auth == mcp::upstream::AuthMethod::api_key   ? "api_key"
-                       : o.auth == mcp::upstream::AuthMethod::headers ? "headers"
-                                                                      : "none";
-    out << o.name << "\t" << o.url << "\t" << auth << (o.per_user && o.auth != mcp::upstream::AuthMethod::none ? " (per user)" : "");
-    std::string users;
-    for (auto& e : entries)
-      if (e.upstream == o.name) users += (users.empty() ? "" : ",") + e.subject;
-    out << "\tsigned in: " << (users.empty() ? "-" : users) << "\n";
-  }
+  list_connections(cfg, vault.list(), out);
   return 0;
 }
 

@@ -427,10 +427,50 @@ Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool,
 
 }  // namespace
 
+// `<connection>__sign_in` of an OAuth connection: the caller's sign-in link (as a URL
+// elicitation when their client takes one). Before anyone has signed in it is the only tool a
+// connection can offer, since the upstream lists its tools to signed-in users only.
+Task<ToolResult> sign_in_tool(std::weak_ptr<Connection::Impl> weak, Context& ctx) {
+  auto impl = weak.lock();
+  if (!impl) co_return ToolResult::error("This connection has been removed");
+  const Principal& who = ctx.principal();
+  auto s = impl->oauth();
+  if (s && impl->vault && impl->vault->get(who.subject, impl->opt.name))
+    co_return ToolResult::text("You are signed in to '" + impl->opt.name + "' already. To sign in again (e.g. as another account), open " +
+                               s->link(who.subject, impl->opt.name));
+  co_return impl->oauth_sign_in(ctx, who, "not signed in yet");
+}
+
+void add_sign_in_tool(const std::shared_ptr<Connection::Impl>& impl, std::vector<std::string>& now) {
+  auto name = impl->prefixed("sign_in");
+  if (std::find(now.begin(), now.end(), name) != now.end()) return;  // the upstream has its own
+  Tool t;
+  t.name = name;
+  t.description = "Sign in to '" + impl->opt.name + "' (" + impl->opt.url +
+                  ") with your own account: returns a link to open in a browser. Its tools appear once someone has signed in.";
+  t.input_schema = json::object{{"type", "object"}, {"properties", json::object{}}};
+  t.annotations = json::object{{"readOnlyHint", true}, {"openWorldHint", true}};
+  std::weak_ptr<Connection::Impl> weak = impl;
+  impl->server.add_tool(std::move(t), [weak](json::object, Context& ctx) { return sign_in_tool(weak, ctx); });
+  now.push_back(name);
+}
+
 Task<Result<std::size_t>> Connection::refresh() {
   auto impl = impl_;
   auto& opt = impl->opt;
   auto id = discovery_identity(*impl);
+  if (!id && opt.auth == AuthMethod::oauth) {
+    std::vector<std::string> now;
+    {
+      std::lock_guard lock(impl->mu);
+      now = impl->registered;
+    }
+    if (now.empty()) {
+      add_sign_in_tool(impl, now);
+      std::lock_guard lock(impl->mu);
+      impl->registered = now;
+    }
+  }
   if (!id) co_return Result<std::size_t>(Error{errc::kInvalidRequest, "no credentials to list the tools of '" + opt.name + "' with yet (nobody has signed in)", {}});
   auto headers = headers_for(opt, id->second);
   if (opt.auth == AuthMethod::oauth) {  // a fresh token of the user's (refreshed when due)
@@ -473,6 +513,7 @@ Task<Result<std::size_t>> Connection::refresh() {
       return forward(weak, upstream_name, std::move(args), ctx);
     });
   }
+  if (opt.auth == AuthMethod::oauth) add_sign_in_tool(impl, now);
   std::vector<std::string> gone;
   {
     std::lock_guard lock(impl->mu);
