@@ -6,6 +6,7 @@
 #include <mcp/sources/vault.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
@@ -205,11 +206,13 @@ int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> st
     }
     // logout: revoke at the authorization server (when it can), then forget the tokens.
     boost::asio::io_context io;
-    mcp::Result<bool> done = false;
-    boost::asio::co_spawn(io, sign_in->sign_out(name, user, mcp::http::make_http_client(client_options(*conn))),
-                          [&done](std::exception_ptr e, mcp::Result<bool> r) {
-                            if (!e) done = std::move(r);
-                          });
+    mcp::Result<bool> done = mcp::Result<bool>(false);
+    auto run = [](std::shared_ptr<mcp::upstream::SignIn> s, std::string n, std::string u,
+                  std::shared_ptr<mcp::net::HttpClient> h, mcp::Result<bool>* out) -> mcp::Task<void> {
+      *out = co_await s->sign_out(std::move(n), std::move(u), std::move(h));
+    };
+    boost::asio::co_spawn(io, run(sign_in, name, user, mcp::http::make_http_client(client_options(*conn)), &done),
+                          boost::asio::detached);
     io.run();
     if (!done || !*done) {
       err << "mcpbridge: " << user << " has not signed in to " << name << "\n";

@@ -733,7 +733,10 @@ Task<Result<TokenSet>> finish_authorization(std::shared_ptr<net::HttpClient> htt
   // RFC 9207 (mix-up attacks): iss names the server the sign-in began at; required when promised.
   if (started.iss_required && !has_iss) co_return Result<TokenSet>(auth_error("authorization response lacks iss"));
   if (has_iss && iss != started.issuer) co_return Result<TokenSet>(auth_error("iss mismatch in the authorization response: " + iss));
-  if (!error.empty()) co_return Result<TokenSet>(auth_error("authorization denied: " + error + (description.empty() ? "" : " (" + description + ")")));
+  if (!error.empty()) {
+    if (!description.empty()) error += " (" + description + ")";
+    co_return Result<TokenSet>(auth_error("authorization denied: " + error));
+  }
   if (code.empty()) co_return Result<TokenSet>(auth_error("no code in the authorization response"));
   auto impl = grant_session(std::move(http), started.token_endpoint, started.client);
   std::vector<std::pair<std::string, std::string>> f{{"grant_type", "authorization_code"},

@@ -68,6 +68,7 @@ before(async () => {
   const port = await freePort();  // the public URL (redirect URI) defaults to the loopback listener's
   writeFileSync(path.join(dir, 'gateway.yaml'), [
     `store: {path: ${JSON.stringify(path.join(dir, 'gateway.db'))}}`,
+    `server: {public_url: "http://127.0.0.1:${port}"}`,
     'tools: {builtin: false}',
     'connections:',
     `  - {name: team, url: ${JSON.stringify(upstream.mcp)}, auth: oauth, allow_private: true}`,

@@ -10,6 +10,8 @@
 #include <boost/url.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace mcp::upstream {
 namespace {
 
@@ -54,7 +56,8 @@ net::HttpResponse page(int status, std::string_view title, std::string_view mess
 }
 
 std::string query_param(std::string_view query, std::string_view name) {
-  auto u = urls::parse_uri_reference("?" + std::string(query));
+  auto text = "?" + std::string(query);  // the view below points into it
+  auto u = urls::parse_uri_reference(text);
   if (!u) return {};
   for (auto p : u->params())
     if (p.key == name) return p.value;
@@ -209,7 +212,8 @@ Task<net::HttpResponse> SignIn::start(net::HttpRequest request) {
   if (!e) co_return page(404, "Unknown connection", "There is no connection named '" + name + "' that signs in with OAuth.");
   auto ticket = query_param(request.query(), "ticket");
   auto key = std::string(kTicket) + sha256_hex(ticket);
-  auto rec = ticket.empty() ? std::nullopt : parse_object(vault_->get_fresh("", key));
+  std::optional<json::object> rec;  // (no conditional expression with temporaries in a coroutine: GCC 12)
+  if (!ticket.empty()) rec = parse_object(vault_->get_fresh("", key));
   if (!rec) co_return page(400, "Unknown sign-in link", "This link is unknown or has been used. Call the tool again for a new one.");
   auto subject = str(*rec, "subject");
   if (str(*rec, "connection") != name) co_return page(400, "Wrong sign-in link", "This link is for another connection.");
@@ -240,11 +244,12 @@ Task<Result<net::HttpResponse>> SignIn::redirect_to_authorize(Entry e, std::stri
   oo.redirect_uri = redirect_uri();
   oo.client_name = "mcpbridge (" + name + ")";
   client::OAuth oauth(e.http, e.options.url, oo);
-  auto started = co_await oauth.begin([self, name](const std::string& issuer) -> std::optional<client::OAuthClientRegistration> {
+  client::OAuth::KnownRegistration known = [self, name](const std::string& issuer) -> std::optional<client::OAuthClientRegistration> {
     auto o = parse_object(self->vault_->get_fresh("", self->registration_key(name, issuer)));
     if (!o || str(*o, "client_id").empty()) return std::nullopt;
     return client_from(*o);
-  });
+  };
+  auto started = co_await oauth.begin(std::move(known));  // (named first: GCC 12 and temporaries in co_await)
   if (!started) co_return Result<net::HttpResponse>(started.error());
   auto& st = *started;
   if (st.registered_now) {
@@ -273,8 +278,10 @@ Task<Result<net::HttpResponse>> SignIn::redirect_to_authorize(Entry e, std::stri
   r.set("location", st.url);
   r.set("cache-control", "no-store");
   bool https = options_.public_url.rfind("https://", 0) == 0;
-  r.set("set-cookie", cookie_name(st.state) + "=" + browser + "; Path=" + options_.base_path + "; Max-Age=" +
-                          std::to_string(options_.flow_ttl.count()) + "; HttpOnly; SameSite=Lax" + (https ? "; Secure" : ""));
+  std::string cookie = cookie_name(st.state) + "=" + browser + "; Path=" + options_.base_path + "; Max-Age=" +
+                       std::to_string(options_.flow_ttl.count()) + "; HttpOnly; SameSite=Lax";
+  if (https) cookie += "; Secure";
+  r.set("set-cookie", std::move(cookie));
   co_return Result<net::HttpResponse>(std::move(r));
 }
 
@@ -284,7 +291,8 @@ Task<net::HttpResponse> SignIn::callback(net::HttpRequest request) {
   auto query = std::string(request.query());
   auto state = query_param(query, "state");
   auto key = std::string(kFlow) + sha256_hex(state);
-  auto rec = state.empty() ? std::nullopt : parse_object(vault_->get_fresh("", key));
+  std::optional<json::object> rec;
+  if (!state.empty()) rec = parse_object(vault_->get_fresh("", key));
   if (!rec) co_return page(400, "Unknown sign-in", "This sign-in is unknown or finished already. Call the tool again for a new link.");
   // The flow's browser cookie, checked before the flow is used up (a stray request must not end it).
   if (!constant_time_equal(sha256_hex(cookie(request, cookie_name(state))), str(*rec, "browser")))
@@ -345,7 +353,9 @@ Task<Result<std::string>> SignIn::access_token(std::string name, std::string sub
   // Another refresh of this user's may be running (another call, thread or replica): wait for
   // it, bounded, then use what it stored.
   for (int round = 0; round < 400; ++round) {
-    auto blob = round == 0 && rejected.empty() ? vault_->get(subject, name) : vault_->get_fresh(subject, name);
+    std::optional<std::string> blob;
+    if (round == 0 && rejected.empty()) blob = vault_->get(subject, name);
+    else blob = vault_->get_fresh(subject, name);
     if (!blob) co_return Result<std::string>(sign_in_required("not signed in"));
     auto g = Grant::from(blob);
     if (!g) {
