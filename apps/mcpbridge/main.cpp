@@ -139,10 +139,11 @@ int main(int argc, char** argv) {
   std::string conn_name, conn_user;
   conns->add_subcommand("list", "List the connections and who has signed in to each");
   auto* conns_login = conns->add_subcommand(
-      "login", "Store a user's own credential for a connection (standard input: the API key, or the headers as a JSON object)");
+      "login", "Store a user's own credential for a connection (standard input: the API key, or the headers as a JSON object; "
+               "auth oauth: prints a one-time sign-in link instead)");
   conns_login->add_option("name", conn_name, "The connection")->required();
   conns_login->add_option("--user", conn_user, "The user (principal subject)")->required();
-  auto* conns_logout = conns->add_subcommand("logout", "Remove a user's credential for a connection");
+  auto* conns_logout = conns->add_subcommand("logout", "Remove a user's credential for a connection (OAuth: tokens revoked)");
   conns_logout->add_option("name", conn_name, "The connection")->required();
   conns_logout->add_option("--user", conn_user, "The user")->required();
   mcpbridge::ClientArgs client_args;
