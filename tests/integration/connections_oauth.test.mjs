@@ -263,4 +263,14 @@ test('an authorization server that forgot the client: the next sign-in registers
   assert.equal((await browse(linkIn(textOf(r)), 'bob')).status, 200);
   assert.equal((await call(bob, 'team__whoami')).structuredContent.user, 'bob');
   assert.equal((await stats()).registrations, 2);
+  // A new user after the server forgot the client again: the kept registration is found
+  // stale before the browser is sent there, and replaced.
+  await fetch(new URL('/forget-clients', upstream.as), { method: 'POST' });
+  const erin = await connectAs('erin');
+  const e = await call(erin, 'team__whoami');
+  assert.equal(e.isError, true, textOf(e));
+  const page = await browse(linkIn(textOf(e)), 'erin');
+  assert.equal(page.status, 200, page.text);
+  assert.equal((await call(erin, 'team__whoami')).structuredContent.user, 'erin');
+  assert.equal((await stats()).registrations, 3);
 });

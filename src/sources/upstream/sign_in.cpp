@@ -252,6 +252,21 @@ Task<Result<net::HttpResponse>> SignIn::redirect_to_authorize(Entry e, std::stri
   auto started = co_await oauth.begin(std::move(known));  // (named first: GCC 12 and temporaries in co_await)
   if (!started) co_return Result<net::HttpResponse>(started.error());
   auto& st = *started;
+  if (!st.registered_now && e.options.oauth_client_id.empty() && !retried) {
+    // A kept registration may have been forgotten (an authorization server restarted with
+    // its clients in memory): its authorization endpoint would then show the user an error.
+    // Ask it first, without following redirects; `invalid_client` → register again, once.
+    net::ClientRequest probe;
+    probe.url = st.url;
+    probe.timeout = std::chrono::seconds(10);
+    probe.max_body_bytes = 1 << 16;
+    auto res = co_await e.http->send(std::move(probe));
+    if (res && res->status >= 400 && res->status < 500 && res->body.find("invalid_client") != std::string::npos) {
+      spdlog::warn("connection {}: {} no longer knows client {}: registering again", name, st.issuer, st.client.client_id);
+      vault_->remove("", registration_key(name, st.issuer));
+      co_return co_await redirect_to_authorize(std::move(e), std::move(subject), true);
+    }
+  }
   if (st.registered_now) {
     vault_->put("", registration_key(name, st.issuer), json::serialize(client_json(st.client)));
     spdlog::info("connection {}: registered client {} at {} (redirect URI {})", name, st.client.client_id, st.issuer, st.redirect_uri);
