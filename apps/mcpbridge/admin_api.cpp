@@ -155,7 +155,10 @@ class Handler {
   // credential.per_user. Returns the connection's options when it is one (to check the secret).
   bool per_user_upstream(const std::string& name, std::optional<mcp::upstream::ConnectionOptions>& conn) const {
     if (auto c = api_.connections ? api_.connections->find(name) : std::nullopt) {
-      if (c->config.options.auth == mcp::upstream::AuthMethod::none || !c->config.options.per_user) return false;
+      // OAuth connections get their tokens through the browser sign-in, not a pasted secret.
+      if (c->config.options.auth == mcp::upstream::AuthMethod::none || c->config.options.auth == mcp::upstream::AuthMethod::oauth ||
+          !c->config.options.per_user)
+        return false;
       conn = c->config.options;
       return true;
     }

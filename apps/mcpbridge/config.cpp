@@ -154,7 +154,8 @@ void apply_yaml(Config& c, const std::string& text) {
   }
   auto& h = c.http;
   if (auto s = root["server"]) {
-    check_keys(s, "server", {"host", "port", "path", "threads", "allowed_hosts", "allowed_origins"});
+    check_keys(s, "server", {"host", "port", "path", "threads", "allowed_hosts", "allowed_origins", "public_url"});
+    if (s["public_url"]) c.public_url = scalar<std::string>(s["public_url"], "server.public_url");
     if (s["host"]) h.host = scalar<std::string>(s["host"], "server.host");
     if (s["port"]) h.port = static_cast<std::uint16_t>(parse_uint("server.port", s["port"].Scalar(), 65535));
     if (s["path"]) {
@@ -260,6 +261,7 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
   if (auto v = get("MCPBRIDGE_AUTH_MODE")) set_mode(c, "MCPBRIDGE_AUTH_MODE", *v);
   if (auto v = get("MCPBRIDGE_PROXY_SECRET")) c.auth.proxy_secret = *v;
   if (auto v = get("MCPBRIDGE_VAULT_KEY")) c.vault_key = *v;
+  if (auto v = get("MCPBRIDGE_PUBLIC_URL")) c.public_url = *v;
   if (auto v = get("MCPBRIDGE_OAUTH_ISSUER")) c.oauth.issuer = *v;
   if (auto v = get("MCPBRIDGE_OAUTH_KEY")) {
     auto raw = mcp::base64_decode(*v);
@@ -333,6 +335,7 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "path" << YAML::Value << h.path << YAML::Key << "threads" << YAML::Value << h.threads;
   out << YAML::Key << "allowed_hosts" << YAML::Value << YAML::Flow << h.allowed_hosts;
   out << YAML::Key << "allowed_origins" << YAML::Value << YAML::Flow << h.allowed_origins;
+  if (!c.public_url.empty()) out << YAML::Key << "public_url" << YAML::Value << c.public_url;
   out << YAML::EndMap;
   out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "max_body_bytes" << YAML::Value << h.max_body_bytes;
@@ -447,6 +450,7 @@ std::string to_yaml(const Config& c) {
       auto& o = cc.options;
       const char* auth = o.auth == mcp::upstream::AuthMethod::api_key   ? "api_key"
                          : o.auth == mcp::upstream::AuthMethod::headers ? "headers"
+                         : o.auth == mcp::upstream::AuthMethod::oauth   ? "oauth"
                                                                         : "none";
       out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << o.name;
       out << YAML::Key << "url" << YAML::Value << o.url << YAML::Key << "auth" << YAML::Value << auth;

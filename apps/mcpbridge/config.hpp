@@ -40,6 +40,8 @@ struct ConnectionConfig {
   std::string secret_env;   // a shared credential's environment variable
   std::string secret_file;  // or a file holding it
   bool allow_private = false;  // the URL may resolve to loopback / private addresses
+  // auth oauth: a pre-registered client's id and secret from the environment or files.
+  std::string client_id_env, client_id_file, client_secret_env, client_secret_file;
 };
 
 // The `admin:` section: the admin API (/admin/v1, docs/admin.md) and run-time connections.
@@ -67,6 +69,10 @@ struct Config {
   mcp::gateway::PolicyOptions gateway;
   std::string vault_key_file;  // the vault key (base64 of 32 bytes); MCPBRIDGE_VAULT_KEY overrides
   std::string vault_key;       // from MCPBRIDGE_VAULT_KEY (base64), never printed
+  // The gateway's external base URL (server.public_url, MCPBRIDGE_PUBLIC_URL): sign-in links
+  // and the redirect URI of OAuth connections. Default: the OAuth issuer, or the loopback
+  // listener's URL.
+  std::string public_url;
   // auth mode oauth: the built-in authorization server. Its key encryption key comes from
   // MCPBRIDGE_OAUTH_KEY (base64 of 32 bytes) or from `oauth_key_file` (default: the store path
   // + ".oauth-key", created 0600 on first use).
@@ -110,6 +116,9 @@ void resolve_connection_secrets(Config& c);
 ConnectionConfig connection_from_yaml(const std::string& text, const std::string& key);
 // The vault key (raw 32 bytes) from MCPBRIDGE_VAULT_KEY or vault.key_file; "" when neither.
 std::string load_vault_key(const Config& c);
+// The same, or (when neither is set) the key in a 0600 file next to the store (store path +
+// ".vault-key"), created on first use when `create`; "" when there is none.
+std::string load_or_create_vault_key(const Config& c, bool create);
 
 // Throws std::runtime_error naming the key and the problem.
 void apply_yaml(Config& c, const std::string& yaml_text);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 using mcpbridge::Config;
 
 TEST(Config, DefaultsAreLoopbackAndSafe) {
@@ -281,4 +283,29 @@ TEST(Config, ExternalIssuerJwksUriIntrospectionAndClientMetadata) {
                std::runtime_error);  // endpoint required
   EXPECT_THROW(mcpbridge::apply_yaml(bad, "auth:\n  oauth:\n    client_metadata:\n      allow_http: true\n"),
                std::runtime_error);  // unknown key
+}
+
+TEST(Config, OAuthConnections) {
+  Config c;
+  ::setenv("MCPBRIDGE_TEST_CRM_CLIENT_ID", "the-client", 1);
+  mcpbridge::apply_yaml(c, "server: {public_url: https://mcp.example.com}\nconnections:\n"
+                           "  - {name: crm, url: https://crm.example.com/mcp, auth: oauth, scopes: [a, b],"
+                           " client_id_env: MCPBRIDGE_TEST_CRM_CLIENT_ID}\n");
+  EXPECT_EQ(c.public_url, "https://mcp.example.com");
+  ASSERT_EQ(c.connections.size(), 1u);
+  EXPECT_EQ(c.connections[0].options.auth, mcp::upstream::AuthMethod::oauth);
+  EXPECT_EQ(c.connections[0].options.oauth_scope, "a b");
+  mcpbridge::resolve_connection_secrets(c);
+  EXPECT_EQ(c.connections[0].options.oauth_client_id, "the-client");
+  EXPECT_NE(mcpbridge::to_yaml(c).find("auth: oauth"), std::string::npos);
+  EXPECT_EQ(mcpbridge::to_yaml(c).find("the-client"), std::string::npos);  // named, never printed
+  mcpbridge::apply_env(c, {{"MCPBRIDGE_PUBLIC_URL", "https://gw.example.com"}});
+  EXPECT_EQ(c.public_url, "https://gw.example.com");
+  for (const char* bad : {"{name: x, url: https://x.example/mcp, auth: api_key, scopes: [a]}",
+                          "{name: x, url: https://x.example/mcp, auth: oauth, client_secret_env: S}",
+                          "{name: x, url: https://x.example/mcp, auth: oauth, per_user: false}",
+                          "{name: x, url: https://x.example/mcp, auth: oauth2}"}) {
+    Config d;
+    EXPECT_THROW(mcpbridge::apply_yaml(d, std::string("connections:\n  - ") + bad + "\n"), std::runtime_error) << bad;
+  }
 }

@@ -1,6 +1,7 @@
 #include "connections.hpp"
 
 #include <mcp/http/client.hpp>
+#include <mcp/sources/sign_in.hpp>
 #include <mcp/sources/upstream.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -32,6 +33,7 @@ const char* auth_name(AuthMethod m) {
     case AuthMethod::none: return "none";
     case AuthMethod::api_key: return "api_key";
     case AuthMethod::headers: return "headers";
+    case AuthMethod::oauth: return "oauth";
   }
   return "?";
 }
@@ -53,6 +55,52 @@ std::string url_host(const std::string& url) {
   return host;
 }
 
+mcp::http::ClientOptions client_options(const ConnectionConfig& c) {
+  // Upstreams are public HTTPS unless the operator allowed an internal address for this one
+  // (their authorization servers too).
+  mcp::http::ClientOptions co;
+  co.policy.allow_http = c.options.url.rfind("http://", 0) == 0;
+  co.policy.allow_loopback = c.allow_private;
+  co.policy.allow_private = c.allow_private;
+  return co;
+}
+
+// The gateway's external base URL for sign-in links and the redirect URI; "" when unknown.
+std::string public_url(const Config& cfg) {
+  if (!cfg.public_url.empty()) return cfg.public_url;
+  if (!cfg.oauth.issuer.empty()) return cfg.oauth.issuer;
+  auto& h = cfg.http;
+  if ((h.host == "127.0.0.1" || h.host == "localhost") && h.port != 0) return "http://127.0.0.1:" + std::to_string(h.port);
+  return {};
+}
+
+// OAuth sign-in to connections; throws std::runtime_error without a public URL.
+std::shared_ptr<mcp::upstream::SignIn> make_sign_in(const Config& cfg, std::shared_ptr<mcp::sources::Vault> vault) {
+  auto url = public_url(cfg);
+  if (url.empty())
+    throw std::runtime_error("connections with auth: oauth need the gateway's public URL for sign-in links and their redirect URI: "
+                             "set server.public_url (or MCPBRIDGE_PUBLIC_URL)");
+  mcp::upstream::SignInOptions so;
+  so.public_url = url;
+  if (auto authn = cfg.http.authenticator) {
+    // A browser that authenticates to the gateway (a trusted proxy's headers, a key) must be
+    // the user its sign-in link was made for.
+    auto resource = cfg.auth.resource.empty() ? url + cfg.http.path : cfg.auth.resource;
+    so.identify = [authn, resource](const mcp::net::HttpRequest& r) -> std::optional<std::string> {
+      auto who = authn->authenticate([&r](std::string_view h) { return r.header(h); }, resource);
+      if (auto* p = std::get_if<mcp::Principal>(&who)) return p->subject;
+      return std::nullopt;
+    };
+  }
+  return std::make_shared<mcp::upstream::SignIn>(so, std::move(vault));
+}
+
+bool any_oauth(const Config& cfg) {
+  for (auto& c : cfg.connections)
+    if (c.options.auth == AuthMethod::oauth) return true;
+  return false;
+}
+
 }  // namespace
 
 Outcome check_runtime_connection(const Config& cfg, const ConnectionConfig& c) {
@@ -72,8 +120,8 @@ Outcome check_runtime_connection(const Config& cfg, const ConnectionConfig& c) {
   return {200, ""};
 }
 
-std::shared_ptr<mcp::sources::Vault> open_vault(const Config& cfg, std::shared_ptr<mcp::store::Store> store) {
-  auto key = load_vault_key(cfg);
+std::shared_ptr<mcp::sources::Vault> open_vault(const Config& cfg, std::shared_ptr<mcp::store::Store> store, bool create) {
+  auto key = load_or_create_vault_key(cfg, create);
   if (key.empty()) return nullptr;
   return std::make_shared<mcp::sources::Vault>(std::move(store), key);
 }
@@ -98,6 +146,7 @@ struct ConnectionSet::Impl {
   Config& cfg;
   std::shared_ptr<mcp::store::Store> store;
   std::shared_ptr<mcp::sources::Vault> vault;
+  std::shared_ptr<mcp::upstream::SignIn> sign_in;  // null without a public URL (or a vault)
   asio::io_context io;
   std::thread thread;
   bool stopping = false;  // under mu
@@ -120,13 +169,17 @@ struct ConnectionSet::Impl {
     if (needs_vault(c) && !vault)
       return {400, "connection " + c.options.name + " keeps per-user credentials: the server needs a vault key "
                    "(MCPBRIDGE_VAULT_KEY or vault.key_file)"};
-    // Upstreams are public HTTPS unless the operator allowed an internal address for this one.
-    mcp::http::ClientOptions co;
-    co.policy.allow_http = c.options.url.rfind("http://", 0) == 0;
-    co.policy.allow_loopback = c.allow_private;
-    co.policy.allow_private = c.allow_private;
-    auto conn = std::make_shared<mcp::upstream::Connection>(c.options, mcp::http::make_http_client(co),
-                                                            needs_vault(c) ? vault : nullptr, server);
+    if (c.options.auth == AuthMethod::oauth && !sign_in)
+      return {400, "connection " + c.options.name + " signs users in with OAuth: the server needs its public URL for "
+                   "sign-in links and the redirect URI (server.public_url or MCPBRIDGE_PUBLIC_URL)"};
+    auto http = mcp::http::make_http_client(client_options(c));
+    auto conn = std::make_shared<mcp::upstream::Connection>(c.options, http, needs_vault(c) ? vault : nullptr, server);
+    if (c.options.auth == AuthMethod::oauth) {
+      sign_in->add(conn, http);
+      spdlog::info("connection {}: users sign in with OAuth; redirect URI {} (register it when the authorization server "
+                   "needs a pre-registered client)",
+                   c.options.name, sign_in->redirect_uri());
+    }
     asio::co_spawn(io, conn->run(), [name = c.options.name](std::exception_ptr e) {
       if (!e) return;
       try {
@@ -146,6 +199,7 @@ struct ConnectionSet::Impl {
     auto it = running.find(name);
     if (it == running.end()) return false;
     it->second.conn->retire();
+    if (sign_in && it->second.named.config.options.auth == AuthMethod::oauth) sign_in->remove(name);
     spdlog::info("connection {}: removed", name);
     running.erase(it);
     return true;
@@ -210,9 +264,15 @@ ConnectionSet::~ConnectionSet() {
 std::string ConnectionSet::start() {
   try {
     resolve_connection_secrets(impl_->cfg);
+    // OAuth sign-in routes are served whenever the gateway knows its public URL, so that OAuth
+    // connections can be added at run time too; a configured one without it is an error.
+    if (impl_->vault && (any_oauth(impl_->cfg) || !public_url(impl_->cfg).empty()))
+      impl_->sign_in = make_sign_in(impl_->cfg, impl_->vault);
   } catch (const std::exception& e) {
     return e.what();
   }
+  if (impl_->sign_in)
+    for (auto& r : impl_->sign_in->routes()) impl_->cfg.http.routes.push_back(std::move(r));
   {
     std::lock_guard lock(impl_->mu);
     for (auto& c : impl_->cfg.connections)
@@ -351,7 +411,7 @@ int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> st
   }
   std::shared_ptr<mcp::sources::Vault> vault;
   try {
-    vault = open_vault(cfg, store);
+    vault = open_vault(cfg, store, cmd.action == "login");
   } catch (const std::exception& e) {
     err << "mcpbridge: " << e.what() << "\n";
     return kUsage;
@@ -360,6 +420,36 @@ int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> st
     err << "mcpbridge: credentials are kept in the vault, which needs a key: MCPBRIDGE_VAULT_KEY (base64 of 32 random "
            "bytes, e.g. `openssl rand -base64 32`) or vault.key_file\n";
     return kUsage;
+  }
+  if (cmd.action != "list" && conn->config.options.auth == AuthMethod::oauth) {
+    std::shared_ptr<mcp::upstream::SignIn> sign_in;
+    try {
+      sign_in = make_sign_in(cfg, vault);
+    } catch (const std::exception& e) {
+      err << "mcpbridge: " << e.what() << "\n";
+      return kUsage;
+    }
+    if (cmd.action == "login") {
+      out << "Open this link in a browser to sign " << cmd.user << " in to " << cmd.name
+          << " (it works once, for 15 minutes):\n"
+          << sign_in->link(cmd.user, cmd.name) << "\n";
+      return 0;
+    }
+    // logout: revoke at the authorization server (when it can), then forget the tokens.
+    asio::io_context io;
+    mcp::Result<bool> done = false;
+    asio::co_spawn(io, sign_in->sign_out(cmd.name, cmd.user, mcp::http::make_http_client(client_options(conn->config))),
+                   [&done](std::exception_ptr e, mcp::Result<bool> r) {
+                     if (!e) done = std::move(r);
+                   });
+    io.run();
+    if (!done || !*done) {
+      err << "mcpbridge: " << cmd.user << " has not signed in to " << cmd.name << "\n";
+      return kUsage;
+    }
+    out << "signed " << cmd.user << " out of " << cmd.name
+        << " (tokens revoked where the authorization server allows, and forgotten)\n";
+    return 0;
   }
   if (cmd.action == "login") {
     std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -392,8 +482,13 @@ int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> st
         << (c.origin == "config" ? "config file" : "added by " + c.created_by);
     std::string users;
     for (auto& e : entries)
-      if (e.upstream == o.name) users += (users.empty() ? "" : ",") + e.subject;
-    out << "\tsigned in: " << (users.empty() ? "-" : users) << "\n";
+      if (e.upstream == o.name && !e.subject.empty()) users += (users.empty() ? "" : ",") + e.subject;
+    out << "\tsigned in: " << (users.empty() ? "-" : users);
+    if (o.auth == AuthMethod::oauth) {
+      auto url = public_url(cfg);
+      out << "\tredirect URI: " << (url.empty() ? "(set server.public_url)" : url + "/connections/callback");
+    }
+    out << "\n";
   }
   return 0;
 }

@@ -81,8 +81,9 @@ int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> st
 std::vector<NamedConnection> all_connections(const Config& cfg, mcp::store::Store& store,
                                              std::vector<std::string>* problems = nullptr);
 
-// The vault for per-user credentials, or null when no key is configured; throws
-// std::runtime_error when the key is unusable.
-std::shared_ptr<mcp::sources::Vault> open_vault(const Config& cfg, std::shared_ptr<mcp::store::Store> store);
+// The vault for per-user credentials, or null when there is no key (`create`: one is made in a
+// 0600 file next to the store when none is configured); throws std::runtime_error when the key
+// is unusable.
+std::shared_ptr<mcp::sources::Vault> open_vault(const Config& cfg, std::shared_ptr<mcp::store::Store> store, bool create);
 
 }  // namespace mcpbridge

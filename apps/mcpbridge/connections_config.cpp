@@ -3,7 +3,10 @@
 // connections:
 //   - name: crm                        # tool prefix (crm__<tool>) and the vault entries' upstream
 //     url: https://crm.internal/mcp
-//     auth: none | api_key | headers
+//     auth: none | api_key | headers | oauth
+//     client_id_env: CRM_CLIENT_ID | client_id_file: ...      # oauth: a pre-registered client
+//     client_secret_env: CRM_CLIENT_SECRET | client_secret_file: ...
+//     scopes: [contacts.read]          # oauth: else the upstream's challenge or scopes_supported
 //     api_key_header: X-Api-Key        # api_key: else "Authorization: Bearer <key>"
 //     per_user: true                   # each user's own credential (mcpbridge connections login)
 //     env: CRM_KEY | file: /run/secrets/crm   # else one shared credential (per_user: false)
@@ -22,7 +25,11 @@
 #include "config.hpp"
 #include "yaml_read.hpp"
 
+#include <mcp/core/encoding.hpp>
+#include <mcp/sources/vault.hpp>
 #include <yaml-cpp/yaml.h>
+
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -43,7 +50,8 @@ using yaml_read::string_list;
 
 ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
   check_keys(n, key, {"name", "url", "auth", "api_key_header", "per_user", "env", "file", "separator", "allow",
-                     "deny", "protocol_version", "timeout_ms", "refresh_s", "allow_private"});
+                     "deny", "protocol_version", "timeout_ms", "refresh_s", "allow_private", "client_id_env",
+                     "client_id_file", "client_secret_env", "client_secret_file", "scopes"});
   ConnectionConfig c;
   auto& o = c.options;
   if (!n["name"] || !n["url"]) fail(key, "name and url are required");
@@ -56,7 +64,25 @@ ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
   if (auth == "none") o.auth = mcp::upstream::AuthMethod::none;
   else if (auth == "api_key") o.auth = mcp::upstream::AuthMethod::api_key;
   else if (auth == "headers") o.auth = mcp::upstream::AuthMethod::headers;
-  else fail(key + ".auth", "expected none, api_key or headers");
+  else if (auth == "oauth") o.auth = mcp::upstream::AuthMethod::oauth;
+  else fail(key + ".auth", "expected none, api_key, headers or oauth");
+  auto opt_str = [&](const char* k, std::string& out) {
+    if (n[k]) out = scalar<std::string>(n[k], key + "." + k);
+  };
+  opt_str("client_id_env", c.client_id_env);
+  opt_str("client_id_file", c.client_id_file);
+  opt_str("client_secret_env", c.client_secret_env);
+  opt_str("client_secret_file", c.client_secret_file);
+  if (n["scopes"]) {
+    for (auto& sc : string_list(n["scopes"], key + ".scopes")) o.oauth_scope += (o.oauth_scope.empty() ? "" : " ") + sc;
+  }
+  bool client_keys = !c.client_id_env.empty() || !c.client_id_file.empty() || !c.client_secret_env.empty() ||
+                     !c.client_secret_file.empty() || n["scopes"];
+  if (client_keys && o.auth != mcp::upstream::AuthMethod::oauth) fail(key, "client_id/client_secret/scopes need auth: oauth");
+  if ((!c.client_secret_env.empty() || !c.client_secret_file.empty()) && c.client_id_env.empty() && c.client_id_file.empty())
+    fail(key, "a client secret needs its client id (client_id_env or client_id_file)");
+  if (o.auth == mcp::upstream::AuthMethod::oauth && ((n["per_user"] && !scalar<bool>(n["per_user"], key + ".per_user")) || n["env"] || n["file"]))
+    fail(key, "auth: oauth signs each user in (per_user); env/file do not apply");
   if (n["api_key_header"]) {
     o.api_key_header = scalar<std::string>(n["api_key_header"], key + ".api_key_header");
     for (auto& ch : o.api_key_header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -115,8 +141,50 @@ void apply_connections_yaml(Config& c, const YAML::Node& root) {
   }
 }
 
+namespace {
+std::string secret_from(const std::string& env, const std::string& file, const std::string& what) {
+  if (!env.empty()) {
+    const char* v = std::getenv(env.c_str());
+    if (!v || !*v) throw std::runtime_error(what + ": $" + env + " is not set");
+    return v;
+  }
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error(what + ": cannot read " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+}  // namespace
+
+std::string load_or_create_vault_key(const Config& c, bool create) {
+  if (auto k = load_vault_key(c); !k.empty()) return k;
+  auto path = c.store_path + ".vault-key";
+  std::ifstream in(path);
+  if (in) {
+    std::string b64;
+    std::getline(in, b64);
+    return mcp::sources::vault_key_from_base64(b64);
+  }
+  if (!create) return {};
+  auto raw = mcp::base64_decode(mcp::random_token(32));  // 32 random bytes
+  auto old = ::umask(077);
+  std::ofstream out(path);
+  ::umask(old);
+  if (!out) throw std::runtime_error("cannot create the vault key file " + path);
+  out << mcp::base64_encode(*raw) << "\n";
+  out.close();
+  return *raw;
+}
+
 void resolve_connection_secrets(Config& c) {
   for (auto& conn : c.connections) {
+    auto what = "connection " + conn.options.name;
+    if (!conn.client_id_env.empty() || !conn.client_id_file.empty())
+      conn.options.oauth_client_id = secret_from(conn.client_id_env, conn.client_id_file, what + " client id");
+    if (!conn.client_secret_env.empty() || !conn.client_secret_file.empty())
+      conn.options.oauth_client_secret = secret_from(conn.client_secret_env, conn.client_secret_file, what + " client secret");
     if (!conn.secret_env.empty()) {
       const char* v = std::getenv(conn.secret_env.c_str());
       if (!v || !*v) throw std::runtime_error("connection " + conn.options.name + ": $" + conn.secret_env + " is not set");

@@ -163,10 +163,11 @@ int main(int argc, char** argv) {
   std::string conn_name, conn_user;
   conns->add_subcommand("list", "List the connections and who has signed in to each");
   auto* conns_login = conns->add_subcommand(
-      "login", "Store a user's own credential for a connection (standard input: the API key, or the headers as a JSON object)");
+      "login", "Store a user's own credential for a connection (standard input: the API key, or the headers as a JSON object; "
+               "auth oauth: prints a one-time sign-in link instead)");
   conns_login->add_option("name", conn_name, "The connection")->required();
   conns_login->add_option("--user", conn_user, "The user (principal subject)")->required();
-  auto* conns_logout = conns->add_subcommand("logout", "Remove a user's credential for a connection");
+  auto* conns_logout = conns->add_subcommand("logout", "Remove a user's credential for a connection (OAuth: tokens revoked)");
   conns_logout->add_option("name", conn_name, "The connection")->required();
   conns_logout->add_option("--user", conn_user, "The user")->required();
   std::string add_url, add_auth = "none", add_key_header, add_spec, add_version;
@@ -501,7 +502,7 @@ int main(int argc, char** argv) {
   if (!store && !open_store()) return kExitStore;
   std::shared_ptr<mcp::sources::Vault> user_vault;
   try {
-    user_vault = mcpbridge::open_vault(cfg, store);
+    user_vault = mcpbridge::open_vault(cfg, store, true);  // made next to the store on first use
   } catch (const std::exception& e) {
     std::cerr << "mcpbridge: " << e.what() << "\n";
     return kExitUsage;

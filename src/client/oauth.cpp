@@ -230,8 +230,11 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
       auto v = json::parse(res->body, ec);
       bool wants_nonce = !ec && v.is_object() && find_string(v.as_object(), "error") == "use_dpop_nonce";
       if (dpop && res->status == 400 && wants_nonce && attempt == 0) continue;  // RFC 9449 §8
-      if (res->status != 200 || ec || !v.is_object())
-        co_return Result<json::object>(auth_error("token endpoint: HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 200)));
+      if (res->status != 200 || ec || !v.is_object()) {
+        auto e = auth_error("token endpoint: HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 200));
+        if (!ec && v.is_object()) e.data = v;  // {error, error_description}: oauth_error_code()
+        co_return Result<json::object>(std::move(e));
+      }
       co_return Result<json::object>(std::move(v.as_object()));
     }
     co_return Result<json::object>(auth_error("token endpoint kept asking for a DPoP nonce"));
@@ -399,6 +402,108 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     return {};
   }
 
+  // Protected-resource metadata, then the authorization server's; sets resource_id, as_meta and
+  // issuer, and returns the scope to ask for.
+  Task<Result<std::string>> discover(std::map<std::string, std::string> challenge, int status) {
+    json::object prm;
+    std::string as;
+    std::string hinted = challenge.count("resource_metadata") ? challenge["resource_metadata"] : "";
+    auto p = co_await protected_resource(hinted);
+    if (p) {
+      prm = *p;
+      if (auto r = find_string(prm, "resource")) {
+        resource_id = std::string(*r);
+        auto trim = [](std::string s) {
+          while (!s.empty() && s.back() == '/') s.pop_back();
+          return s;
+        };
+        if (trim(std::string(*r)) != trim(resource) && resource.rfind(trim(std::string(*r)), 0) != 0)
+          co_return Result<std::string>(auth_error("protected resource metadata is for " + std::string(*r) + ", not " + resource));
+      }
+      if (auto* a = prm.if_contains("authorization_servers"); a && a->is_array() && !a->as_array().empty() &&
+                                                            a->as_array()[0].is_string())
+        as = std::string(a->as_array()[0].as_string());
+    }
+    bool from_prm = !as.empty();
+    if (as.empty()) {  // 2025-03-26: the MCP server's origin is the authorization server
+      auto u = urls::parse_uri(resource);
+      if (!u) co_return Result<std::string>(auth_error("bad resource URL"));
+      as = origin_of(*u);
+    }
+    auto meta = co_await authorization_server(as, from_prm);
+    if (!meta) co_return Result<std::string>(meta.error());
+    as_meta = *meta;
+    issuer = as;
+    auto scope = choose_scope(challenge, prm);
+    if (status == 403 && !granted_scope.empty()) {  // step-up keeps what was granted
+      for (auto& s : split_scopes(granted_scope))
+        if (scope.find(s) == std::string::npos) scope += " " + s;
+    }
+    co_return Result<std::string>(std::move(scope));
+  }
+
+  // The authorization request (PKCE S256, RFC 8707 resource); "" without an endpoint.
+  std::string authorization_url(const std::string& verifier, const std::string& state, const std::string& scope) const {
+    auto authz = std::string(find_string(as_meta, "authorization_endpoint").value_or(""));
+    if (authz.empty()) return {};
+    auto q = form({{"response_type", "code"},
+                   {"client_id", client_id},
+                   {"redirect_uri", opt.redirect_uri},
+                   {"code_challenge", sha256_b64url(verifier)},
+                   {"code_challenge_method", "S256"},
+                   {"state", state},
+                   {"scope", scope},
+                   {"resource", resource_id}});
+    return authz + (authz.find('?') == std::string::npos ? "?" : "&") + q;
+  }
+
+  // A sign-in finished elsewhere (OAuth::begin): an unauthenticated request for the challenge,
+  // discovery, registration (a known one reused), then the URL and what the callback needs.
+  Task<Result<AuthorizationStart>> begin(OAuth::KnownRegistration known) {
+    auto self = shared_from_this();
+    net::ClientRequest probe;
+    probe.method = "POST";
+    probe.url = resource;
+    probe.headers = {{"content-type", "application/json"}, {"accept", "application/json, text/event-stream"}};
+    probe.body = R"({"jsonrpc":"2.0","id":0,"method":"ping"})";
+    probe.timeout = std::chrono::seconds(15);
+    probe.max_body_bytes = 1 << 16;
+    auto res = co_await http->send(std::move(probe));
+    if (!res) co_return Result<AuthorizationStart>(res.error());
+    auto challenge = parse_bearer_challenge(res->header("www-authenticate"));
+    auto discovered = co_await discover(challenge, 401);
+    if (!discovered) co_return Result<AuthorizationStart>(discovered.error());
+    AuthorizationStart out;
+    out.issuer = std::string(find_string(as_meta, "issuer").value_or(issuer));
+    if (opt.client_id.empty() && known) {
+      if (auto r = known(out.issuer)) registrations[issuer] = Registration{r->client_id, r->client_secret, r->auth_method};
+    }
+    bool had = !opt.client_id.empty() || registrations.count(issuer);
+    auto reg = co_await register_client();
+    if (!reg) co_return Result<AuthorizationStart>(reg.error());
+    out.registered_now = !had;
+    out.client = OAuthClientRegistration{client_id, client_secret, auth_method};
+    if (out.client.auth_method.empty()) {  // what client_auth() would choose, kept for later requests
+      std::vector<std::pair<std::string, std::string>> f;
+      net::Headers h;
+      client_auth(f, h);
+      out.client.auth_method = client_secret.empty() ? "none" : h.empty() ? "client_secret_post" : "client_secret_basic";
+    }
+    out.code_verifier = random_token(32);
+    out.state = random_token(24);
+    out.scope = *discovered;
+    out.url = authorization_url(out.code_verifier, out.state, out.scope);
+    if (out.url.empty()) co_return Result<AuthorizationStart>(auth_error("authorization server has no authorization endpoint"));
+    out.redirect_uri = opt.redirect_uri;
+    auto* iss_flag = as_meta.if_contains("authorization_response_iss_parameter_supported");
+    out.iss_required = iss_flag && iss_flag->is_bool() && iss_flag->as_bool();
+    out.token_endpoint = std::string(find_string(as_meta, "token_endpoint").value_or(""));
+    out.revocation_endpoint = std::string(find_string(as_meta, "revocation_endpoint").value_or(""));
+    if (out.token_endpoint.empty()) co_return Result<AuthorizationStart>(auth_error("authorization server has no token endpoint"));
+    out.resource = resource_id;
+    co_return Result<AuthorizationStart>(std::move(out));
+  }
+
   Task<Result<bool>> run(net::Headers headers, int status) {
     auto self = shared_from_this();
     auto challenge = parse_bearer_challenge(net::find_header(headers, "www-authenticate"));
@@ -424,40 +529,9 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
       refresh_token.clear();
       if (t && take_tokens(*t)) co_return Result<bool>(true);
     }
-    json::object prm;
-    std::string as;
-    std::string hinted = challenge.count("resource_metadata") ? challenge["resource_metadata"] : "";
-    auto p = co_await protected_resource(hinted);
-    if (p) {
-      prm = *p;
-      if (auto r = find_string(prm, "resource")) {
-        resource_id = std::string(*r);
-        auto trim = [](std::string s) {
-          while (!s.empty() && s.back() == '/') s.pop_back();
-          return s;
-        };
-        if (trim(std::string(*r)) != trim(resource) && resource.rfind(trim(std::string(*r)), 0) != 0)
-          co_return Result<bool>(auth_error("protected resource metadata is for " + std::string(*r) + ", not " + resource));
-      }
-      if (auto* a = prm.if_contains("authorization_servers"); a && a->is_array() && !a->as_array().empty() &&
-                                                            a->as_array()[0].is_string())
-        as = std::string(a->as_array()[0].as_string());
-    }
-    bool from_prm = !as.empty();
-    if (as.empty()) {  // 2025-03-26: the MCP server's origin is the authorization server
-      auto u = urls::parse_uri(resource);
-      if (!u) co_return Result<bool>(auth_error("bad resource URL"));
-      as = origin_of(*u);
-    }
-    auto meta = co_await authorization_server(as, from_prm);
-    if (!meta) co_return Result<bool>(meta.error());
-    as_meta = *meta;
-    issuer = as;
-    auto scope = choose_scope(challenge, prm);
-    if (status == 403 && !granted_scope.empty()) {  // step-up keeps what was granted
-      for (auto& s : split_scopes(granted_scope))
-        if (scope.find(s) == std::string::npos) scope += " " + s;
-    }
+    auto discovered = co_await discover(challenge, status);
+    if (!discovered) co_return Result<bool>(discovered.error());
+    auto scope = *discovered;
     auto token_endpoint = std::string(find_string(as_meta, "token_endpoint").value_or(""));
     if (token_endpoint.empty()) co_return Result<bool>(auth_error("authorization server has no token endpoint"));
 
@@ -538,17 +612,8 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     if (!reg) co_return reg;
     auto verifier = random_token(32);
     auto state = random_token(16);
-    auto authz = std::string(find_string(as_meta, "authorization_endpoint").value_or(""));
-    if (authz.empty()) co_return Result<bool>(auth_error("authorization server has no authorization endpoint"));
-    auto q = form({{"response_type", "code"},
-                   {"client_id", client_id},
-                   {"redirect_uri", opt.redirect_uri},
-                   {"code_challenge", sha256_b64url(verifier)},
-                   {"code_challenge_method", "S256"},
-                   {"state", state},
-                   {"scope", scope},
-                   {"resource", resource_id}});
-    auto url = authz + (authz.find('?') == std::string::npos ? "?" : "&") + q;
+    auto url = authorization_url(verifier, state, scope);
+    if (url.empty()) co_return Result<bool>(auth_error("authorization server has no authorization endpoint"));
     std::string landed;
     if (opt.authorize) {
       auto r = co_await opt.authorize(url);
@@ -611,6 +676,122 @@ const std::string& OAuth::access_token() const { return impl_->access_token; }
 Task<Result<bool>> OAuth::authorize(net::Headers challenge_headers, int status) {
   auto impl = impl_;
   co_return co_await impl->run(std::move(challenge_headers), status);
+}
+
+Task<Result<AuthorizationStart>> OAuth::begin(KnownRegistration known) {
+  auto impl = impl_;
+  co_return co_await impl->begin(std::move(known));
+}
+
+namespace {
+
+// A token-endpoint session for a grant begun earlier: no discovery, the endpoint and client given.
+std::shared_ptr<OAuth::Impl> grant_session(std::shared_ptr<net::HttpClient> http, const std::string& token_endpoint,
+                                           const OAuthClientRegistration& c) {
+  auto impl = std::make_shared<OAuth::Impl>();
+  impl->http = std::move(http);
+  impl->as_meta = json::object{{"token_endpoint", token_endpoint}};
+  impl->client_id = c.client_id;
+  impl->client_secret = c.client_secret;
+  impl->auth_method = c.auth_method;
+  return impl;
+}
+
+TokenSet token_set(const json::object& t, std::string old_refresh) {
+  TokenSet out;
+  out.access_token = std::string(find_string(t, "access_token").value_or(""));
+  out.refresh_token = std::string(find_string(t, "refresh_token").value_or(old_refresh));
+  out.token_type = std::string(find_string(t, "token_type").value_or("Bearer"));
+  out.scope = std::string(find_string(t, "scope").value_or(""));
+  if (auto* e = t.if_contains("expires_in"); e && e->is_number() && e->to_number<double>() > 0) {
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    out.expires_at = now + static_cast<std::int64_t>(e->to_number<double>());
+  }
+  return out;
+}
+
+}  // namespace
+
+Task<Result<TokenSet>> finish_authorization(std::shared_ptr<net::HttpClient> http, AuthorizationStart started,
+                                            std::string callback_query) {
+  auto query = "?" + callback_query;
+  auto back = urls::parse_uri_reference(query);
+  if (!back) co_return Result<TokenSet>(auth_error("bad callback query"));
+  std::string code, got_state, iss, error, description;
+  bool has_iss = false;
+  for (auto p : back->params()) {
+    if (p.key == "code") code = p.value;
+    else if (p.key == "state") got_state = p.value;
+    else if (p.key == "iss") {
+      iss = p.value;
+      has_iss = true;
+    }
+    else if (p.key == "error") error = p.value;
+    else if (p.key == "error_description") description = p.value;
+  }
+  if (got_state.empty() || !constant_time_equal(got_state, started.state)) co_return Result<TokenSet>(auth_error("state mismatch"));
+  // RFC 9207 (mix-up attacks): iss names the server the sign-in began at; required when promised.
+  if (started.iss_required && !has_iss) co_return Result<TokenSet>(auth_error("authorization response lacks iss"));
+  if (has_iss && iss != started.issuer) co_return Result<TokenSet>(auth_error("iss mismatch in the authorization response: " + iss));
+  if (!error.empty()) {
+    if (!description.empty()) error += " (" + description + ")";
+    co_return Result<TokenSet>(auth_error("authorization denied: " + error));
+  }
+  if (code.empty()) co_return Result<TokenSet>(auth_error("no code in the authorization response"));
+  auto impl = grant_session(std::move(http), started.token_endpoint, started.client);
+  std::vector<std::pair<std::string, std::string>> f{{"grant_type", "authorization_code"},
+                                                     {"code", code},
+                                                     {"redirect_uri", started.redirect_uri},
+                                                     {"code_verifier", started.code_verifier},
+                                                     {"resource", started.resource}};
+  net::Headers h;
+  impl->client_auth(f, h);
+  std::string body = form(f);
+  auto t = co_await impl->post_form(started.token_endpoint, body, h);
+  if (!t) co_return Result<TokenSet>(t.error());
+  auto out = token_set(*t, "");
+  if (out.access_token.empty()) co_return Result<TokenSet>(auth_error("token response without access_token"));
+  if (out.scope.empty()) out.scope = started.scope;
+  co_return Result<TokenSet>(std::move(out));
+}
+
+Task<Result<TokenSet>> refresh_grant(std::shared_ptr<net::HttpClient> http, std::string token_endpoint,
+                                     OAuthClientRegistration client, std::string refresh_token, std::string resource) {
+  auto impl = grant_session(std::move(http), token_endpoint, client);
+  std::vector<std::pair<std::string, std::string>> f{
+      {"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"resource", resource}};
+  net::Headers h;
+  impl->client_auth(f, h);
+  std::string body = form(f);
+  auto t = co_await impl->post_form(token_endpoint, body, h);
+  if (!t) co_return Result<TokenSet>(t.error());
+  auto out = token_set(*t, refresh_token);
+  if (out.access_token.empty()) co_return Result<TokenSet>(auth_error("token response without access_token"));
+  co_return Result<TokenSet>(std::move(out));
+}
+
+Task<Result<bool>> revoke_token(std::shared_ptr<net::HttpClient> http, std::string revocation_endpoint,
+                                OAuthClientRegistration client, std::string token, std::string hint) {
+  auto impl = grant_session(http, revocation_endpoint, client);
+  std::vector<std::pair<std::string, std::string>> f{{"token", token}, {"token_type_hint", hint}};
+  net::Headers h;
+  impl->client_auth(f, h);
+  net::ClientRequest r;
+  r.method = "POST";
+  r.url = revocation_endpoint;
+  r.headers = h;
+  r.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
+  r.body = form(f);
+  r.timeout = std::chrono::seconds(15);
+  auto res = co_await http->send(std::move(r));
+  if (!res) co_return Result<bool>(res.error());
+  if (res->status != 200) co_return Result<bool>(auth_error("revocation endpoint: HTTP " + std::to_string(res->status)));
+  co_return Result<bool>(true);  // RFC 7009 §2.2: 200 also for tokens it did not know
+}
+
+std::string oauth_error_code(const Error& e) {
+  if (!e.data.is_object()) return {};
+  return std::string(find_string(e.data.as_object(), "error").value_or(""));
 }
 
 namespace {

@@ -102,6 +102,14 @@ std::optional<std::string> Vault::get(std::string_view subject, std::string_view
   return secret;
 }
 
+std::optional<std::string> Vault::get_fresh(std::string_view subject, std::string_view upstream) {
+  {
+    std::lock_guard lock(mu_);
+    cache_.erase(aad_of(subject, upstream));
+  }
+  return get(subject, upstream);
+}
+
 bool Vault::remove(std::string_view subject, std::string_view upstream) {
   bool removed = store_->remove_vault_secret(subject, upstream);
   std::lock_guard lock(mu_);

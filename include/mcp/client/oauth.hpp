@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -41,6 +42,30 @@ struct OAuthOptions {
   std::function<void(std::string_view)> trace;  // why a flow failed, for debugging
 };
 
+// A client registration at one authorization server (kept and reused per issuer).
+struct OAuthClientRegistration {
+  std::string client_id, client_secret, auth_method;
+};
+
+// A browser sign-in begun by a server on a user's behalf (a gateway signing its users in to an
+// upstream through its own callback URL): where to send the browser, and what the callback
+// needs to finish. Keep it server-side; `state` and `code_verifier` are secrets.
+struct AuthorizationStart {
+  std::string url;  // the authorization request
+  std::string state, code_verifier, redirect_uri;
+  std::string issuer;         // the authorization server's issuer identifier (the callback's `iss`)
+  bool iss_required = false;  // it promised `iss` in responses (RFC 9207)
+  std::string token_endpoint, revocation_endpoint;
+  std::string resource, scope;  // RFC 8707 resource, the scope asked for
+  OAuthClientRegistration client;
+  bool registered_now = false;  // the client was registered by this call: keep it
+};
+
+struct TokenSet {
+  std::string access_token, refresh_token, token_type, scope;
+  std::int64_t expires_at = 0;  // unix seconds; 0: not said
+};
+
 class OAuth {
  public:
   OAuth(std::shared_ptr<net::HttpClient> http, std::string resource_url, OAuthOptions options);
@@ -50,12 +75,30 @@ class OAuth {
   // Runs the flow now (without waiting for a 401); the challenge headers may be empty.
   Task<Result<bool>> authorize(net::Headers challenge_headers, int status = 401);
   const std::string& access_token() const;
+  // Discovery (the resource's 401 challenge, RFC 9728, RFC 8414) and registration — the
+  // registration `known` returns for the issuer when it has one — then PKCE, state and the
+  // authorization URL. For a server that finishes in its own callback (finish_authorization).
+  using KnownRegistration = std::function<std::optional<OAuthClientRegistration>(const std::string& issuer)>;
+  Task<Result<AuthorizationStart>> begin(KnownRegistration known);
 
   struct Impl;  // opaque
 
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+// The callback of a begun sign-in: `callback_query` (the redirect's query string) must carry
+// the same state and, when the server sends one, the expected `iss`; the code is exchanged.
+Task<Result<TokenSet>> finish_authorization(std::shared_ptr<net::HttpClient> http, AuthorizationStart started,
+                                            std::string callback_query);
+// The refresh_token grant; a rotated refresh token replaces the old one in the result.
+Task<Result<TokenSet>> refresh_grant(std::shared_ptr<net::HttpClient> http, std::string token_endpoint,
+                                     OAuthClientRegistration client, std::string refresh_token, std::string resource);
+// RFC 7009 revocation (`hint`: refresh_token or access_token).
+Task<Result<bool>> revoke_token(std::shared_ptr<net::HttpClient> http, std::string revocation_endpoint,
+                                OAuthClientRegistration client, std::string token, std::string hint);
+// The OAuth `error` code of a failed token request (invalid_grant, invalid_client, ...), or "".
+std::string oauth_error_code(const Error& e);
 
 // Parses `Bearer k="v", k2=v2` parameters of a WWW-Authenticate header (lower-case keys).
 std::map<std::string, std::string> parse_bearer_challenge(std::string_view header);

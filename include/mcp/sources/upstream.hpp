@@ -18,7 +18,9 @@
 
 namespace mcp::upstream {
 
-enum class AuthMethod { none, api_key, headers };
+enum class AuthMethod { none, api_key, headers, oauth };
+
+class SignIn;  // OAuth sign-in to connections (sign_in.hpp)
 
 struct ConnectionOptions {
   std::string name;  // the connection's id: tool prefix, vault entries, messages
@@ -30,6 +32,10 @@ struct ConnectionOptions {
   // (api_key: the key; headers: a JSON object of header → value).
   bool per_user = true;
   std::string secret;
+  // oauth: a pre-registered client (else the upstream's authorization server registers one
+  // for the gateway: CIMD or dynamic registration), and the scope to ask for (else the
+  // upstream's challenge or scopes_supported).
+  std::string oauth_client_id, oauth_client_secret, oauth_scope;
   std::string separator = "__";
   std::vector<std::string> allow;  // tool-name globs ('*'); empty: all
   std::vector<std::string> deny;
@@ -64,6 +70,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Task<ToolResult> call(std::string upstream_tool, json::object args, Context& ctx);
 
   const ConnectionOptions& options() const { return options_; }
+  // auth oauth: where users' tokens and sign-in links come from (set before the first call).
+  void set_sign_in(std::shared_ptr<SignIn> sign_in);
   std::vector<std::string> tool_names() const;  // registered, prefixed
 
   // Header values for a secret (api_key: the key; headers: a JSON object), or why not.

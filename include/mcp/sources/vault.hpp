@@ -27,6 +27,8 @@ class Vault {
   void put(std::string_view subject, std::string_view upstream, std::string_view secret);
   // The secret in clear; nullopt when none is stored (or it no longer opens: wrong key).
   std::optional<std::string> get(std::string_view subject, std::string_view upstream);
+  // The same from the store, past the cache (another process or replica may have changed it).
+  std::optional<std::string> get_fresh(std::string_view subject, std::string_view upstream);
   bool remove(std::string_view subject, std::string_view upstream);
   std::vector<store::VaultSecret> list(std::string_view subject = {});  // `sealed` left empty
 

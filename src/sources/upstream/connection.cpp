@@ -3,6 +3,8 @@
 // thread-safe, so each user's upstream client belongs to one thread (key: user + thread).
 #include <mcp/sources/upstream.hpp>
 
+#include <mcp/sources/sign_in.hpp>
+
 #include <mcp/auth/auth.hpp>
 #include <mcp/client/client.hpp>
 #include <mcp/core/encoding.hpp>
@@ -46,6 +48,14 @@ Result<net::Headers> Connection::headers_for(const ConnectionOptions& o, const s
       if (secret.empty() || !clean(secret)) return Error{errc::kInvalidParams, "the API key is empty or has control characters", {}};
       if (o.api_key_header.empty()) h.emplace_back("authorization", "Bearer " + secret);
       else h.emplace_back(o.api_key_header, secret);
+      return h;
+    }
+    case AuthMethod::oauth: {  // the user's grant, as SignIn keeps it
+      boost::system::error_code ec;
+      auto v = json::parse(secret, ec);
+      auto token = !ec && v.is_object() ? find_string(v.as_object(), "access_token") : std::nullopt;
+      if (!token || token->empty() || !clean(*token)) return Error{errc::kInvalidParams, "the stored OAuth grant has no usable access token", {}};
+      h.emplace_back("authorization", "Bearer " + std::string(*token));
       return h;
     }
     case AuthMethod::headers: {
@@ -123,6 +133,7 @@ struct Connection::Impl {
   bool refresh_wanted = false;
   bool listen_for_changes = false;  // set by run(): the discovery session keeps a GET stream
   std::optional<Executor> run_executor;
+  std::shared_ptr<SignIn> sign_in;  // auth oauth
   asio::steady_timer* timer = nullptr;  // run()'s, while it waits
 
   Impl(ConnectionOptions o, std::shared_ptr<net::HttpClient> h, std::shared_ptr<sources::Vault> v, Server& s)
@@ -136,6 +147,29 @@ struct Connection::Impl {
     if (!opt.per_user) return opt.secret.empty() ? std::nullopt : std::optional<std::string>(opt.secret);
     if (!vault) return std::nullopt;
     return vault->get(subject, opt.name);
+  }
+
+  std::shared_ptr<SignIn> oauth() {
+    std::lock_guard lock(mu);
+    return sign_in;
+  }
+
+  // An OAuth user without (usable) tokens gets a one-time sign-in link: as a URL elicitation
+  // (-32042) when their client declared URL-mode elicitation, else in a tool error.
+  ToolResult oauth_sign_in(Context& ctx, const Principal& who, const std::string& why) {
+    auto s = oauth();
+    if (!s) return ToolResult::error("The connection '" + opt.name + "' signs in with OAuth, but sign-in is not set up on this gateway");
+    auto link = s->link(who.subject, opt.name);
+    std::string message = "Sign in to '" + opt.name + "' (" + opt.url + ") as " + who.subject + " in your browser";
+    if (ctx.client_supports("elicitation", "url")) {
+      json::object e{{"mode", "url"}, {"elicitationId", random_token(16)}, {"url", link}, {"message", message}};
+      throw ProtocolError{Error{errc::kUrlElicitationRequired, "Sign-in to '" + opt.name + "' is required (" + why + ")",
+                                json::object{{"elicitations", json::array{e}}}}};
+    }
+    return ToolResult::error("You have not signed in to the connection '" + opt.name + "' (" + opt.url + "): " + why +
+                             ". Open this link in your browser to sign in (it works once): " + link +
+                             " — then call the tool again. An operator can also make a new link with `mcpbridge connections login " +
+                             opt.name + " --user " + who.subject + "`.");
   }
 
   std::string sign_in_hint(const Principal& who) const {
@@ -284,20 +318,68 @@ Task<void> relay_progress(std::shared_ptr<CallGuard> guard, Context* ctx, double
   if (guard->alive) co_await ctx->progress(progress, total, std::move(message));
 }
 
+// The headers a user's call carries (their secret, or their OAuth access token, refreshed
+// when due or when `rejected`), or the tool result telling them to sign in.
+struct Credentials {
+  std::optional<ToolResult> refused;
+  net::Headers headers;
+  std::string token;  // oauth
+};
+
+Task<Credentials> credentials_for(std::shared_ptr<Connection::Impl> impl, Context& ctx, std::string rejected) {
+  auto& opt = impl->opt;
+  const Principal& who = ctx.principal();
+  Credentials out;
+  if (opt.auth != AuthMethod::oauth) {
+    auto secret = impl->secret_for(who.subject);
+    if (!secret) {
+      out.refused = ToolResult::error(impl->sign_in_hint(who));
+      co_return out;
+    }
+    auto h = Connection::headers_for(opt, *secret);
+    if (!h) out.refused = ToolResult::error("Your credential for '" + opt.name + "' is not usable: " + h.error().message);
+    else out.headers = std::move(*h);
+    co_return out;
+  }
+  auto s = impl->oauth();
+  if (!s) {
+    out.refused = impl->oauth_sign_in(ctx, who, "sign-in is not set up");
+    co_return out;
+  }
+  auto t = co_await s->access_token(opt.name, who.subject, rejected);
+  if (!t) {
+    auto& e = t.error();
+    if (e.data.is_string() && e.data.as_string() == kSignInRequired) out.refused = impl->oauth_sign_in(ctx, who, e.message);
+    else out.refused = ToolResult::error("The authorization server of '" + opt.name + "' is unavailable: " + e.message);
+    co_return out;
+  }
+  out.token = *t;
+  out.headers = {{"authorization", "Bearer " + out.token}};
+  co_return out;
+}
+
 Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool, json::object args, Context& ctx) {
   auto impl = weak.lock();
   if (!impl) co_return ToolResult::error("This connection has been removed");
   auto& opt = impl->opt;
   const Principal& who = ctx.principal();
-  auto secret = impl->secret_for(who.subject);
-  if (!secret) co_return ToolResult::error(impl->sign_in_hint(who));
-  auto headers = Connection::headers_for(opt, *secret);
-  if (!headers) co_return ToolResult::error("Your credential for '" + opt.name + "' is not usable: " + headers.error().message);
+  std::string rejected;  // oauth: the access token the upstream just refused
+  auto unauthorized = [](const Error& e) {
+    auto* st = e.data.is_object() ? e.data.as_object().if_contains("status") : nullptr;
+    return st && st->is_int64() && st->as_int64() == 401;
+  };
 
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto uc = impl->client_for(who.binding(), *headers, impl);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto cred = co_await credentials_for(impl, ctx, rejected);
+    if (cred.refused) co_return std::move(*cred.refused);
+    auto& token = cred.token;
+    auto uc = impl->client_for(who.binding(), cred.headers, impl);
     if (!uc->connected) {
       auto c = co_await uc->client->connect();
+      if (!c && opt.auth == AuthMethod::oauth && unauthorized(c.error()) && rejected.empty()) {
+        rejected = token;  // revoked or expired early: refresh (or sign in again), once
+        continue;
+      }
       if (!c) co_return ToolResult::error("The upstream '" + opt.name + "' is unavailable: " + c.error().message);
       uc->connected = true;
     }
@@ -320,11 +402,17 @@ Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool,
     ro.on_sent = [guard](const json::value& id) { guard->upstream_id = id; };
     // Downstream cancellation → notifications/cancelled upstream (checked while the call runs).
     asio::co_spawn(exec, watch_cancel(guard, cp, uc->client), asio::detached);
-    auto r = co_await uc->client->call_tool(tool, std::move(args), ro);
+    auto call_args = args;  // kept for a repeat
+    auto r = co_await uc->client->call_tool(tool, std::move(call_args), ro);
     guard->alive = false;
     std::erase(uc->inflight, &ctx);
     if (r) co_return ToolResult::from_json(r.value());
     auto& e = r.error();
+    if (opt.auth == AuthMethod::oauth && unauthorized(e) && rejected.empty()) {
+      uc->connected = false;
+      rejected = token;
+      continue;
+    }
     if (e.message.find("session expired") != std::string::npos && attempt == 0) {
       uc->connected = false;  // the upstream restarted: the call never ran there; open a new session
       continue;
@@ -340,12 +428,59 @@ Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool,
 
 }  // namespace
 
+// `<connection>__sign_in` of an OAuth connection: the caller's sign-in link (as a URL
+// elicitation when their client takes one). Before anyone has signed in it is the only tool a
+// connection can offer, since the upstream lists its tools to signed-in users only.
+Task<ToolResult> sign_in_tool(std::weak_ptr<Connection::Impl> weak, Context& ctx) {
+  auto impl = weak.lock();
+  if (!impl) co_return ToolResult::error("This connection has been removed");
+  const Principal& who = ctx.principal();
+  auto s = impl->oauth();
+  if (s && impl->vault && impl->vault->get(who.subject, impl->opt.name))
+    co_return ToolResult::text("You are signed in to '" + impl->opt.name + "' already. To sign in again (e.g. as another account), open " +
+                               s->link(who.subject, impl->opt.name));
+  co_return impl->oauth_sign_in(ctx, who, "not signed in yet");
+}
+
+void add_sign_in_tool(const std::shared_ptr<Connection::Impl>& impl, std::vector<std::string>& now) {
+  auto name = impl->prefixed("sign_in");
+  if (std::find(now.begin(), now.end(), name) != now.end()) return;  // the upstream has its own
+  Tool t;
+  t.name = name;
+  t.description = "Sign in to '" + impl->opt.name + "' (" + impl->opt.url +
+                  ") with your own account: returns a link to open in a browser. Its tools appear once someone has signed in.";
+  t.input_schema = json::object{{"type", "object"}, {"properties", json::object{}}};
+  t.annotations = json::object{{"readOnlyHint", true}, {"openWorldHint", true}};
+  std::weak_ptr<Connection::Impl> weak = impl;
+  impl->server.add_tool(std::move(t), [weak](json::object, Context& ctx) { return sign_in_tool(weak, ctx); });
+  now.push_back(name);
+}
+
 Task<Result<std::size_t>> Connection::refresh() {
   auto impl = impl_;
   auto& opt = impl->opt;
   auto id = discovery_identity(*impl);
+  if (!id && opt.auth == AuthMethod::oauth) {
+    std::vector<std::string> now;
+    {
+      std::lock_guard lock(impl->mu);
+      now = impl->registered;
+    }
+    if (now.empty()) {
+      add_sign_in_tool(impl, now);
+      std::lock_guard lock(impl->mu);
+      impl->registered = now;
+    }
+  }
   if (!id) co_return Result<std::size_t>(Error{errc::kInvalidRequest, "no credentials to list the tools of '" + opt.name + "' with yet (nobody has signed in)", {}});
   auto headers = headers_for(opt, id->second);
+  if (opt.auth == AuthMethod::oauth) {  // a fresh token of the user's (refreshed when due)
+    auto s = impl->oauth();
+    if (!s) co_return Result<std::size_t>(Error{errc::kInvalidRequest, "OAuth sign-in is not set up", {}});
+    auto t = co_await s->access_token(opt.name, id->first);
+    if (!t) co_return Result<std::size_t>(t.error());
+    headers = net::Headers{{"authorization", "Bearer " + *t}};
+  }
   if (!headers) co_return Result<std::size_t>(headers.error());
   Principal discoverer;
   discoverer.subject = id->first.empty() ? "gateway" : id->first;
@@ -379,6 +514,7 @@ Task<Result<std::size_t>> Connection::refresh() {
       return forward(weak, upstream_name, std::move(args), ctx);
     });
   }
+  if (opt.auth == AuthMethod::oauth) add_sign_in_tool(impl, now);
   std::vector<std::string> gone;
   {
     std::lock_guard lock(impl->mu);
@@ -439,6 +575,11 @@ void Connection::stop() {
     auto* t = impl_->timer;
     asio::post(*impl_->run_executor, [t] { t->cancel(); });
   }
+}
+
+void Connection::set_sign_in(std::shared_ptr<SignIn> sign_in) {
+  std::lock_guard lock(impl_->mu);
+  impl_->sign_in = std::move(sign_in);
 }
 
 void Connection::refresh_soon() { impl_->wake(); }
