@@ -437,11 +437,13 @@ int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> st
     }
     // logout: revoke at the authorization server (when it can), then forget the tokens.
     asio::io_context io;
-    mcp::Result<bool> done = false;
-    asio::co_spawn(io, sign_in->sign_out(cmd.name, cmd.user, mcp::http::make_http_client(client_options(conn->config))),
-                   [&done](std::exception_ptr e, mcp::Result<bool> r) {
-                     if (!e) done = std::move(r);
-                   });
+    mcp::Result<bool> done = mcp::Result<bool>(false);
+    auto run = [](std::shared_ptr<mcp::upstream::SignIn> s, std::string n, std::string u,
+                  std::shared_ptr<mcp::net::HttpClient> h, mcp::Result<bool>* out) -> mcp::Task<void> {
+      *out = co_await s->sign_out(std::move(n), std::move(u), std::move(h));
+    };
+    asio::co_spawn(io, run(sign_in, cmd.name, cmd.user, mcp::http::make_http_client(client_options(conn->config)), &done),
+                   asio::detached);
     io.run();
     if (!done || !*done) {
       err << "mcpbridge: " << cmd.user << " has not signed in to " << cmd.name << "\n";
