@@ -188,6 +188,7 @@ class ArgGen {
       for (auto& [k, v] : props->get_object()) {
         bool req = std::find(required.begin(), required.end(), std::string(k)) != required.end();
         if (!req && (depth >= 3 || fnv(seed + "/" + std::string(k)) % 3 == 0)) continue;
+        if (depth >= 6) continue;  // a required cycle (a → b → a) ends here
         if (!req && k == "idempotency_key") continue;  // a gateway argument, sent as a header
         o[k] = value(v, seed + "/" + std::string(k), depth + 1, false);
       }
