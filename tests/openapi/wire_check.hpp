@@ -283,8 +283,19 @@ class SpecReader {
 
 // ---- comparing ----------------------------------------------------------------------------
 
+// What was checked, by kind (values on the wire, not declarations).
+struct Seen {
+  std::size_t path = 0, query = 0, header = 0, cookie = 0, json = 0, form = 0, multipart = 0, binary = 0, text = 0;
+  void add(const Seen& o) {
+    path += o.path, query += o.query, header += o.header, cookie += o.cookie, json += o.json, form += o.form;
+    multipart += o.multipart, binary += o.binary, text += o.text;
+  }
+};
+
 class Checker {
  public:
+  Seen seen;
+
   Checker(const SpecOp& spec, const oa::Operation& op, const json::object& args, std::string base_path)
       : spec_(spec), op_(op), args_(args), base_(std::move(base_path)) {}
 
@@ -444,6 +455,7 @@ class Checker {
       diff(where + " has no argument");
       return;
     }
+    ++seen.path;
     const std::string extra = ":@";  // legal raw in a segment, never a style's separator
     if (p->style == "label") {
       if (!raw.starts_with(".")) return diff(where + ": label value '" + raw + "' does not start with '.'");
@@ -520,6 +532,7 @@ class Checker {
         if (!take(p.name).empty()) diff(where + " sent without an argument");
         continue;
       }
+      ++seen.query;
       if (p.content) {  // serialised as its media type (JSON)
         auto raw = take(p.name);
         if (raw.size() != 1) {
@@ -625,6 +638,7 @@ class Checker {
         if (it != got.end()) diff(where + " sent without an argument");
         continue;
       }
+      ++seen.header;
       if (it == got.end() || it->second.size() != 1) {
         diff(where + ": sent " + std::to_string(it == got.end() ? 0 : it->second.size()) + " times, want once");
         continue;
@@ -680,6 +694,7 @@ class Checker {
         if (!raw.empty()) diff(where + " sent without an argument");
         continue;
       }
+      ++seen.cookie;
       // form style: one cookie, items ','-joined (OpenAPI 3.0/3.1 leave exploded cookies
       // undefined; 3.2's answer is one cookie per item: both accepted).
       std::vector<std::string> pieces = raw;
@@ -775,19 +790,22 @@ class Checker {
       return diff("Content-Type '" + ct + "' is not one the spec lists:" + list);
     }
     if (media == "application/json" || media.ends_with("+json")) {
+      ++seen.json;
       boost::system::error_code ec;
       auto got = json::parse(r.body, ec);
       if (ec) return diff("JSON body does not parse: " + r.body.substr(0, 200));
       if (got != want) diff("JSON body " + r.body.substr(0, 300) + ", want " + json::serialize(want).substr(0, 300));
       return;
     }
-    if (media == "application/x-www-form-urlencoded") return check_form(r.body, want, media);
-    if (media.starts_with("multipart/")) return check_multipart(r.body, ct, want, media);
+    if (media == "application/x-www-form-urlencoded") return ++seen.form, check_form(r.body, want, media);
+    if (media.starts_with("multipart/")) return ++seen.multipart, check_multipart(r.body, ct, want, media);
     if (want.is_string() && (media.starts_with("text/") || media.find("xml") != std::string::npos)) {
+      ++seen.text;
       if (r.body != want.get_string()) diff("text body '" + r.body.substr(0, 100) + "', want the argument");
       return;
     }
     if (want.is_string()) {  // bytes: the tool took them base64-encoded
+      ++seen.binary;
       auto raw = mcp::base64_decode(want.get_string());
       if (!raw || *raw != r.body) diff("binary body (" + std::to_string(r.body.size()) + " bytes) is not the argument decoded");
       return;

@@ -70,6 +70,7 @@ struct Upstream {
 struct Tally {
   std::size_t operations = 0, checked = 0, passed = 0;
   std::vector<std::string> failures;
+  Seen seen;
 };
 
 json::value read_document(const fs::path& file) {
@@ -121,6 +122,7 @@ mcp::Task<void> call_all(std::shared_ptr<const oa::Spec> spec, const json::value
     }
     Checker check(*sop, op, args, std::string(kBase));
     auto diffs = check.check(got[0]);
+    t->seen.add(check.seen);
     if (diffs.empty()) {
       ++t->passed;
       continue;
@@ -156,6 +158,10 @@ Tally run_files(const std::vector<fs::path>& files) {
 void report(const char* label, const Tally& t) {
   std::printf("wire proof %s: %zu operations, %zu checked, %zu passed, %zu failed\n", label, t.operations, t.checked,
               t.passed, t.failures.size());
+  auto& s = t.seen;
+  std::printf("  values checked: %zu path, %zu query, %zu header, %zu cookie; bodies: %zu JSON, %zu form, %zu multipart, "
+              "%zu binary, %zu text\n",
+              s.path, s.query, s.header, s.cookie, s.json, s.form, s.multipart, s.binary, s.text);
   std::string first;
   for (std::size_t i = 0; i < t.failures.size() && i < 25; ++i) first += "\n  " + t.failures[i];
   EXPECT_EQ(t.passed, t.operations) << label << ": " << t.failures.size() << " operations differ from the spec:" << first;
