@@ -25,7 +25,7 @@ fs::path need(const fs::path& p) {
 #define REQUIRE_CORPUS(var, rel)    \
   fs::path var = need(kRoot / rel); \
   if (var.empty())                  \
-    GTEST_SKIP() << "corpus not installed (" << (kRoot / rel).string() << "): run scripts/install-test-tools.sh";
+    GTEST_FAIL() << "corpus not installed (" << (kRoot / rel).string() << "): run scripts/install-test-tools.sh";
 
 // Operations in the document, counted independently of the loader (path items x methods).
 std::size_t count_operations(const fs::path& file) {

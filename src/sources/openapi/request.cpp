@@ -211,10 +211,15 @@ bool is_binary_field(const Body& b, const std::string& name) {
   if (!props) return false;
   auto* s = find_object(*props, name);
   if (!s) return false;
-  if (find_string(*s, "format") == std::optional<std::string_view>("binary")) return true;
-  if (find_string(*s, "contentEncoding") == std::optional<std::string_view>("base64")) return true;
-  auto media = find_string(*s, "contentMediaType");
-  return media && !is_json_type(*media) && !is_text_type(*media);
+  auto binary = [](const json::object& x) {
+    if (find_string(x, "format") == std::optional<std::string_view>("binary")) return true;
+    if (find_string(x, "contentEncoding") == std::optional<std::string_view>("base64")) return true;
+    auto media = find_string(x, "contentMediaType");
+    return media && !is_json_type(*media) && !is_text_type(*media);
+  };
+  // An array of files (items: {format: binary}) is sent as one file part per item.
+  auto* items = find_object(*s, "items");
+  return binary(*s) || (items && binary(*items));
 }
 
 Result<std::string> decode_binary(const json::value& v, const std::string& property) {
