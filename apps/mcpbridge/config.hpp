@@ -40,6 +40,7 @@ struct ConnectionConfig {
   std::string secret_env;   // a shared credential's environment variable
   std::string secret_file;  // or a file holding it
   bool allow_private = false;  // the URL may resolve to loopback / private addresses
+  mcp::gateway::Limits limits;  // the gateway's rate limits (and cache of read-only tools) for it
   // auth oauth: a pre-registered client's id and secret from the environment or files.
   std::string client_id_env, client_id_file, client_secret_env, client_secret_file;
 };

@@ -1,5 +1,6 @@
 #include "connections.hpp"
 
+#include <mcp/gateway/gateway.hpp>
 #include <mcp/http/client.hpp>
 #include <mcp/sources/sign_in.hpp>
 #include <mcp/sources/upstream.hpp>
@@ -172,8 +173,22 @@ struct ConnectionSet::Impl {
     if (c.options.auth == AuthMethod::oauth && !sign_in)
       return {400, "connection " + c.options.name + " signs users in with OAuth: the server needs its public URL for "
                    "sign-in links and the redirect URI (server.public_url or MCPBRIDGE_PUBLIC_URL)"};
+    // The gateway's policy, as for every source: permissions (at the endpoint), rate limits,
+    // audit, and the cache for read-only tools when configured. No idempotency records: the
+    // arguments are the upstream's own contract.
+    auto policy = cfg.gateway;
+    policy.upstreams[c.options.name] = c.limits;
+    auto gateway = std::make_shared<mcp::gateway::Gateway>(policy, store);
+    auto options = c.options;
+    options.wrap = [gateway, name = c.options.name](const mcp::Tool& t, mcp::ToolHandler h) {
+      mcp::gateway::CallTraits traits;
+      traits.safe = t.annotations.contains("readOnlyHint") && t.annotations.at("readOnlyHint") == true;
+      traits.upstream = name;
+      traits.idempotency = false;
+      return gateway->wrap(t.name, std::move(h), std::move(traits));
+    };
     auto http = mcp::http::make_http_client(client_options(c));
-    auto conn = std::make_shared<mcp::upstream::Connection>(c.options, http, needs_vault(c) ? vault : nullptr, server);
+    auto conn = std::make_shared<mcp::upstream::Connection>(options, http, needs_vault(c) ? vault : nullptr, server);
     if (c.options.auth == AuthMethod::oauth) {
       sign_in->add(conn, http);
       spdlog::info("connection {}: users sign in with OAuth; redirect URI {} (register it when the authorization server "

@@ -17,6 +17,7 @@
 //     timeout_ms: 60000
 //     refresh_s: 300                   # how often the tool list is fetched again
 //     allow_private: false             # an internal (RFC 1918 / loopback) address must be allowed explicitly
+//     limits: {per_principal: {per_second: 5, burst: 10}, per_tool: {...}, per_upstream: {...}, cache_ttl_s: 0}
 //
 // admin:                               # the admin API (docs/admin.md)
 //   role: admin                        # who may add and remove connections at run time
@@ -49,7 +50,7 @@ using yaml_read::string_list;
 
 
 ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
-  check_keys(n, key, {"name", "url", "auth", "api_key_header", "per_user", "env", "file", "separator", "allow",
+  check_keys(n, key, {"name", "url", "auth", "limits", "api_key_header", "per_user", "env", "file", "separator", "allow",
                      "deny", "protocol_version", "timeout_ms", "refresh_s", "allow_private", "client_id_env",
                      "client_id_file", "client_secret_env", "client_secret_file", "scopes"});
   ConnectionConfig c;
@@ -100,6 +101,7 @@ ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
   if (n["timeout_ms"]) o.timeout = std::chrono::milliseconds(scalar<std::int64_t>(n["timeout_ms"], key + ".timeout_ms"));
   if (n["refresh_s"]) o.refresh_interval = std::chrono::seconds(scalar<std::int64_t>(n["refresh_s"], key + ".refresh_s"));
   if (n["allow_private"]) c.allow_private = scalar<bool>(n["allow_private"], key + ".allow_private");
+  if (n["limits"]) c.limits = yaml_read::limits(n["limits"], key + ".limits");
   return c;
 }
 

@@ -61,6 +61,21 @@ mcp::gateway::RateLimit rate(const YAML::Node& n, const std::string& key) {
   return r;
 }
 
+}  // namespace
+
+mcp::gateway::Limits yaml_read::limits(const YAML::Node& l, const std::string& key) {
+  check_keys(l, key, {"per_principal", "per_tool", "per_upstream", "cache_ttl_s"});
+  mcp::gateway::Limits out;
+  if (l["per_principal"]) out.per_principal = rate(l["per_principal"], key + ".per_principal");
+  if (l["per_tool"]) out.per_tool = rate(l["per_tool"], key + ".per_tool");
+  if (l["per_upstream"]) out.per_upstream = rate(l["per_upstream"], key + ".per_upstream");
+  if (l["cache_ttl_s"])
+    out.cache_ttl = std::chrono::milliseconds(static_cast<long long>(1000 * number(l["cache_ttl_s"], key + ".cache_ttl_s", 86400)));
+  return out;
+}
+
+namespace {
+
 std::map<std::string, std::vector<std::string>> selection(const YAML::Node& n, const std::string& key) {
   check_keys(n, key, {"tags", "paths", "methods", "operations"});
   std::map<std::string, std::vector<std::string>> out;
@@ -165,15 +180,7 @@ OpenApiSourceConfig source(const YAML::Node& n, const std::string& key) {
     if (ms != 0 && ms < 100) fail(key + ".watch_interval_ms", "expected 0 (no file watch) or at least 100");
     o.watch_interval = std::chrono::milliseconds(static_cast<long long>(ms));
   }
-  if (auto l = n["limits"]) {
-    check_keys(l, key + ".limits", {"per_principal", "per_tool", "per_upstream", "cache_ttl_s"});
-    if (l["per_principal"]) o.limits.per_principal = rate(l["per_principal"], key + ".limits.per_principal");
-    if (l["per_tool"]) o.limits.per_tool = rate(l["per_tool"], key + ".limits.per_tool");
-    if (l["per_upstream"]) o.limits.per_upstream = rate(l["per_upstream"], key + ".limits.per_upstream");
-    if (l["cache_ttl_s"])
-      o.limits.cache_ttl = std::chrono::milliseconds(
-          static_cast<long long>(1000 * number(l["cache_ttl_s"], key + ".limits.cache_ttl_s", 86400)));
-  }
+  if (auto l = n["limits"]) o.limits = yaml_read::limits(l, key + ".limits");
   return o;
 }
 

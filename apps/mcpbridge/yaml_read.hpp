@@ -1,6 +1,7 @@
 #pragma once
 // Reading the YAML configuration: every error names the key and throws std::runtime_error
 // ("config: <key>: <why>"); unknown keys are errors. Shared by config.cpp and the section files.
+#include <mcp/gateway/gateway.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <set>
@@ -37,5 +38,9 @@ inline void check_keys(const YAML::Node& map, const std::string& where, const st
     if (!allowed.count(k)) fail(where.empty() ? k : where + "." + k, "unknown key");
   }
 }
+
+// `limits:` (rate limits per principal, tool and upstream; cache_ttl_s) of a source
+// (openapi_config.cpp).
+mcp::gateway::Limits limits(const YAML::Node& n, const std::string& key);
 
 }  // namespace mcpbridge::yaml_read

@@ -273,7 +273,7 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
 
   // Non-safe calls: the key, and a recorded result for it.
   std::string scope, key, fingerprint, flight;
-  bool keyed = !e->traits.safe && g->opt.idempotency;
+  bool keyed = !e->traits.safe && g->opt.idempotency && e->traits.idempotency;
   if (keyed) {
     json::value rest(args);
     std::optional<std::string> given;
@@ -403,7 +403,7 @@ Gateway::Gateway(PolicyOptions options, std::shared_ptr<store::Store> store, Aud
 Gateway::~Gateway() = default;
 
 Tool Gateway::decorate(Tool tool, const CallTraits& traits) const {
-  if (traits.safe || !impl_->opt.idempotency) return tool;
+  if (traits.safe || !impl_->opt.idempotency || !traits.idempotency) return tool;
   auto& schema = tool.input_schema;
   auto* props = schema.if_contains("properties");
   if (!props || !props->is_object()) props = &(schema["properties"] = json::object{});

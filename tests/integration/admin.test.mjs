@@ -238,3 +238,25 @@ test('the command line adds and removes connections of a running server through 
   await eventually(async () => (await names(bob)).length === 0, 15_000, 'cli tools gone');
   assert.equal(cli(['connections', 'remove', 'cli']).status, 2);
 });
+
+test('connection tools get the gateway policy: rate limits answered as tool errors, an audit line per call', async () => {
+  const added = await admin('POST', 'connections', {
+    body: { name: 'lim', url: open.url.href, allow_private: true, allow: ['echo'],
+            limits: { per_principal: { per_second: 0.01, burst: 1 } } },
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.json));
+  const bob = await connectAs('bob');
+  await eventually(async () => (await names(bob)).includes('lim__echo'), 15_000, 'lim__echo served');
+  const first = await call(bob, 'lim__echo', { text: 'one' });
+  assert.equal(textOf(first), 'one');
+  const second = await call(bob, 'lim__echo', { text: 'two' });
+  assert.equal(second.isError, true);
+  assert.match(textOf(second), /Rate limit reached .*retry after/);
+  // The tool keeps the upstream's own arguments: no idempotency_key is added to them.
+  const tool = (await bob.listTools(undefined, { timeout: REQUEST_MS })).tools.find((t) => t.name === 'lim__echo');
+  assert.equal('idempotency_key' in (tool.inputSchema.properties ?? {}), false);
+  const audit = gateway.output().split('\n').filter((l) => l.includes('"tool":"lim__echo"'));
+  assert.ok(audit.some((l) => /"principal":"bob"/.test(l) && /"outcome":"ok"/.test(l) && /"upstream":"lim"/.test(l)), audit.join('\n'));
+  assert.ok(audit.some((l) => /"outcome":"rate_limited"/.test(l)), audit.join('\n'));
+  assert.equal((await admin('DELETE', 'connections/lim')).status, 204);
+});

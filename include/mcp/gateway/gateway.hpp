@@ -47,6 +47,9 @@ struct PolicyOptions {
 struct CallTraits {
   bool safe = false;     // no side effects: cacheable, no idempotency key
   std::string upstream;  // "" for native tools
+  // false: no idempotency key or record — for sources whose arguments are someone else's
+  // contract (another MCP server's tools), where an added argument could collide.
+  bool idempotency = true;
 };
 
 struct AuditRecord {

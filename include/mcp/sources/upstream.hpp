@@ -45,7 +45,10 @@ struct ConnectionOptions {
   // upstream's own notifications/tools/list_changed.
   std::chrono::seconds refresh_interval{300};
   std::chrono::seconds retry_interval{30};
-  std::size_t max_clients = 1000;  // per-user upstream sessions kept open (least recently used go)
+  std::size_t max_clients = 1000;
+  // The application's policy around each upstream tool's handler (rate limits, audit, ...);
+  // unset: none.
+  std::function<ToolHandler(const Tool&, ToolHandler)> wrap;  // per-user upstream sessions kept open (least recently used go)
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {

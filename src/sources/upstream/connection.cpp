@@ -510,9 +510,11 @@ Task<Result<std::size_t>> Connection::refresh() {
     std::string upstream_name(*name);
     Tool tool = tool_from_json(t.as_object(), impl->prefixed(upstream_name));
     now.push_back(tool.name);
-    impl->server.add_tool(std::move(tool), [weak, upstream_name](json::object args, Context& ctx) {
+    ToolHandler handler = [weak, upstream_name](json::object args, Context& ctx) {
       return forward(weak, upstream_name, std::move(args), ctx);
-    });
+    };
+    if (opt.wrap) handler = opt.wrap(tool, std::move(handler));
+    impl->server.add_tool(std::move(tool), std::move(handler));
   }
   if (opt.auth == AuthMethod::oauth) add_sign_in_tool(impl, now);
   std::vector<std::string> gone;
