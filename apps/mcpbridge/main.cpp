@@ -313,14 +313,15 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("vault")) {
     std::string key;
     try {
-      key = mcpbridge::load_vault_key(cfg);
+      // The configured key, else the one `serve` keeps next to the store (made by `vault set`).
+      key = mcpbridge::load_or_create_vault_key(cfg, vault_set->parsed());
     } catch (const std::exception& e) {
       std::cerr << "mcpbridge: " << e.what() << "\n";
       return kExitUsage;
     }
     if (key.empty()) {
-      std::cerr << "mcpbridge: the vault needs a key: MCPBRIDGE_VAULT_KEY (base64 of 32 random bytes, e.g. "
-                   "`openssl rand -base64 32`) or vault.key_file\n";
+      std::cerr << "mcpbridge: the vault has no key yet: MCPBRIDGE_VAULT_KEY (base64 of 32 random bytes, e.g. "
+                   "`openssl rand -base64 32`), vault.key_file, or the one `mcpbridge serve` makes next to the store\n";
       return kExitUsage;
     }
     if (!open_store()) return kExitStore;
@@ -489,16 +490,9 @@ int main(int argc, char** argv) {
   server_options.info = {.name = "mcpbridge", .version = "0.1.0"};
   mcp::Server server(std::move(server_options));
   if (cfg.builtin_tools) mcpbridge::register_builtin_tools(server);
-  std::unique_ptr<mcpbridge::RunningOpenApi> openapi_sources;
-  if (!cfg.openapi.empty()) {
-    if (!store && !open_store()) return kExitStore;  // idempotency records and the vault
-    if (auto err = mcpbridge::start_openapi_sources(server, cfg, store, openapi_sources); !err.empty()) {
-      std::cerr << "mcpbridge: " << err << "\n";
-      return kExitUsage;
-    }
-  }
-  // Connections: the configuration's and those added at run time (admin API, CLI), which the
-  // store keeps; so the store is always open when serving.
+  // The store is always open when serving: connections added at run time (admin API, CLI)
+  // live there, and the vault every source shares (one cache, so a credential stored through
+  // the admin API is used at once).
   if (!store && !open_store()) return kExitStore;
   std::shared_ptr<mcp::sources::Vault> user_vault;
   try {
@@ -506,6 +500,13 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "mcpbridge: " << e.what() << "\n";
     return kExitUsage;
+  }
+  std::unique_ptr<mcpbridge::RunningOpenApi> openapi_sources;
+  if (!cfg.openapi.empty()) {
+    if (auto err = mcpbridge::start_openapi_sources(server, cfg, store, user_vault, openapi_sources); !err.empty()) {
+      std::cerr << "mcpbridge: " << err << "\n";
+      return kExitUsage;
+    }
   }
   auto connections = std::make_shared<mcpbridge::ConnectionSet>(server, cfg, store, user_vault);
   if (auto err = connections->start(); !err.empty()) {

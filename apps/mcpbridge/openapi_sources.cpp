@@ -263,27 +263,16 @@ class Sources final : public RunningOpenApi {
 }  // namespace
 
 std::string start_openapi_sources(mcp::Server& server, Config& cfg, std::shared_ptr<mcp::store::Store> store,
-                                  std::unique_ptr<RunningOpenApi>& out) {
+                                  std::shared_ptr<mcp::sources::Vault> vault, std::unique_ptr<RunningOpenApi>& out) {
   if (cfg.openapi.empty()) return {};
   try {
     resolve_openapi_secrets(cfg);
   } catch (const std::exception& e) {
     return e.what();
   }
-  std::shared_ptr<mcp::sources::Vault> vault;
   for (auto& o : cfg.openapi)
-    if (o.upstream.credential.per_user && !vault) {
-      std::string key;
-      try {
-        key = load_vault_key(cfg);
-      } catch (const std::exception& e) {
-        return e.what();
-      }
-      if (key.empty())
-        return "openapi source " + o.upstream.name +
-               " uses per_user credentials: set MCPBRIDGE_VAULT_KEY or vault.key_file";
-      vault = std::make_shared<mcp::sources::Vault>(store, key);
-    }
+    if (o.upstream.credential.per_user && !vault)
+      return "openapi source " + o.upstream.name + " uses per_user credentials: set MCPBRIDGE_VAULT_KEY or vault.key_file";
   // Upstreams are chosen by the operator (internal APIs included): the policy allows private
   // addresses; 202 Location polling never leaves the configured origin.
   mcp::http::ClientOptions co;

@@ -4,6 +4,7 @@
 // them current: SIGHUP reloads every source, a changed spec file (polled) reloads its source;
 // a reload that fails to load leaves the served tools as they were.
 #include <mcp/server/server.hpp>
+#include <mcp/sources/vault.hpp>
 #include <mcp/store/store.hpp>
 #include <memory>
 #include <string>
@@ -17,9 +18,9 @@ class RunningOpenApi {
   virtual ~RunningOpenApi() = default;  // stops watching (SIGHUP, files)
 };
 
-// "" on success, else what went wrong (a spec that does not load, a missing vault key). `out`
-// watches for SIGHUP and changed spec files until destroyed.
+// "" on success, else what went wrong (a spec that does not load, per-user credentials without
+// a `vault`). `out` watches for SIGHUP and changed spec files until destroyed.
 std::string start_openapi_sources(mcp::Server& server, Config& cfg, std::shared_ptr<mcp::store::Store> store,
-                                  std::unique_ptr<RunningOpenApi>& out);
+                                  std::shared_ptr<mcp::sources::Vault> vault, std::unique_ptr<RunningOpenApi>& out);
 
 }  // namespace mcpbridge
