@@ -73,7 +73,10 @@ class Handler {
 
   HttpResponse handle(const HttpRequest& req, const std::variant<mcp::Principal, mcp::auth::Refusal>& decided) const {
     if (auto* r = std::get_if<mcp::auth::Refusal>(&decided)) {
-      auto resp = error(r->status, r->error.empty() ? "invalid_request" : r->error, r->description);
+      // No credential at all: RFC 6750 gives the challenge no error code; the body still says why.
+      auto resp = r->error.empty() ? error(r->status, "unauthorized",
+                                           "authentication required: send Authorization: Bearer <access token or API key>")
+                                   : error(r->status, r->error, r->description);
       if (!r->www_authenticate.empty()) resp.set("www-authenticate", r->www_authenticate);
       if (r->status == 503) resp.set("retry-after", "5");
       return resp;

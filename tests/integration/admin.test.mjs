@@ -116,6 +116,9 @@ test('who may do what: 401 without a key, /me for everyone, connections for the 
   const none = await admin('GET', 'connections', { who: null });
   assert.equal(none.status, 401);
   assert.match(none.headers.get('www-authenticate'), /^Bearer /);
+  assert.equal(none.json.error, 'unauthorized');
+  const bad = await admin('GET', 'me', { who: 'nobody' });
+  assert.equal(bad.status, 401);
   const me = await admin('GET', 'me', { who: 'bob' });
   assert.equal(me.status, 200);
   assert.equal(me.json.subject, 'bob');
