@@ -1,11 +1,8 @@
 # OpenAPI loader tests (label openapi): unit tests over small inline specs, and corpus tests
 # over real specs installed by scripts/install-test-tools.sh into tools/openapi-corpora (they
-# skip, saying so, when the corpora are not installed). Included from tests/CMakeLists.txt
+# fail, saying so, when the corpora are not installed). Included from tests/CMakeLists.txt
 # (the calling half's tests are tests/openapi/CMakeLists.txt).
 include(GoogleTest)
-find_program(MCP_NODE_EXECUTABLE NAMES node nodejs DOC "Node.js (>= 18) for the interop tests")
-set(MCP_TS_SDK_DIR "${PROJECT_SOURCE_DIR}/tools/sdk/node_modules/@modelcontextprotocol/sdk"
-    CACHE PATH "The @modelcontextprotocol/sdk package used by the interop tests")
 
 set(_dir ${CMAKE_CURRENT_LIST_DIR})
 add_executable(openapi_test ${_dir}/openapi_loader_test.cpp ${_dir}/openapi_schema_test.cpp ${_dir}/openapi_tools_test.cpp)
@@ -41,10 +38,7 @@ set_tests_properties(openapi_inspect_not_openapi PROPERTIES LABELS openapi WILL_
 
 # The official TypeScript SDK accepts what we produce (tools/list shape; schemas compile with
 # its Ajv validator). Needs node and tools/sdk like the interop tests.
-if(MCP_NODE_EXECUTABLE)
-  add_test(NAME openapi_sdk_schemas
-           COMMAND ${MCP_NODE_EXECUTABLE} --test --test-reporter=spec ${CMAKE_CURRENT_LIST_DIR}/sdk_schemas.test.mjs)
-  set_tests_properties(openapi_sdk_schemas PROPERTIES
-    ENVIRONMENT "MCP_BRIDGE=$<TARGET_FILE:mcpbridge>;MCP_TS_SDK_DIR=${MCP_TS_SDK_DIR};MCP_OPENAPI_CORPORA=${PROJECT_SOURCE_DIR}/tools/openapi-corpora"
-    TIMEOUT 300 LABELS "openapi;interop")
-endif()
+mcp_node_test(NAME openapi_sdk_schemas SCRIPT sdk_schemas.test.mjs DIR ${CMAKE_CURRENT_LIST_DIR} TIMEOUT 300
+  ENV "MCP_BRIDGE=$<TARGET_FILE:mcpbridge>" "MCP_TS_SDK_DIR=${MCP_TS_SDK_DIR}"
+      "MCP_OPENAPI_CORPORA=${PROJECT_SOURCE_DIR}/tools/openapi-corpora"
+  LABELS openapi interop)
