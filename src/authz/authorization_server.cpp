@@ -1,6 +1,7 @@
 // The authorization server's core: signing keys (encrypted at rest, rotated), issuing and
 // verifying RFC 9068 access tokens, metadata, JWKS and the routes.
 #include "authz/server_impl.hpp"
+#include "authz/claims.hpp"
 
 #include <mcp/core/encoding.hpp>
 
@@ -141,13 +142,7 @@ std::variant<Principal, std::string> AuthorizationServer::Impl::verify(std::stri
   }
   const auto& c = jws->payload;
   if (!constant_time_equal(find_string(c, "iss").value_or(""), opt.issuer)) return std::string("wrong issuer");
-  bool aud_ok = false;
-  if (auto* aud = find(c, "aud")) {
-    if (aud->is_string()) aud_ok = aud->get_string() == resource_url;
-    if (aud->is_array())
-      for (auto& a : aud->get_array()) aud_ok = aud_ok || (a.is_string() && a.get_string() == resource_url);
-  }
-  if (!aud_ok) return std::string("token is not for this resource (audience)");
+  if (!audience_includes(c, resource_url)) return std::string("token is not for this resource (audience)");
   auto exp = find(c, "exp") ? as_number(*find(c, "exp")) : std::nullopt;
   auto iat = find(c, "iat") ? as_number(*find(c, "iat")) : std::nullopt;
   auto t = static_cast<double>(now());
@@ -167,12 +162,7 @@ std::variant<Principal, std::string> AuthorizationServer::Impl::verify(std::stri
   if (auto* roles = find(c, "roles"); roles && roles->is_array())
     for (auto& r : roles->get_array())
       if (r.is_string()) p.roles.emplace_back(r.get_string());
-  if (auto* aud = find(c, "aud")) {  // kept for same-audience passthrough to upstreams
-    if (aud->is_string()) p.audiences.emplace_back(aud->get_string());
-    if (aud->is_array())
-      for (auto& a : aud->get_array())
-        if (a.is_string() && p.audiences.size() < 16) p.audiences.emplace_back(a.get_string());
-  }
+  p.audiences = audiences_of(c);  // kept for same-audience passthrough to upstreams
   p.method = "oauth";
   p.credential = std::string(client);
   return p;
