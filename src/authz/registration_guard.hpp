@@ -2,6 +2,7 @@
 // Guards on RFC 7591 dynamic registration, which anyone may call: a token bucket per client IP
 // (a flood cannot fill the store) and a sweeper thread deleting registrations that never led
 // to an authorization (abandoned by a client that registered and went away).
+#include <mcp/core/token_buckets.hpp>
 #include <mcp/store/store.hpp>
 
 #include <chrono>
@@ -23,14 +24,8 @@ class RegistrationLimiter {
   std::int64_t take(const std::string& ip, Clock::time_point now);
 
  private:
-  struct Bucket {
-    double tokens;
-    Clock::time_point last;
-  };
-  double per_second_, burst_;
-  std::size_t max_keys_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  RateLimit limit_;
+  TokenBuckets buckets_;
 };
 
 class AbandonedClientSweeper {

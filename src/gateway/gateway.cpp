@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "gateway/result_cache.hpp"
-#include "gateway/token_bucket.hpp"
+#include <mcp/core/token_buckets.hpp>
 
 namespace mcp::gateway {
 

@@ -14,7 +14,7 @@
 
 #include "fakes.hpp"
 #include "gateway/result_cache.hpp"
-#include "gateway/token_bucket.hpp"
+#include <mcp/core/token_buckets.hpp>
 #include "sources/openapi/model.hpp"
 
 using namespace mcp;

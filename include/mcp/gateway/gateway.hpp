@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mcp/core/token_buckets.hpp>
 #include <mcp/server/server.hpp>
 #include <mcp/store/store.hpp>
 #include <memory>
@@ -21,10 +22,7 @@ namespace mcp::gateway {
 // The _meta key sources put the upstream's answer under: {"status": 200, "cacheControl": ...}.
 inline constexpr std::string_view kUpstreamMeta = "io.mcpbridge/upstream";
 
-struct RateLimit {
-  double per_second = 0;  // 0: unlimited
-  double burst = 0;       // bucket size (0: one second's worth, at least 1)
-};
+using mcp::RateLimit;
 
 struct Limits {
   RateLimit per_principal;                 // each principal's calls to this upstream

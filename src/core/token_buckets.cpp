@@ -1,9 +1,9 @@
-#include "gateway/token_bucket.hpp"
+#include <mcp/core/token_buckets.hpp>
 
 #include <algorithm>
 #include <cmath>
 
-namespace mcp::gateway {
+namespace mcp {
 
 std::optional<std::chrono::milliseconds> TokenBuckets::take(const std::string& key, const RateLimit& limit,
                                                             Clock::time_point now) {
@@ -42,4 +42,4 @@ std::size_t TokenBuckets::size() const {
   return buckets_.size();
 }
 
-}  // namespace mcp::gateway
+}  // namespace mcp

@@ -1,15 +1,21 @@
 #pragma once
-// Token buckets keyed by name (principal, tool, upstream): a call takes one token; an empty
-// bucket says how long until the next one. Thread-safe; the map is bounded (idle full
-// buckets are dropped first).
+// Token buckets keyed by name (a principal, a tool, an upstream, a client IP): a call takes one
+// token; an empty bucket says how long until the next one. Thread-safe; the map is bounded
+// (idle full buckets are dropped first). Used by the gateway's rate limits and the
+// authorization server's registration limit.
 #include <chrono>
-#include <mcp/gateway/gateway.hpp>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
-namespace mcp::gateway {
+namespace mcp {
+
+struct RateLimit {
+  double per_second = 0;  // 0: unlimited
+  double burst = 0;       // bucket size (0: one second's worth, at least 1)
+};
+
 
 class TokenBuckets {
  public:
@@ -29,4 +35,4 @@ class TokenBuckets {
   std::unordered_map<std::string, Bucket> buckets_;
 };
 
-}  // namespace mcp::gateway
+}  // namespace mcp
