@@ -9,12 +9,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  installWatchdog, repoRoot, sdkModule, serverBinary, startServer, stopServer, withTimeout,
-} from './harness.mjs';
+import { freePort, installWatchdog, repoRoot, sdkModule, serverBinary, startServer, stopServer, withTimeout } from './harness.mjs';
 
 const { Client } = await sdkModule('client/index.js');
 const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp.js');
@@ -32,14 +29,6 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'mcpbridge-connections-'));
 const PROXY_GW = 'gateway-proxy-secret';    // the gateway trusts this "proxy" (the test) to name users
 const PROXY_UP = 'upstream-proxy-secret';   // the upstream trusts whoever holds this
 const VAULT_KEY = Buffer.alloc(32, 7).toString('base64');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-    s.on('error', reject);
-  });
-}
 
 async function startEverything() {
   const port = await freePort();

@@ -11,11 +11,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installWatchdog, sdkModule, serverBinary, startServer, stopServer, withTimeout } from './harness.mjs';
+import { freePort, installWatchdog, sdkModule, serverBinary, startServer, stopServer, withTimeout } from './harness.mjs';
 
 const { Client } = await sdkModule('client/index.js');
 const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp.js');
@@ -31,14 +30,6 @@ const PROXY = 'gateway-proxy-secret';  // the gateway trusts this "proxy" (the t
 
 let upstream, gateway;
 const clients = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-    s.on('error', reject);
-  });
-}
 
 async function startUpstream() {
   const proc = spawn(process.execPath, [path.join(here, 'oauth_upstream.mjs')], {

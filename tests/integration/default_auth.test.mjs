@@ -12,10 +12,9 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { installWatchdog, sdkModule, serverBinary, startServer } from './harness.mjs';
+import { freePort, installWatchdog, sdkModule, serverBinary, startServer } from './harness.mjs';
 
 const { Client } = await sdkModule('client/index.js');
 const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp.js');
@@ -31,17 +30,6 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   clearTimeout(watchdog);
 });
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // A fresh store, and a server on it with nothing but the store path (and `extra` env).
 async function freshServer(extra = {}) {
