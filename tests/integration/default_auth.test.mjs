@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, installWatchdog, sdkModule, serverBinary, startServer } from './harness.mjs';
+import { MemoryProvider } from './oauth_client.mjs';
 
 const { Client } = await sdkModule('client/index.js');
 const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp.js');
@@ -45,32 +46,6 @@ async function freshServer(extra = {}) {
   return { ...server, dir, store, env };
 }
 
-class MemoryProvider {
-  constructor() {
-    this.info = undefined;
-    this.saved = undefined;
-    this.verifier = undefined;
-    this.authorizationUrl = undefined;
-  }
-  get redirectUrl() { return 'http://127.0.0.1:9/callback'; }
-  get clientMetadata() {
-    return {
-      client_name: 'default-auth e2e',
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  clientInformation() { return this.info; }
-  saveClientInformation(i) { this.info = i; }
-  tokens() { return this.saved; }
-  saveTokens(t) { this.saved = t; }
-  redirectToAuthorization(url) { this.authorizationUrl = url; }
-  saveCodeVerifier(v) { this.verifier = v; }
-  codeVerifier() { return this.verifier; }
-}
-
 // The browser: GET the sign-in page, POST its form with the CSRF cookie. Resolves to the POST's
 // response (302 to the client with a code, or the page again).
 async function submitSignIn(authorizationUrl, user, password) {
@@ -92,7 +67,7 @@ async function submitSignIn(authorizationUrl, user, password) {
 
 // Discovery → DCR → sign-in as `user` → code exchange → tools/call echo.
 async function signInAndCall(server, user, password, log) {
-  const provider = new MemoryProvider();
+  const provider = new MemoryProvider({ clientName: 'default-auth e2e' });
   const fetchLog = (input, init) => {
     log.push(`${init?.method ?? 'GET'} ${input instanceof Request ? input.url : String(input)}`);
     return fetch(input, init);
@@ -162,7 +137,7 @@ describe('default auth: the embedded setup signs in through the built-in authori
     assert.ok(!out0.includes(password), 'never the password itself');
 
     // Wrong password: the form again, saying so, and no code.
-    const provider = new MemoryProvider();
+    const provider = new MemoryProvider({ clientName: 'default-auth e2e' });
     const transport = new StreamableHTTPClientTransport(server.url, { authProvider: provider });
     await assert.rejects(new Client({ name: 'x', version: '1' }).connect(transport), UnauthorizedError);
     const wrong = await submitSignIn(provider.authorizationUrl, 'admin', 'not the password');
@@ -191,7 +166,7 @@ describe('default auth: the embedded setup signs in through the built-in authori
       env: server.env, input: 'another long password\n', encoding: 'utf8', timeout: 20_000 });
     assert.equal(passwd.status, 0, passwd.stderr);
     assert.ok(!existsSync(file), 'the initial password file is gone');
-    const p2 = new MemoryProvider();
+    const p2 = new MemoryProvider({ clientName: 'default-auth e2e' });
     const t2 = new StreamableHTTPClientTransport(server.url, { authProvider: p2 });
     await assert.rejects(new Client({ name: 'x', version: '1' }).connect(t2), UnauthorizedError);
     assert.equal((await submitSignIn(p2.authorizationUrl, 'admin', password)).status, 401);

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freePort } from './harness.mjs';
+import { MemoryProvider, recordingFetch } from './oauth_client.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -81,48 +82,6 @@ after(() => {
   server?.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 });
-
-// An in-memory OAuthClientProvider; `authorizationUrl` is where the SDK sent the "browser".
-class MemoryProvider {
-  constructor({ preregistered } = {}) {
-    this.info = preregistered;
-    this.saved = undefined;
-    this.verifier = undefined;
-    this.authorizationUrl = undefined;
-    this.stateValue = `st-${Math.random().toString(36).slice(2)}`;
-  }
-  get redirectUrl() { return 'http://127.0.0.1:9/callback'; }
-  get clientMetadata() {
-    return {
-      client_name: 'oauth e2e <test>',
-      redirect_uris: [this.redirectUrl],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: this.info?.client_secret ? 'client_secret_basic' : 'none',
-    };
-  }
-  state() { return this.stateValue; }
-  clientInformation() { return this.info; }
-  saveClientInformation(i) { this.info = i; }
-  tokens() { return this.saved; }
-  saveTokens(t) { this.saved = t; }
-  redirectToAuthorization(url) { this.authorizationUrl = url; }
-  saveCodeVerifier(v) { this.verifier = v; }
-  codeVerifier() { return this.verifier; }
-  invalidateCredentials(scope) {
-    if (scope === 'all' || scope === 'client') this.info = undefined;
-    if (scope === 'all' || scope === 'tokens') this.saved = undefined;
-    if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
-  }
-}
-
-// Every request the SDK made, by URL.
-function recordingFetch(log) {
-  return (input, init) => {
-    log.push(`${init?.method ?? 'GET'} ${input instanceof Request ? input.url : String(input)}`);
-    return fetch(input, init);
-  };
-}
 
 const jar = new Map();  // the "browser's" cookies
 function cookieHeader() { return [...jar].map(([k, v]) => `${k}=${v}`).join('; '); }
@@ -214,7 +173,7 @@ async function authorize(provider, log, name = 'oauth e2e &lt;test&gt;') {
 describe('oauth: built-in authorization server with the TypeScript SDK client', () => {
   test('discovery, dynamic registration, sign-in, tool call, refresh, reuse detection, revocation', async () => {
     const log = [];
-    const provider = new MemoryProvider();
+    const provider = new MemoryProvider({ clientName: 'oauth e2e <test>' });
     const { client } = await authorize(provider, log);
     const seen = log.join('\n');
     assert.match(seen, /GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp/);
@@ -286,7 +245,7 @@ describe('oauth: built-in authorization server with the TypeScript SDK client', 
     assert.match(out, /redirect_uri: http:\/\/127\.0\.0\.1:9\/callback/);
     jar.clear();  // a new browser: sign in again
     const log = [];
-    const provider = new MemoryProvider({ preregistered: { client_id: id, client_secret: secret } });
+    const provider = new MemoryProvider({ clientName: 'oauth e2e <test>', preregistered: { client_id: id, client_secret: secret } });
     const { client } = await authorize(provider, log, '<strong>Preregistered</strong>');
     assert.ok(!log.some((l) => l.includes('/register')), 'no dynamic registration for a pre-registered client');
     assert.match(JSON.stringify(await client.callTool({ name: 'echo', arguments: { text: 'pre' } })), /pre/);

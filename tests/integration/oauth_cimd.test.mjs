@@ -16,6 +16,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, installWatchdog, sdkModule, serverBinary, startServer } from './harness.mjs';
+import { MemoryProvider, recordingFetch } from './oauth_client.mjs';
 
 const { Client } = await sdkModule('client/index.js');
 const { StreamableHTTPClientTransport } = await sdkModule('client/streamableHttp.js');
@@ -102,41 +103,8 @@ after(async () => {
 });
 
 // An in-memory OAuthClientProvider that identifies itself by a metadata document URL.
-class UrlClientProvider {
-  constructor(documentUrl, redirect = REDIRECT) {
-    this.documentUrl = documentUrl;
-    this.redirect = redirect;
-    this.info = undefined;
-    this.saved = undefined;
-    this.verifier = undefined;
-    this.authorizationUrl = undefined;
-  }
-  get clientMetadataUrl() { return this.documentUrl; }
-  get redirectUrl() { return this.redirect; }
-  get clientMetadata() {
-    return { client_name: 'CIMD e2e', redirect_uris: [this.redirect], token_endpoint_auth_method: 'none' };
-  }
-  state() { return 'st-cimd'; }
-  clientInformation() { return this.info; }
-  saveClientInformation(i) { this.info = i; }
-  tokens() { return this.saved; }
-  saveTokens(t) { this.saved = t; }
-  redirectToAuthorization(url) { this.authorizationUrl = url; }
-  saveCodeVerifier(v) { this.verifier = v; }
-  codeVerifier() { return this.verifier; }
-  invalidateCredentials(scope) {
-    if (scope === 'all' || scope === 'client') this.info = undefined;
-    if (scope === 'all' || scope === 'tokens') this.saved = undefined;
-    if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
-  }
-}
-
-function recordingFetch(log) {
-  return (input, init) => {
-    log.push(`${init?.method ?? 'GET'} ${input instanceof Request ? input.url : String(input)}`);
-    return fetch(input, init);
-  };
-}
+const UrlClientProvider = (documentUrl, redirect = REDIRECT) =>
+  new MemoryProvider({ clientMetadataUrl: documentUrl, redirectUrl: redirect, clientName: 'CIMD e2e', state: 'st-cimd' });
 
 // Starts the flow through the SDK; resolves to the provider and transport once the SDK has sent
 // the "browser" to our authorization endpoint.
@@ -172,7 +140,7 @@ async function signIn(authorizationUrl) {
 describe('oauth: a client ID metadata document with the TypeScript SDK client', () => {
   test('discovery, URL client_id, sign-in, tool call, refresh', async () => {
     const docUrl = `${docBase}/clients/good.json`;
-    const provider = new UrlClientProvider(docUrl);
+    const provider = UrlClientProvider(docUrl);
     const log = [];
     const meta = await (await fetch(`${server.base}/.well-known/oauth-authorization-server`)).json();
     assert.equal(meta.client_id_metadata_document_supported, true);
@@ -217,7 +185,7 @@ describe('oauth: a client ID metadata document with the TypeScript SDK client', 
   });
 
   test('a document whose client_id is not its URL is refused', async () => {
-    const provider = new UrlClientProvider(`${docBase}/clients/mismatch.json`);
+    const provider = UrlClientProvider(`${docBase}/clients/mismatch.json`);
     await beginFlow(provider, []);
     const page = await fetch(provider.authorizationUrl, { redirect: 'manual' });
     assert.equal(page.status, 400);
@@ -226,14 +194,14 @@ describe('oauth: a client ID metadata document with the TypeScript SDK client', 
   });
 
   test('a redirect_uri the document does not list is refused', async () => {
-    const provider = new UrlClientProvider(`${docBase}/clients/good.json`, 'http://127.0.0.1:9/not-listed');
+    const provider = UrlClientProvider(`${docBase}/clients/good.json`, 'http://127.0.0.1:9/not-listed');
     await beginFlow(provider, []);
     const page = await fetch(provider.authorizationUrl, { redirect: 'manual' });
     assert.equal(page.status, 400);
     assert.ok((await page.text()).includes(
       'The redirect URI is not registered for this application: http://127.0.0.1:9/not-listed'));
     // And a document listing another redirect URI than the one asked for: the same.
-    const other = new UrlClientProvider(`${docBase}/clients/other-redirect.json`);
+    const other = UrlClientProvider(`${docBase}/clients/other-redirect.json`);
     await beginFlow(other, []);
     const p2 = await fetch(other.authorizationUrl, { redirect: 'manual' });
     assert.equal(p2.status, 400);
