@@ -82,6 +82,7 @@ class Handler {
       return resp;
     }
     const auto& who = std::get<mcp::Principal>(decided);
+    if (who.subject.empty()) return error(403, "forbidden", "the caller has no subject to act as");
     if ((req.method == "POST" || req.method == "PUT") && !json_body(req))
       return error(415, "invalid_request", "expected Content-Type: application/json");
 

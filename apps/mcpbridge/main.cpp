@@ -346,7 +346,9 @@ int main(int argc, char** argv) {
       std::cout << "removed " << vault_user << "'s secret for " << vault_upstream << "\n";
       return 0;
     }
-    for (auto& e : v.list(vault_user)) std::cout << e.subject << "\t" << e.upstream << "\t" << e.updated_at << "\n";
+    for (auto& e : v.list(vault_user))
+      if (!e.subject.empty())  // the gateway's own rows (OAuth connections' sign-in state) are not users'
+        std::cout << e.subject << "\t" << e.upstream << "\t" << e.updated_at << "\n";
     return 0;
   }
 

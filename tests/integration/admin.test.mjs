@@ -9,6 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +37,16 @@ function ok(r, what) {
   return r.stdout.trim();
 }
 
-let open, keyed, gateway;
+let open, keyed, gateway, rest;
+const restSeen = [];  // the Authorization header of each request the REST upstream received
+const REST_SPEC = `openapi: 3.0.3
+info: {title: whoami, version: '1'}
+paths:
+  /whoami:
+    get:
+      operationId: restWhoami
+      responses: {'200': {description: who, content: {application/json: {schema: {type: object}}}}}
+`;
 const key = {};
 let upstreamBobKey;
 const clients = [];
@@ -52,9 +62,19 @@ before(async () => {
     before: ['serve'], env: { ...process.env, MCPBRIDGE_AUTH_MODE: 'api_key', MCPBRIDGE_STORE: upStore },
   });
 
+  // A REST API whose users each bring their own bearer token (an OpenAPI source, per_user).
+  rest = http.createServer((req, res) => {
+    restSeen.push(req.headers.authorization ?? '');
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ authorization: req.headers.authorization ?? null }));
+  });
+  const restPort = await new Promise((r) => rest.listen(0, '127.0.0.1', () => r(rest.address().port)));
+  writeFileSync(path.join(dir, 'rest.yaml'), REST_SPEC);
   writeFileSync(config, [
     `store: {path: ${JSON.stringify(path.join(dir, 'gateway.db'))}}`,
     'tools: {builtin: false}',
+    'openapi:',
+    `  - {name: rest, spec: ${JSON.stringify(path.join(dir, 'rest.yaml'))}, base_url: "http://127.0.0.1:${restPort}", credentials: {type: bearer, per_user: true}}`,
     'admin: {private_hosts: ["127.0.0.1"], poll_s: 1}',
     '',
   ].join('\n'));
@@ -73,6 +93,7 @@ after(async () => {
   await gateway?.stop();
   await keyed?.stop();
   await open?.stop();
+  await new Promise((r) => (rest ? rest.close(r) : r()));
   rmSync(dir, { recursive: true, force: true });
   clearTimeout(watchdog);
 });
@@ -134,7 +155,7 @@ test('an admin adds a connection: open sessions are told, its tools are served; 
   const bob = await connectAs('bob');
   let changed = 0;
   bob.setNotificationHandler(ToolListChangedNotificationSchema, () => { changed += 1; });
-  assert.deepEqual(await names(bob), []);
+  assert.deepEqual(await names(bob), ['restWhoami']);
 
   const added = await admin('POST', 'connections', {
     body: { name: 'plain', url: open.url.href, auth: 'none', allow_private: true, deny: ['whoami'] },
@@ -144,7 +165,7 @@ test('an admin adds a connection: open sessions are told, its tools are served; 
   assert.equal(added.json.origin, 'api');
   assert.equal(added.json.created_by, 'alice');
   await eventually(async () => changed > 0 && (await names(bob)).includes('plain__echo'), 15_000, 'list_changed and plain__echo');
-  assert.deepEqual(await names(bob), ['plain__add', 'plain__echo']);
+  assert.deepEqual(await names(bob), ['plain__add', 'plain__echo', 'restWhoami']);
   assert.equal(textOf(await call(bob, 'plain__echo', { text: 'via a run-time connection' })), 'via a run-time connection');
   const listed = (await admin('GET', 'connections')).json.connections;
   assert.deepEqual(listed.map((c) => [c.name, c.tools.sort()]), [['plain', ['plain__add', 'plain__echo']]]);
@@ -153,7 +174,7 @@ test('an admin adds a connection: open sessions are told, its tools are served; 
   const before = changed;
   const removed = await admin('DELETE', 'connections/plain');
   assert.equal(removed.status, 204);
-  await eventually(async () => changed > before && (await names(bob)).length === 0, 15_000, 'tools gone');
+  await eventually(async () => changed > before && (await names(bob)).length === 1, 15_000, 'tools gone');
   const gone = await call(bob, 'plain__echo', { text: 'x' }).catch((e) => e);
   assert.ok(gone instanceof Error ? /plain__echo/.test(gone.message) : gone.isError, 'a removed tool is not callable');
   assert.equal((await admin('DELETE', 'connections/plain')).status, 404);
@@ -227,7 +248,7 @@ test('the command line adds and removes connections of a running server through 
   const add = cli(['connections', 'add', 'cli', open.url.href, '--allow-private', '--allow', 'echo']);
   assert.equal(add.status, 0, add.stderr);
   await eventually(async () => (await names(bob)).includes('cli__echo'), 15_000, 'cli__echo served');
-  assert.deepEqual(await names(bob), ['cli__echo']);
+  assert.deepEqual(await names(bob), ['cli__echo', 'restWhoami']);
   const listed = (await admin('GET', 'connections')).json.connections;
   assert.equal(listed.find((c) => c.name === 'cli').created_by, 'cli');
   assert.match(ok(cli(['connections', 'list']), 'list'), /^cli\t.*added by cli/m);
@@ -238,7 +259,7 @@ test('the command line adds and removes connections of a running server through 
   assert.equal(notListed.status, 2);
   assert.match(notListed.stderr, /private_hosts/);
   assert.equal(ok(cli(['connections', 'remove', 'cli']), 'remove').startsWith('removed cli'), true);
-  await eventually(async () => (await names(bob)).length === 0, 15_000, 'cli tools gone');
+  await eventually(async () => (await names(bob)).length === 1, 15_000, 'cli tools gone');
   assert.equal(cli(['connections', 'remove', 'cli']).status, 2);
 });
 
@@ -262,4 +283,21 @@ test('connection tools get the gateway policy: rate limits answered as tool erro
   assert.ok(audit.some((l) => /"principal":"bob"/.test(l) && /"outcome":"ok"/.test(l) && /"upstream":"lim"/.test(l)), audit.join('\n'));
   assert.ok(audit.some((l) => /"outcome":"rate_limited"/.test(l)), audit.join('\n'));
   assert.equal((await admin('DELETE', 'connections/lim')).status, 204);
+});
+
+test('an OpenAPI source with per-user tokens: a token stored through the API is used at once', async () => {
+  const bob = await connectAs('bob');
+  const before = await call(bob, 'restWhoami');
+  assert.equal(before.isError, true);
+  assert.match(textOf(before), /vault|credential|sign/i);
+  assert.equal(restSeen.length, 0, 'nothing reached the API without a credential');
+  assert.equal((await admin('PUT', 'me/credentials/rest', { who: 'bob', body: { secret: 'bob-rest-token' } })).status, 204);
+  // The same vault serves every source: no stale "no credential" answer from a cache.
+  const after = await call(bob, 'restWhoami');
+  assert.equal(after.isError, undefined, textOf(after));
+  assert.equal(after.structuredContent.authorization, 'Bearer bob-rest-token');
+  assert.deepEqual(restSeen, ['Bearer bob-rest-token']);
+  const listed = (await admin('GET', 'me/credentials', { who: 'bob' })).json.credentials.map((c) => c.upstream);
+  assert.deepEqual(listed, ['rest']);
+  assert.equal((await admin('DELETE', 'me/credentials/rest', { who: 'bob' })).status, 204);
 });
