@@ -83,6 +83,14 @@ class Handler {
     }
     const auto& who = std::get<mcp::Principal>(decided);
     if (who.subject.empty()) return error(403, "forbidden", "the caller has no subject to act as");
+    // A delegated OAuth token (an MCP client acting for the user) reaches the admin API only when
+    // the user granted it the admin scope; an API key or a proxy's identity is the user's own.
+    if (who.method == "oauth" && !who.has_scope(api_.cfg->admin.scope)) {
+      auto r = error(403, "insufficient_scope", "the admin API needs an access token with the scope '" +
+                                                    api_.cfg->admin.scope + "'");
+      r.set("www-authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + api_.cfg->admin.scope + "\"");
+      return r;
+    }
     if ((req.method == "POST" || req.method == "PUT") && !json_body(req))
       return error(415, "invalid_request", "expected Content-Type: application/json");
 

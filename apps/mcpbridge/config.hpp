@@ -48,6 +48,9 @@ struct ConnectionConfig {
 // The `admin:` section: the admin API (/admin/v1, docs/admin.md) and run-time connections.
 struct AdminConfig {
   std::string role = "admin";  // principals with this role manage connections
+  // An OAuth access token is delegated: it reaches the admin API only with this scope (an API
+  // key or a proxy's identity is the user's own). Add it to auth.oauth.scopes to allow it.
+  std::string scope = "admin";
   // Hosts that connections added at run time may reach on loopback / private addresses (the
   // config file's connections say so with allow_private instead).
   std::vector<std::string> private_hosts;

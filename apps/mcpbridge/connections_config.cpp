@@ -21,6 +21,7 @@
 //
 // admin:                               # the admin API (docs/admin.md)
 //   role: admin                        # who may add and remove connections at run time
+//   scope: admin                       # what an OAuth token needs to use the admin API at all
 //   private_hosts: [crm.internal]      # hosts run-time connections may reach on private addresses
 //   poll_s: 5                          # how soon `mcpbridge connections add|remove` reach a running server
 #include "config.hpp"
@@ -120,8 +121,9 @@ ConnectionConfig connection_from_yaml(const std::string& text, const std::string
 
 void apply_connections_yaml(Config& c, const YAML::Node& root) {
   if (auto a = root["admin"]) {
-    check_keys(a, "admin", {"role", "private_hosts", "poll_s"});
+    check_keys(a, "admin", {"role", "scope", "private_hosts", "poll_s"});
     if (a["role"]) c.admin.role = scalar<std::string>(a["role"], "admin.role");
+    if (a["scope"]) c.admin.scope = scalar<std::string>(a["scope"], "admin.scope");
     if (a["private_hosts"]) c.admin.private_hosts = string_list(a["private_hosts"], "admin.private_hosts");
     if (a["poll_s"]) {
       auto s = scalar<std::int64_t>(a["poll_s"], "admin.poll_s");
