@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <future>
+#include <optional>
 #include <thread>
 
 namespace mcp::authz {
@@ -63,7 +64,9 @@ struct JwksVerifier::State {
   std::atomic<std::int64_t> last_fetch{-(1LL << 50)};  // steady ms of the last attempt
   std::atomic<std::int64_t> next_due{0};               // steady ms of the next periodic fetch
   std::atomic<bool> stopping{false};
-  asio::io_context io;
+  // The refresher's loop. Its coroutines hold this State, so it is destroyed by stop() (with
+  // them) rather than with the State: a State kept alive by its own frames would never go.
+  std::optional<asio::io_context> io;
   std::thread thread;
 
   static std::int64_t steady_now() {  // ms: a second's granularity would let a refetch slip through early
@@ -233,9 +236,11 @@ Result<std::size_t> JwksVerifier::start() {
   if (!s->fetches() || s->thread.joinable()) return s->snapshot()->size();
   std::promise<Result<std::size_t>> first;
   auto fut = first.get_future();
-  asio::co_spawn(s->io, first_fetch(s, &first), asio::detached);
-  asio::co_spawn(s->io, keep_fresh(s), asio::detached);
-  s->thread = std::thread([s] { s->io.run(); });
+  s->stopping = false;
+  s->io.emplace();
+  asio::co_spawn(*s->io, first_fetch(s, &first), asio::detached);
+  asio::co_spawn(*s->io, keep_fresh(s), asio::detached);
+  s->thread = std::thread([io = &*s->io] { io->run(); });
   return fut.get();
 }
 
@@ -243,8 +248,9 @@ void JwksVerifier::stop() {
   auto s = state_;
   s->stopping = true;
   if (s->thread.joinable()) {
-    s->io.stop();
+    s->io->stop();
     s->thread.join();
+    s->io.reset();  // destroys the suspended refresher frames, and the references they hold
   }
 }
 
