@@ -13,7 +13,8 @@ build=${BUILD_DIR:-$here/build-fuzz}
 out=${OUT:-$build/fuzz-out}
 time=${TIME:-120}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(jsonrpc http_request json_schema uri_template jwt)
+# Every target the build knows (fuzz/CMakeLists.txt writes the list).
+[ ${#targets[@]} -eq 0 ] && read -r -a targets < <(tr ';' ' ' < "$build/fuzz_targets.txt")
 
 status=0
 for t in "${targets[@]}"; do
