@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 namespace mcp::gateway {
 
@@ -40,6 +39,7 @@ std::size_t ResultCache::size() const {
 }
 
 std::chrono::milliseconds cache_lifetime(std::string_view cc, std::chrono::milliseconds ttl) {
+  ttl = std::max(ttl, std::chrono::milliseconds(0));
   std::string s(cc);
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto has = [&](std::string_view d) {
@@ -53,11 +53,18 @@ std::chrono::milliseconds cache_lifetime(std::string_view cc, std::chrono::milli
   };
   if (has("no-store") != std::string::npos || has("no-cache") != std::string::npos) return std::chrono::milliseconds(0);
   if (auto pos = has("max-age"); pos != std::string::npos && pos + 8 <= s.size() && s[pos + 7] == '=') {
+    // delta-seconds (RFC 9111 §1.2.2): digits only, and a value too large to represent is
+    // taken as 2^31 s, so nothing overflows below. Anything else ("-5", "") is invalid: the
+    // response is not stored.
+    constexpr long long kMaxAge = 1LL << 31;
+    std::size_t i = pos + 8;
+    if (i < s.size() && s[i] == '"') ++i;
     long long secs = 0;
-    const char* b = s.data() + pos + 8;
-    if (*b == '"') ++b;
-    auto r = std::from_chars(b, s.data() + s.size(), secs);
-    if (r.ec == std::errc()) return std::min<std::chrono::milliseconds>(ttl, std::chrono::seconds(secs));
+    std::size_t digits = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, ++digits)
+      secs = std::min(kMaxAge, secs * 10 + (s[i] - '0'));
+    if (digits == 0) return std::chrono::milliseconds(0);
+    return std::min<std::chrono::milliseconds>(ttl, std::chrono::seconds(secs));
   }
   return ttl;
 }

@@ -34,8 +34,9 @@ class ResultCache {
   std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;
 };
 
-// The lifetime Cache-Control allows, capped by `ttl`: 0 for no-store, no-cache, private is
-// fine (the cache is per principal); max-age lowers the TTL.
+// The lifetime Cache-Control allows, within [0, ttl]: 0 for no-store, no-cache and an invalid
+// max-age (negative, not a number); private is fine (the cache is per principal); max-age
+// lowers the TTL (values past 2^31 s count as 2^31 s).
 std::chrono::milliseconds cache_lifetime(std::string_view cache_control, std::chrono::milliseconds ttl);
 
 }  // namespace mcp::gateway

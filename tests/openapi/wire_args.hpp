@@ -199,6 +199,12 @@ class ArgGen {
       json::value v = extra && extra->is_object() ? *extra : json::value(json::object{{"type", "string"}});
       o[kKeyText] = value(v, seed + "/*", depth + 1, true);
     }
+    // An argument that is an object is never empty: in a path it would leave its segment
+    // empty, which the builder refuses (the request would name another path).
+    if (o.empty() && depth == 1 && props && props->is_object() && !props->get_object().empty()) {
+      auto& [k, v] = *props->get_object().begin();
+      o[k] = value(v, seed + "/" + std::string(k), depth + 1, false);
+    }
     return o;
   }
 };

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <boost/url/encode.hpp>
 #include <boost/url/grammar/lut_chars.hpp>
+#include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <charconv>
 #include <cmath>
 #include <mcp/core/encoding.hpp>
+
+#include "sources/openapi/request_detail.hpp"
 
 namespace mcp::openapi {
 namespace {
@@ -21,10 +24,27 @@ constexpr urls::grammar::lut_chars kQueryChars = urls::unreserved_chars;
 // ('#', '&', '=', '+') and '[' ']', which RFC 3986 allows only in a host (clients reject them).
 constexpr urls::grammar::lut_chars kQueryReserved = urls::unreserved_chars + ":/?@!$'()*,;";
 
-Error invalid(std::string m) { return Error{errc::kInvalidParams, std::move(m), {}}; }
+using detail::add_pair;
+using detail::invalid;
+using detail::lower;
+using detail::starts_with;
 
 bool has_line_break(std::string_view s) {
   return s.find_first_of("\r\n") != std::string_view::npos || s.find('\0') != std::string_view::npos;
+}
+// Bytes a header value cannot carry (RFC 9110 §5.5: VCHAR, SP, HTAB and obs-text only).
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+  });
+}
+// A header or cookie name: an RFC 9110 token.
+bool is_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  });
 }
 
 // A named value split into (key, value) pairs (object) or items (array) for the styles.
@@ -115,49 +135,125 @@ std::string path_value(const Parameter& p, const json::value& v) {
   return {};
 }
 
-void add_pair(std::string& q, std::string_view k, std::string_view v) {
-  if (!q.empty()) q += '&';
-  q += k;
-  q += '=';
-  q += v;
+// A string a path parameter cannot take whatever its segment: nothing, or a dot segment.
+// (An empty array or object is judged by the segment it makes: `;x=` in matrix style is fine.)
+std::optional<std::string> refused_path_value(const Parameter& p, const json::value& v) {
+  if (!v.is_string()) return std::nullopt;
+  if (v.get_string().empty()) return "Argument " + p.property + " is empty: a path parameter needs a value";
+  if (v.get_string() == "." || v.get_string() == "..")
+    return "Argument " + p.property + " is '" + std::string(v.get_string()) +
+           "', which a path parameter cannot be: it would name another path";
+  return std::nullopt;
+}
+
+// The path template with its variables expanded, each value percent-encoded within its segment.
+// No segment holding a variable may come out empty, "." or "..": clients, proxies and servers
+// remove dot segments and may merge "//", which would call a path that the operation (and the
+// include filter, and the tool permissions) never exposed. Refused rather than sent as %2E:
+// WHATWG URL parsers treat "%2e%2e" as ".." too.
+Result<std::string> expand_path(const Operation& op, const json::object& args) {
+  std::string path;
+  const std::string& t = op.path;
+  std::size_t seg_start = 0;
+  std::string seg_args;  // the arguments expanded into the current segment
+  auto segment_error = [&]() -> std::optional<Error> {
+    std::string_view seg(path.data() + seg_start, path.size() - seg_start);
+    if (seg_args.empty() || (!seg.empty() && seg != "." && seg != "..")) return std::nullopt;
+    return invalid("Argument" + std::string(seg_args.find(',') == std::string::npos ? " " : "s ") + seg_args +
+                   " would make a path segment " + (seg.empty() ? "empty" : "'" + std::string(seg) + "'") +
+                   ", which would name another path");
+  };
+  for (size_t i = 0; i < t.size();) {
+    if (t[i] == '/') {
+      if (auto e = segment_error()) return *e;
+      path += t[i++];
+      seg_start = path.size();
+      seg_args.clear();
+      continue;
+    }
+    if (t[i] != '{') {
+      path += t[i++];
+      continue;
+    }
+    auto close = t.find('}', i);
+    if (close == std::string::npos) return Error{errc::kInternalError, "Path template " + t + " has an unclosed {", {}};
+    std::string_view name(t.data() + i + 1, close - i - 1);
+    const Parameter* param = nullptr;
+    for (auto& p : op.parameters)
+      if (p.in == ParamIn::path && p.name == name) param = &p;
+    if (!param)
+      return Error{errc::kInternalError,
+                   "Path template " + t + " uses {" + std::string(name) + "}, which is not a parameter",
+                   {}};
+    const json::value* v = find(args, param->property);
+    if (auto why = refused_path_value(*param, *v)) return invalid(std::move(*why));
+    path += path_value(*param, *v);
+    seg_args += (seg_args.empty() ? "" : ", ") + param->property;
+    i = close + 1;
+  }
+  if (auto e = segment_error()) return *e;
+  return path;
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The query names a tool argument cannot add through an exploded object's keys: the other
+// query parameters and the credential's (`reserved`), which upstreams often read first-wins.
+std::optional<Error> refused_query_key(const Operation& op, const Parameter& p, std::string_view key,
+                                       const std::vector<std::string>& reserved) {
+  bool taken = std::any_of(reserved.begin(), reserved.end(), [&](auto& r) { return same_name(r, key); });
+  for (auto& o : op.parameters)
+    if (&o != &p && o.in == ParamIn::query && same_name(o.name, key)) taken = true;
+  if (!taken) return std::nullopt;
+  return invalid("Argument " + p.property + " has the key '" + std::string(key) +
+                 "', which names another query parameter: pass that one on its own");
 }
 
 // form / spaceDelimited / pipeDelimited / deepObject, or `content` (serialised JSON).
-void query_value(std::string& q, const Parameter& p, const json::value& v) {
+std::optional<Error> query_value(std::string& q, const Operation& op, const Parameter& p, const json::value& v,
+                                 const std::vector<std::string>& reserved) {
   auto enc = [&](const std::string& s) { return encode_query_value(s, p.allow_reserved); };
   std::string name = encode_query_value(p.name);
   if (!p.content_type.empty()) {
     add_pair(q, name, enc(v.is_string() ? std::string(v.get_string()) : json::serialize(v)));
-    return;
+    return std::nullopt;
   }
   auto e = explode_value(v);
   const std::string& style = p.style.empty() ? std::string("form") : p.style;
   if (style == "deepObject" && e.kind == Exploded::object) {
     for (auto& [k, x] : e.kv) add_pair(q, name + "%5B" + enc(k) + "%5D", enc(x));
-    return;
+    return std::nullopt;
   }
   if ((style == "spaceDelimited" || style == "pipeDelimited") && e.kind != Exploded::scalar && !p.explode) {
     std::string sep = style == "spaceDelimited" ? "%20" : "%7C";
     add_pair(q, name, e.kind == Exploded::array ? join(e.items, sep, enc) : join_kv(e.kv, sep, sep, enc));
-    return;
+    return std::nullopt;
   }
   switch (e.kind) {  // form (and the delimited styles with explode, which are form's)
     case Exploded::scalar:
       add_pair(q, name, enc(e.text));
-      return;
+      return std::nullopt;
     case Exploded::array:
       if (p.explode)
         for (auto& i : e.items) add_pair(q, name, enc(i));
       else
         add_pair(q, name, join(e.items, ",", enc));
-      return;
+      return std::nullopt;
     case Exploded::object:
       if (p.explode)
-        for (auto& [k, x] : e.kv) add_pair(q, enc(k), enc(x));
+        for (auto& [k, x] : e.kv) {
+          if (auto err = refused_query_key(op, p, k, reserved)) return err;
+          add_pair(q, enc(k), enc(x));
+        }
       else
         add_pair(q, name, join_kv(e.kv, ",", ",", enc));
-      return;
+      return std::nullopt;
   }
+  return std::nullopt;
 }
 
 // Headers use `simple`; values are not percent-encoded but must not break the header block.
@@ -182,8 +278,16 @@ Result<std::string> header_value(const Parameter& p, const json::value& v) {
   }
   if (has_line_break(out))
     return invalid("Argument " + p.property + " contains a line break, which a header cannot carry");
+  if (has_control(out))
+    return invalid("Argument " + p.property + " contains a control character, which a header cannot carry");
   return out;
 }
+
+}  // namespace
+
+namespace detail {
+
+Error invalid(std::string m) { return Error{errc::kInvalidParams, std::move(m), {}}; }
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -192,162 +296,14 @@ std::string lower(std::string s) {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-bool is_json_type(std::string_view ct) {
-  return ct == "application/json" || (ct.size() > 5 && ct.substr(ct.size() - 5) == "+json") ||
-         starts_with(ct, "application/json;");
-}
-bool is_text_type(std::string_view ct) {
-  return starts_with(ct, "text/") || ct == "application/xml" || (ct.size() > 4 && ct.substr(ct.size() - 4) == "+xml") ||
-         ct == "application/yaml" || ct == "application/x-yaml" || ct == "application/graphql";
+void add_pair(std::string& q, std::string_view k, std::string_view v) {
+  if (!q.empty()) q += '&';
+  q += k;
+  q += '=';
+  q += v;
 }
 
-// A body property schema: base64 in the input, raw bytes on the wire.
-bool is_binary_field(const Body& b, const std::string& name) {
-  if (auto it = b.field_content_types.find(name); it != b.field_content_types.end()) {
-    std::string ct = lower(it->second);
-    if (!ct.empty() && !is_json_type(ct) && !is_text_type(ct)) return true;
-  }
-  auto* props = find_object(b.schema, "properties");
-  if (!props) return false;
-  auto* s = find_object(*props, name);
-  if (!s) return false;
-  auto binary = [](const json::object& x) {
-    if (find_string(x, "format") == std::optional<std::string_view>("binary")) return true;
-    if (find_string(x, "contentEncoding") == std::optional<std::string_view>("base64")) return true;
-    auto media = find_string(x, "contentMediaType");
-    return media && !is_json_type(*media) && !is_text_type(*media);
-  };
-  // An array of files (items: {format: binary}) is sent as one file part per item.
-  auto* items = find_object(*s, "items");
-  return binary(*s) || (items && binary(*items));
-}
-
-Result<std::string> decode_binary(const json::value& v, const std::string& property) {
-  if (!v.is_string()) return invalid("Argument " + property + " must be a base64 string (binary content)");
-  auto raw = base64_decode(v.get_string());
-  if (!raw) return invalid("Argument " + property + " is not valid base64");
-  return std::move(*raw);
-}
-
-std::string quote_name(std::string_view s) {  // for Content-Disposition
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c != '\r' && c != '\n') out += c;
-  }
-  return out;
-}
-
-// The flat properties that make up an object body, in the body's own names.
-std::vector<std::pair<const BodyField*, const json::value*>> present_fields(const Body& b, const json::object& args) {
-  std::vector<std::pair<const BodyField*, const json::value*>> out;
-  for (auto& f : b.fields)
-    if (auto* v = find(args, f.property)) out.emplace_back(&f, v);
-  return out;
-}
-
-Result<bool> build_body(const Body& b, const json::object& args, net::ClientRequest& req) {
-  std::string ct = lower(b.content_type);
-  const json::value* whole = b.wrapped_property.empty() ? nullptr : find(args, b.wrapped_property);
-  auto fields = present_fields(b, args);
-  if (!whole && fields.empty()) return false;  // nothing to send (required ones were checked)
-  auto set_type = [&](std::string t) { req.headers.emplace_back("content-type", std::move(t)); };
-
-  if (is_json_type(ct) || ct.empty()) {
-    if (whole) {
-      req.body = json::serialize(*whole);
-    } else {
-      json::object o;
-      for (auto& [f, v] : fields) o[f->name] = *v;
-      req.body = json::serialize(o);
-    }
-    set_type(b.content_type.empty() ? "application/json" : b.content_type);
-    return true;
-  }
-  if (ct == "application/x-www-form-urlencoded") {
-    json::object o;
-    if (whole && whole->is_object()) o = whole->get_object();
-    for (auto& [f, v] : fields) o[f->name] = *v;
-    std::string out;
-    for (auto& [k, v] : o) {
-      std::string name = encode_form_value(k);
-      auto form_ct = b.field_content_types.find(std::string(k));
-      if (form_ct != b.field_content_types.end() && is_json_type(lower(form_ct->second))) {
-        add_pair(out, name, encode_form_value(json::serialize(v)));
-      } else if (v.is_array()) {  // form, explode (the default for form bodies)
-        for (auto& x : v.get_array()) add_pair(out, name, encode_form_value(scalar_text(x)));
-      } else if (v.is_object()) {
-        for (auto& [k2, x] : v.get_object())
-          add_pair(out, name + "%5B" + encode_form_value(k2) + "%5D", encode_form_value(scalar_text(x)));
-      } else {
-        add_pair(out, name, encode_form_value(scalar_text(v)));
-      }
-    }
-    req.body = std::move(out);
-    set_type("application/x-www-form-urlencoded");
-    return true;
-  }
-  if (starts_with(ct, "multipart/")) {
-    std::string boundary = multipart_boundary();
-    std::string out;
-    auto part = [&](const std::string& name, std::string_view type, std::string_view data, bool file) {
-      out += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + quote_name(name) + "\"";
-      if (file) out += "; filename=\"" + quote_name(name) + "\"";
-      out += "\r\n";
-      if (!type.empty()) out += "Content-Type: " + std::string(type) + "\r\n";
-      out += "\r\n";
-      out += data;
-      out += "\r\n";
-    };
-    std::vector<std::pair<std::string, const json::value*>> parts;
-    if (whole && whole->is_object())
-      for (auto& [k, v] : whole->get_object()) parts.emplace_back(std::string(k), &v);
-    for (auto& [f, v] : fields) parts.emplace_back(f->name, v);
-    for (auto& [name, v] : parts) {
-      auto fct = b.field_content_types.find(name);
-      std::string declared = fct == b.field_content_types.end() ? std::string() : fct->second;
-      if (is_binary_field(b, name)) {
-        auto items = v->is_array() ? std::vector<const json::value*>() : std::vector<const json::value*>{v};
-        if (v->is_array())
-          for (auto& x : v->get_array()) items.push_back(&x);
-        for (auto* x : items) {
-          auto raw = decode_binary(*x, name);
-          if (!raw) return raw.error();
-          part(name, declared.empty() ? "application/octet-stream" : declared, *raw, true);
-        }
-      } else if (v->is_object() || (v->is_array() && !declared.empty())) {
-        part(name, declared.empty() ? "application/json" : declared, json::serialize(*v), false);
-      } else if (v->is_array()) {
-        for (auto& x : v->get_array())
-          part(name, x.is_structured() ? "application/json" : "",
-               x.is_structured() ? json::serialize(x) : scalar_text(x), false);
-      } else {
-        part(name, declared, scalar_text(*v), false);
-      }
-    }
-    out += "--" + boundary + "--\r\n";
-    req.body = std::move(out);
-    set_type(b.content_type.find("boundary=") == std::string::npos ? "multipart/form-data; boundary=" + boundary
-                                                                   : b.content_type);
-    return true;
-  }
-  if (is_text_type(ct)) {
-    const json::value& v = whole ? *whole : *fields.front().second;
-    req.body = v.is_string() ? std::string(v.get_string()) : json::serialize(v);
-    set_type(b.content_type);
-    return true;
-  }
-  // Everything else is binary: the tool takes base64, the API gets the bytes.
-  if (!whole)
-    return invalid("The request body of this operation is binary: pass it base64-encoded in " + b.wrapped_property);
-  auto raw = decode_binary(*whole, b.wrapped_property);
-  if (!raw) return raw.error();
-  req.body = std::move(*raw);
-  set_type(b.content_type);
-  return true;
-}
-
-}  // namespace
+}  // namespace detail
 
 std::string scalar_text(const json::value& v) {
   switch (v.kind()) {
@@ -419,6 +375,11 @@ Result<std::string> server_url(const Operation& op, const RequestOptions& opt) {
                      "Server URL " + t + " uses {" + name + "}, which has no value (set it in server_variables)",
                      {}};
       }
+      // A variable fills a host, a port or a base path: never a query, fragment or userinfo.
+      if (value.find_first_of("?#@\\ ") != std::string::npos || has_control(value))
+        return Error{errc::kInternalError,
+                     "Server variable " + name + "='" + value + "' holds a character a server URL cannot take",
+                     {}};
       url += value;
       i = close + 1;
     }
@@ -428,7 +389,13 @@ Result<std::string> server_url(const Operation& op, const RequestOptions& opt) {
   if (!starts_with(url, "http://") && !starts_with(url, "https://"))
     return Error{
         errc::kInternalError, "Server URL '" + url + "' is not absolute: configure base_url for this source", {}};
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  // The operation's path is appended, and its query merged: a fragment would swallow both.
+  auto u = urls::parse_absolute_uri(url);
+  if (!u || u->encoded_host().empty())
+    return Error{errc::kInternalError, "Server URL '" + url + "' is not a valid absolute URL with a host", {}};
+  auto end = url.find('?');
+  if (end == std::string::npos) end = url.size();
+  while (end > 0 && url[end - 1] == '/') url.erase(--end, 1);
   return url;
 }
 
@@ -453,28 +420,8 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
   net::ClientRequest req;
   req.method = op.method;
 
-  // The path, segment by segment from the template.
-  std::string path;
-  const std::string& t = op.path;
-  for (size_t i = 0; i < t.size();) {
-    if (t[i] != '{') {
-      path += t[i++];
-      continue;
-    }
-    auto close = t.find('}', i);
-    if (close == std::string::npos) return Error{errc::kInternalError, "Path template " + t + " has an unclosed {", {}};
-    std::string_view name(t.data() + i + 1, close - i - 1);
-    const Parameter* param = nullptr;
-    for (auto& p : op.parameters)
-      if (p.in == ParamIn::path && p.name == name) param = &p;
-    if (!param)
-      return Error{errc::kInternalError,
-                   "Path template " + t + " uses {" + std::string(name) + "}, which is not a parameter",
-                   {}};
-    const json::value* v = find(args, param->property);
-    path += path_value(*param, *v);
-    i = close + 1;
-  }
+  auto path = expand_path(op, args);
+  if (!path) return path.error();
 
   std::string query;
   std::string cookies;
@@ -484,7 +431,7 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
     if (!v || v->is_null()) continue;
     switch (p.in) {
       case ParamIn::query:
-        query_value(query, p, *v);
+        if (auto e = query_value(query, op, p, *v, opt.reserved_query_names)) return *e;
         break;
       case ParamIn::header: {
         auto h = header_value(p, *v);
@@ -502,6 +449,8 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
           value = join(e.items, ",", enc);
         else
           value = join_kv(e.kv, ",", ",", enc);
+        if (!is_token(p.name))
+          return Error{errc::kInternalError, "The spec's cookie parameter '" + p.name + "' is not a cookie name", {}};
         if (!cookies.empty()) cookies += "; ";
         cookies += p.name + "=" + value;
         break;
@@ -510,27 +459,36 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
         break;
     }
   }
-  if (!cookies.empty()) {
-    if (has_line_break(cookies)) return invalid("A cookie argument contains a line break");
-    req.headers.emplace_back("cookie", std::move(cookies));
-  }
+  if (!cookies.empty()) req.headers.emplace_back("cookie", std::move(cookies));
 
   if (op.body) {
-    auto built = build_body(*op.body, args, req);
+    auto built = detail::build_body(*op.body, args, req);
     if (!built) return built.error();
   }
+
+  // Names and values from the spec (parameter names, media types) must not split the header
+  // block either; argument values were checked where they were serialised, with their names.
+  for (auto& [k, h] : req.headers)
+    if (!is_token(k) || has_control(h))
+      return Error{errc::kInternalError, "The spec's header '" + k + "' cannot be sent: invalid name or value", {}};
 
   // JSON first (what the results map best), anything else accepted; a spec's own Accept
   // parameter wins.
   if (net::find_header(req.headers, "accept").empty())
     req.headers.emplace_back("accept", "application/json, */*;q=0.5");
-  req.url.reserve(base->size() + path.size() + query.size() + 1);
-  req.url = std::move(*base);
-  req.url += path;
-  if (!query.empty()) {
-    req.url += req.url.find('?') == std::string::npos ? '?' : '&';
-    req.url += query;
+  // A configured base URL may carry a query (a fixed key): the path goes before it.
+  std::string_view b = *base;
+  auto q = b.find('?');
+  req.url.reserve(b.size() + path->size() + query.size() + 2);
+  req.url.assign(b.substr(0, q));
+  req.url += *path;
+  if (q != std::string_view::npos) {
+    req.url += b.substr(q);
+    if (!query.empty()) req.url += '&';
+  } else if (!query.empty()) {
+    req.url += '?';
   }
+  req.url += query;
   return req;
 }
 

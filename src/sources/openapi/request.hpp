@@ -6,6 +6,7 @@
 #include <mcp/core/result.hpp>
 #include <mcp/net/http_client.hpp>
 #include <string>
+#include <vector>
 
 #include "sources/openapi/model.hpp"
 
@@ -14,6 +15,8 @@ namespace mcp::openapi {
 struct RequestOptions {
   std::string base_url;                                 // overrides the spec's servers when set
   std::map<std::string, std::string> server_variables;  // override the spec's defaults
+  // Query names arguments cannot add (an exploded object's keys), e.g. the credential's.
+  std::vector<std::string> reserved_query_names;
 };
 
 // The absolute base URL an operation is called at (no trailing '/'), or an error saying why

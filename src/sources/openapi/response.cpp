@@ -1,5 +1,6 @@
 #include "sources/openapi/response.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <mcp/core/encoding.hpp>
@@ -29,22 +30,50 @@ bool is_text(std::string_view mt) {
          mt == "application/x-yaml" || mt == "application/javascript" || mt == "application/x-www-form-urlencoded";
 }
 
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing past U+10FFFF), 0 when there is none: JSON parsers reject the rest.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  unsigned c = at(0);
+  auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return at(k) >= lo && at(k) <= hi; };
+  if (c < 0x80) return i < s.size() ? 1 : 0;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+  if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
 // Text blocks must be strings: anything else goes out as a blob.
 bool is_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
-    if (n == 9 || (n && i + n >= s.size())) return false;
-    for (size_t k = 1; k <= n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    i += n + 1;
-  }
+  for (std::size_t i = 0, n; i < s.size(); i += n)
+    if ((n = utf8_sequence(s, i)) == 0) return false;
   return true;
+}
+
+// An upstream header value quoted in a result: ill-formed UTF-8 becomes U+FFFD, and a value
+// longer than the model needs is cut.
+std::string header_text(std::string_view v) {
+  constexpr std::size_t kMax = 1024;
+  std::string out;
+  for (std::size_t i = 0, n; i < v.size() && out.size() < kMax; i += n) {
+    n = utf8_sequence(v, i);
+    if (n) {
+      out.append(v.substr(i, n));
+    } else {
+      out += "\xEF\xBF\xBD";
+      n = 1;
+    }
+  }
+  return out;
 }
 
 json::object upstream_meta(const net::ClientResponse& r) {
   json::object m{{"status", r.status}};
-  if (auto cc = r.header("cache-control"); !cc.empty()) m["cacheControl"] = cc;
+  if (auto cc = r.header("cache-control"); !cc.empty()) m["cacheControl"] = header_text(cc);
   return m;
 }
 
@@ -125,23 +154,32 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v,
   while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
   if (v.empty()) return std::nullopt;
+  using std::chrono::milliseconds;
   if (v.find_first_not_of("0123456789") == std::string_view::npos) {
     long long secs = 0;
     auto r = std::from_chars(v.data(), v.data() + v.size(), secs);
-    if (r.ec != std::errc() || secs > 86400 * 365) return std::nullopt;
-    return std::chrono::milliseconds(secs * 1000);
+    if (r.ec == std::errc::result_out_of_range || (r.ec == std::errc() && secs > kMaxRetryAfterSeconds))
+      return milliseconds(kMaxRetryAfterSeconds * 1000);
+    if (r.ec != std::errc()) return std::nullopt;
+    return milliseconds(secs * 1000);
   }
   std::tm tm{};
   std::string s(v);
   // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (the form senders must use).
   if (!strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) return std::nullopt;
-  auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
-  auto d = std::chrono::duration_cast<std::chrono::milliseconds>(when - now);
-  return d.count() < 0 ? std::chrono::milliseconds(0) : d;
+  // In whole seconds, clamped before anything becomes a duration: system_clock counts
+  // nanoseconds, and a date after 2262 would overflow it. `now` is within that range, so
+  // now_s + the bound cannot overflow.
+  long long when = static_cast<long long>(timegm(&tm));
+  auto now_ms = std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count();
+  long long now_s = now_ms / 1000;
+  if (when <= now_s - 1) return milliseconds(0);
+  if (when > now_s + kMaxRetryAfterSeconds) return milliseconds(kMaxRetryAfterSeconds * 1000);
+  return milliseconds(std::clamp(when * 1000 - now_ms, 0LL, kMaxRetryAfterSeconds * 1000));
 }
 
 ToolResult map_response(const Operation& op, const net::ClientResponse& r, std::string_view url) {
-  std::string mt = lower_media_type(r.header("content-type"));
+  std::string mt = header_text(lower_media_type(r.header("content-type")));
   ToolResult out;
   out.meta[kUpstreamMeta] = upstream_meta(r);
 
@@ -151,18 +189,22 @@ ToolResult map_response(const Operation& op, const net::ClientResponse& r, std::
     if (auto p = reason_phrase(r.status); !p.empty()) text += " " + std::string(p);
     text += " (" + op.method + " " + strip_query(url) + ").";
     if (auto ra = r.header("retry-after"); !ra.empty()) {
-      text += " Retry-After: " + std::string(ra);
+      text += " Retry-After: " + header_text(ra);
       if (auto ms = parse_retry_after(ra, std::chrono::system_clock::now()))
         text += " (" + std::to_string((ms->count() + 999) / 1000) + " s)";
       text += ".";
     }
     if (r.status >= 300 && r.status < 400)
-      if (auto loc = r.header("location"); !loc.empty()) text += " Location: " + strip_query(loc) + ".";
+      if (auto loc = r.header("location"); !loc.empty()) text += " Location: " + header_text(strip_query(loc)) + ".";
     if (!r.body.empty()) {
       if (is_json(mt) || is_text(mt) || (mt.empty() && is_utf8(r.body))) {
         std::string_view body = r.body;
         bool cut = body.size() > kMaxErrorBody;
-        if (cut) body = body.substr(0, kMaxErrorBody);
+        if (cut) {  // at a character boundary, so that a cut body stays UTF-8
+          std::size_t n = kMaxErrorBody;
+          while (n > 0 && (static_cast<unsigned char>(body[n]) & 0xC0) == 0x80) --n;
+          body = body.substr(0, n);
+        }
         std::string b(body);
         if (!is_utf8(b)) b = "(" + std::to_string(r.body.size()) + " bytes, not UTF-8)";
         text += "\n" + b + (cut ? "\n… (" + std::to_string(r.body.size()) + " bytes in all)" : "");
@@ -178,7 +220,7 @@ ToolResult map_response(const Operation& op, const net::ClientResponse& r, std::
     std::string text = "The API answered HTTP " + std::to_string(r.status);
     if (auto p = reason_phrase(r.status); !p.empty()) text += " " + std::string(p);
     text += " with no content.";
-    if (auto loc = r.header("location"); !loc.empty()) text += " Location: " + strip_query(loc);
+    if (auto loc = r.header("location"); !loc.empty()) text += " Location: " + header_text(strip_query(loc));
     out.content.push_back(text_content(std::move(text)));
     return out;
   }

@@ -24,7 +24,9 @@ ToolResult map_response(const Operation& op, const net::ClientResponse& r, std::
 // The request never got an answer: connect/TLS/timeout/policy.
 ToolResult map_failure(const Error& e, std::string_view upstream);
 
-// Retry-After: delta-seconds or an HTTP-date (RFC 9110 §10.2.3); nullopt when absent or invalid.
+// Retry-After: delta-seconds or an HTTP-date (RFC 9110 §10.2.3), within [0, a year] (a date
+// in the past is 0, anything further than a year is a year); nullopt when absent or invalid.
+inline constexpr long long kMaxRetryAfterSeconds = 86400LL * 365;
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::chrono::system_clock::time_point now);
 std::string_view reason_phrase(int status);

@@ -209,6 +209,8 @@ OpenApiSource::OpenApiSource(std::shared_ptr<const Spec> spec, UpstreamOptions o
   state_->vault = std::move(vault);
   state_->ropt.base_url = state_->opt.base_url;
   state_->ropt.server_variables = state_->opt.server_variables;
+  if (auto& c = state_->opt.credential; c.kind == Credential::Kind::api_key && c.in == "query")
+    state_->ropt.reserved_query_names.push_back(c.name);
   for (auto& op : state_->spec->operations) state_->by_name.emplace(op.tool_name, &op);
 }
 
