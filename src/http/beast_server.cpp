@@ -325,6 +325,7 @@ struct HttpServer::Impl {
       bool keep_alive = parser.keep_alive();
       conn->no_deadline();
       http::Response resp;
+      parser.req.remote = remote;
       if (parser.req.path() == options.path)  // the MCP endpoint without route()'s coroutine frame
         resp = co_await transport.handle(std::move(parser.req));
       else

@@ -8,10 +8,34 @@
 
 namespace mcp::protocol {
 
-SessionManager::SessionManager(SessionLimits limits, std::unique_ptr<EventStore> events)
-    : limits_(limits), events_(events ? std::move(events) : make_memory_event_store(limits.events_per_session)) {}
+std::size_t SessionLimits::principal_share() const {
+  if (max_per_principal) return std::min(max_per_principal, max_sessions);
+  return std::max<std::size_t>(1, max_sessions / 10);
+}
 
-std::shared_ptr<Session> SessionManager::create() {
+namespace {
+std::unique_ptr<EventStore> default_store(const SessionLimits& l) {
+  return make_memory_event_store(
+      EventStoreLimits{l.events_per_session, l.replay_bytes_per_session, l.replay_bytes_total});
+}
+}  // namespace
+
+SessionManager::SessionManager(SessionLimits limits, std::unique_ptr<EventStore> events)
+    : limits_(limits), events_(events ? std::move(events) : default_store(limits)) {}
+
+std::shared_ptr<Session> SessionManager::take_locked(Table::iterator it) {
+  auto s = std::move(it->second);
+  sessions_.erase(it);
+  auto o = owned_.find(s->owner());
+  if (o != owned_.end()) {
+    std::erase(o->second, s);
+    if (o->second.empty()) owned_.erase(o);
+  }
+  return s;
+}
+
+std::shared_ptr<Session> SessionManager::create(std::string_view owner, Refused* why) {
+  const std::size_t share = limits_.principal_share();
   bool scan;
   {
     std::lock_guard lock(mu_);
@@ -19,10 +43,34 @@ std::shared_ptr<Session> SessionManager::create() {
   }
   if (scan) expire_idle();
   auto s = std::make_shared<Session>(random_token(24), *events_, limits_.retry_ms);
-  std::lock_guard lock(mu_);
-  if (sessions_.size() >= limits_.max_sessions) return nullptr;
-  sessions_.emplace(s->id(), s);
+  s->set_owner(std::string(owner));
+  auto refuse = [&](Refused r) {
+    if (why) *why = r;
+    return nullptr;
+  };
+  std::shared_ptr<Session> evicted;
+  {
+    std::lock_guard lock(mu_);
+    auto mine = owned_.find(owner);
+    if (mine != owned_.end() && mine->second.size() >= share) {
+      // At its share: its own least recently active idle session makes room.
+      Session* oldest = nullptr;
+      for (auto& x : mine->second)
+        if (x->idle() && (!oldest || x->last_active() < oldest->last_active())) oldest = x.get();
+      if (!oldest) return refuse(Refused::principal_share);
+      evicted = take_locked(sessions_.find(oldest->id()));
+    }
+    // (Never after an eviction: that freed a place.)
+    if (sessions_.size() >= limits_.max_sessions) return refuse(Refused::full);
+    sessions_.emplace(s->id(), s);
+    owned_[s->owner()].push_back(s);
+  }
+  if (evicted) {
+    evicted->close();
+    Metrics::add(Metrics::global().sessions_evicted);
+  }
   Metrics::add(Metrics::global().sessions_created);
+  if (why) *why = Refused::no;
   return s;
 }
 
@@ -38,8 +86,7 @@ bool SessionManager::remove(std::string_view id) {
     std::lock_guard lock(mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return false;
-    s = std::move(it->second);
-    sessions_.erase(it);
+    s = take_locked(it);
   }
   s->close();
   return true;
@@ -58,8 +105,9 @@ std::size_t SessionManager::expire_idle() {
     for (auto it = sessions_.begin(); it != sessions_.end();) {
       auto last = it->second->last_active();
       if (last < cutoff && it->second->idle()) {
-        expired.push_back(std::move(it->second));
-        it = sessions_.erase(it);
+        auto next_it = std::next(it);
+        expired.push_back(take_locked(it));
+        it = next_it;
         continue;
       }
       next = std::min(next, last < cutoff ? now + std::chrono::seconds(1) : last + limits_.idle_timeout);
@@ -81,6 +129,7 @@ void SessionManager::close_all() {
   {
     std::lock_guard lock(mu_);
     all.swap(sessions_);
+    owned_.clear();
   }
   for (auto& [id, s] : all) s->close();
 }
