@@ -186,7 +186,8 @@ void apply_yaml(Config& c, const std::string& text) {
     check_keys(s, "sessions", {"max", "idle_timeout_s", "events_per_session", "max_per_principal",
                                "replay_bytes_per_session", "replay_bytes_total"});
     if (s["max_per_principal"])
-      h.max_sessions_per_principal = parse_uint("sessions.max_per_principal", s["max_per_principal"].Scalar(), 10'000'000);
+      h.max_sessions_per_principal =
+          parse_uint("sessions.max_per_principal", s["max_per_principal"].Scalar(), 10'000'000);
     if (s["replay_bytes_per_session"])
       h.replay_bytes_per_session =
           parse_uint("sessions.replay_bytes_per_session", s["replay_bytes_per_session"].Scalar(), 1ull << 40);

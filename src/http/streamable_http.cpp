@@ -223,7 +223,24 @@ Response StreamableHttp::not_post(const Request& req, const Principal& who) {
 
 std::string StreamableHttp::resource_url(const Request& req) const {
   if (auth_ && !auth_->options().resource.empty()) return auth_->options().resource;
-  return "http://" + std::string(req.header("host")) + options_.path;
+  // The Host header is the client's: bytes that cannot be in a host (controls, spaces, non-
+  // ASCII) are percent-encoded, so that the URL stays ASCII in the metadata's JSON and in the
+  // WWW-Authenticate challenge (raw, they made the metadata invalid UTF-8).
+  auto host = req.header("host");
+  std::string url = "http://";
+  url.reserve(url.size() + host.size() + options_.path.size());
+  for (char c : host) {
+    auto b = static_cast<unsigned char>(c);
+    if (b > 0x20 && b < 0x7F) {
+      url += c;
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      url += '%';
+      url += kHex[b >> 4];
+      url += kHex[b & 0xF];
+    }
+  }
+  return url + options_.path;
 }
 
 Response StreamableHttp::refuse(const auth::Refusal& r) const {

@@ -624,6 +624,29 @@ TEST_F(HttpTest, APrincipalWithNothingIdleAtItsShareGets429) {
   EXPECT_EQ(send(post(request_body(5, "ping"), sid)).status, 404);
 }
 
+// Found by http_request_fuzz: the metadata (and the challenge) are built from the Host header,
+// whose raw bytes made the JSON invalid UTF-8.
+TEST_F(HttpTest, ResourceUrlFromAnOddHostStaysAscii) {
+  opts_.authenticator = proxy_auth();
+  opts_.host = "0.0.0.0";  // Host is not checked when not bound to loopback
+  rebuild();
+  Request wk = get("");
+  wk.target = "/.well-known/oauth-protected-resource/mcp";
+  set_header(wk, "host", "localhos\x88t:8080 x");
+  auto r = http_->well_known(wk);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  auto doc = J(r->body);  // throws on invalid UTF-8
+  EXPECT_EQ(doc.at("resource").as_string(), "http://localhos%88t:8080%20x/mcp");
+  auto denied = post(request_body(1, "ping"));
+  set_header(denied, "host", "h\xC3\x28");
+  auto d = send(denied);
+  EXPECT_EQ(d.status, 401);
+  auto challenge = header_of(d, "WWW-Authenticate");
+  EXPECT_NE(challenge.find("\"http://h%C3(/.well-known/oauth-protected-resource/mcp\""), std::string_view::npos)
+      << challenge;
+}
+
 // --- batch length ---
 
 std::string ping_batch(int n) {
@@ -647,7 +670,8 @@ TEST_F(HttpTest, BatchAboveMaxBatchIs400) {
   // Commas inside strings, objects and nested arrays are not the batch's.
   json::object args{{"text", "a,b,\"c\",[d,e],{f:g}"}};
   std::string call = request_body(7, "tools/call", {{"name", "echo"}, {"arguments", args}});
-  std::string nested = R"({"jsonrpc":"2.0","id":8,"method":"ping","params":{"_meta":{"a":[1,2,[3,4]],"b":{"c":1,"d":2}}}})";
+  std::string nested =
+      R"({"jsonrpc":"2.0","id":8,"method":"ping","params":{"_meta":{"a":[1,2,[3,4]],"b":{"c":1,"d":2}}}})";
   auto ok = send(post(" [" + call + ", " + nested + ",\n" + request_body(9, "ping") + "]", sid));
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(J(ok.body).as_array().size(), 3u);
