@@ -24,13 +24,11 @@ SessionManager::SessionManager(SessionLimits limits, std::unique_ptr<EventStore>
     : limits_(limits), events_(events ? std::move(events) : default_store(limits)) {}
 
 std::shared_ptr<Session> SessionManager::take_locked(Table::iterator it) {
-  auto s = std::move(it->second);
-  sessions_.erase(it);
+  auto s = std::move(it->second.session);
   auto o = owned_.find(s->owner());
-  if (o != owned_.end()) {
-    std::erase(o->second, s);
-    if (o->second.empty()) owned_.erase(o);
-  }
+  o->second.erase(it->second.pos);
+  if (o->second.empty()) owned_.erase(o);
+  sessions_.erase(it);
   return s;
 }
 
@@ -53,17 +51,24 @@ std::shared_ptr<Session> SessionManager::create(std::string_view owner, Refused*
     std::lock_guard lock(mu_);
     auto mine = owned_.find(owner);
     if (mine != owned_.end() && mine->second.size() >= share) {
-      // At its share: its own least recently active idle session makes room.
+      // At its share: its own least recently active idle session makes room, chosen among its
+      // oldest idle ones (the list is in creation order) so that the cost stays bounded
+      // whatever the share; busy sessions are only skipped, and each costs its owner a stream
+      // or a request in flight.
       Session* oldest = nullptr;
-      for (auto& x : mine->second)
-        if (x->idle() && (!oldest || x->last_active() < oldest->last_active())) oldest = x.get();
+      std::size_t candidates = 0;
+      for (Session* x : mine->second) {
+        if (!x->idle()) continue;
+        if (!oldest || x->last_active() < oldest->last_active()) oldest = x;
+        if (++candidates == kEvictionCandidates) break;
+      }
       if (!oldest) return refuse(Refused::principal_share);
       evicted = take_locked(sessions_.find(oldest->id()));
     }
     // (Never after an eviction: that freed a place.)
     if (sessions_.size() >= limits_.max_sessions) return refuse(Refused::full);
-    sessions_.emplace(s->id(), s);
-    owned_[s->owner()].push_back(s);
+    auto& owned = owned_[s->owner()];
+    sessions_.emplace(s->id(), Entry{s, owned.insert(owned.end(), s.get())});
   }
   if (evicted) {
     evicted->close();
@@ -77,7 +82,7 @@ std::shared_ptr<Session> SessionManager::create(std::string_view owner, Refused*
 std::shared_ptr<Session> SessionManager::find(std::string_view id) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
-  return it == sessions_.end() ? nullptr : it->second;
+  return it == sessions_.end() ? nullptr : it->second.session;
 }
 
 bool SessionManager::remove(std::string_view id) {
@@ -103,8 +108,8 @@ std::size_t SessionManager::expire_idle() {
     // a request in flight) may become idle any moment: look again in a second.
     auto next = now + limits_.idle_timeout;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
-      auto last = it->second->last_active();
-      if (last < cutoff && it->second->idle()) {
+      auto last = it->second.session->last_active();
+      if (last < cutoff && it->second.session->idle()) {
         auto next_it = std::next(it);
         expired.push_back(take_locked(it));
         it = next_it;
@@ -131,7 +136,7 @@ void SessionManager::close_all() {
     all.swap(sessions_);
     owned_.clear();
   }
-  for (auto& [id, s] : all) s->close();
+  for (auto& [id, e] : all) e.session->close();
 }
 
 void SessionManager::for_each(const std::function<void(Session&)>& fn) {
@@ -139,7 +144,7 @@ void SessionManager::for_each(const std::function<void(Session&)>& fn) {
   {
     std::lock_guard lock(mu_);
     all.reserve(sessions_.size());
-    for (auto& [id, s] : sessions_) all.push_back(s);
+    for (auto& [id, e] : sessions_) all.push_back(e.session);
   }
   for (auto& s : all) fn(*s);
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -57,10 +58,17 @@ class SessionManager {
     using is_transparent = void;
     std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
   };
-  using Table = std::unordered_map<std::string, std::shared_ptr<Session>, IdHash, std::equal_to<>>;
+  // Each owner's sessions (at most its share), in creation order: counted and searched for the
+  // idle one to end. A session's entry holds its place there, so removal is O(1).
+  using Owned = std::list<Session*>;
+  static constexpr std::size_t kEvictionCandidates = 32;
+  struct Entry {
+    std::shared_ptr<Session> session;
+    Owned::iterator pos;
+  };
+  using Table = std::unordered_map<std::string, Entry, IdHash, std::equal_to<>>;
   Table sessions_;
-  // Each owner's sessions (at most its share): counted and searched for the oldest idle one.
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Session>>, IdHash, std::equal_to<>> owned_;
+  std::unordered_map<std::string, Owned, IdHash, std::equal_to<>> owned_;
   // Takes the session out of both tables (under mu_); the caller closes it outside the lock.
   std::shared_ptr<Session> take_locked(Table::iterator it);
   // At the cap, create() scans for idle sessions only once one may have expired: expire_idle()
