@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
     if (i + 1 < argc && arg == "--port") http.port = static_cast<std::uint16_t>(std::atoi(argv[++i]));
     else if (i + 1 < argc && arg == "--host") http.host = argv[++i];
     else if (i + 1 < argc && arg == "--threads") http.threads = static_cast<unsigned>(std::atoi(argv[++i]));
-    else if (i + 1 < argc && arg == "--max-sessions") http.max_sessions = std::strtoull(argv[++i], nullptr, 10);
+    else if (i + 1 < argc && arg == "--max-sessions")  // one load generator: its share is the cap
+      http.max_sessions = http.max_sessions_per_principal = std::strtoull(argv[++i], nullptr, 10);
     else if (arg == "--sse") http.always_sse = true;
     else {
       std::cerr << "usage: bench-echo-server [--host H] [--port N] [--threads N] [--sse] [--max-sessions N]\n";

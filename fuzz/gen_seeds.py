@@ -220,8 +220,83 @@ def http_request():
         "stateless-only-session-post": S(0x00, 0x01) + post(init).encode(),
         "stateless-unknown-version": S(0x00) + post(rpc(1, "ping"), "mcp-protocol-version: 2099-01-01\n").encode(),
     }
+    seeds.update(http_request_long(S, post, rpc, call, stateless, init, sep))
     for k, v in seeds.items():
         write(t, k, v)
+
+
+def http_request_long(S, post, rpc, call, stateless, init, sep):
+    """Longer inputs: several requests with real bodies, API-key authentication ($KEY alice,
+    $KEY2 bob with echo only, $KEY3 revoked), the protected-resource metadata, session shares
+    and the batch cap (see the flags in http_request_fuzz.cpp)."""
+    alice = "authorization: Bearer $KEY\n"
+    bob = "authorization: Bearer $KEY2\n"
+    text = "The quick brown fox jumps over the lazy dog, " * 12
+    get_wk = lambda path, host="localhost:8080": "GET %s\nhost: %s\n\n" % (path, host)
+    init03 = rpc(1, "initialize", {"protocolVersion": "2025-03-26", "capabilities": {"roots": {"listChanged": True}},
+                                   "clientInfo": {"name": "long-client", "version": "1.2.3"}})
+    return {
+        "auth-api-key-session": S(0x07, 0x04) + sep.join([
+            post(rpc(2, "tools/list"), alice),
+            post(call(3, "echo", {"text": text}), alice),
+            post(call(4, "add", {"a": 1.5, "b": -2}), alice),
+            post(rpc(5, "resources/read", {"uri": "file:///docs/guide"}), "x-api-key: $KEY\n"),
+            post(call(6, "echo", {"text": "not mine"}), bob),
+            post(rpc(7, "ping"), "authorization: Bearer $KEY3\n"),
+        ]).encode(),
+        "auth-well-known": S(0x00, 0x04) + sep.join([
+            get_wk("/.well-known/oauth-protected-resource"),
+            get_wk("/.well-known/oauth-protected-resource/mcp", "mcp.example.com:8443"),
+            "POST /.well-known/oauth-protected-resource/mcp\nhost: localhost\ncontent-type: application/json\n\n{}",
+            get_wk("/.well-known/oauth-authorization-server"),
+            post(init, "host: [::1]:8080\n", headers="content-type: application/json\naccept: */*\n"),
+            post(rpc(2, "ping"), "authorization: Basic dXNlcjpwYXNz\n"),
+        ]).encode(),
+        "auth-configured-resource": S(0x05, 0x0c) + sep.join([
+            get_wk("/.well-known/oauth-protected-resource/mcp"),
+            get_wk("/.well-known/oauth-protected-resource"),
+            post(rpc(2, "tools/list"), "authorization: Bearer mcpb_unknown\n"),
+            post(call(3, "echo", {"text": text}), alice),
+        ]).encode(),
+        "auth-forbidden-tool": S(0x04, 0x04) + sep.join([
+            post(init, bob),
+            post(rpc(None, "notifications/initialized"), bob),
+            post(call(2, "add", {"a": 1, "b": 2}), bob),
+            post(call(3, "echo", {"text": text}), bob),
+            post(rpc(4, "tools/list"), bob),
+            "DELETE /mcp\nhost: localhost\n" + bob + "\n",
+        ]).encode(),
+        "auth-stateless": S(0x00, 0x04) + sep.join([
+            stateless(1, "tools/call", {"name": "echo", "arguments": {"text": text}}, "echo").replace("POST /mcp\n", "POST /mcp\n" + alice, 1),
+            stateless(2, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}}, "add").replace("POST /mcp\n", "POST /mcp\n" + bob, 1),
+            stateless(3, "server/discover"),
+        ]).encode(),
+        "session-share-evict": S(0x00, 0x10) + sep.join([
+            post(init, "x-fuzz-remote: 10.0.0.1\n"),
+            "GET /mcp\nhost: localhost\naccept: text/event-stream\nmcp-session-id: $SESSION\nx-fuzz-remote: 10.0.0.1\n\n",
+            post(init, "x-fuzz-remote: 10.0.0.1\n"),
+            post(init, "x-fuzz-remote: 10.0.0.2\n"),
+            post(call(2, "echo", {"text": text}), "mcp-session-id: $SESSION\nx-fuzz-remote: 10.0.0.2\n"),
+            post(init, "x-fuzz-remote: 10.0.0.2\n"),
+        ]).encode(),
+        "batch-over-max": S(0x07, 0x20) + sep.join([
+            post([rpc(2, "ping"), call(3, "echo", {"text": "a,b,[c],{d}"})]),
+            post([rpc(4, "ping"), rpc(5, "ping"), rpc(6, "ping")]),
+            post([rpc(10 + i, "ping") for i in range(40)]),
+        ]).encode(),
+        "batch-long": S(0x07) + sep.join([
+            post([rpc(10 + i, "ping") for i in range(30)] + [call(99, "echo", {"text": text})]),
+            post([rpc(200 + i, "tools/list") for i in range(12)]),
+        ]).encode(),
+        "long-mixed": S(0x67) + sep.join([
+            post(call(2, "mirror", {"nested": {"list": list(range(40)), "text": text, "flags": [True, False, None]}})),
+            post(call(3, "progress", {"_meta": {"progressToken": "tok"}})),
+            post(rpc(4, "resources/read", {"uri": "repo://owner/repo/" + "/".join("seg%d" % i for i in range(20))})),
+            post(rpc(5, "prompts/get", {"name": "greet", "arguments": {"name": text[:200]}})),
+            post(call(6, "ask")),
+            post({"jsonrpc": "2.0", "id": 1, "result": {"action": "accept", "content": {"name": text[:100]}}}),
+        ]).encode(),
+    }
 
 
 # ---------------------------------------------------------------- json_schema

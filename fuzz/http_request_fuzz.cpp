@@ -5,9 +5,14 @@
 //   byte 0, byte 1  flags (below)
 //   then up to kMaxRequests requests separated by a line "---":
 //     METHOD [target]\n
-//     name: value\n ...     (names are lower-cased, as the Beast layer does)
+//     name: value\n ...     (names are lower-cased, as the Beast layer does; "$KEY", "$KEY2"
+//                           and "$KEY3" in a value become the API keys below; a header
+//                           "x-fuzz-remote" is the client's address instead; a value
+//                           "$SESSION" is the last session id a response carried)
 //     \n
 //     body                  ("$STATE" is replaced by the last requestState a response carried)
+//   A target other than the endpoint's path goes where the server routes it first: the RFC 9728
+//   protected-resource metadata (StreamableHttp::well_known), else 404.
 // Flags, byte 0:
 //   0x01  POST initialize first (a valid session exists)
 //   0x02  then POST notifications/initialized
@@ -19,13 +24,24 @@
 // Flags, byte 1:
 //   0x01  legacy_sessions = false (stateless 2026-07-28 only)
 //   0x02  request_state_ttl = 0 (every sealed requestState has expired)
+//   0x04  API-key authentication (an in-memory store): $KEY is alice's key (every tool; the
+//         prepared initialize uses it), $KEY2 bob's (scope "read": echo only), $KEY3 revoked;
+//         keys also in "x-api-key"
+//   0x08  with 0x04: a configured resource URL, authorization servers and scopes (else the
+//         resource URL, and so WWW-Authenticate, comes from the Host header)
+//   0x10  max_sessions_per_principal = 1
+//   0x20  max_batch = 2
 //
 // Oracles (abort on violation): handle() completes (bounded by run_one_for) and does not throw;
-// the status is one the transport documents; header names and values carry no CR/LF; JSON
+// the status is one the transport documents; header names and values carry no CR/LF (the
+// WWW-Authenticate challenge and the metadata are built from the Host header); JSON
 // bodies and every SSE data line parse; after shutdown() no work is left on the io_context.
 #include "http/streamable_http.hpp"
 
+#include <mcp/auth/auth.hpp>
+#include <mcp/core/encoding.hpp>
 #include <mcp/mcp.hpp>
+#include <mcp/store/store.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -57,6 +73,10 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxRequests = 6;
 constexpr std::size_t kMaxHeaders = 16;
 constexpr auto kHandleDeadline = std::chrono::seconds(2);
+// Fixed API keys, so that inputs replay: alice (every tool), bob (echo only), and a revoked one.
+constexpr std::string_view kKeys[] = {"mcpb_fuzzAliceKey0000000000000000000000000000000",
+                                      "mcpb_fuzzBobKey000000000000000000000000000000000",
+                                      "mcpb_fuzzRevokedKey00000000000000000000000000000"};
 
 [[noreturn]] void fail(const char* what, std::string_view detail = {}) {
   std::fprintf(stderr, "http_request_fuzz oracle failed: %s: %.*s\n", what, static_cast<int>(detail.size()),
@@ -202,6 +222,38 @@ mcp::Server& server() {
   return *s;
 }
 
+std::shared_ptr<mcp::store::Store> key_store() {
+  static std::shared_ptr<mcp::store::Store> store = [] {
+    std::shared_ptr<mcp::store::Store> st = mcp::store::open_sqlite(":memory:");
+    const char* users[] = {"alice", "bob", "carol"};
+    for (int i = 0; i < 3; ++i) {
+      mcp::store::ApiKey k;
+      k.id = std::string("k_fuzz") + static_cast<char>('0' + i);
+      k.hash = mcp::sha256_hex(kKeys[i]);
+      k.user = users[i];
+      k.scopes = {i == 0 ? "tools:all" : "read"};
+      k.created_at = 1;
+      k.revoked_at = i == 2 ? 2 : 0;
+      st->put_api_key(k);
+    }
+    return st;
+  }();
+  return store;
+}
+
+std::shared_ptr<mcp::auth::Authenticator> api_key_auth(bool configured) {
+  mcp::auth::AuthOptions a;
+  a.mode = mcp::auth::Mode::api_key;
+  a.api_key_header = "x-api-key";
+  a.permissions = {{.scopes = {"tools:all"}, .tools = {"*"}}, {.scopes = {"read"}, .tools = {"echo"}}};
+  if (configured) {
+    a.resource = "https://mcp.example.com/mcp";
+    a.authorization_servers = {"https://auth.example.com"};
+    a.scopes_supported = {"tools:all", "read"};
+  }
+  return std::make_shared<mcp::auth::Authenticator>(std::move(a), key_store());
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
@@ -227,7 +279,14 @@ Request decode_request(std::string_view in) {
     if (colon == std::string_view::npos || r.headers.size() >= kMaxHeaders) continue;
     std::string name(trim(l.substr(0, colon)));
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers.emplace_back(std::move(name), std::string(trim(l.substr(colon + 1))));
+    std::string value(trim(l.substr(colon + 1)));
+    for (int k = 3; k >= 1; --k) {  // "$KEY3" before "$KEY"
+      std::string mark = k == 1 ? "$KEY" : "$KEY" + std::to_string(k);
+      for (auto at = value.find(mark); at != std::string::npos; at = value.find(mark, at + kKeys[k - 1].size()))
+        value.replace(at, mark.size(), kKeys[k - 1]);
+    }
+    if (name == "x-fuzz-remote") r.remote = std::move(value);
+    else r.headers.emplace_back(std::move(name), std::move(value));
   }
   r.body = std::string(in);
   return r;
@@ -259,7 +318,7 @@ void check_json(std::string_view text, const char* where) {
 }
 
 void check_response(const Response& r) {
-  static constexpr int kStatuses[] = {200, 202, 400, 403, 404, 405, 406, 409, 415, 503};
+  static constexpr int kStatuses[] = {200, 202, 400, 401, 403, 404, 405, 406, 409, 415, 429, 503};
   if (std::find(std::begin(kStatuses), std::end(kStatuses), r.status) == std::end(kStatuses))
     fail("unexpected status", std::to_string(r.status));
   for (auto& [k, v] : r.headers)
@@ -309,7 +368,18 @@ bool run_until(asio::io_context& io, Done done, Clock::duration budget) {
   return true;
 }
 
-Response run(asio::io_context& io, mcp::http::StreamableHttp& http, Request req) {
+Response run(asio::io_context& io, mcp::http::StreamableHttp& http, Request req, const std::string& endpoint) {
+  // As the server routes: the endpoint, then the protected-resource metadata, else 404.
+  if (req.path() != endpoint) {
+    auto wk = http.well_known(req);
+    Response r = wk ? std::move(*wk) : mcp::http::rpc_error(404, mcp::errc::kConnectionClosed, "Not Found");
+    check_response(r);
+    if (wk && r.status == 200) {
+      auto doc = json::parse(r.body);
+      if (!doc.is_object() || !doc.as_object().contains("resource")) fail("metadata without resource", r.body);
+    }
+    return r;
+  }
   std::optional<Response> out;
   std::exception_ptr error;
   bool finished = false;
@@ -332,13 +402,14 @@ Response run(asio::io_context& io, mcp::http::StreamableHttp& http, Request req)
   return std::move(*out);
 }
 
-Request post(std::string body) {
+Request post(std::string body, bool with_key) {
   Request r;
   r.method = "POST";
   r.target = "/mcp";
   r.headers = {{"host", "localhost:8080"},
                {"content-type", "application/json"},
                {"accept", "application/json, text/event-stream"}};
+  if (with_key) r.headers.emplace_back("authorization", "Bearer " + std::string(kKeys[0]));
   r.body = std::move(body);
   return r;
 }
@@ -370,6 +441,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   opts.legacy_sessions = !(flags2 & 0x01);
   if (flags2 & 0x02) opts.request_state_ttl = std::chrono::seconds(0);
+  const bool with_key = flags2 & 0x04;
+  if (with_key) opts.authenticator = api_key_auth(flags2 & 0x08);
+  if (flags2 & 0x10) opts.max_sessions_per_principal = 1;
+  if (flags2 & 0x20) opts.max_batch = 2;
   static constexpr const char* kVersions[] = {"2025-03-26", "2025-06-18", "2025-11-25", "1999-01-01"};
 
   // Declared before the io_context: the io_context (and any coroutine frame it still owns,
@@ -395,26 +470,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                         {"capabilities", caps},
                         {"clientInfo", {{"name", "fuzz"}, {"version", "0"}}}};
     json::object msg{{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"}, {"params", params}};
-    Response r = run(io, http, post(json::serialize(msg)));
+    Response r = run(io, http, post(json::serialize(msg), with_key), opts.path);
     if (r.status != 200 || response_header(r, "mcp-session-id").empty()) fail("initialize failed", r.body);
     keep(r);
     if (flags & 0x02) {
-      Request n = post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+      Request n = post(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", with_key);
       n.headers.emplace_back("mcp-session-id", session_id);
-      Response nr = run(io, http, std::move(n));
+      Response nr = run(io, http, std::move(n), opts.path);
       if (nr.status != 202) fail("notifications/initialized was not accepted", std::to_string(nr.status));
     }
   }
 
+  // HTTP_REQUEST_FUZZ_TRACE=1: what each request got (to check that a seed goes where meant).
+  static const bool trace = std::getenv("HTTP_REQUEST_FUZZ_TRACE") != nullptr;
   std::size_t count = 0;
   while (!rest.empty() && count++ < kMaxRequests) {
     auto sep = rest.find("\n---\n");
     Request req = decode_request(rest.substr(0, sep));
     rest.remove_prefix(sep == std::string_view::npos ? rest.size() : sep + 5);
     if ((flags & 0x04) && !session_id.empty()) set_header(req, "mcp-session-id", session_id);
+    for (auto& [name, value] : req.headers)
+      if (value == "$SESSION") value = session_id;
     for (auto at = req.body.find("$STATE"); at != std::string::npos; at = req.body.find("$STATE", at + request_state.size()))
       req.body.replace(at, 6, request_state);
-    Response r = run(io, http, std::move(req));
+    std::string line = req.method + " " + req.target;
+    Response r = run(io, http, std::move(req), opts.path);
+    if (trace) std::fprintf(stderr, "  %s -> %d %.160s\n", line.c_str(), r.status, r.body.c_str());
     keep(r);
   }
 

@@ -168,8 +168,9 @@ void apply_yaml(Config& c, const std::string& text) {
   }
   if (auto l = root["limits"]) {
     check_keys(l, "limits", {"max_body_bytes", "max_header_bytes", "read_timeout_s", "keepalive_timeout_s",
-                             "client_request_timeout_s"});
+                             "client_request_timeout_s", "max_batch"});
     if (l["max_body_bytes"]) h.max_body_bytes = parse_uint("limits.max_body_bytes", l["max_body_bytes"].Scalar(), 1ull << 32);
+    if (l["max_batch"]) h.max_batch = parse_uint("limits.max_batch", l["max_batch"].Scalar(), 1'000'000);
     if (l["max_header_bytes"])
       h.max_header_bytes = parse_uint("limits.max_header_bytes", l["max_header_bytes"].Scalar(), 1 << 20);
     if (l["read_timeout_s"])
@@ -182,7 +183,16 @@ void apply_yaml(Config& c, const std::string& text) {
           parse_uint("limits.client_request_timeout_s", l["client_request_timeout_s"].Scalar(), 86400));
   }
   if (auto s = root["sessions"]) {
-    check_keys(s, "sessions", {"max", "idle_timeout_s", "events_per_session"});
+    check_keys(s, "sessions", {"max", "idle_timeout_s", "events_per_session", "max_per_principal",
+                               "replay_bytes_per_session", "replay_bytes_total"});
+    if (s["max_per_principal"])
+      h.max_sessions_per_principal =
+          parse_uint("sessions.max_per_principal", s["max_per_principal"].Scalar(), 10'000'000);
+    if (s["replay_bytes_per_session"])
+      h.replay_bytes_per_session =
+          parse_uint("sessions.replay_bytes_per_session", s["replay_bytes_per_session"].Scalar(), 1ull << 40);
+    if (s["replay_bytes_total"])
+      h.replay_bytes_total = parse_uint("sessions.replay_bytes_total", s["replay_bytes_total"].Scalar(), 1ull << 40);
     if (s["max"]) h.max_sessions = parse_uint("sessions.max", s["max"].Scalar(), 10'000'000);
     if (s["idle_timeout_s"])
       h.session_idle_timeout = std::chrono::seconds(parse_uint("sessions.idle_timeout_s", s["idle_timeout_s"].Scalar(), 30 * 86400));
@@ -253,6 +263,13 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
   if (auto v = get("MCPBRIDGE_ALLOWED_HOSTS")) h.allowed_hosts = split_csv(*v);
   if (auto v = get("MCPBRIDGE_ALLOWED_ORIGINS")) h.allowed_origins = split_csv(*v);
   if (auto v = get("MCPBRIDGE_MAX_SESSIONS")) h.max_sessions = parse_uint("MCPBRIDGE_MAX_SESSIONS", *v, 10'000'000);
+  if (auto v = get("MCPBRIDGE_MAX_SESSIONS_PER_PRINCIPAL"))
+    h.max_sessions_per_principal = parse_uint("MCPBRIDGE_MAX_SESSIONS_PER_PRINCIPAL", *v, 10'000'000);
+  if (auto v = get("MCPBRIDGE_REPLAY_BYTES_PER_SESSION"))
+    h.replay_bytes_per_session = parse_uint("MCPBRIDGE_REPLAY_BYTES_PER_SESSION", *v, 1ull << 40);
+  if (auto v = get("MCPBRIDGE_REPLAY_BYTES_TOTAL"))
+    h.replay_bytes_total = parse_uint("MCPBRIDGE_REPLAY_BYTES_TOTAL", *v, 1ull << 40);
+  if (auto v = get("MCPBRIDGE_MAX_BATCH")) h.max_batch = parse_uint("MCPBRIDGE_MAX_BATCH", *v, 1'000'000);
   if (auto v = get("MCPBRIDGE_LOG_LEVEL")) {
     check_log_level("MCPBRIDGE_LOG_LEVEL", *v);
     c.log_level = *v;
@@ -340,6 +357,7 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "max_body_bytes" << YAML::Value << h.max_body_bytes;
   out << YAML::Key << "max_header_bytes" << YAML::Value << h.max_header_bytes;
+  out << YAML::Key << "max_batch" << YAML::Value << h.max_batch;
   out << YAML::Key << "read_timeout_s" << YAML::Value << h.read_timeout.count();
   out << YAML::Key << "keepalive_timeout_s" << YAML::Value << h.keepalive_timeout.count();
   out << YAML::Key << "client_request_timeout_s" << YAML::Value
@@ -349,6 +367,10 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "max" << YAML::Value << h.max_sessions;
   out << YAML::Key << "idle_timeout_s" << YAML::Value << h.session_idle_timeout.count();
   out << YAML::Key << "events_per_session" << YAML::Value << h.events_per_session;
+  out << YAML::Key << "max_per_principal" << YAML::Value << h.max_sessions_per_principal
+      << YAML::Comment("0: max(1, max / 10)");
+  out << YAML::Key << "replay_bytes_per_session" << YAML::Value << h.replay_bytes_per_session;
+  out << YAML::Key << "replay_bytes_total" << YAML::Value << h.replay_bytes_total;
   out << YAML::EndMap;
   out << YAML::Key << "sse" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "keepalive_s" << YAML::Value << h.sse_keepalive.count();

@@ -59,6 +59,30 @@ TEST(Config, ProtocolAndCache) {
   EXPECT_EQ(mcpbridge::to_yaml(c).find("request_state_key"), std::string::npos);  // secrets are not printed
 }
 
+TEST(Config, SessionSharesReplayBudgetsAndBatchLength) {
+  Config c;
+  EXPECT_EQ(c.http.max_sessions_per_principal, 0u);  // max(1, max / 10)
+  EXPECT_EQ(c.http.max_batch, 100u);
+  mcpbridge::apply_yaml(c, "sessions:\n  max_per_principal: 7\n  replay_bytes_per_session: 1000\n"
+                           "  replay_bytes_total: 50000\nlimits:\n  max_batch: 10\n");
+  EXPECT_EQ(c.http.max_sessions_per_principal, 7u);
+  EXPECT_EQ(c.http.replay_bytes_per_session, 1000u);
+  EXPECT_EQ(c.http.replay_bytes_total, 50000u);
+  EXPECT_EQ(c.http.max_batch, 10u);
+  mcpbridge::apply_env(c, {{"MCPBRIDGE_MAX_SESSIONS_PER_PRINCIPAL", "3"},
+                           {"MCPBRIDGE_REPLAY_BYTES_PER_SESSION", "2000"},
+                           {"MCPBRIDGE_REPLAY_BYTES_TOTAL", "90000"},
+                           {"MCPBRIDGE_MAX_BATCH", "4"}});
+  EXPECT_EQ(c.http.max_sessions_per_principal, 3u);
+  EXPECT_EQ(c.http.replay_bytes_per_session, 2000u);
+  EXPECT_EQ(c.http.replay_bytes_total, 90000u);
+  EXPECT_EQ(c.http.max_batch, 4u);
+  auto printed = mcpbridge::to_yaml(c);
+  for (const char* k : {"max_per_principal: 3", "replay_bytes_per_session: 2000", "replay_bytes_total: 90000",
+                        "max_batch: 4"})
+    EXPECT_NE(printed.find(k), std::string::npos) << k << "\n" << printed;
+}
+
 TEST(Config, RoundTripsThroughYaml) {
   Config a;
   mcpbridge::apply_yaml(a, "server:\n  port: 1234\nsse:\n  always: true\n");

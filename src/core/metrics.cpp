@@ -27,6 +27,15 @@ std::string Metrics::render(std::uint64_t live_sessions) const {
   counter("mcpbridge_sessions_expired_total", "Sessions ended by idle expiry.", sessions_expired.load());
   counter("mcpbridge_sse_streams_total", "SSE response streams opened.", sse_streams.load());
   counter("mcpbridge_sse_resumptions_total", "Streams resumed with Last-Event-ID.", sse_resumptions.load());
+  counter("mcpbridge_sessions_evicted_total", "Idle sessions ended to make room for their principal's new one.",
+          sessions_evicted.load());
+  counter("mcpbridge_replay_events_dropped_total", "SSE events dropped from the replay store (over budget).",
+          replay_events_dropped.load());
+  counter("mcpbridge_replay_bytes_dropped_total", "Bytes of SSE events dropped from the replay store.",
+          replay_bytes_dropped.load());
+  s += "# HELP mcpbridge_replay_bytes Bytes the SSE replay store holds.\n# TYPE mcpbridge_replay_bytes gauge\n"
+       "mcpbridge_replay_bytes " +
+       std::to_string(replay_bytes_held.load()) + "\n";
   s += "# HELP mcpbridge_sessions Live sessions.\n# TYPE mcpbridge_sessions gauge\nmcpbridge_sessions " +
        std::to_string(live_sessions) + "\n";
   return s;

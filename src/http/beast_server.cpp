@@ -264,6 +264,22 @@ struct HttpServer::Impl {
     }
   }
 
+  // After an early answer the client may still be sending the body we did not read; closing
+  // with unread bytes would reset the connection and could destroy the answer before the client
+  // reads it. So: end our side, then discard what arrives for a bounded time and amount.
+  static Task<void> linger(Connection& conn) {
+    beast::error_code ignored;
+    conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    conn.expires_after(std::chrono::seconds(2));
+    char buf[16 << 10];
+    std::size_t discarded = 0;
+    while (discarded < (std::size_t{8} << 20)) {
+      auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+      if (ec) break;
+      discarded += n;
+    }
+  }
+
   Task<void> connection(Socket socket) {
     auto conn = std::make_shared<Connection>(std::move(socket));
     auto& stream = conn->socket;
@@ -284,6 +300,7 @@ struct HttpServer::Impl {
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
       int reject = 0;
       if (ec == bhttp::error::header_limit) reject = 431;
+      else if (ec == bhttp::error::body_limit) reject = 413;  // Content-Length above the limit
       else if (ec) break;
       if (!reject) {
         conn->expires_after(options.read_timeout);
@@ -300,13 +317,15 @@ struct HttpServer::Impl {
                                  reject == 413 ? "Payload Too Large" : "Request Header Fields Too Large");
         std::string out = serialize_head(r, false) + r.body;
         conn->expires_after(options.read_timeout);
-        co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
+        if (!wec) co_await linger(*conn);
         break;
       }
 
       bool keep_alive = parser.keep_alive();
       conn->no_deadline();
       http::Response resp;
+      parser.req.remote = remote;
       if (parser.req.path() == options.path)  // the MCP endpoint without route()'s coroutine frame
         resp = co_await transport.handle(std::move(parser.req));
       else

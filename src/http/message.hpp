@@ -15,6 +15,7 @@ struct Request {
   std::string target;  // path and query
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
+  std::string remote;  // the peer's IP address ("" when unknown)
 
   // The first value of a header (case-insensitive name), or "" when absent.
   std::string_view header(std::string_view lower_name) const;

@@ -82,6 +82,43 @@ bool accepts_json_and_sse(std::string_view accept) {
   return json && sse;
 }
 
+// Whether a JSON array text has more than `max` top-level elements, counted by its top-level
+// commas without parsing it: a huge batch is refused at the cost of one pass over its bytes,
+// before any per-message structure is built. (Malformed text is the parser's to reject.)
+bool batch_longer_than(std::string_view body, std::size_t max) {
+  if (max == 0) return true;
+  std::size_t depth = 0, commas = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    switch (c) {
+      case '"': in_string = true; break;
+      case '[': case '{': ++depth; break;
+      case ']': case '}':
+        if (depth <= 1) return false;  // the batch ended
+        --depth;
+        break;
+      case ',':
+        if (depth == 1 && ++commas >= max) return true;
+        break;
+      default: break;
+    }
+  }
+  return false;
+}
+
+// The key a principal's share of sessions is counted under: its session binding, or without
+// authentication (every client is "anonymous") the client's address.
+std::string session_owner(const Principal& who, std::string_view remote) {
+  if (who.method == "none") return "addr:" + std::string(remote);
+  return who.binding();
+}
+
 Response plain_status(int status) {
   Response r;
   r.status = status;
@@ -104,7 +141,8 @@ StreamableHttp::StreamableHttp(Server& server, const HttpOptions& options)
       options_(options),
       origins_(OriginPolicy::is_loopback_name(options.host), options.allowed_hosts, options.allowed_origins),
       sessions_(protocol::SessionLimits{options.max_sessions, options.session_idle_timeout, options.sse_retry_ms,
-                                        options.events_per_session}),
+                                        options.events_per_session, options.max_sessions_per_principal,
+                                        options.replay_bytes_per_session, options.replay_bytes_total}),
       dispatcher_(server, protocol::DispatcherOptions{options.client_request_timeout}),
       stateless_(server, protocol::StatelessOptions{options.request_state_ttl, options.request_state_key}) {
   server_.set_listener([this](const std::string& m, const json::object& p, const std::string& uri) {
@@ -185,7 +223,24 @@ Response StreamableHttp::not_post(const Request& req, const Principal& who) {
 
 std::string StreamableHttp::resource_url(const Request& req) const {
   if (auth_ && !auth_->options().resource.empty()) return auth_->options().resource;
-  return "http://" + std::string(req.header("host")) + options_.path;
+  // The Host header is the client's: bytes that cannot be in a host (controls, spaces, non-
+  // ASCII) are percent-encoded, so that the URL stays ASCII in the metadata's JSON and in the
+  // WWW-Authenticate challenge (raw, they made the metadata invalid UTF-8).
+  auto host = req.header("host");
+  std::string url = "http://";
+  url.reserve(url.size() + host.size() + options_.path.size());
+  for (char c : host) {
+    auto b = static_cast<unsigned char>(c);
+    if (b > 0x20 && b < 0x7F) {
+      url += c;
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      url += '%';
+      url += kHex[b >> 4];
+      url += kHex[b & 0xF];
+    }
+  }
+  return url + options_.path;
 }
 
 Response StreamableHttp::refuse(const auth::Refusal& r) const {
@@ -238,8 +293,19 @@ std::shared_ptr<protocol::Session> StreamableHttp::session_for(const Request& re
   return s;
 }
 
-Response StreamableHttp::initialize(const json::value& id, const json::object& params, Principal who) {
-  auto session = sessions_.create();
+Response StreamableHttp::initialize(const json::value& id, const json::object& params, Principal who,
+                                    std::string_view remote) {
+  protocol::SessionManager::Refused refused{};
+  auto session = sessions_.create(session_owner(who, remote), &refused);
+  if (!session && refused == protocol::SessionManager::Refused::principal_share) {
+    Response r = rpc_error(429, errc::kConnectionClosed,
+                           "Too many sessions for this principal (" +
+                               std::to_string(sessions_.limits().principal_share()) +
+                               ", none idle); end one with DELETE or try again later",
+                           json::serialize(id));
+    r.set("Retry-After", "5");
+    return r;
+  }
   if (!session) {
     Response r = rpc_error(503, errc::kConnectionClosed, "Too many sessions; try again later", json::serialize(id));
     r.set("Retry-After", "5");
@@ -275,6 +341,9 @@ std::optional<Response> StreamableHttp::prepare_post(const Request& req, Princip
   // whose requests run concurrently, into the default heap.
   auto first = req.body.find_first_not_of(" \t\r\n");
   bool maybe_batch = first != std::string::npos && req.body[first] == '[';
+  if (maybe_batch && batch_longer_than(std::string_view(req.body).substr(first), options_.max_batch))
+    return rpc_error(400, errc::kInvalidRequest,
+                     "Invalid Request: a batch may hold at most " + std::to_string(options_.max_batch) + " messages");
   auto parsed = jsonrpc::parse(req.body, maybe_batch ? json::storage_ptr() : jsonrpc::request_arena());
   if (!parsed) return rpc_error(400, parsed.error().code, parsed.error().message);
   json::value& body = parsed.value();  // classified by moving params out: not read afterwards
@@ -320,7 +389,7 @@ std::optional<Response> StreamableHttp::prepare_post(const Request& req, Princip
       if (req.has_header(kSessionHeader) && sessions_.find(req.header(kSessionHeader)))
         return rpc_error(400, errc::kInvalidRequest, "Invalid Request: session already initialized",
                          json::serialize(m.id));
-      return initialize(m.id, m.params, std::move(who));
+      return initialize(m.id, m.params, std::move(who), req.remote);
     }
   }
 

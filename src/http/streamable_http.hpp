@@ -63,7 +63,7 @@ class StreamableHttp {
   // Session lookup by header: the session, or the 400/404 response to send. A session opened
   // by another principal is not found.
   std::shared_ptr<protocol::Session> session_for(const Request& req, const Principal& who, Response& error);
-  Response initialize(const json::value& id, const json::object& params, Principal who);
+  Response initialize(const json::value& id, const json::object& params, Principal who, std::string_view remote);
   Response sse_response(std::shared_ptr<protocol::SseSink> sink, const std::string& session_id);
   void broadcast(const std::string& method, const json::object& params, const std::string& uri);
 

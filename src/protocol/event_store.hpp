@@ -32,8 +32,19 @@ class EventStore {
   virtual void drop_session(std::string_view session) = 0;
 };
 
-// Keeps the newest `max_events_per_session` events of each session in memory.
-std::unique_ptr<EventStore> make_memory_event_store(std::size_t max_events_per_session = 512);
+// The in-memory store's bounds. Bytes are an event's data plus a fixed per-event overhead
+// (kEventOverheadBytes), so that empty priming events count too. Over a bound the oldest events
+// go first (of the session, or of all sessions for the total); an id whose successors were
+// dropped is no longer retained (replay_after gives nullopt).
+struct EventStoreLimits {
+  static constexpr std::size_t kEventOverheadBytes = 64;
+  std::size_t events_per_session = 512;
+  std::size_t bytes_per_session = 4 << 20;
+  std::size_t bytes_total = 256 << 20;
+};
+std::unique_ptr<EventStore> make_memory_event_store(EventStoreLimits limits = {});
+// Keeps the newest `max_events_per_session` events of each session (byte budgets as default).
+std::unique_ptr<EventStore> make_memory_event_store(std::size_t max_events_per_session);
 
 // Event ids are "<stream>-<sequence>": they name their stream, as the spec recommends.
 std::string make_event_id(std::uint64_t stream, std::uint64_t seq);

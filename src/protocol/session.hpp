@@ -50,6 +50,9 @@ class Session {
   // The principal that opened the session; only it may use the session.
   void set_principal(Principal p) { principal_ = std::move(p); }
   const Principal& principal() const { return principal_; }
+  // The key its principal's share of sessions is counted under (set by SessionManager).
+  void set_owner(std::string key) { owner_ = std::move(key); }
+  const std::string& owner() const { return owner_; }
   const json::object& client_capabilities() const { return client_caps_; }
   bool priming_events() const { return version_ >= "2025-11-25"; }
 
@@ -108,6 +111,7 @@ class Session {
   const int retry_ms_;
   std::string version_;
   Principal principal_;
+  std::string owner_;
   json::object client_caps_;
   json::object client_info_;
   std::atomic<Clock::rep> last_active_;

@@ -8,10 +8,32 @@
 
 namespace mcp::protocol {
 
-SessionManager::SessionManager(SessionLimits limits, std::unique_ptr<EventStore> events)
-    : limits_(limits), events_(events ? std::move(events) : make_memory_event_store(limits.events_per_session)) {}
+std::size_t SessionLimits::principal_share() const {
+  if (max_per_principal) return std::min(max_per_principal, max_sessions);
+  return std::max<std::size_t>(1, max_sessions / 10);
+}
 
-std::shared_ptr<Session> SessionManager::create() {
+namespace {
+std::unique_ptr<EventStore> default_store(const SessionLimits& l) {
+  return make_memory_event_store(
+      EventStoreLimits{l.events_per_session, l.replay_bytes_per_session, l.replay_bytes_total});
+}
+}  // namespace
+
+SessionManager::SessionManager(SessionLimits limits, std::unique_ptr<EventStore> events)
+    : limits_(limits), events_(events ? std::move(events) : default_store(limits)) {}
+
+std::shared_ptr<Session> SessionManager::take_locked(Table::iterator it) {
+  auto s = std::move(it->second.session);
+  auto o = owned_.find(s->owner());
+  o->second.erase(it->second.pos);
+  if (o->second.empty()) owned_.erase(o);
+  sessions_.erase(it);
+  return s;
+}
+
+std::shared_ptr<Session> SessionManager::create(std::string_view owner, Refused* why) {
+  const std::size_t share = limits_.principal_share();
   bool scan;
   {
     std::lock_guard lock(mu_);
@@ -19,17 +41,48 @@ std::shared_ptr<Session> SessionManager::create() {
   }
   if (scan) expire_idle();
   auto s = std::make_shared<Session>(random_token(24), *events_, limits_.retry_ms);
-  std::lock_guard lock(mu_);
-  if (sessions_.size() >= limits_.max_sessions) return nullptr;
-  sessions_.emplace(s->id(), s);
+  s->set_owner(std::string(owner));
+  auto refuse = [&](Refused r) {
+    if (why) *why = r;
+    return nullptr;
+  };
+  std::shared_ptr<Session> evicted;
+  {
+    std::lock_guard lock(mu_);
+    auto mine = owned_.find(owner);
+    if (mine != owned_.end() && mine->second.size() >= share) {
+      // At its share: its own least recently active idle session makes room, chosen among its
+      // oldest idle ones (the list is in creation order) so that the cost stays bounded
+      // whatever the share; busy sessions are only skipped, and each costs its owner a stream
+      // or a request in flight.
+      Session* oldest = nullptr;
+      std::size_t candidates = 0;
+      for (Session* x : mine->second) {
+        if (!x->idle()) continue;
+        if (!oldest || x->last_active() < oldest->last_active()) oldest = x;
+        if (++candidates == kEvictionCandidates) break;
+      }
+      if (!oldest) return refuse(Refused::principal_share);
+      evicted = take_locked(sessions_.find(oldest->id()));
+    }
+    // (Never after an eviction: that freed a place.)
+    if (sessions_.size() >= limits_.max_sessions) return refuse(Refused::full);
+    auto& owned = owned_[s->owner()];
+    sessions_.emplace(s->id(), Entry{s, owned.insert(owned.end(), s.get())});
+  }
+  if (evicted) {
+    evicted->close();
+    Metrics::add(Metrics::global().sessions_evicted);
+  }
   Metrics::add(Metrics::global().sessions_created);
+  if (why) *why = Refused::no;
   return s;
 }
 
 std::shared_ptr<Session> SessionManager::find(std::string_view id) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
-  return it == sessions_.end() ? nullptr : it->second;
+  return it == sessions_.end() ? nullptr : it->second.session;
 }
 
 bool SessionManager::remove(std::string_view id) {
@@ -38,8 +91,7 @@ bool SessionManager::remove(std::string_view id) {
     std::lock_guard lock(mu_);
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return false;
-    s = std::move(it->second);
-    sessions_.erase(it);
+    s = take_locked(it);
   }
   s->close();
   return true;
@@ -56,10 +108,11 @@ std::size_t SessionManager::expire_idle() {
     // a request in flight) may become idle any moment: look again in a second.
     auto next = now + limits_.idle_timeout;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
-      auto last = it->second->last_active();
-      if (last < cutoff && it->second->idle()) {
-        expired.push_back(std::move(it->second));
-        it = sessions_.erase(it);
+      auto last = it->second.session->last_active();
+      if (last < cutoff && it->second.session->idle()) {
+        auto next_it = std::next(it);
+        expired.push_back(take_locked(it));
+        it = next_it;
         continue;
       }
       next = std::min(next, last < cutoff ? now + std::chrono::seconds(1) : last + limits_.idle_timeout);
@@ -81,8 +134,9 @@ void SessionManager::close_all() {
   {
     std::lock_guard lock(mu_);
     all.swap(sessions_);
+    owned_.clear();
   }
-  for (auto& [id, s] : all) s->close();
+  for (auto& [id, e] : all) e.session->close();
 }
 
 void SessionManager::for_each(const std::function<void(Session&)>& fn) {
@@ -90,7 +144,7 @@ void SessionManager::for_each(const std::function<void(Session&)>& fn) {
   {
     std::lock_guard lock(mu_);
     all.reserve(sessions_.size());
-    for (auto& [id, s] : sessions_) all.push_back(s);
+    for (auto& [id, e] : sessions_) all.push_back(e.session);
   }
   for (auto& s : all) fn(*s);
 }

@@ -1,5 +1,7 @@
 #include "protocol/event_store.hpp"
 
+#include <mcp/core/metrics.hpp>
+
 #include <gtest/gtest.h>
 
 namespace mcp::protocol {
@@ -129,6 +131,88 @@ TEST(MemoryEventStore, PrimingEventsAreStoredWithEmptyData) {
   auto r = store->replay_after("s", prime);
   ASSERT_TRUE(r);
   EXPECT_EQ(datas(*r), (std::vector<std::string>{"msg"}));
+}
+
+constexpr std::size_t kOverhead = EventStoreLimits::kEventOverheadBytes;
+
+std::uint64_t held() { return Metrics::global().replay_bytes_held.load(); }
+
+EventStoreLimits bytes(std::size_t per_session, std::size_t total) {
+  return EventStoreLimits{.events_per_session = 512, .bytes_per_session = per_session, .bytes_total = total};
+}
+
+// The case: 40 answers of 2 MiB kept ~80 MiB for one session; the default per-session
+// budget (4 MiB) keeps the newest that fit.
+TEST(MemoryEventStore, DefaultByteBudgetBoundsASessionOfLargeAnswers) {
+  auto before = held();
+  auto dropped = Metrics::global().replay_events_dropped.load();
+  {
+    auto store = make_memory_event_store();
+    std::string last;
+    for (int i = 0; i < 40; ++i) last = store->append("s", 1, std::string(2 << 20, 'x'));
+    EXPECT_LE(held() - before, std::uint64_t{4} << 20);
+    EXPECT_GE(Metrics::global().replay_events_dropped.load() - dropped, 38u);
+    EXPECT_TRUE(store->replay_after("s", last));
+  }
+  EXPECT_EQ(held(), before);  // a store gone holds nothing
+}
+
+TEST(MemoryEventStore, PerSessionBytesDropTheOldestEvents) {
+  auto store = make_memory_event_store(bytes(3 * (1000 + kOverhead), 1 << 30));
+  std::vector<std::string> issued;
+  for (int i = 1; i <= 5; ++i) issued.push_back(store->append("s", 1, std::string(999, 'a') + std::to_string(i)));
+  store->append("other", 1, "kept");  // another session's budget is its own
+  // Retained: e3, e4, e5.
+  EXPECT_FALSE(store->replay_after("s", issued[0]));
+  auto r = store->replay_after("s", issued[1]);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->events.size(), 3u);
+  EXPECT_EQ(r->events.front().data.back(), '3');
+  EXPECT_TRUE(store->replay_after("other", "1-1"));
+}
+
+TEST(MemoryEventStore, TotalBytesDropTheOldestEventsOfAnySession) {
+  auto store = make_memory_event_store(bytes(1 << 30, 4 * (100 + kOverhead)));
+  auto a1 = store->append("a", 1, std::string(100, 'a'));
+  auto b1 = store->append("b", 1, std::string(100, 'b'));
+  auto a2 = store->append("a", 1, std::string(100, 'a'));
+  auto b2 = store->append("b", 1, std::string(100, 'b'));
+  EXPECT_TRUE(store->replay_after("a", a1));
+  store->append("b", 1, std::string(100, 'b'));  // over the total: a1 (the oldest) goes
+  auto ra = store->replay_after("a", a1);  // a2 follows a1 and is still there
+  ASSERT_TRUE(ra);
+  EXPECT_EQ(ra->events.size(), 1u);
+  store->append("a", 1, std::string(100, 'a'));  // b1 goes next
+  EXPECT_TRUE(store->replay_after("b", b1));
+  store->append("a", 1, std::string(100, 'a'));  // then a2: resuming after a1 would lose it
+  EXPECT_FALSE(store->replay_after("a", a1));
+  EXPECT_TRUE(store->replay_after("a", a2));
+  (void)b2;
+}
+
+// An event above the per-session budget is not retained; resuming after the event before it
+// is refused (it would be lost), after the event itself loses nothing.
+TEST(MemoryEventStore, AnEventAboveTheBudgetIsDroppedButItsIdStaysKnown) {
+  auto store = make_memory_event_store(bytes(1000, 1 << 30));
+  auto small = store->append("s", 2, "small");
+  auto big = store->append("s", 2, std::string(5000, 'x'));
+  EXPECT_FALSE(store->replay_after("s", small));
+  auto r = store->replay_after("s", big);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->stream, 2u);
+  EXPECT_TRUE(r->events.empty());
+  std::uint64_t stream = 0, seq = 0;
+  ASSERT_TRUE(parse_event_id(big, stream, seq));
+  EXPECT_FALSE(store->replay_after("s", make_event_id(7, seq)));  // never issued on stream 7
+}
+
+TEST(MemoryEventStore, DropSessionReleasesItsBytes) {
+  auto store = make_memory_event_store();
+  auto before = held();
+  store->append("s", 1, std::string(1000, 'x'));
+  EXPECT_EQ(held() - before, 1000 + kOverhead);
+  store->drop_session("s");
+  EXPECT_EQ(held(), before);
 }
 
 }  // namespace

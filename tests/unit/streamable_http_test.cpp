@@ -552,10 +552,13 @@ TEST_F(HttpTest, OtherMethodsAreNotAllowed) {
 
 TEST_F(HttpTest, SessionCapGives503) {
   opts_.max_sessions = 2;
+  opts_.max_sessions_per_principal = 2;
   rebuild();
   open_session();
   open_session();
-  auto r = send(post(initialize_body("2025-11-25")));
+  auto other = post(initialize_body("2025-11-25"));
+  other.remote = "10.0.0.2";  // another client: the overall cap, not a share, refuses it
+  auto r = send(other);
   EXPECT_EQ(r.status, 503);
   EXPECT_FALSE(header_of(r, "Retry-After").empty());
   EXPECT_TRUE(header_of(r, "Mcp-Session-Id").empty());
@@ -566,9 +569,122 @@ TEST_F(HttpTest, DeleteFreesRoomUnderTheCap) {
   opts_.max_sessions = 1;
   rebuild();
   auto sid = open_session();
-  EXPECT_EQ(send(post(initialize_body("2025-11-25"))).status, 503);
+  auto other = post(initialize_body("2025-11-25"));
+  other.remote = "10.0.0.2";  // another client: the same one would replace its own idle session
+  EXPECT_EQ(send(other).status, 503);
   EXPECT_EQ(send(del(sid)).status, 200);
+  EXPECT_EQ(send(other).status, 200);
+}
+
+// --- per-principal session shares ---
+
+std::shared_ptr<auth::Authenticator> proxy_auth() {
+  auth::AuthOptions a;
+  a.mode = auth::Mode::header;
+  a.proxy_secret = "s3cret";
+  return std::make_shared<auth::Authenticator>(a, nullptr);
+}
+
+Request as_user(Request r, const std::string& user) {
+  r.headers.emplace_back("x-mcpbridge-proxy-secret", "s3cret");
+  r.headers.emplace_back("x-mcpbridge-user", user);
+  return r;
+}
+
+// The issue's case: 20 initializes with one identity at sessions.max 20 left every other
+// principal with 503 until idle expiry.
+TEST_F(HttpTest, OnePrincipalCannotTakeEverySession) {
+  opts_.max_sessions = 20;
+  opts_.authenticator = proxy_auth();
+  rebuild();
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(send(as_user(post(initialize_body("2025-11-25")), "alice")).status, 200) << i;
+  EXPECT_EQ(http_->sessions().size(), 2u);  // its share: max(1, 20 / 10)
+  auto r = send(as_user(post(initialize_body("2025-11-25")), "bob"));
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST_F(HttpTest, APrincipalWithNothingIdleAtItsShareGets429) {
+  opts_.max_sessions_per_principal = 1;
+  rebuild();
+  auto sid = open_session();
+  auto stream = send(get(sid));  // an open GET stream: the session is busy
+  ASSERT_EQ(stream.status, 200);
+  auto r = send(post(initialize_body("2025-11-25")));
+  EXPECT_EQ(r.status, 429);
+  EXPECT_FALSE(header_of(r, "Retry-After").empty());
+  EXPECT_NE(r.body.find("Too many sessions for this principal"), std::string::npos) << r.body;
+  // Without authentication the share is per client address.
+  auto other = post(initialize_body("2025-11-25"));
+  other.remote = "10.0.0.2";
+  EXPECT_EQ(send(other).status, 200);
+  // Once idle, the client's own old session makes room for its new one.
+  stream.stream->close();
   EXPECT_EQ(send(post(initialize_body("2025-11-25"))).status, 200);
+  EXPECT_EQ(send(post(request_body(5, "ping"), sid)).status, 404);
+}
+
+// Found by http_request_fuzz: the metadata (and the challenge) are built from the Host header,
+// whose raw bytes made the JSON invalid UTF-8.
+TEST_F(HttpTest, ResourceUrlFromAnOddHostStaysAscii) {
+  opts_.authenticator = proxy_auth();
+  opts_.host = "0.0.0.0";  // Host is not checked when not bound to loopback
+  rebuild();
+  Request wk = get("");
+  wk.target = "/.well-known/oauth-protected-resource/mcp";
+  set_header(wk, "host", "localhos\x88t:8080 x");
+  auto r = http_->well_known(wk);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  auto doc = J(r->body);  // throws on invalid UTF-8
+  EXPECT_EQ(doc.at("resource").as_string(), "http://localhos%88t:8080%20x/mcp");
+  auto denied = post(request_body(1, "ping"));
+  set_header(denied, "host", "h\xC3\x28");
+  auto d = send(denied);
+  EXPECT_EQ(d.status, 401);
+  auto challenge = header_of(d, "WWW-Authenticate");
+  EXPECT_NE(challenge.find("\"http://h%C3(/.well-known/oauth-protected-resource/mcp\""), std::string_view::npos)
+      << challenge;
+}
+
+// --- batch length ---
+
+std::string ping_batch(int n) {
+  std::string b = "[";
+  for (int i = 0; i < n; ++i) {
+    if (i) b += ',';
+    b += request_body(100 + i, "ping");
+  }
+  return b + "]";
+}
+
+TEST_F(HttpTest, BatchAboveMaxBatchIs400) {
+  opts_.max_batch = 3;
+  rebuild();
+  auto sid = open_session("2025-03-26");
+  auto r = send(post(ping_batch(4), sid));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(rpc_code(r), errc::kInvalidRequest);
+  EXPECT_NE(r.body.find("at most 3"), std::string::npos) << r.body;
+  EXPECT_EQ(send(post(ping_batch(3), sid)).status, 200);
+  // Commas inside strings, objects and nested arrays are not the batch's.
+  json::object args{{"text", "a,b,\"c\",[d,e],{f:g}"}};
+  std::string call = request_body(7, "tools/call", {{"name", "echo"}, {"arguments", args}});
+  std::string nested =
+      R"({"jsonrpc":"2.0","id":8,"method":"ping","params":{"_meta":{"a":[1,2,[3,4]],"b":{"c":1,"d":2}}}})";
+  auto ok = send(post(" [" + call + ", " + nested + ",\n" + request_body(9, "ping") + "]", sid));
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(J(ok.body).as_array().size(), 3u);
+}
+
+// The issue's case: a 4 MiB batch of 102k pings cost ~200 MiB of heap and stalled other
+// requests; the default cap (100) refuses it before parsing.
+TEST_F(HttpTest, AHugeBatchIsRefusedByDefault) {
+  auto sid = open_session("2025-03-26");
+  auto r = send(post(ping_batch(102400), sid));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(rpc_code(r), errc::kInvalidRequest);
+  EXPECT_EQ(send(post(ping_batch(100), sid)).status, 200);
 }
 
 TEST_F(HttpTest, CancelledRequestGetsNoAnswer) {

@@ -18,6 +18,10 @@ struct Metrics {
   std::atomic<std::uint64_t> sessions_expired{0};
   std::atomic<std::uint64_t> sse_streams{0};
   std::atomic<std::uint64_t> sse_resumptions{0};
+  std::atomic<std::uint64_t> sessions_evicted{0};      // a principal's oldest idle one, at its share
+  std::atomic<std::uint64_t> replay_events_dropped{0};  // over the replay store's budgets
+  std::atomic<std::uint64_t> replay_bytes_dropped{0};
+  std::atomic<std::uint64_t> replay_bytes_held{0};  // a gauge: what the replay store holds now
 
   static Metrics& global();
   static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }

@@ -20,6 +20,7 @@ struct HttpOptions {
   unsigned threads = 1;            // one event loop per thread (SO_REUSEPORT)
 
   std::size_t max_body_bytes = 4 << 20;    // 413 above
+  std::size_t max_batch = 100;             // messages in a JSON-RPC batch; 400 above (0: no batches)
   std::size_t max_header_bytes = 16 << 10; // 431 above
   std::chrono::seconds read_timeout{30};   // to receive one whole request
   std::chrono::seconds keepalive_timeout{120};  // idle keep-alive connections
@@ -31,8 +32,14 @@ struct HttpOptions {
   std::vector<std::string> allowed_origins;  // "https://app.example.com"
 
   std::size_t max_sessions = 10000;
+  // One principal's share of max_sessions (0: max(1, max_sessions / 10)). At its share a new
+  // initialize ends that principal's own least recently active idle session, or gets 429.
+  // Without authentication the share is per client IP address.
+  std::size_t max_sessions_per_principal = 0;
   std::chrono::seconds session_idle_timeout{1800};
   std::size_t events_per_session = 512;    // kept for Last-Event-ID resumption
+  std::size_t replay_bytes_per_session = 4 << 20;  // the same, by bytes (oldest dropped first)
+  std::size_t replay_bytes_total = 256 << 20;      // over all sessions
   std::chrono::seconds sse_keepalive{15};  // comment lines on idle streams
   int sse_retry_ms = 1000;                 // SSE retry: field
   bool always_sse = false;                 // else JSON unless a request streams
