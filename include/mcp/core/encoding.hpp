@@ -13,6 +13,8 @@ std::string random_token(std::size_t n = 24);
 std::string sha256_hex(std::string_view bytes);
 // Compares without leaking where the inputs differ (lengths are not secret).
 bool constant_time_equal(std::string_view a, std::string_view b);
+// %XX sequences decoded (a URI or a fragment); a malformed one stays as written.
+std::string percent_decode(std::string_view s);
 // Text safe inside HTML elements and quoted attributes: & < > " ' as entities.
 std::string html_escape(std::string_view s);
 

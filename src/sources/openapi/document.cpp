@@ -1,5 +1,6 @@
 #include "sources/openapi/document.hpp"
 
+#include <mcp/core/encoding.hpp>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -189,22 +190,6 @@ json::value parse_yaml(std::string_view text) {
   JsonBuilder b(text.size());
   parser.HandleNextDocument(b);
   return b.root ? std::move(*b.root) : json::value(nullptr);
-}
-
-std::string percent_decode(std::string_view s) {
-  if (s.find('%') == std::string_view::npos) return std::string(s);
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned byte = 0;
-    if (s[i] == '%' && i + 2 < s.size() &&
-        std::from_chars(s.data() + i + 1, s.data() + i + 3, byte, 16).ptr == s.data() + i + 3) {
-      out += static_cast<char>(byte);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 bool is_url(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
