@@ -62,6 +62,19 @@ void setup_logging(const mcpbridge::Config& c) {
     audit->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ audit %v");
 }
 
+void add_config_option(CLI::App& command, std::string& config_path) {
+  command.add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+}
+
+// A command group over the store: it reads the configuration file (for the store's path) and
+// needs one of its subcommands.
+CLI::App* add_store_group(CLI::App& app, std::string name, std::string description, std::string& config_path) {
+  auto* group = app.add_subcommand(std::move(name), std::move(description));
+  group->require_subcommand(1);
+  add_config_option(*group, config_path);
+  return group;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,7 +86,7 @@ int main(int argc, char** argv) {
   int threads = -1;
 
   auto* serve = app.add_subcommand("serve", "Serve MCP over Streamable HTTP (default: http://127.0.0.1:8080/mcp)");
-  serve->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  add_config_option(*serve, config_path);
   serve->add_option("--host", host, "Address to bind (default 127.0.0.1; env: MCPBRIDGE_HOST)");
   serve->add_option("-p,--port", port, "TCP port (0 = ephemeral; env: MCPBRIDGE_PORT)")->check(CLI::Range(0, 65535));
   serve->add_option("-t,--threads", threads, "Event-loop threads (env: MCPBRIDGE_THREADS)")->check(CLI::Range(1, 256));
@@ -84,16 +97,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"none", "api_key", "header", "headers", "oauth"}));
 
   auto* config = app.add_subcommand("config", "Print the effective configuration as YAML");
-  config->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  add_config_option(*config, config_path);
 
   app.add_subcommand("version", "Print the version");
 
   mcpbridge::InspectArgs inspect_args;
   auto* openapi = mcpbridge::add_openapi_command(app, inspect_args);
 
-  auto* keys = app.add_subcommand("keys", "Manage API keys (stored hashed; a key is shown once)");
-  keys->require_subcommand(1);
-  keys->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  auto* keys = add_store_group(app, "keys", "Manage API keys (stored hashed; a key is shown once)", config_path);
   std::string key_user, key_team, key_label, key_id;
   std::vector<std::string> key_scopes;
   int key_days = 0;
@@ -107,9 +118,7 @@ int main(int argc, char** argv) {
   auto* keys_revoke = keys->add_subcommand("revoke", "Revoke a key");
   keys_revoke->add_option("id", key_id, "The key's id (k_...)")->required();
 
-  auto* users = app.add_subcommand("users", "Manage local users");
-  users->require_subcommand(1);
-  users->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  auto* users = add_store_group(app, "users", "Manage local users", config_path);
   std::string user_name, user_team;
   std::vector<std::string> user_roles;
   bool password_stdin = false;
@@ -122,9 +131,7 @@ int main(int argc, char** argv) {
   auto* users_passwd = users->add_subcommand("passwd", "Set a user's password (read from standard input)");
   users_passwd->add_option("name", user_name, "Login name")->required();
 
-  auto* vault = app.add_subcommand("vault", "Per-user upstream credentials (sealed with AES-256-GCM; key: MCPBRIDGE_VAULT_KEY)");
-  vault->require_subcommand(1);
-  vault->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  auto* vault = add_store_group(app, "vault", "Per-user upstream credentials (sealed with AES-256-GCM; key: MCPBRIDGE_VAULT_KEY)", config_path);
   std::string vault_user, vault_upstream;
   auto* vault_set = vault->add_subcommand("set", "Store a user's secret for an upstream (read from standard input)");
   vault_set->add_option("--user", vault_user, "The user (principal subject)")->required();
@@ -134,9 +141,7 @@ int main(int argc, char** argv) {
   auto* vault_remove = vault->add_subcommand("remove", "Remove a user's secret for an upstream");
   vault_remove->add_option("--user", vault_user, "The user")->required();
   vault_remove->add_option("--upstream", vault_upstream, "The openapi source's name")->required();
-  auto* clients = app.add_subcommand("clients", "Manage pre-registered OAuth clients (auth mode oauth)");
-  clients->require_subcommand(1);
-  clients->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  auto* clients = add_store_group(app, "clients", "Manage pre-registered OAuth clients (auth mode oauth)", config_path);
   std::string client_name, client_id;
   std::vector<std::string> client_redirects, client_scopes;
   auto* clients_add = clients->add_subcommand("add", "Register a confidential client; prints its secret once");
@@ -147,9 +152,7 @@ int main(int argc, char** argv) {
   auto* clients_remove = clients->add_subcommand("remove", "Remove a client and revoke its tokens");
   clients_remove->add_option("id", client_id, "The client_id")->required();
 
-  auto* consents = app.add_subcommand("consents", "Remembered OAuth consents");
-  consents->require_subcommand(1);
-  consents->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  auto* consents = add_store_group(app, "consents", "Remembered OAuth consents", config_path);
   std::string consent_user, consent_client;
   auto* consents_list = consents->add_subcommand("list", "List a user's consents");
   consents_list->add_option("user", consent_user, "User")->required();
@@ -157,9 +160,7 @@ int main(int argc, char** argv) {
   consents_revoke->add_option("user", consent_user, "User")->required();
   consents_revoke->add_option("client", consent_client, "client_id")->required();
 
-  auto* conns = app.add_subcommand("connections", "Custom connections to other MCP servers (the config's connections:)");
-  conns->require_subcommand(1);
-  conns->add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
+  auto* conns = add_store_group(app, "connections", "Custom connections to other MCP servers (the config's connections:)", config_path);
   std::string conn_name, conn_user;
   conns->add_subcommand("list", "List the connections and who has signed in to each");
   auto* conns_login = conns->add_subcommand(

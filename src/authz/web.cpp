@@ -87,22 +87,6 @@ std::string add_query(std::string base, const std::vector<std::pair<std::string,
   return base;
 }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string cookie(const net::HttpRequest& req, std::string_view name) {
   std::string_view h = req.header("cookie");
   while (!h.empty()) {

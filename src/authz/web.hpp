@@ -1,6 +1,7 @@
 #pragma once
 // Small web pieces for the authorization server's endpoints and pages: form and query
 // decoding, URL building, HTML escaping, cookies, HMAC.
+#include <mcp/core/encoding.hpp>
 #include <mcp/net/http_types.hpp>
 
 #include <map>
@@ -19,7 +20,7 @@ std::string form_value(const Form& f, const std::string& key);
 std::string url_encode(std::string_view s);
 // `base` + ('?' or '&') + encoded pairs.
 std::string add_query(std::string base, const std::vector<std::pair<std::string, std::string>>& params);
-std::string html_escape(std::string_view s);
+using mcp::html_escape;  // <mcp/core/encoding.hpp>
 
 std::string cookie(const net::HttpRequest& req, std::string_view name);
 std::string hmac_b64url(std::string_view key, std::string_view data);

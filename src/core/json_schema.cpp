@@ -1,7 +1,8 @@
 #include <mcp/core/json_schema.hpp>
 
+#include <mcp/core/encoding.hpp>
+
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <regex>
 #include <vector>
@@ -307,18 +308,7 @@ class Validator {
     if (ref.empty()) return &root_;
     if (ref[0] == '/') {
       boost::system::error_code ec;
-      std::string decoded;
-      for (size_t i = 0; i < ref.size(); ++i) {  // percent-decoding of the fragment
-        unsigned byte = 0;
-        if (ref[i] == '%' && i + 2 < ref.size() &&
-            std::from_chars(ref.data() + i + 1, ref.data() + i + 3, byte, 16).ptr == ref.data() + i + 3) {
-          decoded += static_cast<char>(byte);
-          i += 2;
-        } else {
-          decoded += ref[i];
-        }
-      }
-      auto* p = root_.find_pointer(decoded, ec);
+      auto* p = root_.find_pointer(percent_decode(ref), ec);  // the fragment is percent-encoded
       return ec ? nullptr : p;
     }
     return find_anchor(root_, ref, 0);

@@ -1,5 +1,6 @@
 #include "protocol/dispatcher.hpp"
 
+#include "protocol/request_context.hpp"
 #include "protocol/version.hpp"
 
 #include <mcp/core/metrics.hpp>
@@ -10,11 +11,11 @@ namespace mcp::protocol {
 namespace {
 
 // The Context of a request served within a session.
-class SessionContext final : public Context {
+class SessionContext final : public RequestContext {
  public:
   SessionContext(std::shared_ptr<Session> s, std::shared_ptr<Exchange> ex, std::shared_ptr<Inflight> f,
                  json::value progress_token, std::chrono::milliseconds timeout)
-      : s_(std::move(s)), ex_(std::move(ex)), f_(std::move(f)), token_(std::move(progress_token)), timeout_(timeout) {}
+      : RequestContext(std::move(ex), std::move(f), std::move(progress_token)), s_(std::move(s)), timeout_(timeout) {}
 
   const json::object& client_capabilities() const override { return s_->client_capabilities(); }
   const std::string& protocol_version() const override { return s_->version(); }
@@ -22,34 +23,7 @@ class SessionContext final : public Context {
   const Principal& principal() const override { return s_->principal(); }
   const json::value& request_id() const override { return id_; }
   void set_request_id(json::value id) { id_ = std::move(id); }
-  bool cancelled() const override { return f_->cancelled; }
-
-  Task<void> progress(double progress, std::optional<double> total, std::string message) override {
-    if (token_.is_null() || f_->cancelled) co_return;
-    if (last_progress_ && progress <= *last_progress_) co_return;  // must increase (spec)
-    last_progress_ = progress;
-    json::object p{{"progressToken", token_}, {"progress", progress}};
-    if (total) p["total"] = *total;
-    if (!message.empty()) p["message"] = std::move(message);
-    ex_->send(jsonrpc::notification("notifications/progress", p), false);
-  }
-
-  Task<void> log(LogLevel level, json::value data, std::string logger) override {
-    if (static_cast<int>(level) < s_->log_level.load() || f_->cancelled) co_return;
-    json::object p{{"level", to_string(level)}, {"data", std::move(data)}};
-    if (!logger.empty()) p["logger"] = std::move(logger);
-    ex_->send(jsonrpc::notification("notifications/message", p), false);
-  }
-
-  Task<bool> sleep(std::chrono::milliseconds d) override {
-    auto deadline = std::chrono::steady_clock::now() + d;
-    while (!f_->cancelled) {
-      auto now = std::chrono::steady_clock::now();
-      if (now >= deadline) co_return true;
-      co_await f_->wake.wait(deadline - now);
-    }
-    co_return false;
-  }
+  bool logs(LogLevel level) const override { return static_cast<int>(level) >= s_->log_level.load(); }
 
   Error missing_capability(json::object required) override {
     std::string names;
@@ -93,11 +67,7 @@ class SessionContext final : public Context {
 
  private:
   std::shared_ptr<Session> s_;
-  std::shared_ptr<Exchange> ex_;
-  std::shared_ptr<Inflight> f_;
-  json::value token_;
   std::chrono::milliseconds timeout_;
-  std::optional<double> last_progress_;
   json::value id_;
 };
 

@@ -1,5 +1,6 @@
 #include "protocol/stateless.hpp"
 
+#include "protocol/request_context.hpp"
 #include "protocol/version.hpp"
 
 #include <mcp/core/metrics.hpp>
@@ -64,29 +65,30 @@ struct RunState {
   std::atomic<bool> in_task{false};  // once a task, closing the HTTP stream no longer cancels
 };
 
+// A request's progress token: params._meta.progressToken when a string or an integer.
+json::value progress_token_of(const json::object& params) {
+  if (auto* meta = find_object(params, "_meta"))
+    if (auto* t = find(*meta, "progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64())) return *t;
+  return nullptr;
+}
+
 // The Context of a stateless request.
-class StatelessContext final : public Context {
+class StatelessContext final : public RequestContext {
  public:
   StatelessContext(const StatelessRequest& r, std::shared_ptr<Exchange> ex, std::shared_ptr<RunState> run,
                    json::object answers, TaskStore& tasks, json::object server_meta)
-      : r_(r),
-        ex_(std::move(ex)),
+      : RequestContext(std::move(ex), run->inflight, progress_token_of(r.message.params)),
+        r_(r),
         run_(std::move(run)),
-        f_(run_->inflight),
         answers_(std::move(answers)),
         tasks_(tasks),
-        server_meta_(std::move(server_meta)) {
-    if (auto* meta = find_object(r.message.params, "_meta"))
-      if (auto* t = find(*meta, "progressToken"); t && (t->is_string() || t->is_int64() || t->is_uint64()))
-        token_ = *t;
-  }
+        server_meta_(std::move(server_meta)) {}
 
   const json::object& client_capabilities() const override { return r_.client_capabilities; }
   const std::string& protocol_version() const override { return r_.version; }
   const std::string& session_id() const override { return no_session_; }
   const Principal& principal() const override { return r_.principal; }
   const json::value& request_id() const override { return r_.message.id; }
-  bool cancelled() const override { return f_->cancelled; }
   void close_sse_stream() override {}  // no resumption on this wire: the stream stays
 
   void allow_task(bool eligible) { task_eligible_ = eligible; }
@@ -101,33 +103,10 @@ class StatelessContext final : public Context {
     ex_->send(jsonrpc::response(r_.message.id, created.value()), true);
   }
 
-  Task<void> progress(double progress, std::optional<double> total, std::string message) override {
-    if (token_.is_null() || f_->cancelled || !task_id_.empty()) co_return;
-    if (last_progress_ && progress <= *last_progress_) co_return;
-    last_progress_ = progress;
-    json::object p{{"progressToken", token_}, {"progress", progress}};
-    if (total) p["total"] = *total;
-    if (!message.empty()) p["message"] = std::move(message);
-    ex_->send(jsonrpc::notification("notifications/progress", p), false);
-  }
-
-  Task<void> log(LogLevel level, json::value data, std::string logger) override {
-    // Only a request that asked for logging gets it (2026-07-28).
-    if (!r_.log_level || level < *r_.log_level || f_->cancelled || !task_id_.empty()) co_return;
-    json::object p{{"level", to_string(level)}, {"data", std::move(data)}};
-    if (!logger.empty()) p["logger"] = std::move(logger);
-    ex_->send(jsonrpc::notification("notifications/message", p), false);
-  }
-
-  Task<bool> sleep(std::chrono::milliseconds d) override {
-    auto deadline = std::chrono::steady_clock::now() + d;
-    while (!f_->cancelled) {
-      auto now = std::chrono::steady_clock::now();
-      if (now >= deadline) co_return true;
-      co_await f_->wake.wait(deadline - now);
-    }
-    co_return false;
-  }
+  // Only a request that asked for logging gets it (2026-07-28).
+  bool logs(LogLevel level) const override { return r_.log_level && !(level < *r_.log_level); }
+  // A task's notifications travel with the task, not on this request's stream.
+  bool muted() const override { return !task_id_.empty(); }
 
   Error missing_capability(json::object required) override {
     throw ProtocolError{Error{errc_2026::kMissingClientCapability,
@@ -184,17 +163,13 @@ class StatelessContext final : public Context {
   }
 
   const StatelessRequest& r_;
-  std::shared_ptr<Exchange> ex_;
   std::shared_ptr<RunState> run_;
-  std::shared_ptr<Inflight> f_;
   json::object answers_;
   TaskStore& tasks_;
   json::object server_meta_;
   bool task_eligible_ = false;
   std::string task_id_;
   json::object used_;
-  json::value token_;
-  std::optional<double> last_progress_;
   int auto_keys_ = 0;
   const std::string no_session_;
 };

@@ -58,7 +58,8 @@ async function mcp(server, token) {
 
 function serveConfig(name, external) {
   const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, ['auth:', '  mode: oauth', `  resource: ${RESOURCE}`, '  oauth:', '    external:',
+  // The store in the test's own folder: without one, serve would make mcpbridge.db in its cwd.
+  writeFileSync(file, [`store: {path: ${JSON.stringify(path.join(dir, `${name}.db`))}}`, 'auth:', '  mode: oauth', `  resource: ${RESOURCE}`, '  oauth:', '    external:',
     `      issuer: ${issuer}`, '      allow_private_issuer: true', '      min_refresh_s: 1', ...external, ''].join('\n'));
   return file;
 }

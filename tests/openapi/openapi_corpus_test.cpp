@@ -9,6 +9,7 @@
 
 #include "openapi_test_util.hpp"
 #include "sources/openapi/document.hpp"
+#include "sources/openapi/read.hpp"
 
 using namespace openapi_test;
 namespace fs = std::filesystem;
@@ -33,7 +34,7 @@ std::size_t count_operations(const fs::path& file) {
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  if (mcp::openapi::detail::is_gzip(text)) text = mcp::openapi::detail::gunzip(text, 256u << 20);
+  text = mcp::openapi::detail::spec_text(std::move(text), 256u << 20);
   auto doc = mcp::openapi::detail::parse_document(text, file.string());
   std::size_t n = 0;
   if (auto* paths = doc.as_object().if_contains("paths"))

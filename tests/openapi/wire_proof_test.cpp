@@ -18,6 +18,7 @@
 
 #include "fakes.hpp"
 #include "sources/openapi/document.hpp"
+#include "sources/openapi/read.hpp"
 #include "sources/openapi/loader.hpp"
 #include "wire_args.hpp"
 #include "wire_check.hpp"
@@ -78,7 +79,7 @@ json::value read_document(const fs::path& file) {
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
-  if (oa::detail::is_gzip(text)) text = oa::detail::gunzip(text, 256u << 20);
+  text = oa::detail::spec_text(std::move(text), 256u << 20);
   return oa::detail::parse_document(text, file.string());
 }
 

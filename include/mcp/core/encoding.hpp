@@ -1,5 +1,5 @@
 #pragma once
-// Byte encodings and CSPRNG tokens (OpenSSL).
+// Byte encodings, HTML escaping and CSPRNG tokens (OpenSSL).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,5 +13,9 @@ std::string random_token(std::size_t n = 24);
 std::string sha256_hex(std::string_view bytes);
 // Compares without leaking where the inputs differ (lengths are not secret).
 bool constant_time_equal(std::string_view a, std::string_view b);
+// %XX sequences decoded (a URI or a fragment); a malformed one stays as written.
+std::string percent_decode(std::string_view s);
+// Text safe inside HTML elements and quoted attributes: & < > " ' as entities.
+std::string html_escape(std::string_view s);
 
 }  // namespace mcp

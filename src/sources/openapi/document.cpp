@@ -1,8 +1,8 @@
 #include "sources/openapi/document.hpp"
 
+#include <mcp/core/encoding.hpp>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <boost/url.hpp>
@@ -192,22 +192,6 @@ json::value parse_yaml(std::string_view text) {
   return b.root ? std::move(*b.root) : json::value(nullptr);
 }
 
-std::string percent_decode(std::string_view s) {
-  if (s.find('%') == std::string_view::npos) return std::string(s);
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned byte = 0;
-    if (s[i] == '%' && i + 2 < s.size() &&
-        std::from_chars(s.data() + i + 1, s.data() + i + 3, byte, 16).ptr == s.data() + i + 3) {
-      out += static_cast<char>(byte);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 bool is_url(std::string_view s) { return s.starts_with("http://") || s.starts_with("https://"); }
 
 }  // namespace
@@ -236,38 +220,6 @@ json::value parse_document(std::string_view text, std::string_view name) {
   } catch (const YAML::Exception& e) {
     throw LoadError(std::string(name) + ": invalid YAML: " + e.what());
   }
-}
-
-bool is_gzip(std::string_view d) {
-  return d.size() >= 2 && static_cast<unsigned char>(d[0]) == 0x1f && static_cast<unsigned char>(d[1]) == 0x8b;
-}
-
-std::string gunzip(std::string_view data, std::size_t limit) {
-  z_stream zs{};
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw LoadError("gzip: cannot initialise");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  std::string out;
-  char buf[1 << 16];
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      inflateEnd(&zs);
-      throw LoadError("gzip: corrupt data");
-    }
-    out.append(buf, sizeof buf - zs.avail_out);
-    if (out.size() > limit) {
-      inflateEnd(&zs);
-      throw LoadError("gzip: inflated document larger than the limit");
-    }
-    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) break;  // truncated input
-  }
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw LoadError("gzip: truncated data");
-  return out;
 }
 
 std::string resolve_uri(std::string_view base, std::string_view ref_doc) {

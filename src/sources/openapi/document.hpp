@@ -22,10 +22,6 @@ struct LoadError : std::runtime_error {
 // quoted scalars stay strings, plain ones become null/bool/int/float when they look so).
 json::value parse_document(std::string_view text, std::string_view name);
 
-// Inflates gzip data (files such as swagger-1.13.json.gz); `limit` bounds the output.
-std::string gunzip(std::string_view data, std::size_t limit);
-bool is_gzip(std::string_view data);
-
 // The absolute form of `ref`'s document part, relative to `base` (a file path or a URL).
 std::string resolve_uri(std::string_view base, std::string_view ref_doc);
 

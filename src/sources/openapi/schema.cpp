@@ -1,3 +1,5 @@
+// Converting one OpenAPI schema object to JSON Schema 2020-12, keyword by keyword; $defs and the
+// reference graph are schema_refs.cpp, null admission and output loosening schema_loosen.cpp.
 #include "sources/openapi/schema.hpp"
 
 #include <algorithm>
@@ -6,8 +8,6 @@
 
 namespace mcp::openapi::detail {
 namespace {
-
-constexpr int kMaxDepth = 160;
 
 enum class Kind {
   schema_map,
@@ -108,38 +108,6 @@ std::optional<std::int64_t> as_count(const json::value& v) {
   return static_cast<std::int64_t>(*d);
 }
 
-// Adds null to what `s` accepts.
-void make_nullable(json::value& s) {
-  if (s.is_bool()) return;
-  auto& o = s.as_object();
-  if (o.empty()) return;
-  if (auto* t = o.if_contains("type")) {
-    if (t->is_string()) {
-      if (t->get_string() != "null") *t = json::array{t->get_string(), "null"};
-    } else if (t->is_array()) {
-      auto& a = t->get_array();
-      if (std::find(a.begin(), a.end(), json::value("null")) == a.end()) a.emplace_back("null");
-    }
-    if (auto* e = o.if_contains("enum"); e && e->is_array()) {
-      auto& a = e->get_array();
-      if (std::find(a.begin(), a.end(), json::value(nullptr)) == a.end()) a.emplace_back(nullptr);
-    }
-    if (!o.contains("const")) return;
-  }
-  json::object wrapper;
-  for (auto k : {"title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly"}) {
-    if (auto it = o.find(k); it != o.end()) {
-      wrapper[k] = std::move(it->value());
-      o.erase(it);
-    }
-  }
-  json::array any;
-  any.emplace_back(std::move(s));
-  any.emplace_back(json::object{{"type", "null"}});
-  wrapper["anyOf"] = std::move(any);
-  s = std::move(wrapper);
-}
-
 bool flag(const json::value& v, std::string_view key) {
   if (!v.is_object()) return false;
   auto* f = v.get_object().if_contains(key);
@@ -162,7 +130,7 @@ json::value SchemaConverter::convert(const json::value& v, const std::string& ba
 }
 
 json::value SchemaConverter::node(const json::value& v, const std::string& base, Scope& scope, int depth) {
-  if (depth > kMaxDepth) throw LoadError("schema nested too deeply");
+  if (depth > kMaxSchemaDepth) throw LoadError("schema nested too deeply");
   count(scope, 1);
   if (v.is_bool()) return v;
   if (!v.is_object()) return json::object{};  // not a schema: accept anything rather than fail
@@ -478,191 +446,6 @@ json::value SchemaConverter::convert_v2_parameter(const json::object& param, con
   for (auto& kv : param)
     if (keys.count(kv.key())) s.emplace(kv.key(), kv.value());
   return node(s, base, scope, 0);
-}
-
-void SchemaConverter::attach_defs(json::object& root, Scope& scope) {
-  if (scope.defs.order.empty()) return;
-  json::object defs;
-  for (std::size_t i = 0; i < scope.defs.order.size(); ++i) {  // grows while converting
-    std::string canonical = scope.defs.order[i];
-    std::string key =
-        std::string(scope.dir == Direction::request ? "q" : "s") + (scope.refs_as_defs ? "d" : "r") + canonical;
-    auto it = def_cache_.find(key);
-    if (it == def_cache_.end()) {
-      auto t = docs_.resolve(docs_.root_uri(), canonical);
-      Scope inner;
-      inner.dir = scope.dir;
-      inner.refs_as_defs = scope.refs_as_defs;
-      json::value body = node(*t.value, t.doc, inner, 1);
-      it = def_cache_.emplace(key, Cached{std::move(body), std::move(inner.defs.order), inner.nodes}).first;
-    }
-    count(scope, it->second.nodes);
-    for (auto& d : it->second.defs) scope.defs.add(d);
-    defs.emplace(def_name(canonical), it->second.schema);
-  }
-  root["$defs"] = std::move(defs);
-}
-
-std::string SchemaConverter::def_name(const std::string& canonical) {
-  if (auto it = def_names_.find(canonical); it != def_names_.end()) return it->second;
-  std::string name;
-  for (char c : pointer_leaf(canonical))
-    name += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') ? c : '_';
-  if (name.empty()) name = "schema";
-  std::string candidate = name;
-  for (int i = 2; used_def_names_.count(candidate); ++i) candidate = name + "_" + std::to_string(i);
-  used_def_names_.insert(candidate);
-  def_names_.emplace(canonical, candidate);
-  return candidate;
-}
-
-// The references a target's subtree makes (example values and extensions excepted).
-const std::vector<std::string>& SchemaConverter::edges(const std::string& canonical) {
-  auto& g = graph_[canonical];
-  if (g.scanned) return g.edges;
-  g.scanned = true;
-  std::vector<std::string> out;
-  try {
-    auto t = docs_.resolve(docs_.root_uri(), canonical);
-    std::string doc = t.doc;
-    std::vector<std::pair<const json::value*, int>> work{{t.value, 0}};
-    while (!work.empty()) {
-      auto [v, depth] = work.back();
-      work.pop_back();
-      if (depth > kMaxDepth) continue;
-      if (v->is_object()) {
-        for (auto& kv : v->get_object()) {
-          std::string_view k = kv.key();
-          if (k == "$ref" && kv.value().is_string()) {
-            try {
-              out.push_back(docs_.resolve(doc, kv.value().get_string()).canonical);
-            } catch (const LoadError&) {  // reported when the schema is converted
-            }
-            continue;
-          }
-          if (k == "example" || k == "examples" || k == "enum" || k == "default" || k == "const" || k.starts_with("x-"))
-            continue;
-          work.emplace_back(&kv.value(), depth + 1);
-        }
-      } else if (v->is_array()) {
-        for (auto& x : v->get_array()) work.emplace_back(&x, depth + 1);
-      }
-    }
-  } catch (const LoadError&) {
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  auto& g2 = graph_[canonical];  // the map may have rehashed
-  g2.edges = std::move(out);
-  return g2.edges;
-}
-
-bool SchemaConverter::is_recursive(const std::string& canonical) {
-  auto it = graph_.find(canonical);
-  if (it == graph_.end() || it->second.index < 0) {
-    tarjan(canonical, 0);
-    it = graph_.find(canonical);
-  }
-  return it->second.recursive;
-}
-
-// Tarjan's strongly connected components: a node is recursive when its component has more
-// than one node or it refers to itself.
-void SchemaConverter::tarjan(const std::string& c, int depth) {
-  if (depth > 20000) throw LoadError("$ref graph too deep");
-  edges(c);
-  {
-    auto& g = graph_[c];
-    g.index = g.low = tarjan_index_++;
-    g.on_stack = true;
-  }
-  tarjan_stack_.push_back(c);
-  std::vector<std::string> es = graph_[c].edges;
-  bool self = false;
-  for (auto& e : es) {
-    if (e == c) self = true;
-    auto& ge = graph_[e];
-    if (ge.index < 0) {
-      tarjan(e, depth + 1);
-      graph_[c].low = std::min(graph_[c].low, graph_[e].low);
-    } else if (ge.on_stack) {
-      graph_[c].low = std::min(graph_[c].low, ge.index);
-    }
-  }
-  auto& g = graph_[c];
-  if (g.low == g.index) {
-    std::vector<std::string> component;
-    while (true) {
-      std::string top = tarjan_stack_.back();
-      tarjan_stack_.pop_back();
-      graph_[top].on_stack = false;
-      component.push_back(top);
-      if (top == c) break;
-    }
-    bool rec = component.size() > 1 || self;
-    for (auto& n : component) graph_[n].recursive = rec;
-  }
-}
-
-void loosen_output(json::value& schema, bool root) {
-  if (!schema.is_object()) return;
-  auto& o = schema.get_object();
-  static const char* kDrop[] = {"required",
-                                "enum",
-                                "const",
-                                "format",
-                                "pattern",
-                                "minLength",
-                                "maxLength",
-                                "minimum",
-                                "maximum",
-                                "exclusiveMinimum",
-                                "exclusiveMaximum",
-                                "multipleOf",
-                                "minItems",
-                                "maxItems",
-                                "uniqueItems",
-                                "minProperties",
-                                "maxProperties",
-                                "unevaluatedProperties",
-                                "unevaluatedItems",
-                                "dependentRequired",
-                                "dependentSchemas",
-                                "propertyNames",
-                                "contains",
-                                "minContains",
-                                "maxContains",
-                                "not",
-                                "if",
-                                "then",
-                                "else",
-                                "contentEncoding",
-                                "contentMediaType"};
-  for (auto* k : kDrop) o.erase(k);
-  if (auto* a = o.if_contains("additionalProperties"); a && a->is_bool()) o.erase("additionalProperties");
-  if (auto* one = o.if_contains("oneOf")) {
-    json::value branches = std::move(*one);
-    o.erase("oneOf");
-    if (!o.contains("anyOf")) {
-      o["anyOf"] = std::move(branches);
-    } else {
-      json::array all = o.contains("allOf") ? o["allOf"].as_array() : json::array{};
-      all.push_back(json::object{{"anyOf", std::move(branches)}});
-      o["allOf"] = std::move(all);
-    }
-  }
-  if (!root && o.contains("type")) make_nullable(schema);
-  auto& obj = schema.get_object();  // make_nullable keeps `schema` an object
-  for (auto* k : {"properties", "patternProperties", "$defs"})
-    if (auto* m = obj.if_contains(k); m && m->is_object())
-      for (auto& kv : m->get_object()) loosen_output(kv.value(), false);
-  for (auto* k : {"items", "additionalProperties"})
-    if (auto* c = obj.if_contains(k)) loosen_output(*c, false);
-  for (auto* k : {"allOf", "anyOf", "prefixItems"})
-    if (auto* a = obj.if_contains(k); a && a->is_array())
-      for (auto& c : a->get_array()) loosen_output(c, false);
-  if (auto* items = obj.if_contains("items"); items && items->is_array())
-    for (auto& c : items->get_array()) loosen_output(c, false);
 }
 
 bool SchemaConverter::pattern_ok(std::string_view pattern) {

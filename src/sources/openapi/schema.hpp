@@ -19,6 +19,9 @@
 
 namespace mcp::openapi::detail {
 
+// How deep a schema (and a walk of a $ref target) may nest.
+inline constexpr int kMaxSchemaDepth = 160;
+
 enum class Dialect { swagger2, oas30, oas31 };
 enum class Direction { request, response };
 
@@ -102,6 +105,10 @@ class SchemaConverter {
   std::vector<std::string> tarjan_stack_;
   int tarjan_index_ = 0;
 };
+
+// Adds null to what `s` accepts: a "null" type, or anyOf with {"type": "null"} (with `const`
+// or no type), the documentation moved to the wrapper.
+void make_nullable(json::value& s);
 
 // Loosens a response schema so that answers the spec did not quite promise still validate on
 // the client (the official SDKs validate structuredContent against outputSchema): every type

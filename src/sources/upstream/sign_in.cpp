@@ -29,21 +29,6 @@ std::int64_t now_s() {
 
 Error sign_in_required(std::string why) { return Error{errc::kInvalidRequest, std::move(why), json::value(kSignInRequired)}; }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 net::HttpResponse page(int status, std::string_view title, std::string_view message) {
   auto r = net::text_response(status, "text/html; charset=utf-8",
                               "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
