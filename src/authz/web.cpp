@@ -159,10 +159,6 @@ std::optional<UrlParts> split_url(std::string_view url) {
   return p;
 }
 
-bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
-
 net::HttpResponse oauth_error(int status, std::string error, std::string description) {
   json::object o{{"error", std::move(error)}};
   if (!description.empty()) o["error_description"] = std::move(description);
