@@ -162,4 +162,27 @@ TEST_F(Routes, PlainHttpClientIdUrlsOnlyOnLoopbackEvenInTests) {
   EXPECT_EQ(fake->fetched, std::vector<std::string>{local});
 }
 
+// Found by the oauth_endpoints fuzzer: descriptions quoting client input that is not UTF-8 made
+// the body invalid JSON. RFC 6749 §5.2 allows printable ASCII only.
+TEST_F(Routes, ErrorDescriptionsStayPrintableAscii) {
+  start();
+  mcp::store::OAuthClient c;
+  c.id = "c_pub";
+  c.redirect_uris = {"https://a.example/cb"};
+  c.grant_types = {"authorization_code"};
+  c.metadata = "{}";
+  store->put_oauth_client(c);
+  auto r = call("POST", "/token", "grant_type=authorization_%ff%fe%0a&client_id=c_pub",
+                {{"content-type", "application/x-www-form-urlencoded"}});
+  boost::system::error_code ec;
+  auto body = mcp::json::parse(r.body, ec);
+  ASSERT_FALSE(ec) << r.body;
+  EXPECT_EQ(body.at("error_description"), "unsupported grant_type authorization_???");
+  auto g = call("POST", "/register", R"({"redirect_uris":["https://a.example/cb"],"grant_types":["x\u00e9\n"]})",
+                {{"content-type", "application/json"}});
+  body = mcp::json::parse(g.body, ec);
+  ASSERT_FALSE(ec) << g.body;
+  EXPECT_EQ(body.at("error_description"), "unsupported grant type x???");
+}
+
 }  // namespace
