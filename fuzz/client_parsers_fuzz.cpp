@@ -46,8 +46,12 @@ void sse(std::string_view in) {
   auto all = whole.feed(stream);
   std::vector<SseEvent> one_by_one, chunked;
   for (std::size_t i = 0; i < stream.size(); ++i) append(one_by_one, bytes.feed(stream.substr(i, 1)));
+  bool empty_before = false;
   for (std::size_t at = 0, n = 0; at < stream.size(); ++n) {
-    std::size_t len = sizes.empty() ? 3 : static_cast<unsigned char>(sizes[n % sizes.size()]) % 17;  // 0: an empty feed
+    // 0 is an empty feed, but never twice running (all-zero sizes would never advance).
+    std::size_t len = sizes.empty() ? 3 : static_cast<unsigned char>(sizes[n % sizes.size()]) % 17;
+    if (len == 0 && empty_before) len = 1;
+    empty_before = len == 0;
     append(chunked, chunks.feed(stream.substr(at, len)));
     at += len;
   }
