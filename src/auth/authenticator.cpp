@@ -7,11 +7,12 @@ namespace {
 
 constexpr std::string_view kKeyPrefix = "mcpb_";
 
+// An RFC 7230 quoted-string; control characters (never valid in a header) become '?'.
 std::string quote(std::string_view v) {
   std::string s = "\"";
   for (char c : v) {
     if (c == '"' || c == '\\') s += '\\';
-    s += c;
+    s += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
   }
   return s + "\"";
 }
@@ -104,13 +105,22 @@ json::object Authenticator::protected_resource_metadata(const std::string& resou
 }
 
 Refusal Authenticator::unauthorized(const std::string& resource_url, std::string error, std::string description) const {
-  std::string h = "Bearer resource_metadata=" + quote(metadata_url(resource_url));
-  if (!options_.scopes_supported.empty()) {
+  // RFC 6750 §3; resource_metadata (RFC 9728 §5.1) and scope only where OAuth can answer them.
+  std::vector<std::string> params;
+  if (!offers_oauth()) {
+    params.push_back("realm=\"mcpbridge\"");
+  } else {
+    params.push_back("resource_metadata=" + quote(metadata_url(resource_url)));
     std::string scope;
     for (auto& s : options_.scopes_supported) scope += (scope.empty() ? "" : " ") + s;
-    h += ", scope=" + quote(scope);
+    if (!scope.empty()) params.push_back("scope=" + quote(scope));
   }
-  if (!error.empty()) h += ", error=" + quote(error) + ", error_description=" + quote(description);
+  if (!error.empty()) {
+    params.push_back("error=" + quote(error));
+    params.push_back("error_description=" + quote(description));
+  }
+  std::string h = "Bearer";
+  for (size_t i = 0; i < params.size(); ++i) h += (i ? ", " : " ") + params[i];
   return Refusal{401, std::move(h), std::move(error), std::move(description)};
 }
 
@@ -151,7 +161,7 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
     case Mode::api_key: {
       std::string_view key = bearer(header("authorization"));
       if (key.empty() && !options_.api_key_header.empty()) key = header(options_.api_key_header);
-      if (key.empty()) return unauthorized(resource_url, "", "");
+      if (key.empty()) return unauthorized(resource_url, "", "an API key is required");
       auto rec = lookup_key(sha256_hex(key));
       auto failed = [&](std::string_view outcome, const std::string& why) {
         json::object line{{"audit", "auth.api_key"}, {"outcome", outcome}, {"key", fingerprint(key)}};
@@ -234,7 +244,8 @@ Refusal Authenticator::insufficient_scope(std::string_view tool, const std::stri
   for (auto& s : scopes_for(tool)) scope += (scope.empty() ? "" : " ") + s;
   std::string desc = "not permitted to call " + std::string(tool);
   std::string h = "Bearer error=\"insufficient_scope\", scope=" + quote(scope) +
-                  ", resource_metadata=" + quote(metadata_url(resource_url)) + ", error_description=" + quote(desc);
+                  (offers_oauth() ? ", resource_metadata=" + quote(metadata_url(resource_url)) : "") +
+                  ", error_description=" + quote(desc);
   return Refusal{403, std::move(h), "insufficient_scope", std::move(desc)};
 }
 

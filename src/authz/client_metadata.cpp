@@ -3,18 +3,30 @@
 // against SSRF; size- and time-limited; cached).
 #include "authz/server_impl.hpp"
 
+#include <mcp/http/client.hpp>
+
 namespace mcp::authz {
 namespace {
 
 constexpr std::size_t kMaxCached = 1000;
 
-bool literal_private(const std::string& host) {
-  // The HttpClient's UrlPolicy checks resolved addresses; literals are refused here already.
-  if (host.empty() || host.front() == '[') return true;
-  if (is_loopback_host(host)) return true;
-  auto starts = [&](const char* p) { return host.rfind(p, 0) == 0; };
-  return starts("10.") || starts("192.168.") || starts("169.254.") || starts("0.") ||
-         (starts("172.") && host.size() > 6 && std::atoi(host.c_str() + 4) >= 16 && std::atoi(host.c_str() + 4) <= 31);
+// What a client ID URL's host names, before any connection. The HttpClient's UrlPolicy checks
+// what names resolve to; literals are judged here already, as the UrlPolicy would
+// (http::classify_address), so a private one is never fetched.
+enum class HostClass { name, public_address, private_address, non_canonical };
+
+HostClass classify_host(const std::string& host) {
+  if (host == "localhost") return HostClass::private_address;
+  std::string_view ip = host;
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return HostClass::non_canonical;
+    ip = ip.substr(1, ip.size() - 2);
+  } else if (!parse_ipv4_literal(host)) {
+    // 127.1, 0x7f.0.0.1, 2130706433: resolvers read these as addresses; only the canonical form is taken.
+    return numeric_host(host) ? HostClass::non_canonical : HostClass::name;
+  }
+  return http::classify_address(ip) == http::AddressKind::kPublic ? HostClass::public_address
+                                                                   : HostClass::private_address;
 }
 
 }  // namespace
@@ -34,7 +46,12 @@ Task<std::variant<store::OAuthClient, std::string>> AuthorizationServer::Impl::r
   if (!u || client_id.size() > 2000 || u->fragment || u->userinfo || u->path_and_query == "/")
     co_return Out(std::string("a client ID URL needs a path and no fragment or user information"));
   bool loopback_ok = opt.metadata_allow_http_loopback && is_loopback_host(u->host);
-  if (literal_private(u->host) && !loopback_ok && !opt.metadata_allow_private) co_return Out(std::string("client ID URL points at a private address"));
+  if (u->scheme != "https" && !loopback_ok)
+    co_return Out(std::string("a client ID URL must be https (plain http only on loopback, in tests)"));
+  auto host = classify_host(u->host);
+  if (host == HostClass::non_canonical) co_return Out(std::string("client ID URL host is a non-canonical IP literal"));
+  if (host == HostClass::private_address && !loopback_ok && !opt.metadata_allow_private)
+    co_return Out(std::string("client ID URL points at a private address"));
   {
     std::lock_guard lock(cimd_mu);
     if (auto it = cimd_cache.find(client_id);

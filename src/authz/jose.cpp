@@ -9,6 +9,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include <cstdint>
+#include <numeric>
 #include <stdexcept>
 
 namespace mcp::authz {
@@ -165,6 +167,10 @@ Pkey public_key_from_jwk(const json::object& jwk) {
   if (kty == "RSA") {
     auto n = b64("n"), e = b64("e");
     if (!n || !e || n->size() < 256 || n->size() > 1024 || e->empty() || e->size() > 8) return nullptr;
+    // An even or tiny exponent is no RSA key: with e = 1 the padded digest itself "verifies".
+    auto e_value = std::accumulate(e->begin(), e->end(), std::uint64_t{0},
+                                   [](std::uint64_t v, char c) { return (v << 8) | static_cast<unsigned char>(c); });
+    if (e_value < 3 || e_value % 2 == 0) return nullptr;
     std::unique_ptr<BIGNUM, CtxFree> bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr));
     std::unique_ptr<BIGNUM, CtxFree> be(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr));
     OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();

@@ -3,6 +3,7 @@
 // group: metadata_endpoints.cpp, authorize.cpp, token.cpp, client_metadata.cpp).
 #include <mcp/authz/authz.hpp>
 
+#include "authz/host_literal.hpp"
 #include "authz/jose.hpp"
 #include "authz/registration_guard.hpp"
 #include "authz/web.hpp"

@@ -143,11 +143,11 @@ std::optional<UrlParts> split_url(std::string_view url) {
   return p;
 }
 
-bool is_loopback_host(std::string_view host) {
-  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
-
 net::HttpResponse oauth_error(int status, std::string error, std::string description) {
+  // RFC 6749 §5.2: printable ASCII only. Descriptions quote client input (a grant type, a
+  // scope, a redirect URI), which may not even be UTF-8: serialised raw, the body was no JSON.
+  for (auto& c : description)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
   json::object o{{"error", std::move(error)}};
   if (!description.empty()) o["error_description"] = std::move(description);
   return no_store(net::json_response(status, json::serialize(o)));

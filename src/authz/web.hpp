@@ -32,7 +32,6 @@ struct UrlParts {
   bool userinfo = false;
 };
 std::optional<UrlParts> split_url(std::string_view url);
-bool is_loopback_host(std::string_view host);
 
 net::HttpResponse oauth_error(int status, std::string error, std::string description);
 net::HttpResponse no_store(net::HttpResponse r);

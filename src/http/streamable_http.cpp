@@ -263,7 +263,8 @@ std::optional<Response> StreamableHttp::forbidden_tool(const Request& req, const
 std::optional<Response> StreamableHttp::well_known(const Request& req) const {
   constexpr std::string_view kPrefix = "/.well-known/oauth-protected-resource";
   auto path = req.path();
-  if (!auth_ || path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  // No authorization server to name (api_key, header modes): no document, a plain 404.
+  if (!auth_ || !auth_->offers_oauth() || path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
   auto suffix = path.substr(kPrefix.size());
   if (!suffix.empty() && suffix != options_.path) return std::nullopt;
   if (req.method != "GET") {

@@ -152,15 +152,22 @@ TEST_F(KeyAuth, BearerOrConfiguredHeader) {
   EXPECT_TRUE(std::holds_alternative<Refusal>(check({{{"authorization", "Basic " + full.secret}}})));
 }
 
-TEST_F(KeyAuth, RefusalsCarryTheChallenge) {
+// Without OAuth there is no authorization server to point at: a resource_metadata challenge
+// sent OAuth-capable clients (mcp-remote, the Inspector) into dynamic registration against
+// nothing ("DCR rejected (404)") instead of telling their user that the key is wrong.
+TEST_F(KeyAuth, RefusalsCarryAPlainBearerChallenge) {
   auto none = std::get<Refusal>(check({}));
   EXPECT_EQ(none.status, 401);
-  EXPECT_EQ(none.www_authenticate,
-            "Bearer resource_metadata=\"https://mcp.example.com/.well-known/oauth-protected-resource/mcp\", "
-            "scope=\"tools:read\"");
+  EXPECT_EQ(none.www_authenticate, "Bearer realm=\"mcpbridge\"");
+  EXPECT_EQ(none.description, "an API key is required");
   auto unknown = std::get<Refusal>(check({{{"authorization", "Bearer mcpb_nope"}}}));
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(unknown.error, "invalid_token");
+  EXPECT_EQ(unknown.www_authenticate,
+            "Bearer realm=\"mcpbridge\", error=\"invalid_token\", error_description=\"unknown API key\"");
+  EXPECT_FALSE(auth->offers_oauth());
+  EXPECT_EQ(auth->insufficient_scope("add", "https://mcp.example.com/mcp").www_authenticate.find("resource_metadata"),
+            std::string::npos);
   EXPECT_EQ(std::get<Refusal>(check({{{"authorization", "Bearer " + expired.secret}}})).description, "API key expired");
   store->revoke_api_key(full.record.id, mcp::store::unix_now());
   EXPECT_EQ(std::get<Refusal>(check({{{"authorization", "Bearer " + full.secret}}})).description, "API key revoked");
@@ -176,6 +183,32 @@ TEST_F(KeyAuth, PermissionsAndNarrowedKeys) {
   EXPECT_EQ(r.status, 403);
   EXPECT_NE(r.www_authenticate.find("error=\"insufficient_scope\""), std::string::npos);
   EXPECT_NE(r.www_authenticate.find("scope=\"tools:read\""), std::string::npos);
+}
+
+TEST(Challenge, ResourceMetadataOnlyWhereOAuthCanAnswer) {
+  AuthOptions o;
+  o.mode = Mode::oauth;
+  o.authorization_servers = {"https://as.example.com"};
+  o.scopes_supported = {"mcp"};
+  o.token_verifier = [](std::string_view, const std::string&) -> std::variant<mcp::Principal, std::string> {
+    return std::string("bad token signature");
+  };
+  Authenticator oauth(o, nullptr);
+  EXPECT_TRUE(oauth.offers_oauth());
+  auto bad = std::get<Refusal>(oauth.authenticate(Headers{{{"authorization", "Bearer x"}}}.lookup(), "https://h/mcp"));
+  EXPECT_EQ(bad.www_authenticate,
+            "Bearer resource_metadata=\"https://h/.well-known/oauth-protected-resource/mcp\", scope=\"mcp\", "
+            "error=\"invalid_token\", error_description=\"bad token signature\"");
+  // Header mode, and oauth mode naming no authorization server, have nothing to discover.
+  o.authorization_servers.clear();
+  EXPECT_FALSE(Authenticator(o, nullptr).offers_oauth());
+  o.mode = Mode::header;
+  o.proxy_secret = "s";
+  Authenticator header(o, nullptr);
+  EXPECT_FALSE(header.offers_oauth());
+  auto wrong = std::get<Refusal>(header.authenticate(Headers{{{"x-mcpbridge-proxy-secret", "guess"}}}.lookup(), "https://h/mcp"));
+  EXPECT_EQ(wrong.www_authenticate,
+            "Bearer realm=\"mcpbridge\", error=\"invalid_token\", error_description=\"identity headers not trusted\"");
 }
 
 TEST(HeaderAuth, OnlyATrustedProxyMayNameTheUser) {
@@ -251,7 +284,12 @@ TEST_F(KeyAuth, TransportEnforcesAuthOnEveryRequest) {
       R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})";
   auto anon = post(init, {});
   EXPECT_EQ(anon.status, 401);
-  EXPECT_NE(header(anon, "WWW-Authenticate").find("resource_metadata="), std::string::npos);
+  EXPECT_EQ(header(anon, "WWW-Authenticate"), "Bearer realm=\"mcpbridge\"");
+  auto wrong = post(init, {{"authorization", "Bearer mcpb_wrong"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(header(wrong, "WWW-Authenticate"),
+            "Bearer realm=\"mcpbridge\", error=\"invalid_token\", error_description=\"unknown API key\"");
+  EXPECT_EQ(mcp::json::parse(wrong.body).at("error_description"), "unknown API key");
 
   auto reader = post(init, {{"authorization", "Bearer " + narrow.secret}});
   ASSERT_EQ(reader.status, 200);
@@ -274,6 +312,24 @@ TEST_F(KeyAuth, TransportEnforcesAuthOnEveryRequest) {
   auto no_key = post(R"({"jsonrpc":"2.0","id":5,"method":"tools/list"})", {{"mcp-session-id", sid}});
   EXPECT_EQ(no_key.status, 401);
 
+  // No authorization server: no protected-resource metadata (the server answers 404).
+  mcp::http::Request wk;
+  wk.method = "GET";
+  wk.target = "/.well-known/oauth-protected-resource/mcp";
+  wk.headers = {{"host", "localhost:1"}};
+  EXPECT_FALSE(t.well_known(wk));
+  wk.target = "/.well-known/oauth-protected-resource";
+  EXPECT_FALSE(t.well_known(wk));
+}
+
+TEST(Metadata, ServedBesideTheEndpointInOAuthMode) {
+  mcp::Server server({.info = {.name = "t", .version = "1"}});
+  AuthOptions o;
+  o.mode = Mode::oauth;
+  o.authorization_servers = {"https://as.example.com"};
+  mcp::HttpOptions opts;
+  opts.authenticator = std::make_shared<Authenticator>(o, nullptr);
+  mcp::http::StreamableHttp t(server, opts);
   mcp::http::Request wk;
   wk.method = "GET";
   wk.target = "/.well-known/oauth-protected-resource/mcp";
@@ -281,6 +337,7 @@ TEST_F(KeyAuth, TransportEnforcesAuthOnEveryRequest) {
   auto meta = t.well_known(wk);
   ASSERT_TRUE(meta);
   EXPECT_EQ(mcp::json::parse(meta->body).at("resource"), "http://localhost:1/mcp");
+  EXPECT_EQ(mcp::json::parse(meta->body).at("authorization_servers").as_array().size(), 1u);
   wk.target = "/.well-known/oauth-protected-resource";
   EXPECT_TRUE(t.well_known(wk));
   wk.target = "/.well-known/oauth-protected-resource/other";

@@ -341,4 +341,39 @@ TEST_F(ExternalIssuer, IntrospectionCacheEndsAtExp) {
   EXPECT_EQ(state->introspections.load(), 2);
 }
 
+// With public exponent 1, s^e mod n is s: a "signature" equal to the PKCS#1 v1.5 padded digest
+// verifies for anyone. Found by the jwks fuzzer; such (and even-exponent) keys are not keys.
+TEST(ExternalIssuerKeys, RsaKeysWithExponentOneOrEvenAreRefused) {
+  auto rsa = make_key("RS256", "r1");
+  auto jwk = rsa.jwk();
+  auto n = *mcp::base64_decode(jwk.at("n").as_string());
+  auto claims = mcp::json::object{{"iss", "https://idp.example"}, {"aud", kResource}, {"sub", "mallory"},
+                                  {"exp", mcp::store::unix_now() + 600}, {"iat", mcp::store::unix_now()}};
+  auto input = mcp::base64_encode(R"({"alg":"RS256","typ":"at+jwt","kid":"r1"})", true) + "." +
+               mcp::base64_encode(mcp::json::serialize(claims), true);
+  const std::string digest_info("\x30\x31\x30\x0d\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01\x05\x00\x04\x20", 19);
+  unsigned char digest[32];
+  EVP_Digest(input.data(), input.size(), digest, nullptr, EVP_sha256(), nullptr);
+  std::string t = digest_info + std::string(reinterpret_cast<char*>(digest), 32);
+  std::string em = std::string("\x00\x01", 2) + std::string(n.size() - t.size() - 3, '\xff') + '\0' + t;
+  const std::string forged = input + "." + mcp::base64_encode(em, true);
+
+  mcp::authz::ExternalIssuerOptions o;
+  o.issuer = "https://idp.example";
+  for (const char* e : {"AQ", "AAE", "Ag", "AQAA"}) {  // 1, 1 with a leading zero, 2, 65536
+    jwk["e"] = e;
+    o.jwks_json = mcp::json::serialize(mcp::json::object{{"keys", mcp::json::array{jwk}}});
+    EXPECT_THROW(mcp::authz::JwksVerifier{o}, std::runtime_error) << e;  // no usable key left
+    // Beside a good key the bad one is skipped, and the forgery is refused.
+    o.jwks_json = mcp::json::serialize(mcp::json::object{{"keys", mcp::json::array{jwk, make_key("ES256", "e1").jwk()}}});
+    mcp::authz::JwksVerifier v(o);
+    EXPECT_FALSE(std::holds_alternative<mcp::Principal>(v.verify(forged, kResource))) << e;
+  }
+  jwk["e"] = "AQAB";  // 65537: the forgery is just a wrong signature
+  o.jwks_json = mcp::json::serialize(mcp::json::object{{"keys", mcp::json::array{jwk}}});
+  mcp::authz::JwksVerifier good(o);
+  EXPECT_EQ(std::get<std::string>(good.verify(forged, kResource)), "bad token signature");
+  EXPECT_TRUE(std::holds_alternative<mcp::Principal>(good.verify(rsa.sign(claims), kResource)));
+}
+
 }  // namespace

@@ -87,7 +87,12 @@ class Authenticator {
   // that could not be made is a 503 Refusal (error temporarily_unavailable, no challenge).
   Task<std::variant<Principal, Refusal>> authenticate_async(std::string authorization, std::string resource_url);
 
-  // The RFC 9728 document for `resource_url`.
+  // Whether clients can get a token by OAuth here: oauth mode with an authorization server to
+  // name. Only then do challenges carry resource_metadata and is the RFC 9728 document served;
+  // otherwise (api_key, header) an OAuth client would try dynamic registration against nothing
+  // instead of telling its user that the key is wrong.
+  bool offers_oauth() const { return options_.mode == Mode::oauth && !options_.authorization_servers.empty(); }
+  // The RFC 9728 document for `resource_url` (served only when offers_oauth()).
   json::object protected_resource_metadata(const std::string& resource_url) const;
   std::string metadata_url(const std::string& resource_url) const;
 
