@@ -125,9 +125,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   json::object server_info, server_caps;
   std::int64_t next_id = 1;
   std::map<std::string, std::function<void(const json::object&)>> progress;
-  net::BodyStream* listening = nullptr;
+  // The listener's stream and pause() timer while they are in use, for close() to cut short:
+  // shared with the coroutine that uses them and cleared however it ends (a frame destroyed
+  // with its event loop too), never a pointer into a coroutine frame.
+  std::shared_ptr<net::BodyStream> listening;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> tool_headers;  // SEP-2243
-  asio::steady_timer* waiting = nullptr;
+  std::shared_ptr<asio::steady_timer> waiting;
   bool closed = false;
 
   json::object capabilities() const {
@@ -503,7 +506,11 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     std::string last_id;
     int failures = 0;
     std::chrono::milliseconds retry{1000};
-    auto body = std::move(first);
+    std::shared_ptr<net::BodyStream> body = std::move(first);
+    struct Unpublish {
+      Impl& impl;
+      ~Unpublish() { impl.listening.reset(); }
+    } unpublish{*this};
     while (!closed && failures <= opt.max_reconnects) {
       if (!body) {
         auto res = co_await get_stream(last_id);
@@ -517,7 +524,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         body = std::move(res->body);
       }
       failures = 0;
-      listening = body.get();
+      listening = body;
       SseParser parser;
       for (int i = 0; i < 1 << 30 && !closed; ++i) {
         auto piece = co_await body->next();
@@ -539,10 +546,13 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   // A delay that close() cuts short.
   Task<void> pause(std::chrono::milliseconds d) {
     auto self = shared_from_this();
-    asio::steady_timer t(co_await asio::this_coro::executor, d);
-    waiting = &t;
-    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-    waiting = nullptr;
+    auto t = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, d);
+    waiting = t;
+    struct Unpublish {
+      Impl& impl;
+      ~Unpublish() { impl.waiting.reset(); }
+    } unpublish{*this};
+    co_await t->async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
   static Task<void> run_listener(std::shared_ptr<Impl> self, std::unique_ptr<net::BodyStream> first) {
@@ -552,8 +562,8 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   Task<void> close() {
     auto self = shared_from_this();
     closed = true;
-    if (listening) listening->close();
-    if (waiting) waiting->cancel();
+    if (auto l = listening) l->close();
+    if (auto w = waiting) w->cancel();
     if (session.empty() || is_stateless) co_return;
     std::string method = "DELETE";
     json::object none;
