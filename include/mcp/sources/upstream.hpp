@@ -61,7 +61,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Fetches the upstream's tools (with the shared credential, or the first signed-in user's)
   // and registers them on the server, replacing what was there. Returns how many, or why not.
   Task<Result<std::size_t>> refresh();
-  // refresh() now and then, until stop(); on the caller's executor.
+  // refresh() now and then, until stop() (or the Connection is destroyed); on the caller's
+  // executor. A listing that fails, even by an exception, is logged and retried.
   Task<void> run();
   void stop();
   // Lists the tools again now (a user has just signed in: there may be someone to list them as).

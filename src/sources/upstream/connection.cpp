@@ -167,10 +167,8 @@ struct Unpublish {
   }
 };
 
-}  // namespace
-
-Task<Result<std::size_t>> Connection::refresh() {
-  auto impl = impl_;
+// refresh(): lists the tools as the first discovery identity that can.
+Task<Result<std::size_t>> refresh_tools(std::shared_ptr<Connection::Impl> impl) {
   auto& opt = impl->opt;
   auto ids = discovery_identities(*impl, kDiscoveryTries);
   if (ids.empty() && opt.auth == AuthMethod::oauth) {
@@ -201,9 +199,10 @@ Task<Result<std::size_t>> Connection::refresh() {
   co_return r;
 }
 
-Task<void> Connection::run() {
-  auto impl = impl_;
-  auto self = shared_from_this();
+// run(): refresh_tools() now and then until stop(). It owns the connection's state (not the
+// Connection: dropping that stops the loop) and shares its timer with stop() and wake().
+Task<void> run_loop(std::shared_ptr<Connection::Impl> impl) {
+  auto& opt = impl->opt;
   auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
   {
     std::lock_guard lock(impl->mu);
@@ -220,25 +219,33 @@ Task<void> Connection::run() {
     }
     Result<std::size_t> r = Error{errc::kInternalError, "not listed", {}};
     try {  // the task outlives any one listing's failure
-      r = co_await refresh();
+      r = co_await refresh_tools(impl);
     } catch (const std::exception& e) {
       r = Error{errc::kInternalError, e.what(), {}};
     }
-    if (r) spdlog::info("connection {}: {} tools from {}", options_.name, r.value(), options_.url);
-    else spdlog::warn("connection {}: tools not listed: {}", options_.name, r.error().message);
+    if (r) spdlog::info("connection {}: {} tools from {}", opt.name, r.value(), opt.url);
+    else spdlog::warn("connection {}: tools not listed: {}", opt.name, r.error().message);
     {
       std::lock_guard lock(impl->mu);
       if (impl->stopping) break;
       if (impl->refresh_wanted) continue;
     }
     // Never sooner than a second, whatever the options say (they are checked where defined).
-    auto wait = std::max<std::chrono::milliseconds>(r && r.value() > 0 ? options_.refresh_interval : options_.retry_interval,
+    auto wait = std::max<std::chrono::milliseconds>(r && r.value() > 0 ? opt.refresh_interval : opt.retry_interval,
                                                     std::chrono::seconds(1));
     timer->expires_after(wait);
     boost::system::error_code ec;
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 }
+
+}  // namespace
+
+// Not coroutines themselves: a member coroutine keeps only `this`, which a connection removed
+// before its task first ran would leave dangling. Their coroutines own what they use from the
+// start.
+Task<Result<std::size_t>> Connection::refresh() { return refresh_tools(impl_); }
+Task<void> Connection::run() { return run_loop(impl_); }
 
 void Connection::stop() {
   std::lock_guard lock(impl_->mu);
