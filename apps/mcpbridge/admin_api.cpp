@@ -15,6 +15,7 @@ using mcp::net::HttpResponse;
 namespace json = mcp::json;
 
 constexpr std::string_view kPrefix = "/admin/v1/";
+constexpr std::size_t kMaxBody = 256 * 1024;  // far above any valid entry (bounded fields)
 
 HttpResponse error(int status, std::string code, std::string description) {
   return mcp::net::json_response(status, json::serialize(json::object{{"error", code}, {"error_description", description}}));
@@ -130,6 +131,11 @@ class Handler {
     if (seg.size() == 1) {
       if (req.method == "GET") return mcp::net::json_response(200, json::serialize(json::object{{"connections", set.describe()}}));
       if (req.method != "POST") return not_allowed("GET, POST");
+      // JSON first (Boost.JSON bounds nesting), then the same reader as the config file's entries.
+      if (req.body.size() > kMaxBody) return error(413, "invalid_request", "the connection entry is larger than 256 KiB");
+      boost::system::error_code ec;
+      if (auto v = json::parse(req.body, ec); ec || !v.is_object())
+        return error(400, "invalid_request", "expected a JSON object: a connection entry (docs/connections.md)");
       auto r = set.add(req.body, who.subject);
       if (r.status >= 400) return from(r);
       auto name = added_name(req.body);
@@ -179,6 +185,22 @@ class Handler {
     return false;
   }
 
+  // Why `secret` is no usable credential for the upstream ("" when it is): a connection's makes
+  // valid headers; an OpenAPI source's is one header-safe value.
+  static std::string check_secret(const std::optional<mcp::upstream::ConnectionOptions>& conn, const std::string& secret) {
+    namespace bounds = mcp::upstream::bounds;
+    if (secret.size() > bounds::kCredential)
+      return "the credential is longer than " + std::to_string(bounds::kCredential) + " bytes";
+    if (conn) {
+      auto h = mcp::upstream::Connection::headers_for(*conn, secret);
+      return h ? std::string() : h.error().message;
+    }
+    if (!mcp::upstream::plain_text(secret, bounds::kHeaderValue, true))
+      return "the secret must be 1 to " + std::to_string(bounds::kHeaderValue) +
+             " visible ASCII characters (no line breaks or other control characters)";
+    return {};
+  }
+
   HttpResponse credentials(const HttpRequest& req, const std::vector<std::string_view>& seg, const mcp::Principal& who) const {
     if (!api_.vault)
       return error(409, "conflict", "the server keeps no per-user credentials: it has no vault key (MCPBRIDGE_VAULT_KEY)");
@@ -207,11 +229,13 @@ class Handler {
     if (ec || !body.is_object()) return error(400, "invalid_request", "expected a JSON object: {\"secret\": \"...\"} or {\"headers\": {...}}");
     std::string secret;
     if (auto s = mcp::find_string(body.as_object(), "secret")) secret = std::string(*s);
-    else if (auto* h = mcp::find_object(body.as_object(), "headers")) secret = json::serialize(*h);
-    if (secret.empty()) return error(400, "invalid_request", "expected \"secret\" (a non-empty string) or \"headers\" (an object)");
-    if (conn) {
-      if (auto h = mcp::upstream::Connection::headers_for(*conn, secret); !h) return error(400, "invalid_request", h.error().message);
-    }
+    else if (auto* h = mcp::find_object(body.as_object(), "headers"); h && conn) secret = json::serialize(*h);
+    if (secret.empty())
+      return error(400, "invalid_request", conn ? "expected \"secret\" (a non-empty string) or \"headers\" (an object)"
+                                                : "expected \"secret\" (a non-empty string)");
+    // Checked here, for this user: a credential that could not make a request must never reach
+    // the vault, where calls (and the connection's tool listing) would meet it.
+    if (auto why = check_secret(conn, secret); !why.empty()) return error(400, "invalid_request", why);
     api_.vault->put(who.subject, upstream, secret);
     if (conn) api_.connections->signed_in(upstream);
     spdlog::info("admin: {} stored their credential for {}", who.subject, upstream);

@@ -14,8 +14,8 @@
 //     allow: ["contacts_*"]            # tool-name globs
 //     deny: ["*_delete"]
 //     protocol_version: 2025-11-25     # or 2026-07-28
-//     timeout_ms: 60000
-//     refresh_s: 300                   # how often the tool list is fetched again
+//     timeout_ms: 60000                # 100 to 600000
+//     refresh_s: 300                   # how often the tool list is fetched again (10 to 86400)
 //     allow_private: false             # an internal (RFC 1918 / loopback) address must be allowed explicitly
 //     limits: {per_principal: {per_second: 5, burst: 10}, per_tool: {...}, per_upstream: {...}, cache_ttl_s: 0}
 //
@@ -55,10 +55,7 @@ ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
   auto& o = c.options;
   if (!n["name"] || !n["url"]) fail(key, "name and url are required");
   o.name = scalar<std::string>(n["name"], key + ".name");
-  if (o.name.empty() || o.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
-    fail(key + ".name", "expected letters, digits, '_' or '-'");
   o.url = scalar<std::string>(n["url"], key + ".url");
-  if (o.url.rfind("https://", 0) != 0 && o.url.rfind("http://", 0) != 0) fail(key + ".url", "expected an http(s):// URL");
   std::string auth = n["auth"] ? scalar<std::string>(n["auth"], key + ".auth") : "none";
   if (auth == "none") o.auth = mcp::upstream::AuthMethod::none;
   else if (auth == "api_key") o.auth = mcp::upstream::AuthMethod::api_key;
@@ -100,6 +97,13 @@ ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
   if (n["refresh_s"]) o.refresh_interval = std::chrono::seconds(scalar<std::int64_t>(n["refresh_s"], key + ".refresh_s"));
   if (n["allow_private"]) c.allow_private = scalar<bool>(n["allow_private"], key + ".allow_private");
   if (n["limits"]) c.limits = yaml_read::limits(n["limits"], key + ".limits");
+  // Bounded like everything a connection is made of (mcp::upstream::bounds), so that what is
+  // accepted here can be listed, called and removed later.
+  if (auto why = mcp::upstream::check_options(o); !why.empty()) fail(key, why);
+  for (auto* name : {&c.secret_env, &c.secret_file, &c.client_id_env, &c.client_id_file, &c.client_secret_env, &c.client_secret_file})
+    if (!name->empty() && !mcp::upstream::plain_text(*name, mcp::upstream::bounds::kText))
+      fail(key, "env and file names: expected at most " + std::to_string(mcp::upstream::bounds::kText) +
+                    " visible ASCII characters");
   return c;
 }
 
@@ -199,6 +203,11 @@ void resolve_connection_secrets(Config& c) {
       while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
       conn.options.secret = s;
     }
+    // What came from the environment or files is bounded too (a shared key becomes a header).
+    if (auto why = mcp::upstream::check_options(conn.options); !why.empty()) throw std::runtime_error(what + ": " + why);
+    if (conn.options.auth != mcp::upstream::AuthMethod::none && !conn.options.per_user)
+      if (auto h = mcp::upstream::Connection::headers_for(conn.options, conn.options.secret); !h)
+        throw std::runtime_error(what + ": the shared credential: " + h.error().message);
   }
 }
 

@@ -25,6 +25,7 @@
 #include "client_command.hpp"
 #include "config.hpp"
 #include "connections.hpp"
+#include "logging.hpp"
 #include "openapi_sources.hpp"
 
 #include <mcp/http/client.hpp>
@@ -33,7 +34,6 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <sstream>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -44,23 +44,6 @@ namespace {
 
 constexpr int kExitUsage = 2;
 constexpr int kExitStore = 4;
-
-void setup_logging(const mcpbridge::Config& c) {
-  spdlog::set_level(spdlog::level::from_str(c.log_level));
-  if (c.log_format == "json")
-    spdlog::set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"msg":"%v"})");
-  else
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  // Audit lines (gateway calls, auth events) carry a JSON object as their message: in json
-  // format it is the line's "event" member, not a string left unescaped inside "msg".
-  auto audit = spdlog::get("audit");
-  if (!audit) audit = spdlog::stdout_color_mt("audit");
-  audit->set_level(spdlog::level::from_str(c.log_level));
-  if (c.log_format == "json")
-    audit->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","thread":%t,"event":%v})");
-  else
-    audit->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ audit %v");
-}
 
 void add_config_option(CLI::App& command, std::string& config_path) {
   command.add_option("-c,--config", config_path, "YAML configuration file (env: MCPBRIDGE_CONFIG)");
@@ -440,7 +423,7 @@ int main(int argc, char** argv) {
     return mcpbridge::connections_command(cfg, store, cmd, std::cin, std::cout, std::cerr);
   }
 
-  setup_logging(cfg);
+  mcpbridge::setup_logging(cfg);
   std::shared_ptr<mcp::authz::AuthorizationServer> authorization_server;
   std::shared_ptr<void> external_check;  // the external issuer's JWKS refresher or introspection
   if (cfg.auth.mode == mcp::auth::Mode::oauth && !cfg.external.issuer.empty()) {

@@ -296,7 +296,11 @@ Task<Result<bool>> Client::Impl::listen(std::unique_ptr<net::BodyStream> first) 
   std::string last_id;
   int failures = 0;
   std::chrono::milliseconds retry{1000};
-  auto body = std::move(first);
+  std::shared_ptr<net::BodyStream> body = std::move(first);
+  struct Unpublish {
+    Impl& impl;
+    ~Unpublish() { impl.listening.reset(); }
+  } unpublish{*this};
   while (!closed && failures <= opt.max_reconnects) {
     if (!body) {
       auto res = co_await get_stream(last_id);
@@ -310,7 +314,7 @@ Task<Result<bool>> Client::Impl::listen(std::unique_ptr<net::BodyStream> first) 
       body = std::move(res->body);
     }
     failures = 0;
-    listening = body.get();
+    listening = body;
     SseParser parser;
     for (int i = 0; i < 1 << 30 && !closed; ++i) {
       auto piece = co_await body->next();
@@ -331,10 +335,13 @@ Task<Result<bool>> Client::Impl::listen(std::unique_ptr<net::BodyStream> first) 
 
 Task<void> Client::Impl::pause(std::chrono::milliseconds d) {
   auto self = shared_from_this();
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  waiting = &t;
-  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-  waiting = nullptr;
+  auto t = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, d);
+  waiting = t;
+  struct Unpublish {
+    Impl& impl;
+    ~Unpublish() { impl.waiting.reset(); }
+  } unpublish{*this};
+  co_await t->async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 Task<void> Client::Impl::run_listener(std::shared_ptr<Impl> self, std::unique_ptr<net::BodyStream> first) {
@@ -344,8 +351,8 @@ Task<void> Client::Impl::run_listener(std::shared_ptr<Impl> self, std::unique_pt
 Task<void> Client::Impl::close() {
   auto self = shared_from_this();
   closed = true;
-  if (listening) listening->close();
-  if (waiting) waiting->cancel();
+  if (auto l = listening) l->close();
+  if (auto w = waiting) w->cancel();
   if (session.empty() || is_stateless) co_return;
   std::string method = "DELETE";
   json::object none;

@@ -32,9 +32,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   json::object server_info, server_caps;
   std::int64_t next_id = 1;
   std::map<std::string, std::function<void(const json::object&)>> progress;
-  net::BodyStream* listening = nullptr;
+  // The listener's stream and pause() timer while they are in use, for close() to cut short:
+  // shared with the coroutine that uses them and cleared however it ends (a frame destroyed
+  // with its event loop too), never a pointer into a coroutine frame.
+  std::shared_ptr<net::BodyStream> listening;
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> tool_headers;  // SEP-2243
-  boost::asio::steady_timer* waiting = nullptr;
+  std::shared_ptr<boost::asio::steady_timer> waiting;
   bool closed = false;
 
   // client_transport.cpp

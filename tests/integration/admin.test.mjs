@@ -301,3 +301,54 @@ test('an OpenAPI source with per-user tokens: a token stored through the API is 
   assert.deepEqual(listed, ['rest']);
   assert.equal((await admin('DELETE', 'me/credentials/rest', { who: 'bob' })).status, 204);
 });
+
+// Issue 20: what cannot be served is refused at the door, and nothing one caller sends takes the
+// gateway (or a shared connection) down for the others.
+test('out-of-bounds entries and credentials are refused; churn around an oversized host leaves the server serving', async () => {
+  const big = `http://${'a'.repeat(70_000)}.example/mcp`;
+  for (let i = 0; i < 10; i += 1) {
+    const bad = await admin('POST', 'connections', { body: { name: `big${i}`, url: big } });
+    assert.equal(bad.status, 400, JSON.stringify(bad.json).slice(0, 200));
+    assert.match(bad.json.error_description, /url/);
+    assert.equal((await admin('POST', 'connections', { body: { name: `churn${i}`, url: open.url.href, allow_private: true } })).status, 201);
+    assert.equal((await admin('DELETE', `connections/churn${i}`)).status, 204);
+    assert.equal((await admin('DELETE', `connections/big${i}`)).status, 404);
+  }
+  assert.equal((await admin('GET', 'me')).status, 200, 'the server is still up');
+
+  const refused = [
+    { name: 'n'.repeat(65), url: open.url.href },
+    { name: 'nl', url: `${open.url.href}\n2026-01-01T00:00:00.000 info FORGED` },
+    { name: 'sp', url: `${open.url.href}/a b` },
+    { name: 'r0', url: open.url.href, refresh_s: 0 },
+    { name: 't5', url: open.url.href, timeout_ms: -5 },
+    { name: 'hk', url: open.url.href, auth: 'api_key', api_key_header: 'Content-Length' },
+  ];
+  for (const body of refused) {
+    const r = await admin('POST', 'connections', { body: { allow_private: true, ...body } });
+    assert.equal(r.status, 400, `${JSON.stringify(body).slice(0, 80)}: ${JSON.stringify(r.json)}`);
+  }
+  assert.doesNotMatch(gateway.output(), /^2026-01-01T00:00:00.000 info FORGED/m);
+  const longest = 'n'.repeat(64);
+  assert.equal((await admin('POST', 'connections', { body: { name: longest, url: open.url.href, allow_private: true } })).status, 201);
+  assert.equal((await admin('DELETE', `connections/${longest}`)).status, 204);
+  const spec = cli(['connections', 'add', '--spec', '-'], { input: JSON.stringify({ name: 'cli0', url: open.url.href, refresh_s: 0 }) });
+  assert.equal(spec.status, 2);
+  assert.match(spec.stderr, /refresh_s/);
+
+  // One user's oversized or header-unsafe credential: 400 for them, the connection serves the others.
+  assert.equal((await admin('POST', 'connections', {
+    body: { name: 'shared', url: keyed.url.href, auth: 'api_key', per_user: true, allow_private: true },
+  })).status, 201);
+  const huge = await admin('PUT', 'me/credentials/shared', { who: 'alice', body: { secret: 'k'.repeat(70_000) } });
+  assert.equal(huge.status, 400);
+  assert.match(huge.json.error_description, /longer than/);
+  assert.equal((await admin('PUT', 'me/credentials/shared', { who: 'alice', body: { secret: 'k\r\nInjected: 1' } })).status, 400);
+  assert.equal((await admin('PUT', 'me/credentials/rest', { who: 'alice', body: { secret: 't\nX: 1' } })).status, 400);
+  assert.equal((await admin('PUT', 'me/credentials/shared', { who: 'bob', body: { secret: upstreamBobKey } })).status, 204);
+  const bob = await connectAs('bob');
+  await eventually(async () => (await names(bob)).includes('shared__whoami'), 20_000, 'shared__whoami listed');
+  assert.equal((await call(bob, 'shared__whoami')).structuredContent.subject, 'bob-upstream');
+  assert.equal((await admin('DELETE', 'me/credentials/shared', { who: 'bob' })).status, 204);
+  assert.equal((await admin('DELETE', 'connections/shared')).status, 204);
+});

@@ -40,15 +40,15 @@ struct ConnectionOptions {
   std::vector<std::string> allow;  // tool-name globs ('*'); empty: all
   std::vector<std::string> deny;
   std::string protocol_version = "2025-11-25";  // or "2026-07-28" (stateless)
-  std::chrono::milliseconds timeout{60000};
+  std::chrono::milliseconds timeout{60000};  // bounds::kMinTimeout..kMaxTimeout
   // How often the tool list is fetched again (sooner while none is known), besides the
   // upstream's own notifications/tools/list_changed.
-  std::chrono::seconds refresh_interval{300};
+  std::chrono::seconds refresh_interval{300};  // bounds::kMinRefresh..kMaxRefresh
   std::chrono::seconds retry_interval{30};
-  std::size_t max_clients = 1000;
+  std::size_t max_clients = 1000;  // per-user upstream sessions kept open (least recently used go)
   // The application's policy around each upstream tool's handler (rate limits, audit, ...);
   // unset: none.
-  std::function<ToolHandler(const Tool&, ToolHandler)> wrap;  // per-user upstream sessions kept open (least recently used go)
+  std::function<ToolHandler(const Tool&, ToolHandler)> wrap;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -61,7 +61,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Fetches the upstream's tools (with the shared credential, or the first signed-in user's)
   // and registers them on the server, replacing what was there. Returns how many, or why not.
   Task<Result<std::size_t>> refresh();
-  // refresh() now and then, until stop(); on the caller's executor.
+  // refresh() now and then, until stop() (or the Connection is destroyed); on the caller's
+  // executor. A listing that fails, even by an exception, is logged and retried.
   Task<void> run();
   void stop();
   // Lists the tools again now (a user has just signed in: there may be someone to list them as).
@@ -89,5 +90,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 // Whether `tool` passes the connection's allow and deny lists.
 bool tool_allowed(const ConnectionOptions& o, std::string_view tool);
+
+// Bounds on what a connection is made of, checked wherever one is defined (configuration file,
+// admin API, CLI) so that a connection that starts can also be listed, called and removed: names
+// fit the admin API's paths, header values fit an HTTP request, intervals cannot make the
+// gateway hammer the upstream.
+namespace bounds {
+inline constexpr std::size_t kName = 64;            // [A-Za-z0-9_-]
+inline constexpr std::size_t kUrl = 2048;           // http(s), no control characters or spaces
+inline constexpr std::size_t kHost = 253;           // a DNS name
+inline constexpr std::size_t kHeaderName = 128;     // a token
+inline constexpr std::size_t kHeaderValue = 8192;   // visible ASCII, space, tab
+inline constexpr std::size_t kHeaders = 32;         // per credential
+inline constexpr std::size_t kCredential = 16384;   // a stored secret (API key, headers object, grant)
+inline constexpr std::size_t kText = 1024;          // client ids and secrets, scopes, env/file names
+inline constexpr std::size_t kGlobs = 100;          // allow and deny entries, each at most kText
+inline constexpr std::chrono::milliseconds kMinTimeout{100}, kMaxTimeout{600000};
+inline constexpr std::chrono::seconds kMinRefresh{10}, kMaxRefresh{86400};
+}  // namespace bounds
+
+// What is wrong with `o` ("<field>: why"), or "" when it is within bounds.
+std::string check_options(const ConnectionOptions& o);
+// Whether `s` is non-empty, at most `max` bytes and only visible ASCII (plus space and tab when
+// `spaces`): safe in a header, a log line and a URL.
+bool plain_text(std::string_view s, std::size_t max, bool spaces = false);
 
 }  // namespace mcp::upstream
