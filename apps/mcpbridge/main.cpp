@@ -19,13 +19,13 @@
 // Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen, 4 store unusable.
 #include <mcp/mcp.hpp>
 
-#include "admin_api.hpp"
-#include "bootstrap.hpp"
-#include "builtin_tools.hpp"
-#include "client_command.hpp"
-#include "config.hpp"
-#include "connections.hpp"
-#include "openapi_sources.hpp"
+#include "gateway/admin_api.hpp"
+#include "gateway/bootstrap.hpp"
+#include "gateway/builtin_tools.hpp"
+#include "commands/client.hpp"
+#include <mcp/config/config.hpp>
+#include "gateway/connection_set.hpp"
+#include "gateway/openapi_set.hpp"
 
 #include <mcp/http/client.hpp>
 #include <mcp/sources/vault.hpp>
@@ -38,7 +38,7 @@
 
 #include <iostream>
 
-#include "openapi_inspect.hpp"
+#include "commands/openapi.hpp"
 
 namespace {
 

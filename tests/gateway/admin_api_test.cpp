@@ -1,5 +1,5 @@
 // The admin API's rules without a network: who may call what, with which answer.
-#include "admin_api.hpp"
+#include "gateway/admin_api.hpp"
 
 #include <mcp/server/server.hpp>
 #include <mcp/store/store.hpp>

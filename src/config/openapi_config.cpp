@@ -31,7 +31,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "config.hpp"
+#include <mcp/config/config.hpp>
 #include "yaml_read.hpp"
 
 namespace mcpbridge {

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "config.hpp"
+#include <mcp/config/config.hpp>
 
 namespace mcpbridge {
 

@@ -1,4 +1,4 @@
-#include "builtin_tools.hpp"
+#include "gateway/builtin_tools.hpp"
 
 namespace mcpbridge {
 namespace {

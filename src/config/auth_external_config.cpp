@@ -1,7 +1,7 @@
 // auth.oauth.external (tokens from another issuer: JWKS pinned, fetched or discovered; or RFC
 // 7662 introspection) and auth.oauth.client_metadata (how the built-in AS fetches client ID
 // metadata documents), and the outbound clients both use.
-#include "config.hpp"
+#include <mcp/config/config.hpp>
 #include "yaml_read.hpp"
 
 #include <mcp/http/client.hpp>

@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include <mcp/config/config.hpp>
 
 #include <gtest/gtest.h>
 
@@ -193,7 +193,7 @@ TEST(Config, OAuthSettings) {
                std::runtime_error);
 }
 
-#include "connections.hpp"
+#include "gateway/connection_set.hpp"
 
 TEST(Config, AdminSectionAndRunTimeConnectionRules) {
   Config c;

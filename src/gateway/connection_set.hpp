@@ -3,7 +3,7 @@
 // at run time (the admin API, `mcpbridge connections add`) which the store keeps. Each lists its
 // upstream's tools (now and then, and on list_changed) on the set's own thread and registers them
 // on the server; calls run on the server's threads with each caller's own credentials.
-#include "config.hpp"
+#include <mcp/config/config.hpp>
 
 #include <mcp/core/json.hpp>
 #include <mcp/server/server.hpp>

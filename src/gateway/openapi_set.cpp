@@ -1,4 +1,4 @@
-#include "openapi_sources.hpp"
+#include "gateway/openapi_set.hpp"
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>

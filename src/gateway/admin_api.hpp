@@ -4,8 +4,8 @@
 // and each user's own upstream credentials (any signed-in principal, for themselves only).
 // Callers authenticate exactly as on /mcp (API key, proxy headers, OAuth bearer token); with auth
 // mode none there is nobody to authorise, so the API refuses every request.
-#include "config.hpp"
-#include "connections.hpp"
+#include <mcp/config/config.hpp>
+#include "gateway/connection_set.hpp"
 
 #include <mcp/auth/auth.hpp>
 #include <mcp/net/http_types.hpp>

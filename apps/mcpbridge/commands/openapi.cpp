@@ -1,4 +1,4 @@
-#include "openapi_inspect.hpp"
+#include "commands/openapi.hpp"
 
 #include <iostream>
 

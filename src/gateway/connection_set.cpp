@@ -1,4 +1,4 @@
-#include "connections.hpp"
+#include "gateway/connection_set.hpp"
 
 #include <mcp/gateway/gateway.hpp>
 #include <mcp/http/client.hpp>

@@ -1,4 +1,4 @@
-#include "admin_api.hpp"
+#include "gateway/admin_api.hpp"
 
 #include <mcp/sources/upstream.hpp>
 

@@ -1,6 +1,6 @@
 // `mcpbridge client URL OP [ARGS]`: the SDK client from a shell, the way a script or CI job
 // would use an MCP server. Prints the result as JSON on stdout.
-#include "client_command.hpp"
+#include "commands/client.hpp"
 
 #include <mcp/client/client.hpp>
 #include <mcp/client/oauth.hpp>

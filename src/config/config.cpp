@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include <mcp/config/config.hpp>
 #include "yaml_read.hpp"
 
 #include <mcp/core/encoding.hpp>

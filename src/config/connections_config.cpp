@@ -24,7 +24,7 @@
 //   scope: admin                       # what an OAuth token needs to use the admin API at all
 //   private_hosts: [crm.internal]      # hosts run-time connections may reach on private addresses
 //   poll_s: 5                          # how soon `mcpbridge connections add|remove` reach a running server
-#include "config.hpp"
+#include <mcp/config/config.hpp>
 #include "yaml_read.hpp"
 
 #include <mcp/core/encoding.hpp>

@@ -1,4 +1,4 @@
-#include "bootstrap.hpp"
+#include "gateway/bootstrap.hpp"
 
 #include <mcp/auth/auth.hpp>
 #include <mcp/core/encoding.hpp>
