@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace mcpbridge {
+namespace mcp::config {
 namespace {
 
 using namespace yaml_read;
@@ -128,4 +128,4 @@ std::shared_ptr<void> start_external_check(Config& c) {
   return v;
 }
 
-}  // namespace mcpbridge
+}  // namespace mcp::config

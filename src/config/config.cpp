@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace mcpbridge {
+namespace mcp::config {
 namespace {
 
 using yaml_read::check_keys;
@@ -238,6 +238,15 @@ void apply_yaml_file(Config& c, const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   apply_yaml(c, ss.str());
+}
+
+Config load(std::string path, const std::map<std::string, std::string>& env) {
+  Config c;
+  if (path.empty())
+    if (auto it = env.find("MCPBRIDGE_CONFIG"); it != env.end()) path = it->second;
+  if (!path.empty()) apply_yaml_file(c, path);
+  apply_env(c, env);
+  return c;
 }
 
 void apply_env(Config& c, const std::map<std::string, std::string>& env) {
@@ -468,4 +477,4 @@ std::string to_yaml(const Config& c) {
   return std::string(out.c_str()) + "\n";
 }
 
-}  // namespace mcpbridge
+}  // namespace mcp::config

@@ -39,7 +39,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace mcpbridge {
+namespace mcp::config {
 namespace {
 
 using yaml_read::check_keys;
@@ -202,4 +202,4 @@ void resolve_connection_secrets(Config& c) {
   }
 }
 
-}  // namespace mcpbridge
+}  // namespace mcp::config

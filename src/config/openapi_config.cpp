@@ -21,7 +21,8 @@
 //     limits: {per_principal: {per_second: 5, burst: 10}, per_tool: {...}, per_upstream: {...}, cache_ttl_s: 30}
 //     watch_interval_ms: 2000        # poll the spec file and reload it when it changes; 0: SIGHUP only
 // gateway: {idempotency: true, idempotency_ttl_s: 86400, cache_max_entries: 10000, cache_max_bytes: 67108864, audit:
-// true} vault: {key_file: /run/secrets/vault.key}   # or MCPBRIDGE_VAULT_KEY (base64 of 32 bytes)
+// true, per_principal: {per_second: 20, burst: 40}, all_calls: {...}}   # limits across every source together
+// vault: {key_file: /run/secrets/vault.key}   # or MCPBRIDGE_VAULT_KEY (base64 of 32 bytes)
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -34,7 +35,7 @@
 #include <mcp/config/config.hpp>
 #include "yaml_read.hpp"
 
-namespace mcpbridge {
+namespace mcp::config {
 namespace {
 
 using yaml_read::check_keys;
@@ -203,7 +204,8 @@ void apply_openapi_yaml(Config& c, const YAML::Node& root) {
     }
   }
   if (auto g = root["gateway"]) {
-    check_keys(g, "gateway", {"idempotency", "idempotency_ttl_s", "cache_max_entries", "cache_max_bytes", "audit"});
+    check_keys(g, "gateway", {"idempotency", "idempotency_ttl_s", "cache_max_entries", "cache_max_bytes", "audit",
+                              "per_principal", "all_calls"});
     if (g["idempotency"]) c.gateway.idempotency = scalar<bool>(g["idempotency"], "gateway.idempotency");
     if (g["idempotency_ttl_s"])
       c.gateway.idempotency_ttl = std::chrono::seconds(
@@ -215,6 +217,8 @@ void apply_openapi_yaml(Config& c, const YAML::Node& root) {
       c.gateway.cache_max_bytes =
           static_cast<std::size_t>(number(g["cache_max_bytes"], "gateway.cache_max_bytes", 1e11));
     if (g["audit"]) c.gateway.audit = scalar<bool>(g["audit"], "gateway.audit");
+    if (g["per_principal"]) c.gateway.per_principal = rate(g["per_principal"], "gateway.per_principal");
+    if (g["all_calls"]) c.gateway.all_calls = rate(g["all_calls"], "gateway.all_calls");
   }
   if (auto v = root["vault"]) {
     check_keys(v, "vault", {"key_file"});
@@ -244,4 +248,4 @@ std::string load_vault_key(const Config& c) {
   return {};
 }
 
-}  // namespace mcpbridge
+}  // namespace mcp::config

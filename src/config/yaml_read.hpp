@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace mcpbridge::yaml_read {
+namespace mcp::config::yaml_read {
 
 [[noreturn]] inline void fail(const std::string& key, const std::string& why) {
   throw std::runtime_error("config: " + key + ": " + why);
@@ -43,4 +43,4 @@ inline void check_keys(const YAML::Node& map, const std::string& where, const st
 // (openapi_config.cpp).
 mcp::gateway::Limits limits(const YAML::Node& n, const std::string& key);
 
-}  // namespace mcpbridge::yaml_read
+}  // namespace mcp::config::yaml_read

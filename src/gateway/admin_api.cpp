@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <map>
 
-namespace mcpbridge {
+namespace mcp::gateway {
 namespace {
 
 using mcp::net::HttpRequest;
@@ -240,4 +240,4 @@ std::vector<mcp::net::HttpRoute> admin_routes(AdminApi api) {
   return {mcp::net::HttpRoute{std::string(kPrefix), true, std::move(handler)}};
 }
 
-}  // namespace mcpbridge
+}  // namespace mcp::gateway

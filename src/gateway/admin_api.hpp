@@ -14,7 +14,7 @@
 #include <memory>
 #include <vector>
 
-namespace mcpbridge {
+namespace mcp::gateway {
 
 struct AdminApi {
   const Config* cfg = nullptr;                         // admin role, sources' names
@@ -25,4 +25,4 @@ struct AdminApi {
 
 std::vector<mcp::net::HttpRoute> admin_routes(AdminApi api);
 
-}  // namespace mcpbridge
+}  // namespace mcp::gateway

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <stdexcept>
 
-namespace mcpbridge {
+namespace mcp::gateway {
 namespace {
 
 constexpr std::size_t kMinPassword = 12;
@@ -108,4 +108,4 @@ std::string change_password(mcp::store::Store& store, const std::string& store_p
   return "";
 }
 
-}  // namespace mcpbridge
+}  // namespace mcp::gateway

@@ -3,13 +3,14 @@
 // create `admin` so that a fresh `mcpbridge serve` can be signed in to. Its password comes from
 // MCPBRIDGE_ADMIN_PASSWORD, else it is generated and written once to a 0600 file beside the
 // database — never to the log.
+#include <mcp/gateway/gateway.hpp>
 #include <mcp/store/store.hpp>
 
 #include <map>
 #include <string>
 #include <vector>
 
-namespace mcpbridge {
+namespace mcp::gateway {
 
 constexpr const char* kBootstrapUser = "admin";
 
@@ -27,9 +28,6 @@ struct Bootstrap {
 Bootstrap bootstrap_admin(mcp::store::Store& store, const std::string& store_path,
                           const std::map<std::string, std::string>& env);
 
-// `users passwd`: sets `user`'s password; removes the bootstrap password file if it held the
-// password being replaced. "" on success, else why not.
-std::string change_password(mcp::store::Store& store, const std::string& store_path, const std::string& user,
-                            const std::string& password);
+// change_password (`users passwd`) is declared in <mcp/gateway/gateway.hpp>.
 
-}  // namespace mcpbridge
+}  // namespace mcp::gateway

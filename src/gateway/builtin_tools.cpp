@@ -1,6 +1,6 @@
-#include "gateway/builtin_tools.hpp"
+#include <mcp/gateway/gateway.hpp>
 
-namespace mcpbridge {
+namespace mcp::gateway {
 namespace {
 struct EchoArgs {
   std::string text;
@@ -36,4 +36,4 @@ void register_builtin_tools(mcp::Server& server) {
   });
 }
 
-}  // namespace mcpbridge
+}  // namespace mcp::gateway

@@ -1,6 +1,5 @@
 #include "gateway/connection_set.hpp"
 
-#include <mcp/gateway/gateway.hpp>
 #include <mcp/http/client.hpp>
 #include <mcp/sources/sign_in.hpp>
 #include <mcp/sources/upstream.hpp>
@@ -22,7 +21,7 @@
 #include <set>
 #include <thread>
 
-namespace mcpbridge {
+namespace mcp::gateway {
 
 namespace asio = boost::asio;
 using mcp::upstream::AuthMethod;
@@ -147,6 +146,7 @@ struct ConnectionSet::Impl {
   Config& cfg;
   std::shared_ptr<mcp::store::Store> store;
   std::shared_ptr<mcp::sources::Vault> vault;
+  std::shared_ptr<Gateway> gateway;
   std::shared_ptr<mcp::upstream::SignIn> sign_in;  // null without a public URL (or a vault)
   asio::io_context io;
   std::thread thread;
@@ -160,8 +160,9 @@ struct ConnectionSet::Impl {
   std::map<std::string, Running> running;
   std::set<std::string> reported;  // stored entries that would not start, warned about once
 
-  Impl(mcp::Server& s, Config& c, std::shared_ptr<mcp::store::Store> st, std::shared_ptr<mcp::sources::Vault> v)
-      : server(s), cfg(c), store(std::move(st)), vault(std::move(v)) {}
+  Impl(mcp::Server& s, Config& c, std::shared_ptr<mcp::store::Store> st, std::shared_ptr<mcp::sources::Vault> v,
+       std::shared_ptr<Gateway> g)
+      : server(s), cfg(c), store(std::move(st)), vault(std::move(v)), gateway(std::move(g)) {}
 
   // Under mu.
   Outcome start_one(NamedConnection named) {
@@ -176,11 +177,9 @@ struct ConnectionSet::Impl {
     // The gateway's policy, as for every source: permissions (at the endpoint), rate limits,
     // audit, and the cache for read-only tools when configured. No idempotency records: the
     // arguments are the upstream's own contract.
-    auto policy = cfg.gateway;
-    policy.upstreams[c.options.name] = c.limits;
-    auto gateway = std::make_shared<mcp::gateway::Gateway>(policy, store);
+    gateway->set_limits(c.options.name, c.limits);
     auto options = c.options;
-    options.wrap = [gateway, name = c.options.name](const mcp::Tool& t, mcp::ToolHandler h) {
+    options.wrap = [gateway = gateway, name = c.options.name](const mcp::Tool& t, mcp::ToolHandler h) {
       mcp::gateway::CallTraits traits;
       traits.safe = t.annotations.contains("readOnlyHint") && t.annotations.at("readOnlyHint") == true;
       traits.upstream = name;
@@ -263,14 +262,17 @@ struct ConnectionSet::Impl {
 };
 
 ConnectionSet::ConnectionSet(mcp::Server& server, Config& cfg, std::shared_ptr<mcp::store::Store> store,
-                             std::shared_ptr<mcp::sources::Vault> vault)
-    : impl_(std::make_shared<Impl>(server, cfg, std::move(store), std::move(vault))) {}
+                             std::shared_ptr<mcp::sources::Vault> vault, std::shared_ptr<Gateway> gateway)
+    : impl_(std::make_shared<Impl>(server, cfg, std::move(store), std::move(vault), std::move(gateway))) {}
 
-ConnectionSet::~ConnectionSet() {
+ConnectionSet::~ConnectionSet() { stop(); }
+
+void ConnectionSet::stop() {
   {
     std::lock_guard lock(impl_->mu);
+    if (!impl_->stopping)
+      for (auto& [name, r] : impl_->running) r.conn->stop();
     impl_->stopping = true;
-    for (auto& [name, r] : impl_->running) r.conn->stop();
   }
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
@@ -294,13 +296,16 @@ std::string ConnectionSet::start() {
       if (auto r = impl_->start_one({c, "config", ""}); r.status >= 400) return r.message;
     impl_->sync_locked();
   }
+  return {};
+}
+
+void ConnectionSet::run() {
   asio::co_spawn(impl_->io, Impl::poll(impl_.get()), asio::detached);
   auto* io = &impl_->io;
   impl_->thread = std::thread([io] {
     auto guard = asio::make_work_guard(*io);
     io->run();
   });
-  return {};
 }
 
 Outcome ConnectionSet::add(const std::string& spec_text, const std::string& created_by) {
@@ -510,4 +515,4 @@ int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> st
   return 0;
 }
 
-}  // namespace mcpbridge
+}  // namespace mcp::gateway

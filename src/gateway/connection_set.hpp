@@ -1,11 +1,13 @@
 #pragma once
-// `mcpbridge serve` with custom connections: those of the configuration file, and those added
-// at run time (the admin API, `mcpbridge connections add`) which the store keeps. Each lists its
+// The gateway's custom connections: those of the configuration file, and those added at run
+// time (the admin API, `mcpbridge connections add`) which the store keeps. Each lists its
 // upstream's tools (now and then, and on list_changed) on the set's own thread and registers them
-// on the server; calls run on the server's threads with each caller's own credentials.
+// on the server through the assembly's one Gateway; calls run on the server's threads with each
+// caller's own credentials.
 #include <mcp/config/config.hpp>
 
 #include <mcp/core/json.hpp>
+#include <mcp/gateway/gateway.hpp>
 #include <mcp/server/server.hpp>
 #include <mcp/sources/vault.hpp>
 #include <mcp/store/store.hpp>
@@ -16,7 +18,13 @@
 #include <string>
 #include <vector>
 
-namespace mcpbridge {
+namespace mcp::gateway {
+
+using config::Config;
+using config::ConnectionConfig;
+using config::connection_from_yaml;
+using config::load_or_create_vault_key;
+using config::resolve_connection_secrets;
 
 // A connection and where it came from.
 struct NamedConnection {
@@ -38,14 +46,20 @@ Outcome check_runtime_connection(const Config& cfg, const ConnectionConfig& c);
 
 class ConnectionSet {
  public:
-  // `vault` may be null (then only connections without per-user credentials can run).
+  // `vault` may be null (then only connections without per-user credentials can run). Every
+  // connection's tools go through `gateway` (its limits registered there).
   ConnectionSet(mcp::Server& server, Config& cfg, std::shared_ptr<mcp::store::Store> store,
-                std::shared_ptr<mcp::sources::Vault> vault);
-  ~ConnectionSet();  // stops every connection and the thread
+                std::shared_ptr<mcp::sources::Vault> vault, std::shared_ptr<Gateway> gateway);
+  ~ConnectionSet();  // stop()
 
-  // Starts the configuration's connections (an error there is fatal: returned) and the stored
-  // ones (a stored one that no longer works is logged and skipped), then follows the store.
+  // Prepares the configuration's connections (an error there is fatal: returned) and the
+  // stored ones (a stored one that no longer works is logged and skipped); adds the sign-in
+  // routes to cfg.http.routes.
   std::string start();
+  // Runs them and follows the store, on the set's own thread.
+  void run();
+  // Stops every connection and the thread (idempotent).
+  void stop();
 
   // Run-time changes (the admin API): checked, persisted, applied at once.
   Outcome add(const std::string& spec_text, const std::string& created_by);
@@ -65,17 +79,6 @@ class ConnectionSet {
   std::shared_ptr<Impl> impl_;
 };
 
-// `mcpbridge connections list|add|remove|login|logout`; returns the exit code. `args`: add's
-// flags already turned into a connection entry (YAML/JSON text) in `spec`.
-struct ConnectionsCommand {
-  std::string action;  // list, add, remove, login, logout
-  std::string name;
-  std::string user;
-  std::string spec;
-};
-int connections_command(const Config& cfg, std::shared_ptr<mcp::store::Store> store, const ConnectionsCommand& cmd,
-                        std::istream& in, std::ostream& out, std::ostream& err);
-
 // The configuration's connections, then the store's (entries that no longer parse are skipped,
 // with a line in `problems` when given).
 std::vector<NamedConnection> all_connections(const Config& cfg, mcp::store::Store& store,
@@ -86,4 +89,4 @@ std::vector<NamedConnection> all_connections(const Config& cfg, mcp::store::Stor
 // is unusable.
 std::shared_ptr<mcp::sources::Vault> open_vault(const Config& cfg, std::shared_ptr<mcp::store::Store> store, bool create);
 
-}  // namespace mcpbridge
+}  // namespace mcp::gateway

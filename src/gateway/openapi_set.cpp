@@ -20,10 +20,13 @@
 
 #include "sources/openapi/loader.hpp"
 
-namespace mcpbridge {
+namespace mcp::gateway {
 namespace {
 
 namespace asio = boost::asio;
+using config::Config;
+using config::OpenApiSourceConfig;
+using config::resolve_openapi_secrets;
 
 bool is_url(const std::string& spec) { return spec.rfind("https://", 0) == 0 || spec.rfind("http://", 0) == 0; }
 
@@ -104,7 +107,9 @@ class Sources final : public RunningOpenApi {
         listed_(configs_.size()),
         stamps_(configs_.size()) {}
 
-  ~Sources() override {
+  ~Sources() override { stop(); }
+
+  void stop() override {
     io_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -117,14 +122,14 @@ class Sources final : public RunningOpenApi {
   }
 
   // SIGHUP and the file watch, on a thread of their own.
-  void watch() {
+  void watch() override {
     signals_.add(SIGHUP);
     wait_signal();
     bool any_file = false;
     for (auto& c : configs_) any_file = any_file || (!is_url(c.spec) && c.watch_interval.count() > 0);
     if (any_file) poll();
     thread_ = std::thread([this] {
-      // SIGINT/SIGTERM belong to mcp::serve's sigwait on the main thread (graceful shutdown).
+      // SIGINT/SIGTERM belong to Assembly::serve's sigwait on the main thread (graceful shutdown).
       sigset_t set;
       sigemptyset(&set);
       sigaddset(&set, SIGINT);
@@ -262,7 +267,7 @@ class Sources final : public RunningOpenApi {
 
 }  // namespace
 
-std::string start_openapi_sources(mcp::Server& server, Config& cfg, std::shared_ptr<mcp::store::Store> store,
+std::string start_openapi_sources(mcp::Server& server, Config& cfg, std::shared_ptr<Gateway> gateway,
                                   std::shared_ptr<mcp::sources::Vault> vault, std::unique_ptr<RunningOpenApi>& out) {
   if (cfg.openapi.empty()) return {};
   try {
@@ -280,13 +285,11 @@ std::string start_openapi_sources(mcp::Server& server, Config& cfg, std::shared_
   co.policy.allow_loopback = true;
   co.policy.allow_private = true;
   auto client = mcp::http::make_http_client(co);
-  auto gateway = std::make_shared<mcp::gateway::Gateway>(cfg.gateway, store);
   auto sources =
       std::make_unique<Sources>(server, cfg.openapi, cfg.gateway.idempotency_argument, client, vault, gateway);
   if (auto err = sources->load_all(); !err.empty()) return err;
-  sources->watch();
   out = std::move(sources);
   return {};
 }
 
-}  // namespace mcpbridge
+}  // namespace mcp::gateway

@@ -1,8 +1,9 @@
 #pragma once
-// `mcpbridge serve` with `openapi:` sources: load each spec, make its operations tools (or the
-// three catalogue tools), and register them through the gateway's per-call policy. Then keep
-// them current: SIGHUP reloads every source, a changed spec file (polled) reloads its source;
-// a reload that fails to load leaves the served tools as they were.
+// The gateway's `openapi:` sources: load each spec, make its operations tools (or the three
+// catalogue tools), and register them through the assembly's one Gateway. Then keep them
+// current: SIGHUP reloads every source, a changed spec file (polled) reloads its source; a
+// reload that fails to load leaves the served tools as they were.
+#include <mcp/gateway/gateway.hpp>
 #include <mcp/server/server.hpp>
 #include <mcp/sources/vault.hpp>
 #include <mcp/store/store.hpp>
@@ -11,16 +12,21 @@
 
 #include <mcp/config/config.hpp>
 
-namespace mcpbridge {
+
+namespace mcp::gateway {
 
 class RunningOpenApi {
  public:
-  virtual ~RunningOpenApi() = default;  // stops watching (SIGHUP, files)
+  virtual ~RunningOpenApi() = default;  // stop()
+  // SIGHUP and the spec files' watch, on a thread of their own.
+  virtual void watch() = 0;
+  virtual void stop() = 0;  // idempotent
 };
 
-// "" on success, else what went wrong (a spec that does not load, per-user credentials without
-// a `vault`). `out` watches for SIGHUP and changed spec files until destroyed.
-std::string start_openapi_sources(mcp::Server& server, Config& cfg, std::shared_ptr<mcp::store::Store> store,
+// Loads every source and registers its tools through `gateway`. "" on success, else what went
+// wrong (a spec that does not load, per-user credentials without a `vault`); `out` then
+// watches once told to.
+std::string start_openapi_sources(mcp::Server& server, config::Config& cfg, std::shared_ptr<Gateway> gateway,
                                   std::shared_ptr<mcp::sources::Vault> vault, std::unique_ptr<RunningOpenApi>& out);
 
-}  // namespace mcpbridge
+}  // namespace mcp::gateway

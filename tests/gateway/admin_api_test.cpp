@@ -34,10 +34,11 @@ std::shared_ptr<mcp::auth::Authenticator> oauth_authenticator() {
 struct AdminApiTest : ::testing::Test {
   std::string db = (std::filesystem::temp_directory_path() / ("admin_api_test_" + std::to_string(::getpid()) + ".db")).string();
   std::shared_ptr<mcp::store::Store> store = mcp::store::open_sqlite(db);
-  mcpbridge::Config cfg;
+  mcp::config::Config cfg;
   mcp::Server server{mcp::ServerOptions{}};
-  std::shared_ptr<mcpbridge::ConnectionSet> set = std::make_shared<mcpbridge::ConnectionSet>(server, cfg, store, nullptr);
-  std::vector<mcp::net::HttpRoute> routes = mcpbridge::admin_routes({&cfg, oauth_authenticator(), set, nullptr});
+  std::shared_ptr<mcp::gateway::ConnectionSet> set = std::make_shared<mcp::gateway::ConnectionSet>(server, cfg, store, nullptr,
+                                                        std::make_shared<mcp::gateway::Gateway>(cfg.gateway, store));
+  std::vector<mcp::net::HttpRoute> routes = mcp::gateway::admin_routes({&cfg, oauth_authenticator(), set, nullptr});
 
   ~AdminApiTest() override { std::filesystem::remove(db); }
 

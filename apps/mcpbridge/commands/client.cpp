@@ -1,7 +1,5 @@
 // `mcpbridge client URL OP [ARGS]`: the SDK client from a shell, the way a script or CI job
 // would use an MCP server. Prints the result as JSON on stdout.
-#include "commands/client.hpp"
-
 #include <mcp/client/client.hpp>
 #include <mcp/client/oauth.hpp>
 #include <mcp/http/client.hpp>
@@ -11,10 +9,18 @@
 
 #include <iostream>
 
+#include "commands/command.hpp"
+
 namespace mcpbridge {
 namespace {
 
 using mcp::json::object;
+
+struct ClientArgs {
+  std::string url, operation, name, json, bearer, protocol;
+  std::vector<std::string> headers;
+  bool oauth = false, verbose = false;
+};
 
 constexpr int kOk = 0, kToolError = 1, kUsage = 2, kConnection = 3;
 
@@ -161,5 +167,20 @@ int run_client_command(const ClientArgs& a) {
   io.run();
   return code;
 }
+
+namespace {
+
+class Client final : public Command {
+ public:
+  CLI::App* add(CLI::App& app) override { return add_client_command(app, args_); }
+  int run() override { return run_client_command(args_); }
+
+ private:
+  ClientArgs args_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_client_command() { return std::make_unique<Client>(); }
 
 }  // namespace mcpbridge

@@ -1,6 +1,8 @@
 #pragma once
-// mcpbridge's configuration: a YAML file, then MCPBRIDGE_* environment variables, then flags,
-// each overriding the one before. Unknown keys are errors (a typo must not pass silently).
+// mcpbridge's configuration, the one model every part reads: a YAML file, then MCPBRIDGE_*
+// environment variables, then flags, each overriding the one before. Unknown keys are errors
+// (a typo must not pass silently). The CLI reads it without building a gateway (`config`,
+// `keys`, ...); gateway::assemble(Config) builds one from it. Reader: src/config/.
 #include <mcp/gateway/gateway.hpp>
 #include <mcp/authz/authz.hpp>
 #include <mcp/http/http.hpp>
@@ -16,7 +18,7 @@ namespace YAML {
 class Node;
 }
 
-namespace mcpbridge {
+namespace mcp::config {
 
 // One `openapi:` entry: a REST API whose operations become tools.
 struct OpenApiSourceConfig {
@@ -127,6 +129,9 @@ std::string load_or_create_vault_key(const Config& c, bool create);
 // Throws std::runtime_error naming the key and the problem.
 void apply_yaml(Config& c, const std::string& yaml_text);
 void apply_yaml_file(Config& c, const std::string& path);
+// A command's configuration: the file at `path` (else env's MCPBRIDGE_CONFIG, else none), then
+// env's MCPBRIDGE_* variables. Throws std::runtime_error naming the key and the problem.
+Config load(std::string path, const std::map<std::string, std::string>& env);
 // Applies MCPBRIDGE_OAUTH_ISSUER, MCPBRIDGE_OAUTH_KEY, MCPBRIDGE_STORE, MCPBRIDGE_AUTH_MODE, MCPBRIDGE_PROXY_SECRET, MCPBRIDGE_HOST, _PORT, _PATH, _THREADS, _ALLOWED_HOSTS, _ALLOWED_ORIGINS (comma
 // separated), _MAX_SESSIONS, _LOG_LEVEL, _LOG_FORMAT, _REQUEST_STATE_KEY (base64 of 32
 // bytes; a secret, so better here than in a file) from `env`.
@@ -135,4 +140,4 @@ std::map<std::string, std::string> process_env();
 // The effective configuration, as YAML (for `mcpbridge config`).
 std::string to_yaml(const Config& c);
 
-}  // namespace mcpbridge
+}  // namespace mcp::config
