@@ -139,6 +139,7 @@ struct Assembly::Impl {
     }
     // One policy for every source: rate limits and the cache bound hold across them all.
     gateway = std::make_shared<Gateway>(cfg.gateway, store);
+    for (auto& o : cfg.openapi) gateway->set_limits(o.upstream.name, o.limits);  // as the YAML reader does
     if (!cfg.openapi.empty())
       if (auto err = start_openapi_sources(*server, cfg, gateway, vault, openapi); !err.empty()) fail(kExitUsage, err);
     connections = std::make_shared<ConnectionSet>(*server, cfg, store, vault, gateway);
