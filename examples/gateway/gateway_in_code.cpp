@@ -1,10 +1,9 @@
 // A gateway assembled in code, as an SDK user would: one OpenAPI source (todo.yaml beside
 // this file) and one native tool, behind the same policy, routes and endpoint as `mcpbridge serve`.
 //   gateway-in-code SPEC STORE_PATH PORT      (runs until SIGINT or SIGTERM)
+#include <iostream>
 #include <mcp/config/config.hpp>
 #include <mcp/gateway/gateway.hpp>
-
-#include <iostream>
 
 struct GreetArgs {
   std::string name;
@@ -23,8 +22,9 @@ int main(int argc, char** argv) {
   todo.upstream.name = "todo";
   cfg.openapi.push_back(todo);
   auto gateway = mcp::gateway::assemble(cfg);  // throws mcp::gateway::AssemblyError
-  gateway->server().add_tool<GreetArgs>("greet", "Greet someone", [](GreetArgs in, mcp::Context&) -> mcp::Task<mcp::ToolResult> {
-    co_return mcp::ToolResult::text("Hello, " + in.name + "!");
-  });
+  gateway->server().add_tool<GreetArgs>(
+      "greet", "Greet someone", [](GreetArgs in, mcp::Context&) -> mcp::Task<mcp::ToolResult> {
+        co_return mcp::ToolResult::text("Hello, " + in.name + "!");
+      });
   return gateway->serve();
 }

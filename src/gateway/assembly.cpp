@@ -3,15 +3,14 @@
 // filter, ONE Gateway, the OpenAPI sources, the connections, the sign-in and admin routes, the
 // HTTP server. The Assembly owns every thread they run: the sources' watcher, the connections'
 // thread, the gateway's store thread, the external issuer's refresher, the HTTP event loops.
-#include <mcp/authz/authz.hpp>
-#include <mcp/config/config.hpp>
-#include <mcp/gateway/gateway.hpp>
-#include <mcp/sources/vault.hpp>
-
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <mcp/authz/authz.hpp>
+#include <mcp/config/config.hpp>
+#include <mcp/gateway/gateway.hpp>
+#include <mcp/sources/vault.hpp>
 #include <mutex>
 
 #include "gateway/admin_api.hpp"
@@ -111,11 +110,15 @@ struct Assembly::Impl {
       fail(kExitUsage, e.what());
     }
     for (auto& line : boot.log) spdlog::warn("oauth: {}", line);
-    spdlog::info("oauth: built-in authorization server, issuer {} (metadata {}/.well-known/oauth-authorization-server)",
-                 cfg.oauth.issuer, cfg.oauth.issuer);
-    spdlog::info("oauth: connect an MCP client to {}; it opens the sign-in page in your browser: sign in as {} "
-                 "(more users: `mcpbridge users add NAME --password-stdin`; no auth: --auth none)",
-                 cfg.auth.resource, boot.user.empty() ? "a user from `mcpbridge users list`" : boot.user);
+    spdlog::info(
+        "oauth: built-in authorization server, issuer {} (metadata "
+        "{}/.well-known/oauth-authorization-server)",
+        cfg.oauth.issuer, cfg.oauth.issuer);
+    spdlog::info(
+        "oauth: connect an MCP client to {}; it opens the sign-in page in your browser: sign in as "
+        "{} "
+        "(more users: `mcpbridge users add NAME --password-stdin`; no auth: --auth none)",
+        cfg.auth.resource, boot.user.empty() ? "a user from `mcpbridge users list`" : boot.user);
   }
 
   void authentication() {
@@ -123,7 +126,8 @@ struct Assembly::Impl {
     if (cfg.auth.mode == auth::Mode::none) return;
     if (cfg.auth.mode == auth::Mode::api_key) open_store();
     if (cfg.auth.mode == auth::Mode::header && cfg.auth.proxy_secret.empty())
-      fail(kExitUsage, "auth mode header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)");
+      fail(kExitUsage,
+           "auth mode header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)");
     cfg.http.authenticator = std::make_shared<auth::Authenticator>(cfg.auth, store);
   }
 
@@ -139,9 +143,11 @@ struct Assembly::Impl {
     }
     // One policy for every source: rate limits and the cache bound hold across them all.
     gateway = std::make_shared<Gateway>(cfg.gateway, store);
-    for (auto& o : cfg.openapi) gateway->set_limits(o.upstream.name, o.limits);  // as the YAML reader does
+    for (auto& o : cfg.openapi)
+      gateway->set_limits(o.upstream.name, o.limits);  // as the YAML reader does
     if (!cfg.openapi.empty())
-      if (auto err = start_openapi_sources(*server, cfg, gateway, vault, openapi); !err.empty()) fail(kExitUsage, err);
+      if (auto err = start_openapi_sources(*server, cfg, gateway, vault, openapi); !err.empty())
+        fail(kExitUsage, err);
     connections = std::make_shared<ConnectionSet>(*server, cfg, store, vault, gateway);
     if (auto err = connections->start(); !err.empty()) fail(kExitUsage, err);
     for (auto& r : admin_routes({&cfg, cfg.http.authenticator, connections, vault}))
@@ -157,7 +163,8 @@ std::unique_ptr<Assembly> assemble(const config::Config& config) {
   a->server = std::make_unique<Server>(a->cfg.server);
   // The assembly, not the transport, decides who may see and call which tool.
   if (auto authn = a->cfg.http.authenticator)
-    a->server->set_tool_filter([authn](const Principal& p, const std::string& tool) { return authn->may_call(p, tool); });
+    a->server->set_tool_filter(
+        [authn](const Principal& p, const std::string& tool) { return authn->may_call(p, tool); });
   if (a->cfg.builtin_tools) register_builtin_tools(*a->server);
   a->sources();
   a->http = std::make_unique<HttpServer>(*a->server, a->cfg.http);

@@ -2,15 +2,14 @@
 // limits hold across an OpenAPI source and a connection together. Before, each connection had
 // a Gateway of its own (its own cache and buckets), so a connection's cached result never
 // pushed an OpenAPI source's out, and no bucket spanned sources.
-#include <mcp/config/config.hpp>
-#include <mcp/gateway/gateway.hpp>
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mcp/config/config.hpp>
+#include <mcp/gateway/gateway.hpp>
 #include <thread>
 
 #include "openapi/fakes.hpp"
@@ -32,10 +31,12 @@ struct Upstreams {
   Upstreams() {
     mcp::HttpOptions ro;
     ro.port = 0;
-    ro.routes.push_back({"/items", false, [hits = rest_hits](mcp::net::HttpRequest) -> mcp::Task<mcp::net::HttpResponse> {
-                           ++*hits;
-                           co_return mcp::net::json_response(200, R"({"items":[1,2]})");
-                         }});
+    ro.routes.push_back(
+        {"/items", false,
+         [hits = rest_hits](mcp::net::HttpRequest) -> mcp::Task<mcp::net::HttpResponse> {
+           ++*hits;
+           co_return mcp::net::json_response(200, R"({"items":[1,2]})");
+         }});
     rest = std::make_unique<mcp::HttpServer>(rest_server, ro);
     rest->start();
     mcp::Tool t;
@@ -60,9 +61,10 @@ struct SharedLimits : ::testing::Test {
 
   SharedLimits() {
     fs::create_directories(dir);
-    std::ofstream(dir / "items.yaml") << "openapi: 3.0.3\ninfo: {title: Items, version: '1'}\npaths:\n  /items:\n"
-                                         "    get:\n      operationId: listItems\n"
-                                         "      responses: {'200': {description: ok}}\n";
+    std::ofstream(dir / "items.yaml")
+        << "openapi: 3.0.3\ninfo: {title: Items, version: '1'}\npaths:\n  /items:\n"
+           "    get:\n      operationId: listItems\n"
+           "      responses: {'200': {description: ok}}\n";
     cfg.auth.mode = mcp::auth::Mode::none;
     cfg.builtin_tools = false;
     cfg.store_path = (dir / "store.db").string();
@@ -94,7 +96,8 @@ struct SharedLimits : ::testing::Test {
 
   static object call(mcp::gateway::Assembly& a, const std::string& tool) {
     mcp::test::CallContext ctx;
-    auto r = mcp::test::run_task(a.server().handle("tools/call", object{{"name", tool}, {"arguments", object{}}}, ctx));
+    auto r = mcp::test::run_task(
+        a.server().handle("tools/call", object{{"name", tool}, {"arguments", object{}}}, ctx));
     EXPECT_TRUE(r.has_value());
     return r ? *r : object{};
   }
@@ -104,7 +107,8 @@ struct SharedLimits : ::testing::Test {
     auto r = mcp::test::run_task(a.server().handle("tools/list", object{}, ctx));
     if (r)
       for (auto& t : r->at("tools").as_array())
-        if (auto name = std::string(t.at("name").as_string()); name.rfind("conn__", 0) != 0) return name;
+        if (auto name = std::string(t.at("name").as_string()); name.rfind("conn__", 0) != 0)
+          return name;
     ADD_FAILURE() << "no OpenAPI tool listed";
     return {};
   }
@@ -133,7 +137,8 @@ TEST_F(SharedLimits, OneBucketSpansSources) {
   EXPECT_FALSE(is_error(call(*a, rest_tool(*a))));
   auto refused = call(*a, "conn__lookup");
   EXPECT_TRUE(is_error(refused));
-  EXPECT_NE(mcp::json::serialize(refused).find("Rate limit reached for your calls"), std::string::npos);
+  EXPECT_NE(mcp::json::serialize(refused).find("Rate limit reached for your calls"),
+            std::string::npos);
   EXPECT_EQ(*up.mcp_hits, 0);  // refused before the upstream
   EXPECT_EQ(a->gateway().stats().rate_limited, 1u);
 }

@@ -1,8 +1,7 @@
 // `mcpbridge clients add|list|remove`: pre-registered OAuth clients of the built-in
 // authorization server.
-#include <mcp/authz/authz.hpp>
-
 #include <iostream>
+#include <mcp/authz/authz.hpp>
 
 #include "commands/command.hpp"
 
@@ -12,12 +11,14 @@ namespace {
 class Clients final : public Command {
  public:
   CLI::App* add(CLI::App& app) override {
-    auto* clients = app.add_subcommand("clients", "Manage pre-registered OAuth clients (auth mode oauth)");
+    auto* clients =
+        app.add_subcommand("clients", "Manage pre-registered OAuth clients (auth mode oauth)");
     clients->require_subcommand(1);
     add_config_option(*clients, config_path_);
     add_ = clients->add_subcommand("add", "Register a confidential client; prints its secret once");
     add_->add_option("name", name_, "A name shown on the consent page")->required();
-    add_->add_option("--redirect-uri", redirects_, "The client's redirect URI (repeatable)")->required();
+    add_->add_option("--redirect-uri", redirects_, "The client's redirect URI (repeatable)")
+        ->required();
     add_->add_option("--scope", scopes_, "Limit the client to these scopes (repeatable)");
     clients->add_subcommand("list", "List clients (never their secrets)");
     remove_ = clients->add_subcommand("remove", "Remove a client and revoke its tokens");
@@ -54,8 +55,8 @@ class Clients final : public Command {
       std::cout << "client_id: " << c.record.id << "\nclient_secret: " << c.secret << "\n";
       for (auto& r : c.record.redirect_uris) std::cout << "redirect_uri: " << r << "\n";
       if (!cfg.oauth.issuer.empty())
-        std::cout << "authorization_endpoint: " << cfg.oauth.issuer << "/authorize\ntoken_endpoint: "
-                  << cfg.oauth.issuer << "/token\n";
+        std::cout << "authorization_endpoint: " << cfg.oauth.issuer
+                  << "/authorize\ntoken_endpoint: " << cfg.oauth.issuer << "/token\n";
       std::cerr << "the client secret is shown once: store it now\n";
     } catch (const std::exception& e) {
       return fail(e.what());

@@ -5,7 +5,6 @@
 #include <CLI/CLI.hpp>
 #include <mcp/config/config.hpp>
 #include <mcp/store/store.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>

@@ -1,4 +1,5 @@
-// `mcpbridge config`: the effective configuration (file, then environment) as YAML, secrets left out.
+// `mcpbridge config`: the effective configuration (file, then environment) as YAML, secrets left
+// out.
 #include <iostream>
 
 #include "commands/command.hpp"

@@ -1,10 +1,9 @@
 // `mcpbridge connections list|login|logout|add|remove`: custom connections to other MCP
 // servers, and each user's credentials for them; the work is the gateway's
 // (mcp::gateway::connections_command), against the store a running server follows.
-#include <mcp/gateway/gateway.hpp>
-
 #include <fstream>
 #include <iostream>
+#include <mcp/gateway/gateway.hpp>
 #include <sstream>
 
 #include "commands/command.hpp"
@@ -15,29 +14,34 @@ namespace {
 class Connections final : public Command {
  public:
   CLI::App* add(CLI::App& app) override {
-    auto* conns =
-        app.add_subcommand("connections", "Custom connections to other MCP servers (the config's connections:)");
+    auto* conns = app.add_subcommand(
+        "connections", "Custom connections to other MCP servers (the config's connections:)");
     conns->require_subcommand(1);
     add_config_option(*conns, config_path_);
     conns->add_subcommand("list", "List the connections and who has signed in to each");
-    login_ = conns->add_subcommand(
-        "login",
-        "Store a user's own credential for a connection (standard input: the API key, or the headers as a JSON object; "
-        "auth oauth: prints a one-time sign-in link instead)");
+    login_ = conns->add_subcommand("login",
+                                   "Store a user's own credential for a connection (standard "
+                                   "input: the API key, or the headers as a JSON object; "
+                                   "auth oauth: prints a one-time sign-in link instead)");
     login_->add_option("name", name_, "The connection")->required();
     login_->add_option("--user", user_, "The user (principal subject)")->required();
-    logout_ = conns->add_subcommand("logout", "Remove a user's credential for a connection (OAuth: tokens revoked)");
+    logout_ = conns->add_subcommand(
+        "logout", "Remove a user's credential for a connection (OAuth: tokens revoked)");
     logout_->add_option("name", name_, "The connection")->required();
     logout_->add_option("--user", user_, "The user")->required();
-    add_ = conns->add_subcommand(
-        "add", "Add a connection at run time (kept in the store; a running server starts it within admin.poll_s)");
+    add_ = conns->add_subcommand("add",
+                                 "Add a connection at run time (kept in the store; a running "
+                                 "server starts it within admin.poll_s)");
     add_->add_option("name", name_, "The connection's name (tool prefix)");
     add_->add_option("url", url_, "The upstream MCP endpoint");
-    add_->add_option("--auth", auth_, "none | api_key | headers (each user signs in with `connections login`)");
-    add_->add_option("--api-key-header", key_header_, "api_key: send the key in this header, not as a bearer token");
+    add_->add_option("--auth", auth_,
+                     "none | api_key | headers (each user signs in with `connections login`)");
+    add_->add_option("--api-key-header", key_header_,
+                     "api_key: send the key in this header, not as a bearer token");
     add_->add_option("--allow", allow_, "Tool-name glob to serve (repeatable; default all)");
     add_->add_option("--deny", deny_, "Tool-name glob to hide (repeatable)");
-    add_->add_flag("--allow-private", allow_private_, "The URL is internal (its host must be in admin.private_hosts)");
+    add_->add_flag("--allow-private", allow_private_,
+                   "The URL is internal (its host must be in admin.private_hosts)");
     add_->add_option("--protocol-version", version_, "2025-11-25 (default) or 2026-07-28");
     add_->add_option("--spec", spec_,
                      "Instead: a file ('-': standard input) holding the whole entry, YAML or JSON, "
@@ -79,7 +83,8 @@ class Connections final : public Command {
       spec = text.str();
       return 0;
     }
-    if (name_.empty() || url_.empty()) return fail("connections add needs NAME and URL, or --spec FILE");
+    if (name_.empty() || url_.empty())
+      return fail("connections add needs NAME and URL, or --spec FILE");
     mcp::json::object e{{"name", name_}, {"url", url_}, {"auth", auth_}};
     if (!key_header_.empty()) e["api_key_header"] = key_header_;
     if (!allow_.empty()) e["allow"] = mcp::json::value_from(allow_);

@@ -14,7 +14,8 @@ class Consents final : public Command {
     add_config_option(*consents, config_path_);
     auto* list = consents->add_subcommand("list", "List a user's consents");
     list->add_option("user", user_, "User")->required();
-    revoke_ = consents->add_subcommand("revoke", "Forget a consent and revoke the tokens it allowed");
+    revoke_ =
+        consents->add_subcommand("revoke", "Forget a consent and revoke the tokens it allowed");
     revoke_->add_option("user", user_, "User")->required();
     revoke_->add_option("client", client_, "client_id")->required();
     return consents;

@@ -1,7 +1,6 @@
 // `mcpbridge keys create|list|revoke`: API keys, stored hashed (a key is shown once).
-#include <mcp/auth/auth.hpp>
-
 #include <iostream>
+#include <mcp/auth/auth.hpp>
 
 #include "commands/command.hpp"
 
@@ -18,7 +17,8 @@ class Keys final : public Command {
     create_->add_option("--user", user_, "The user whose permissions the key carries")->required();
     create_->add_option("--team", team_, "Team (default: the user's)");
     create_->add_option("--scope", scopes_, "Narrow the key to these scopes (repeatable)");
-    create_->add_option("--expires-days", days_, "Expire after N days (default: never)")->check(CLI::Range(0, 3650));
+    create_->add_option("--expires-days", days_, "Expire after N days (default: never)")
+        ->check(CLI::Range(0, 3650));
     create_->add_option("--label", label_, "A note shown in listings");
     keys->add_subcommand("list", "List keys (never their secrets)");
     revoke_ = keys->add_subcommand("revoke", "Revoke a key");
@@ -39,7 +39,9 @@ class Keys final : public Command {
     }
     auto now = mcp::store::unix_now();
     for (auto& k : store->list_api_keys()) {
-      const char* state = k.revoked_at ? "revoked" : (k.expires_at && k.expires_at <= now) ? "expired" : "live";
+      const char* state = k.revoked_at                            ? "revoked"
+                          : (k.expires_at && k.expires_at <= now) ? "expired"
+                                                                  : "live";
       std::string scopes;
       for (auto& s : k.scopes) scopes += (scopes.empty() ? "" : ",") + s;
       std::cout << k.id << "\t" << k.user << "\t" << (k.team.empty() ? "-" : k.team) << "\t"
@@ -53,7 +55,8 @@ class Keys final : public Command {
     auto user = store.find_user(user_);
     if (!user) return fail("no user " + user_ + " (mcpbridge users add " + user_ + ")");
     auto expires = days_ > 0 ? mcp::store::unix_now() + days_ * 86400LL : 0;
-    auto k = mcp::auth::make_api_key(user->id, team_.empty() ? user->team : team_, scopes_, label_, expires);
+    auto k = mcp::auth::make_api_key(user->id, team_.empty() ? user->team : team_, scopes_, label_,
+                                     expires);
     store.put_api_key(k.record);
     std::cout << k.secret << "\n";
     std::cerr << "key " << k.record.id << " for " << user->id << ": shown once, store it now\n";

@@ -1,9 +1,9 @@
 // `mcpbridge serve`: the configuration, the flags over it, logging, then the gateway that
 // mcp::gateway::assemble builds, served until SIGINT or SIGTERM.
-#include <mcp/gateway/gateway.hpp>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <mcp/gateway/gateway.hpp>
 
 #include "commands/command.hpp"
 
@@ -30,14 +30,19 @@ void setup_logging(const mcp::config::Config& c) {
 class Serve final : public Command {
  public:
   CLI::App* add(CLI::App& app) override {
-    auto* serve = app.add_subcommand("serve", "Serve MCP over Streamable HTTP (default: http://127.0.0.1:8080/mcp)");
+    auto* serve = app.add_subcommand(
+        "serve", "Serve MCP over Streamable HTTP (default: http://127.0.0.1:8080/mcp)");
     add_config_option(*serve, config_path_);
     serve->add_option("--host", host_, "Address to bind (default 127.0.0.1; env: MCPBRIDGE_HOST)");
-    serve->add_option("-p,--port", port_, "TCP port (0 = ephemeral; env: MCPBRIDGE_PORT)")->check(CLI::Range(0, 65535));
-    serve->add_option("-t,--threads", threads_, "Event-loop threads (env: MCPBRIDGE_THREADS)")->check(CLI::Range(1, 256));
-    serve->add_option("--auth", auth_mode_,
-                      "Who may call: oauth (default: the built-in authorization server), api_key, header, none "
-                      "(env: MCPBRIDGE_AUTH_MODE)")
+    serve->add_option("-p,--port", port_, "TCP port (0 = ephemeral; env: MCPBRIDGE_PORT)")
+        ->check(CLI::Range(0, 65535));
+    serve->add_option("-t,--threads", threads_, "Event-loop threads (env: MCPBRIDGE_THREADS)")
+        ->check(CLI::Range(1, 256));
+    serve
+        ->add_option("--auth", auth_mode_,
+                     "Who may call: oauth (default: the built-in authorization server), api_key, "
+                     "header, none "
+                     "(env: MCPBRIDGE_AUTH_MODE)")
         ->check(CLI::IsMember({"none", "api_key", "header", "headers", "oauth"}));
     return serve;
   }

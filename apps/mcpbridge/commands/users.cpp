@@ -1,9 +1,8 @@
 // `mcpbridge users add|list|passwd`: local users (the built-in authorization server's sign-in,
 // the owners of API keys).
+#include <iostream>
 #include <mcp/auth/auth.hpp>
 #include <mcp/gateway/gateway.hpp>
-
-#include <iostream>
 
 #include "commands/command.hpp"
 
@@ -34,7 +33,8 @@ class Users final : public Command {
     if (!store) return kExitStore;
     if (add_->parsed()) return add_user(*store);
     if (passwd_->parsed()) {
-      if (auto err = mcp::gateway::change_password(*store, cfg->store_path, name_, read_line()); !err.empty())
+      if (auto err = mcp::gateway::change_password(*store, cfg->store_path, name_, read_line());
+          !err.empty())
         return fail(err);
       std::cout << "password of " << name_ << " changed\n";
       return 0;
@@ -42,7 +42,8 @@ class Users final : public Command {
     for (auto& u : store->list_users()) {
       std::string roles;
       for (auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
-      std::cout << u.id << "\t" << (u.team.empty() ? "-" : u.team) << "\t" << (roles.empty() ? "-" : roles) << "\n";
+      std::cout << u.id << "\t" << (u.team.empty() ? "-" : u.team) << "\t"
+                << (roles.empty() ? "-" : roles) << "\n";
     }
     return 0;
   }

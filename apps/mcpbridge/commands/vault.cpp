@@ -1,7 +1,6 @@
 // `mcpbridge vault set|list|remove`: per-user upstream credentials, sealed with AES-256-GCM.
-#include <mcp/sources/vault.hpp>
-
 #include <iostream>
+#include <mcp/sources/vault.hpp>
 
 #include "commands/command.hpp"
 
@@ -12,10 +11,12 @@ class VaultCommand final : public Command {
  public:
   CLI::App* add(CLI::App& app) override {
     auto* vault = app.add_subcommand(
-        "vault", "Per-user upstream credentials (sealed with AES-256-GCM; key: MCPBRIDGE_VAULT_KEY)");
+        "vault",
+        "Per-user upstream credentials (sealed with AES-256-GCM; key: MCPBRIDGE_VAULT_KEY)");
     vault->require_subcommand(1);
     add_config_option(*vault, config_path_);
-    set_ = vault->add_subcommand("set", "Store a user's secret for an upstream (read from standard input)");
+    set_ = vault->add_subcommand(
+        "set", "Store a user's secret for an upstream (read from standard input)");
     set_->add_option("--user", user_, "The user (principal subject)")->required();
     set_->add_option("--upstream", upstream_, "The openapi source's name")->required();
     auto* list = vault->add_subcommand("list", "List stored secrets (never their values)");
@@ -37,8 +38,10 @@ class VaultCommand final : public Command {
       return fail(e.what());
     }
     if (key.empty())
-      return fail("the vault has no key yet: MCPBRIDGE_VAULT_KEY (base64 of 32 random bytes, e.g. "
-                  "`openssl rand -base64 32`), vault.key_file, or the one `mcpbridge serve` makes next to the store");
+      return fail(
+          "the vault has no key yet: MCPBRIDGE_VAULT_KEY (base64 of 32 random bytes, e.g. "
+          "`openssl rand -base64 32`), vault.key_file, or the one `mcpbridge serve` makes next to "
+          "the store");
     auto store = open_store(*cfg);
     if (!store) return kExitStore;
     mcp::sources::Vault v(store, key);
@@ -55,7 +58,8 @@ class VaultCommand final : public Command {
       return 0;
     }
     for (auto& e : v.list(user_))
-      if (!e.subject.empty())  // the gateway's own rows (OAuth connections' sign-in state) are not users'
+      if (!e.subject.empty())  // the gateway's own rows (OAuth connections' sign-in state) are not
+                               // users'
         std::cout << e.subject << "\t" << e.upstream << "\t" << e.updated_at << "\n";
     return 0;
   }

@@ -8,7 +8,9 @@ namespace {
 
 class Version final : public Command {
  public:
-  CLI::App* add(CLI::App& app) override { return app.add_subcommand("version", "Print the version"); }
+  CLI::App* add(CLI::App& app) override {
+    return app.add_subcommand("version", "Print the version");
+  }
   int run() override {
     std::cout << "mcpbridge 0.1.0\n";
     return 0;

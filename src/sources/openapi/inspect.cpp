@@ -1,7 +1,6 @@
 // `mcpbridge openapi inspect`: a spec file's tools (or a catalogue search) and what it skipped,
 // as text or JSON (include/mcp/sources/openapi.hpp: inspect_file).
 #include <mcp/sources/openapi.hpp>
-
 #include <sstream>
 
 #include "sources/openapi/loader.hpp"
@@ -10,7 +9,8 @@ namespace mcp::openapi {
 namespace {
 
 bool is_method(const std::string& s) {
-  static const char* kMethods[] = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"};
+  static const char* kMethods[] = {"GET",     "PUT",  "POST",  "DELETE",
+                                   "OPTIONS", "HEAD", "PATCH", "TRACE"};
   std::string u = s;
   for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   for (auto* m : kMethods)
@@ -57,7 +57,9 @@ mcp::json::array list(const std::vector<mcp::openapi::Skipped>& v) {
 Result<std::string> inspect_file(const std::string& path, const InspectOptions& a) {
   namespace oa = mcp::openapi;
   if (path.starts_with("http://") || path.starts_with("https://"))
-    return Error{errc::kInvalidParams, "inspect reads files; download the spec first (URL sources are loaded by `serve`)", {}};
+    return Error{errc::kInvalidParams,
+                 "inspect reads files; download the spec first (URL sources are loaded by `serve`)",
+                 {}};
   oa::LoadOptions o;
   o.compat = a.compat;
   o.max_name_length = a.max_name_length;
@@ -67,7 +69,8 @@ Result<std::string> inspect_file(const std::string& path, const InspectOptions& 
   sort_into(a.include, s.include_paths, s.include_methods, s.include_operations);
   sort_into(a.exclude, s.exclude_paths, s.exclude_methods, s.exclude_operations);
   auto spec = oa::load_file(path, o);
-  if (!spec) return Error{spec.error().code, "cannot load " + path + ": " + spec.error().message, {}};
+  if (!spec)
+    return Error{spec.error().code, "cannot load " + path + ": " + spec.error().message, {}};
   std::ostringstream out;
   if (!a.search.empty()) {
     // The served `<prefix>search` tool's ranking (OpenApiSource::catalogue_tools), with scores.
@@ -83,7 +86,7 @@ Result<std::string> inspect_file(const std::string& path, const InspectOptions& 
     } else {
       for (auto& h : hits)
         out << h.score << "\t" << h.operation->tool_name << "\t" << h.operation->method << " "
-                  << h.operation->path << "\n";
+            << h.operation->path << "\n";
     }
     return out.str();
   }
@@ -100,24 +103,25 @@ Result<std::string> inspect_file(const std::string& path, const InspectOptions& 
     out << mcp::json::serialize(result) << "\n";
   } else {
     out << spec->title << " " << spec->version << " (OpenAPI " << spec->openapi_version
-              << "): " << spec->operations.size() << " tools, " << spec->skipped.size() << " skipped, "
-              << spec->excluded.size() << " excluded\n\n";
+        << "): " << spec->operations.size() << " tools, " << spec->skipped.size() << " skipped, "
+        << spec->excluded.size() << " excluded\n\n";
     for (auto& op : spec->operations) {
       out << op.tool_name << "  " << op.method << " " << op.path;
       if (op.title != op.tool_name) out << "  — " << op.title;
       out << "\n";
       for (auto& p : op.parameters)
-        out << "    " << p.property << (p.required ? "*" : "") << "  (" << in_name(p.in) << " " << p.name
-                  << ")\n";
+        out << "    " << p.property << (p.required ? "*" : "") << "  (" << in_name(p.in) << " "
+            << p.name << ")\n";
       if (op.body) {
         if (!op.body->wrapped_property.empty())
           out << "    " << op.body->wrapped_property << (op.body->required ? "*" : "") << "  (body "
-                    << op.body->content_type << ")\n";
+              << op.body->content_type << ")\n";
         for (auto& f : op.body->fields)
           out << "    " << f.property << (f.required ? "*" : "") << "  (body " << f.name << ", "
-                    << op.body->content_type << ")\n";
+              << op.body->content_type << ")\n";
       }
-      if (op.output_schema) out << "    -> outputSchema" << (op.output_wrapped ? " {result}" : "") << "\n";
+      if (op.output_schema)
+        out << "    -> outputSchema" << (op.output_wrapped ? " {result}" : "") << "\n";
     }
     auto print = [&out](const char* what, const std::vector<oa::Skipped>& v) {
       if (v.empty()) return;
