@@ -143,4 +143,13 @@ TEST_F(SharedLimits, OneBucketSpansSources) {
   EXPECT_EQ(a->gateway().stats().rate_limited, 1u);
 }
 
+TEST(GatewayLimitsConfig, ReadFromTheGatewaySection) {
+  mcp::config::Config c;
+  mcp::config::apply_yaml(c, "gateway:\n  per_principal: {per_second: 2, burst: 3}\n  all_calls: {per_second: 9}\n");
+  EXPECT_EQ(c.gateway.per_principal.per_second, 2);
+  EXPECT_EQ(c.gateway.per_principal.burst, 3);
+  EXPECT_EQ(c.gateway.all_calls.per_second, 9);
+  EXPECT_THROW(mcp::config::apply_yaml(c, "gateway:\n  all_calls: {per_minute: 9}\n"), std::runtime_error);
+}
+
 }  // namespace
