@@ -1,4 +1,4 @@
-// Fuzzes the admin API's JSON bodies through its real route handler (mcpbridge::admin_routes over
+// Fuzzes the admin API's JSON bodies through its real route handler (mcp::gateway::admin_routes over
 // a ConnectionSet, an in-memory store and a vault): POST /admin/v1/connections and PUT
 // /admin/v1/me/credentials/{c} for an api_key and a headers connection. The first byte picks the
 // request (% 3: '0' POST, '1' PUT for the api_key one, '2' for the headers one); the rest is the
@@ -9,7 +9,10 @@
 //  - a refused body changes nothing: the running connections, the store's and the vault's rows;
 //  - an accepted connection is listed under its name and can be deleted (204); an accepted
 //    credential is stored for the caller and makes headers for the connection.
-#include "../apps/mcpbridge/admin_api.hpp"
+#include "gateway/admin_api.hpp"
+
+#include <mcp/config/config.hpp>
+#include <mcp/gateway/gateway.hpp>
 
 #include <mcp/server/server.hpp>
 #include <mcp/sources/upstream.hpp>
@@ -34,7 +37,7 @@ namespace json = mcp::json;
   std::abort();
 }
 
-// Tokens "<subject>:<scope>:<role>", as in apps/mcpbridge/admin_api_test.cpp.
+// Tokens "<subject>:<scope>:<role>", as in tests/gateway/admin_api_test.cpp.
 std::shared_ptr<mcp::auth::Authenticator> authenticator() {
   mcp::auth::AuthOptions o;
   o.mode = mcp::auth::Mode::oauth;
@@ -55,10 +58,11 @@ std::shared_ptr<mcp::auth::Authenticator> authenticator() {
 struct World {
   std::shared_ptr<mcp::store::Store> store = mcp::store::open_sqlite(":memory:");
   std::shared_ptr<mcp::sources::Vault> vault = std::make_shared<mcp::sources::Vault>(store, std::string(32, 'k'));
-  mcpbridge::Config cfg;
+  mcp::config::Config cfg;
   mcp::Server server{mcp::ServerOptions{}};
-  std::shared_ptr<mcpbridge::ConnectionSet> set = std::make_shared<mcpbridge::ConnectionSet>(server, cfg, store, vault);
-  std::vector<mcp::net::HttpRoute> routes = mcpbridge::admin_routes({&cfg, authenticator(), set, vault});
+  std::shared_ptr<mcp::gateway::ConnectionSet> set = std::make_shared<mcp::gateway::ConnectionSet>(server, cfg, store, vault,
+                                                       std::make_shared<mcp::gateway::Gateway>(cfg.gateway, store));
+  std::vector<mcp::net::HttpRoute> routes = mcp::gateway::admin_routes({&cfg, authenticator(), set, vault});
 
   World() {
     for (auto* spec : {R"({"name":"key","url":"https://key.example/mcp","auth":"api_key"})",

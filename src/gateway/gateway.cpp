@@ -40,7 +40,10 @@ struct Gateway::Impl {
     if (store_pool) store_pool->join();
   }
 
-  const Limits& limits(const std::string& upstream) const {
+  // A copy: connections added at run time insert their limits (set_limits) while calls run.
+  mutable std::mutex limits_mu;
+  Limits limits(const std::string& upstream) const {
+    std::lock_guard lock(limits_mu);
     auto it = opt.upstreams.find(upstream);
     return it == opt.upstreams.end() ? opt.defaults : it->second;
   }
@@ -250,7 +253,7 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
   const auto start = Clock::now();
   ++g->calls;
   const Principal& who = ctx.principal();
-  const Limits& lim = g->limits(e->traits.upstream);
+  const Limits lim = g->limits(e->traits.upstream);
   const std::string& arg_name = g->opt.idempotency_argument;
 
   // Safe reads: the cache first (a hit costs the upstream nothing, so it is not rate limited).
@@ -333,7 +336,8 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
     args[arg_name] = key;  // the source sends it as the Idempotency-Key header
   }
 
-  // Rate limits: the principal (on this upstream), the tool, the upstream.
+  // Rate limits: the principal (on this upstream), the tool, the upstream; then across every
+  // source together: the principal, all calls.
   auto now = Clock::now();
   std::optional<std::chrono::milliseconds> wait;
   std::string what;
@@ -345,6 +349,11 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
   else if (lim.per_upstream.per_second > 0 && !e->traits.upstream.empty() &&
            (wait = g->buckets.take("u\n" + e->traits.upstream, lim.per_upstream, now)))
     what = e->traits.upstream;
+  else if (g->opt.per_principal.per_second > 0 &&
+           (wait = g->buckets.take("P\n" + who.binding(), g->opt.per_principal, now)))
+    what = "your calls";
+  else if (g->opt.all_calls.per_second > 0 && (wait = g->buckets.take("A", g->opt.all_calls, now)))
+    what = "this gateway";
   if (wait) {
     if (!flight.empty()) {
       std::lock_guard lock(g->mu);
@@ -429,6 +438,11 @@ void Gateway::add_tool(Server& server, Tool tool, ToolHandler handler, CallTrait
   tool = decorate(std::move(tool), traits);
   std::string name = tool.name;
   server.add_tool(std::move(tool), wrap(std::move(name), std::move(handler), std::move(traits)));
+}
+
+void Gateway::set_limits(const std::string& upstream, Limits limits) {
+  std::lock_guard lock(impl_->limits_mu);
+  impl_->opt.upstreams[upstream] = std::move(limits);
 }
 
 Gateway::Stats Gateway::stats() const {

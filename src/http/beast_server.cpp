@@ -446,6 +446,10 @@ int serve(Server& server, HttpOptions options) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // The SDK's one-call path stays secure: with an authenticator, tools/list shows and
+  // tools/call runs only what it permits (gateway::assemble installs the same itself).
+  if (auto authn = options.authenticator)
+    server.set_tool_filter([authn](const Principal& p, const std::string& tool) { return authn->may_call(p, tool); });
   HttpServer http(server, std::move(options));
   try {
     http.start();

@@ -149,8 +149,6 @@ StreamableHttp::StreamableHttp(Server& server, const HttpOptions& options)
     broadcast(m, p, uri);
   });
   auth_ = options.authenticator;
-  if (auth_)
-    server_.set_tool_filter([a = auth_](const Principal& p, const std::string& tool) { return a->may_call(p, tool); });
 }
 
 StreamableHttp::~StreamableHttp() {

@@ -269,6 +269,10 @@ TEST_F(KeyAuth, TransportEnforcesAuthOnEveryRequest) {
   }
   mcp::HttpOptions opts;
   opts.authenticator = std::shared_ptr<Authenticator>(auth.get(), [](Authenticator*) {});
+  // The owner of the server (mcp::serve, gateway::assemble) installs the filter, not the transport.
+  server.set_tool_filter([a = opts.authenticator](const mcp::Principal& p, const std::string& tool) {
+    return a->may_call(p, tool);
+  });
   mcp::http::StreamableHttp t(server, opts);
   auto post = [&](std::string body, std::vector<std::pair<std::string, std::string>> extra) {
     mcp::http::Request r;

@@ -1,21 +1,36 @@
 #pragma once
-// The gateway's per-call policy, applied to tools from any source by wrapping their handlers:
+// The gateway, the product's face: assemble(Config) builds a whole gateway — store,
+// authentication, authorization server, MCP server, one Gateway (the per-call policy) shared by
+// every source, the OpenAPI sources, the connections, the sign-in and admin routes — and owns
+// every thread it starts (docs/adr/0005-gateway-assembly.md).
+//
+// The per-call policy, applied to tools from any source by wrapping their handlers:
 //  - idempotency: every non-safe call carries a key (the caller's `idempotency_key` argument,
 //    else one derived from the principal, session, JSON-RPC id and arguments); its result is
 //    recorded so a retried call gets it back instead of repeating the side effect;
 //  - caching of safe reads per principal and arguments (TTL, upstream Cache-Control, LRU);
-//  - rate limits per principal, per tool and per upstream (token buckets), answered as a tool
-//    error with the delay to wait;
+//  - rate limits per principal, per tool and per upstream (token buckets), and per principal
+//    and in all across every source together, answered as a tool error with the delay to wait;
 //  - an audit record per call (principal, tool, outcome, duration, upstream status).
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <iosfwd>
 #include <mcp/core/token_buckets.hpp>
+#include <mcp/http/http.hpp>
 #include <mcp/server/server.hpp>
 #include <mcp/store/store.hpp>
 #include <memory>
+#include <stdexcept>
 #include <string>
+
+namespace mcp::config {
+struct Config;
+}
+namespace spdlog {
+class formatter;
+}
 
 namespace mcp::gateway {
 
@@ -37,6 +52,10 @@ struct PolicyOptions {
   std::chrono::seconds idempotency_ttl{86400};
   Limits defaults;                          // for upstreams without their own
   std::map<std::string, Limits> upstreams;  // by upstream name
+  // Across every source together (one bucket each, whichever source a call goes to): each
+  // principal's calls, and all calls.
+  RateLimit per_principal;
+  RateLimit all_calls;
   std::size_t cache_max_entries = 10000;
   std::size_t cache_max_bytes = 64u << 20;
   bool audit = true;
@@ -76,6 +95,8 @@ class Gateway {
   ToolHandler wrap(std::string tool_name, ToolHandler inner, CallTraits traits);
   // decorate + wrap + Server::add_tool.
   void add_tool(Server& server, Tool tool, ToolHandler handler, CallTraits traits);
+  // An upstream's limits, for one that comes after construction (a connection added at run time).
+  void set_limits(const std::string& upstream, Limits limits);
 
   struct Stats {
     std::uint64_t calls = 0, cache_hits = 0, replays = 0, rate_limited = 0, conflicts = 0;
@@ -90,5 +111,66 @@ class Gateway {
 
 // Deterministic JSON text (object keys sorted at every level): equal arguments, equal text.
 std::string canonical_json(const json::value& v);
+
+// A gateway built from a configuration. Nothing runs until start() (or serve()): the sources'
+// watchers, the connections' thread and the HTTP event loops start there, and stop() stops
+// them all (sources and connections first, then HTTP); the destructor stops.
+class Assembly {
+ public:
+  struct Impl;
+  explicit Assembly(std::unique_ptr<Impl> impl);
+  ~Assembly();
+  Assembly(const Assembly&) = delete;
+  Assembly& operator=(const Assembly&) = delete;
+
+  Server& server();                     // add native tools here before start()
+  Gateway& gateway();                   // the one policy every source's tools go through
+  const HttpOptions& http() const;      // the endpoint, its authenticator and routes
+  const std::vector<net::HttpRoute>& routes() const;
+
+  // Binds and starts; throws std::system_error when it cannot bind.
+  void start();
+  std::uint16_t port() const;  // the bound port (after start)
+  void stop();
+  // start(), then wait for SIGINT or SIGTERM, then stop(); the process exit code (3: cannot listen).
+  int serve();
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Why a configuration could not be assembled, with the CLI's exit code: 2 configuration, 4 store.
+struct AssemblyError : std::runtime_error {
+  AssemblyError(int code, const std::string& what) : std::runtime_error(what), exit_code(code) {}
+  int exit_code;
+};
+
+// Throws AssemblyError. The store (config.store_path) is opened, and created when missing.
+std::unique_ptr<Assembly> assemble(const config::Config& config);
+
+// The process's log lines as config.log_level / log_format say, for the default logger and the
+// "audit" one; every logged value is escaped (no forged lines, no breaking out of JSON).
+void setup_logging(const config::Config& config);
+// The default logger's formatter (json or text), escaping as setup_logging's does.
+std::unique_ptr<spdlog::formatter> log_formatter(bool json);
+
+// The native demo tools (config.builtin_tools): echo {text} and add {a, b}.
+void register_builtin_tools(Server& server);
+
+// Administration without a running gateway (the CLI), against the store.
+// `users passwd`: sets `user`'s password; removes the first-run password file if it held the
+// password being replaced. "" on success, else why not.
+std::string change_password(store::Store& store, const std::string& store_path, const std::string& user,
+                            const std::string& password);
+// `connections list|add|remove|login|logout`; returns the exit code. `spec`: add's entry
+// (YAML/JSON text of a config file's connections: entry).
+struct ConnectionsCommand {
+  std::string action;  // list, add, remove, login, logout
+  std::string name;
+  std::string user;
+  std::string spec;
+};
+int connections_command(const config::Config& cfg, std::shared_ptr<store::Store> store, const ConnectionsCommand& cmd,
+                        std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace mcp::gateway

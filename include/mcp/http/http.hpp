@@ -79,7 +79,9 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Runs until SIGINT or SIGTERM; returns a process exit code.
+// Runs until SIGINT or SIGTERM; returns a process exit code. With options.authenticator it
+// first installs the tool filter (Server::set_tool_filter: Authenticator::may_call); an
+// HttpServer made directly leaves the server's filter to its owner.
 int serve(Server& server, HttpOptions options);
 
 }  // namespace mcp

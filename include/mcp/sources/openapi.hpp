@@ -88,4 +88,19 @@ class OpenApiSource {
   std::shared_ptr<State> state_;
 };
 
+// What a spec file produces (`mcpbridge openapi inspect`): its tools, or a catalogue search's
+// best matches, and the operations it skipped, excluded or warned about — as text for people
+// or as JSON (a tools/list result, the rest under _meta). An error when the file cannot be
+// loaded at all.
+struct InspectOptions {
+  bool json = false;
+  bool compat = false;  // schemas without $ref/$defs and 2020-12-only keywords
+  std::size_t max_name_length = 64;
+  // Each: a path glob when it starts with '/', an HTTP method, or an operationId / tool name.
+  std::vector<std::string> include, exclude;
+  std::vector<std::string> include_tags, exclude_tags;
+  std::string search;  // catalogue search instead of the tool list
+};
+Result<std::string> inspect_file(const std::string& path, const InspectOptions& options);
+
 }  // namespace mcp::openapi

@@ -1,0 +1,80 @@
+// `mcpbridge users add|list|passwd`: local users (the built-in authorization server's sign-in,
+// the owners of API keys).
+#include <iostream>
+#include <mcp/auth/auth.hpp>
+#include <mcp/gateway/gateway.hpp>
+
+#include "commands/command.hpp"
+
+namespace mcpbridge {
+namespace {
+
+class Users final : public Command {
+ public:
+  CLI::App* add(CLI::App& app) override {
+    auto* users = app.add_subcommand("users", "Manage local users");
+    users->require_subcommand(1);
+    add_config_option(*users, config_path_);
+    add_ = users->add_subcommand("add", "Add or update a user");
+    add_->add_option("name", name_, "Login name")->required();
+    add_->add_option("--team", team_, "Team");
+    add_->add_option("--role", roles_, "Role (repeatable)");
+    add_->add_flag("--password-stdin", password_stdin_, "Read a password from standard input");
+    users->add_subcommand("list", "List users");
+    passwd_ = users->add_subcommand("passwd", "Set a user's password (read from standard input)");
+    passwd_->add_option("name", name_, "Login name")->required();
+    return users;
+  }
+
+  int run() override {
+    auto cfg = load_config(config_path_);
+    if (!cfg) return kExitUsage;
+    auto store = open_store(*cfg);
+    if (!store) return kExitStore;
+    if (add_->parsed()) return add_user(*store);
+    if (passwd_->parsed()) {
+      if (auto err = mcp::gateway::change_password(*store, cfg->store_path, name_, read_line());
+          !err.empty())
+        return fail(err);
+      std::cout << "password of " << name_ << " changed\n";
+      return 0;
+    }
+    for (auto& u : store->list_users()) {
+      std::string roles;
+      for (auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
+      std::cout << u.id << "\t" << (u.team.empty() ? "-" : u.team) << "\t"
+                << (roles.empty() ? "-" : roles) << "\n";
+    }
+    return 0;
+  }
+
+ private:
+  int add_user(mcp::store::Store& store) {
+    mcp::store::User u{name_, team_, roles_, {}, mcp::store::unix_now()};
+    if (auto old = store.find_user(name_)) {
+      u.created_at = old->created_at;
+      u.password_hash = old->password_hash;
+    }
+    if (password_stdin_) {
+      std::string pw;
+      std::getline(std::cin, pw);
+      if (pw.size() < 8) return fail("a password needs at least 8 characters");
+      u.password_hash = mcp::auth::hash_password(pw);
+    }
+    store.put_user(u);
+    std::cout << "user " << u.id << " saved\n";
+    return 0;
+  }
+
+  std::string config_path_, name_, team_;
+  std::vector<std::string> roles_;
+  bool password_stdin_ = false;
+  CLI::App* add_ = nullptr;
+  CLI::App* passwd_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_users_command() { return std::make_unique<Users>(); }
+
+}  // namespace mcpbridge

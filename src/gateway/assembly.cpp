@@ -1,0 +1,231 @@
+// assemble(): a whole gateway from one Config, in this order: store, authentication (and the
+// built-in authorization server or the external issuer's check), the MCP server with its tool
+// filter, ONE Gateway, the OpenAPI sources, the connections, the sign-in and admin routes, the
+// HTTP server. The Assembly owns every thread they run: the sources' watcher, the connections'
+// thread, the gateway's store thread, the external issuer's refresher, the HTTP event loops.
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <mcp/authz/authz.hpp>
+#include <mcp/config/config.hpp>
+#include <mcp/gateway/gateway.hpp>
+#include <mcp/sources/vault.hpp>
+#include <mutex>
+
+#include "gateway/admin_api.hpp"
+#include "gateway/bootstrap.hpp"
+#include "gateway/connection_set.hpp"
+#include "gateway/openapi_set.hpp"
+
+namespace mcp::gateway {
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitListen = 3;
+constexpr int kExitStore = 4;
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Threads inherit the signal mask of the thread that makes them: those made while this lives
+// leave SIGINT and SIGTERM to serve()'s sigwait (else one could take the signal and die).
+class StopSignalsBlocked {
+ public:
+  StopSignalsBlocked() {
+    sigset_t set = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  ~StopSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  StopSignalsBlocked(const StopSignalsBlocked&) = delete;
+  StopSignalsBlocked& operator=(const StopSignalsBlocked&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+[[noreturn]] void fail(int code, const std::string& why) { throw AssemblyError(code, why); }
+
+}  // namespace
+
+// Members in the order they are made; destroyed the other way round (HTTP first, store last).
+struct Assembly::Impl {
+  config::Config cfg;
+  std::shared_ptr<store::Store> store;
+  std::shared_ptr<authz::AuthorizationServer> authorization_server;
+  std::shared_ptr<void> external_check;  // the external issuer's JWKS refresher or introspection
+  std::unique_ptr<Server> server;
+  std::shared_ptr<sources::Vault> vault;
+  std::shared_ptr<Gateway> gateway;
+  std::unique_ptr<RunningOpenApi> openapi;
+  std::shared_ptr<ConnectionSet> connections;
+  std::unique_ptr<HttpServer> http;
+  std::mutex mu;
+  bool started = false, stopped = false;
+
+  void open_store() {
+    if (store) return;
+    try {
+      store = store::open_sqlite(cfg.store_path);
+    } catch (const std::exception& e) {
+      fail(kExitStore, e.what());
+    }
+  }
+
+  // auth mode oauth: the external issuer's check, or the built-in authorization server and
+  // its first-run admin user.
+  void authorization() {
+    if (!cfg.external.issuer.empty()) {
+      try {
+        config::resolve_oauth(cfg, cfg.http.port);
+        external_check = config::start_external_check(cfg);
+      } catch (const std::exception& e) {
+        fail(kExitUsage, e.what());
+      }
+      return;
+    }
+    open_store();
+    try {
+      config::resolve_oauth(cfg, cfg.http.port);
+      // Client ID metadata documents are fetched with the default policy: HTTPS to public
+      // addresses only, no redirects, size and time limits (auth.oauth.client_metadata may
+      // allow private addresses and an extra CA, for development and tests).
+      cfg.oauth.http_client = config::client_metadata_http_client(cfg);
+      cfg.oauth.metadata_allow_private = cfg.client_metadata_allow_private;
+      authorization_server = std::make_shared<authz::AuthorizationServer>(cfg.oauth, store);
+    } catch (const std::exception& e) {
+      fail(kExitUsage, e.what());
+    }
+    for (auto& r : authorization_server->routes()) cfg.http.routes.push_back(std::move(r));
+    cfg.auth.token_verifier = authorization_server->token_verifier();
+    Bootstrap boot;
+    try {
+      boot = bootstrap_admin(*store, cfg.store_path, config::process_env());
+    } catch (const std::exception& e) {
+      fail(kExitUsage, e.what());
+    }
+    for (auto& line : boot.log) spdlog::warn("oauth: {}", line);
+    spdlog::info(
+        "oauth: built-in authorization server, issuer {} (metadata "
+        "{}/.well-known/oauth-authorization-server)",
+        cfg.oauth.issuer, cfg.oauth.issuer);
+    spdlog::info(
+        "oauth: connect an MCP client to {}; it opens the sign-in page in your browser: sign in as "
+        "{} "
+        "(more users: `mcpbridge users add NAME --password-stdin`; no auth: --auth none)",
+        cfg.auth.resource, boot.user.empty() ? "a user from `mcpbridge users list`" : boot.user);
+  }
+
+  void authentication() {
+    if (cfg.auth.mode == auth::Mode::oauth) authorization();
+    if (cfg.auth.mode == auth::Mode::none) return;
+    if (cfg.auth.mode == auth::Mode::api_key) open_store();
+    if (cfg.auth.mode == auth::Mode::header && cfg.auth.proxy_secret.empty())
+      fail(kExitUsage,
+           "auth mode header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)");
+    cfg.http.authenticator = std::make_shared<auth::Authenticator>(cfg.auth, store);
+  }
+
+  void sources() {
+    // The store is always open when serving: connections added at run time (admin API, CLI)
+    // live there, and the vault every source shares (one cache, so a credential stored through
+    // the admin API is used at once).
+    open_store();
+    try {
+      vault = open_vault(cfg, store, true);  // made next to the store on first use
+    } catch (const std::exception& e) {
+      fail(kExitUsage, e.what());
+    }
+    // One policy for every source: rate limits and the cache bound hold across them all.
+    gateway = std::make_shared<Gateway>(cfg.gateway, store);
+    for (auto& o : cfg.openapi)
+      gateway->set_limits(o.upstream.name, o.limits);  // as the YAML reader does
+    if (!cfg.openapi.empty())
+      if (auto err = start_openapi_sources(*server, cfg, gateway, vault, openapi); !err.empty())
+        fail(kExitUsage, err);
+    connections = std::make_shared<ConnectionSet>(*server, cfg, store, vault, gateway);
+    if (auto err = connections->start(); !err.empty()) fail(kExitUsage, err);
+    for (auto& r : admin_routes({&cfg, cfg.http.authenticator, connections, vault}))
+      cfg.http.routes.push_back(std::move(r));
+  }
+};
+
+std::unique_ptr<Assembly> assemble(const config::Config& config) {
+  StopSignalsBlocked quiet;
+  auto a = std::make_unique<Assembly::Impl>();
+  a->cfg = config;
+  a->authentication();
+  a->server = std::make_unique<Server>(a->cfg.server);
+  // The assembly, not the transport, decides who may see and call which tool.
+  if (auto authn = a->cfg.http.authenticator)
+    a->server->set_tool_filter(
+        [authn](const Principal& p, const std::string& tool) { return authn->may_call(p, tool); });
+  if (a->cfg.builtin_tools) register_builtin_tools(*a->server);
+  a->sources();
+  a->http = std::make_unique<HttpServer>(*a->server, a->cfg.http);
+  return std::make_unique<Assembly>(std::move(a));
+}
+
+Assembly::Assembly(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Assembly::~Assembly() { stop(); }
+
+Server& Assembly::server() { return *impl_->server; }
+Gateway& Assembly::gateway() { return *impl_->gateway; }
+const HttpOptions& Assembly::http() const { return impl_->cfg.http; }
+const std::vector<net::HttpRoute>& Assembly::routes() const { return impl_->cfg.http.routes; }
+std::uint16_t Assembly::port() const { return impl_->http->port(); }
+
+void Assembly::start() {
+  auto& I = *impl_;
+  {
+    std::lock_guard lock(I.mu);
+    if (I.started) return;
+    I.started = true;
+  }
+  StopSignalsBlocked quiet;
+  if (I.openapi) I.openapi->watch();
+  I.connections->run();
+  try {
+    I.http->start();
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+void Assembly::stop() {
+  auto& I = *impl_;
+  {
+    std::lock_guard lock(I.mu);
+    if (I.stopped) return;
+    I.stopped = true;
+  }
+  // Sources first (no reload or listing lands in a server being shut down), then HTTP.
+  if (I.openapi) I.openapi->stop();
+  I.connections->stop();
+  I.http->stop();
+}
+
+int Assembly::serve() {
+  // Signals are taken synchronously on this thread; every other thread has them blocked.
+  sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  try {
+    start();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return kExitListen;
+  }
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("signal {}: shutting down", sig);
+  stop();
+  return 0;
+}
+
+}  // namespace mcp::gateway
