@@ -5,7 +5,8 @@
 include(GoogleTest)
 
 set(_dir ${CMAKE_CURRENT_LIST_DIR})
-add_executable(openapi_test ${_dir}/openapi_loader_test.cpp ${_dir}/openapi_schema_test.cpp ${_dir}/openapi_tools_test.cpp)
+add_executable(openapi_test ${_dir}/openapi_loader_test.cpp ${_dir}/openapi_schema_test.cpp ${_dir}/openapi_tools_test.cpp
+  ${_dir}/openapi_budget_test.cpp)
 target_include_directories(openapi_test PRIVATE ${PROJECT_SOURCE_DIR}/src ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(openapi_test PRIVATE mcp_openapi GTest::gtest_main mcp_warnings)
 target_compile_definitions(openapi_test PRIVATE MCP_OPENAPI_FIXTURES="${_dir}/fixtures")

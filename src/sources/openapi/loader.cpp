@@ -54,7 +54,8 @@ class Loader {
     } else {
       throw LoadError("not an OpenAPI document: no `openapi` or `swagger` field");
     }
-    detail::SchemaOptions so{options_.compat, std::max(0, options_.compat_recursion_depth), options_.max_schema_nodes};
+    detail::SchemaOptions so{options_.compat, std::max(0, options_.compat_recursion_depth), options_.max_schema_nodes,
+                             options_.max_total_schema_nodes};
     conv_.emplace(docs_, dialect_, so);
 
     if (auto* info = find_object(root_, "info")) {
@@ -70,14 +71,22 @@ class Loader {
     name_all(ops);
     detail::OperationBuilder builder(
         {docs_, options_, root_, dialect_, *conv_, global_security_, spec.security_schemes});
+    std::optional<std::string> spent;  // the spec-wide schema budget is spent: skip the rest
     for (auto& raw : ops) {
       std::string where = raw.method + " " + raw.path;
       if (auto why = excluded_by(raw)) {
         spec.excluded.push_back({where, *why});
         continue;
       }
+      if (spent) {
+        spec.skipped.push_back({where, *spent});
+        continue;
+      }
       try {
         spec.operations.push_back(builder.build(raw, spec));
+      } catch (const detail::SchemaBudgetSpent& e) {
+        spent = e.what();
+        spec.skipped.push_back({where, *spent});
       } catch (const std::exception& e) {
         spec.skipped.push_back({where, e.what()});
       }

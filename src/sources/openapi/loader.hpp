@@ -56,6 +56,10 @@ struct LoadOptions {
   std::size_t max_document_bytes = 64u << 20;
   std::size_t max_documents = 64;            // documents reachable through $refs
   std::size_t max_schema_nodes = 2'000'000;  // per tool schema once $refs are inlined
+  // Schema nodes produced for the whole spec (every tool's input and output schema, attempts
+  // that fell back to $defs included); once spent, the remaining operations are skipped with
+  // the reason. Real specs need far less: Kubernetes 313k, GitHub 112k (docs/openapi.md).
+  std::size_t max_total_schema_nodes = 4'000'000;
 };
 
 // Loads a file and the files its relative $refs name (gzip-compressed files too).

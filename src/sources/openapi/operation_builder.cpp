@@ -37,6 +37,8 @@ Operation OperationBuilder::build(const RawOp& r, Spec& spec) {
         if (options_.compat) throw;
         build_output(r, op, true);
       }
+    } catch (const detail::SchemaBudgetSpent&) {
+      throw;  // the spec's budget, not this schema: the operation is skipped (loader.cpp)
     } catch (const std::exception& e) {
       op.output_schema.reset();
       op.output_wrapped = false;

@@ -42,7 +42,7 @@ class OperationBuilder {
         global_security_(c.global_security),
         schemes_(&c.schemes) {}
 
-  // Throws (LoadError, SchemaTooLarge) when the operation cannot become a tool.
+  // Throws (LoadError, SchemaTooLarge, SchemaBudgetSpent) when the operation cannot become a tool.
   Operation build(const RawOp& r, Spec& spec);
 
  private:

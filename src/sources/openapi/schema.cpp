@@ -119,13 +119,25 @@ bool flag(const json::value& v, std::string_view key) {
 SchemaConverter::SchemaConverter(DocumentSet& docs, Dialect dialect, SchemaOptions options)
     : docs_(docs), dialect_(dialect), options_(options) {}
 
+// Called as nodes are produced (a cached subtree is counted before it is copied), so that a
+// conversion stops as soon as it is over a limit rather than after building.
 void SchemaConverter::count(Scope& scope, std::size_t n) {
+  if (scope.total() + n > options_.max_nodes) throw SchemaTooLarge(too_large());
+  if (produced_ + n > options_.max_total_nodes)
+    throw SchemaBudgetSpent("the spec's schemas are larger than " + std::to_string(options_.max_total_nodes) +
+                            " nodes in all once $refs are inlined (max_total_schema_nodes)");
   scope.nodes += n;
-  if (scope.nodes > options_.max_nodes)
-    throw SchemaTooLarge("schema larger than " + std::to_string(options_.max_nodes) + " nodes once $refs are inlined");
+  scope.total() += n;
+  produced_ += n;
+}
+
+std::string SchemaConverter::too_large() const {
+  return "schema larger than " + std::to_string(options_.max_nodes) + " nodes once $refs are inlined";
 }
 
 json::value SchemaConverter::convert(const json::value& v, const std::string& base, Scope& scope) {
+  // Sized first when $refs are to be inlined: one that does not fit costs nothing to refuse.
+  if (!scope.refs_as_defs && scope.total() + size_of(v, base, 0) > options_.max_nodes) throw SchemaTooLarge(too_large());
   return node(v, base, scope, 0);
 }
 
@@ -202,6 +214,9 @@ json::value SchemaConverter::ref_node(const json::object& o, std::string_view re
 }
 
 json::value SchemaConverter::inline_ref(const DocumentSet::Target& t, Scope& scope, int depth) {
+  // Sized first: a target whose expansion is over the limit (exponential in the depth of a
+  // $ref DAG, say) is refused before any of it is built or copied from the cache.
+  if (scope.total() + inline_size(t, 0) > options_.max_nodes) throw SchemaTooLarge(too_large());
   std::string key = (scope.dir == Direction::request ? "q" : "s") + t.canonical;
   if (auto it = inline_cache_.find(key); it != inline_cache_.end()) {
     count(scope, it->second.nodes);
@@ -209,8 +224,7 @@ json::value SchemaConverter::inline_ref(const DocumentSet::Target& t, Scope& sco
     return it->second.schema;
   }
   if (!in_progress_.insert(key).second) throw LoadError("circular $ref chain through " + t.canonical);
-  Scope inner;
-  inner.dir = scope.dir;
+  Scope inner = scope.nested();
   long before = recursive_expansions_;
   json::value out;
   try {
@@ -220,7 +234,7 @@ json::value SchemaConverter::inline_ref(const DocumentSet::Target& t, Scope& sco
     throw;
   }
   in_progress_.erase(key);
-  count(scope, inner.nodes);
+  scope.nodes += inner.nodes;  // the tool's total has them already
   for (auto& d : inner.defs.order) scope.defs.add(d);
   // Compat-mode expansions of recursive refs depend on the path taken: not reusable.
   if (recursive_expansions_ == before)
@@ -435,6 +449,40 @@ json::value SchemaConverter::object_node(const json::object& o, const std::strin
   json::value result = std::move(out);
   if (nullable && legacy) make_nullable(result);
   return result;
+}
+
+void SchemaConverter::subschemas(const json::object& o, std::vector<const json::value*>& out) const {
+  const bool compat = options_.compat;
+  for (auto& kv : o) {
+    std::string_view k = kv.key();
+    const json::value& v = kv.value();
+    if (compat && modern_only(k) && k != "prefixItems") continue;
+    switch (kind_of(k)) {
+      case Kind::schema_map:
+        if (v.is_object())
+          for (auto& p : v.get_object()) out.push_back(&p.value());
+        break;
+      case Kind::additional:
+        if (v.is_object()) out.push_back(&v);
+        break;
+      case Kind::schema:
+        if (v.is_object() || v.is_bool()) out.push_back(&v);
+        break;
+      case Kind::items:
+        if (v.is_array()) {
+          for (auto& x : v.get_array()) out.push_back(&x);
+        } else if ((v.is_object() || v.is_bool()) && !(compat && o.contains("prefixItems"))) {
+          out.push_back(&v);
+        }
+        break;
+      case Kind::schema_array:
+        if (v.is_array())
+          for (auto& x : v.get_array()) out.push_back(&x);
+        break;
+      default:
+        break;
+    }
+  }
 }
 
 json::value SchemaConverter::convert_v2_parameter(const json::object& param, const std::string& base, Scope& scope) {

@@ -28,11 +28,17 @@ enum class Direction { request, response };
 struct SchemaOptions {
   bool compat = false;
   int compat_recursion_depth = 2;
-  std::size_t max_nodes = 2'000'000;
+  std::size_t max_nodes = 2'000'000;        // per tool (one Scope and the scopes nested in it)
+  std::size_t max_total_nodes = 4'000'000;  // per converter, i.e. per spec: every node produced
 };
 
 // Raised when inlining makes one tool's schema larger than SchemaOptions::max_nodes.
 struct SchemaTooLarge : LoadError {
+  using LoadError::LoadError;
+};
+
+// Raised once the converter has produced more than SchemaOptions::max_total_nodes nodes.
+struct SchemaBudgetSpent : LoadError {
   using LoadError::LoadError;
 };
 
@@ -49,11 +55,24 @@ class SchemaConverter {
  public:
   SchemaConverter(DocumentSet& docs, Dialect dialect, SchemaOptions options);
 
+  // One tool schema under conversion. Nested scopes (a $ref target or a $def converted on its
+  // own, to be cached) count their own nodes and share the tool's running total, so that the
+  // per-tool limit stops the work as it happens, whatever the nesting.
   struct Scope {
     Direction dir = Direction::request;
     bool refs_as_defs = false;  // every $ref kept as a $def (fallback when inlining is too big)
     Defs defs;
-    std::size_t nodes = 0;
+    std::size_t nodes = 0;        // produced by this scope and the scopes nested in it
+    std::size_t* tool = nullptr;  // the tool's total; null: this is the tool's scope
+    std::size_t tool_nodes = 0;   // the total, in the tool's scope
+    std::size_t& total() { return tool ? *tool : tool_nodes; }
+    Scope nested() {
+      Scope s;
+      s.dir = dir;
+      s.refs_as_defs = refs_as_defs;
+      s.tool = &total();
+      return s;
+    }
   };
 
   // Converts the schema `v` written in document `base`.
@@ -65,6 +84,8 @@ class SchemaConverter {
 
   std::string def_name(const std::string& canonical);
   bool is_recursive(const std::string& canonical);
+  // Schema nodes produced so far, by every conversion (SchemaOptions::max_total_nodes).
+  std::size_t nodes_produced() const { return produced_; }
 
  private:
   struct Cached {
@@ -80,6 +101,13 @@ class SchemaConverter {
   void tarjan(const std::string& c, int depth);
   bool pattern_ok(std::string_view pattern);
   void count(Scope& scope, std::size_t n);
+  std::string too_large() const;
+  // The values under schema object `o` that object_node converts as schemas.
+  void subschemas(const json::object& o, std::vector<const json::value*>& out) const;
+  // The nodes converting `v` (inlining its $refs) or inlining `t` produces, as node() counts
+  // them, without building anything (schema_refs.cpp).
+  std::size_t size_of(const json::value& v, const std::string& base, int ref_depth);
+  std::size_t inline_size(const DocumentSet::Target& t, int ref_depth);
 
   DocumentSet& docs_;
   Dialect dialect_;
@@ -90,6 +118,9 @@ class SchemaConverter {
   std::set<std::string> in_progress_;
   std::unordered_map<std::string, int> compat_stack_;
   long recursive_expansions_ = 0;
+  std::size_t produced_ = 0;
+  std::unordered_map<std::string, std::size_t> sizes_;  // inline_size, by canonical
+  std::set<std::string> sizing_;
 
   std::unordered_map<std::string, std::string> def_names_;
   std::set<std::string> used_def_names_;

@@ -2,6 +2,8 @@
 // whose strongly connected components say which targets are recursive.
 #include <algorithm>
 #include <cctype>
+#include <limits>
+#include <optional>
 
 #include "sources/openapi/schema.hpp"
 
@@ -17,13 +19,13 @@ void SchemaConverter::attach_defs(json::object& root, Scope& scope) {
     auto it = def_cache_.find(key);
     if (it == def_cache_.end()) {
       auto t = docs_.resolve(docs_.root_uri(), canonical);
-      Scope inner;
-      inner.dir = scope.dir;
-      inner.refs_as_defs = scope.refs_as_defs;
+      Scope inner = scope.nested();
       json::value body = node(*t.value, t.doc, inner, 1);
+      scope.nodes += inner.nodes;  // the tool's total has them already
       it = def_cache_.emplace(key, Cached{std::move(body), std::move(inner.defs.order), inner.nodes}).first;
+    } else {
+      count(scope, it->second.nodes);
     }
-    count(scope, it->second.nodes);
     for (auto& d : it->second.defs) scope.defs.add(d);
     defs.emplace(def_name(canonical), it->second.schema);
   }
@@ -82,6 +84,57 @@ const std::vector<std::string>& SchemaConverter::edges(const std::string& canoni
   auto& g2 = graph_[canonical];  // the map may have rehashed
   g2.edges = std::move(out);
   return g2.edges;
+}
+
+namespace {
+// Sizes saturate far above any limit: an expansion exponential in the depth stays representable.
+constexpr std::size_t kSizeCap = std::numeric_limits<std::size_t>::max() / 4;
+std::size_t add(std::size_t a, std::size_t b) { return std::min(kSizeCap, a + b); }
+}  // namespace
+
+// Mirrors node(): one node per schema position, a $ref's target inlined unless it is recursive
+// (a $def, or in compat mode a bounded expansion: 0 here). Where conversion would fail instead
+// (an unresolvable $ref, a circular chain) this counts less, never more, so nothing that fits
+// is refused. Targets are memoised: linear in the documents however often they are reused.
+std::size_t SchemaConverter::size_of(const json::value& v, const std::string& base, int ref_depth) {
+  std::size_t n = 0;
+  std::vector<std::pair<const json::value*, int>> work{{&v, 0}};
+  std::vector<const json::value*> subs;
+  while (!work.empty()) {
+    auto [x, depth] = work.back();
+    work.pop_back();
+    n = add(n, 1);
+    if (!x->is_object() || depth > kMaxSchemaDepth) continue;
+    const auto& o = x->get_object();
+    if (auto ref = find_string(o, "$ref")) {
+      std::optional<DocumentSet::Target> t;
+      try {
+        t = docs_.resolve(base, *ref);
+      } catch (const LoadError&) {  // reported when the schema is converted
+      }
+      if (t && !is_recursive(t->canonical)) n = add(n, inline_size(*t, ref_depth + 1));
+    }
+    subs.clear();
+    subschemas(o, subs);
+    for (auto* s : subs) work.emplace_back(s, depth + 1);
+  }
+  return n;
+}
+
+std::size_t SchemaConverter::inline_size(const DocumentSet::Target& t, int ref_depth) {
+  if (auto it = sizes_.find(t.canonical); it != sizes_.end()) return it->second;
+  if (ref_depth > kMaxSchemaDepth) throw LoadError("schema nested too deeply");
+  if (!sizing_.insert(t.canonical).second) return 0;  // a circular chain: conversion says so
+  std::size_t n = 0;
+  try {
+    n = size_of(*t.value, t.doc, ref_depth);
+  } catch (...) {
+    sizing_.erase(t.canonical);
+    throw;
+  }
+  sizing_.erase(t.canonical);
+  sizes_.emplace(t.canonical, n);
+  return n;
 }
 
 bool SchemaConverter::is_recursive(const std::string& canonical) {
