@@ -627,7 +627,10 @@ TEST_F(HttpTest, APrincipalWithNothingIdleAtItsShareGets429) {
 // Found by http_request_fuzz: the metadata (and the challenge) are built from the Host header,
 // whose raw bytes made the JSON invalid UTF-8.
 TEST_F(HttpTest, ResourceUrlFromAnOddHostStaysAscii) {
-  opts_.authenticator = proxy_auth();
+  auth::AuthOptions a;  // OAuth with an authorization server: the metadata is served
+  a.mode = auth::Mode::oauth;
+  a.authorization_servers = {"https://as.example"};
+  opts_.authenticator = std::make_shared<auth::Authenticator>(a, nullptr);
   opts_.host = "0.0.0.0";  // Host is not checked when not bound to loopback
   rebuild();
   Request wk = get("");
