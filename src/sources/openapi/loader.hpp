@@ -55,7 +55,9 @@ struct LoadOptions {
   // Bounds for untrusted documents.
   std::size_t max_document_bytes = 64u << 20;
   std::size_t max_documents = 64;            // documents reachable through $refs
-  std::size_t max_schema_nodes = 2'000'000;  // per tool schema once $refs are inlined
+  // Per tool schema once $refs are inlined: 57x the largest real tool (GitHub, 4.4k), so one
+  // tool's schema stays in the tens of MiB.
+  std::size_t max_schema_nodes = 250'000;
   // Schema nodes produced for the whole spec (every tool's input and output schema, attempts
   // that fell back to $defs included); once spent, the remaining operations are skipped with
   // the reason. Real specs need far less: Kubernetes 313k, GitHub 112k (docs/openapi.md).
