@@ -15,7 +15,7 @@
 
 #include "fakes.hpp"
 #include "gbench.hpp"
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 namespace {
 using namespace mcp;

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "gbench.hpp"
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 
 namespace {
 

@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 #include "sources/openapi/request.hpp"
 
 namespace {

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include <mutex>
 #include <thread>
 
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 
 namespace mcp::gateway {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // Beast-free views of an HTTP exchange: what the transport logic reads and returns.
-#include "protocol/sse_sink.hpp"
+#include <mcp/protocol/sse_sink.hpp>
 
 #include <memory>
 #include <string>

@@ -1,6 +1,6 @@
 #include "http/streamable_http.hpp"
 
-#include "protocol/version.hpp"
+#include <mcp/protocol/version.hpp>
 
 #include <mcp/core/encoding.hpp>
 

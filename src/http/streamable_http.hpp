@@ -6,10 +6,10 @@
 
 #include "http/message.hpp"
 #include "http/origin_policy.hpp"
-#include "protocol/dispatcher.hpp"
-#include "protocol/session_manager.hpp"
-#include "protocol/stateless.hpp"
-#include "protocol/subscriptions.hpp"
+#include <mcp/protocol/dispatcher.hpp>
+#include <mcp/protocol/session_manager.hpp>
+#include <mcp/protocol/stateless.hpp>
+#include <mcp/protocol/subscriptions.hpp>
 
 namespace mcp::http {
 

@@ -1,7 +1,7 @@
-#include "protocol/dispatcher.hpp"
+#include <mcp/protocol/dispatcher.hpp>
 
 #include "protocol/request_context.hpp"
-#include "protocol/version.hpp"
+#include <mcp/protocol/version.hpp>
 
 #include <mcp/core/metrics.hpp>
 

@@ -1,4 +1,4 @@
-#include "protocol/exchange.hpp"
+#include <mcp/protocol/exchange.hpp>
 
 namespace mcp::protocol {
 

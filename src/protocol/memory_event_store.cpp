@@ -1,4 +1,4 @@
-#include "protocol/event_store.hpp"
+#include <mcp/protocol/event_store.hpp>
 
 #include <mcp/core/metrics.hpp>
 

@@ -5,8 +5,8 @@
 #include <mcp/jsonrpc/jsonrpc.hpp>
 #include <mcp/server/server.hpp>
 
-#include "protocol/exchange.hpp"
-#include "protocol/session.hpp"
+#include <mcp/protocol/exchange.hpp>
+#include <mcp/protocol/session.hpp>
 
 #include <chrono>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "protocol/request_state.hpp"
+#include <mcp/protocol/request_state.hpp>
 
 #include <mcp/core/encoding.hpp>
 

@@ -1,4 +1,4 @@
-#include "protocol/session.hpp"
+#include <mcp/protocol/session.hpp>
 
 #include <mcp/core/metrics.hpp>
 #include <mcp/jsonrpc/jsonrpc.hpp>

@@ -1,4 +1,4 @@
-#include "protocol/sse_sink.hpp"
+#include <mcp/protocol/sse_sink.hpp>
 
 namespace mcp::protocol {
 

@@ -1,7 +1,7 @@
-#include "protocol/stateless.hpp"
+#include <mcp/protocol/stateless.hpp>
 
 #include "protocol/request_context.hpp"
-#include "protocol/version.hpp"
+#include <mcp/protocol/version.hpp>
 
 #include <mcp/core/metrics.hpp>
 #include <spdlog/spdlog.h>

@@ -1,4 +1,4 @@
-#include "protocol/subscriptions.hpp"
+#include <mcp/protocol/subscriptions.hpp>
 
 #include <mcp/jsonrpc/jsonrpc.hpp>
 

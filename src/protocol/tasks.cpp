@@ -1,4 +1,4 @@
-#include "protocol/tasks.hpp"
+#include <mcp/protocol/tasks.hpp>
 
 #include <mcp/core/encoding.hpp>
 

@@ -1,4 +1,4 @@
-#include "protocol/version.hpp"
+#include <mcp/protocol/version.hpp>
 
 namespace mcp::protocol {
 

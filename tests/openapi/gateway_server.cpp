@@ -11,7 +11,7 @@
 
 #include <mcp/http/client.hpp>
 
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 #include <cstdlib>
 #include <iostream>

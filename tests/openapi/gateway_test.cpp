@@ -15,7 +15,7 @@
 #include "fakes.hpp"
 #include "gateway/result_cache.hpp"
 #include <mcp/core/token_buckets.hpp>
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 using namespace mcp;
 using namespace mcp::gateway;

@@ -6,7 +6,7 @@
 #include <mcp/core/json_schema.hpp>
 #include <string>
 
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 
 namespace openapi_test {
 

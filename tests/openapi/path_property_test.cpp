@@ -8,7 +8,7 @@
 
 #include <filesystem>
 
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 #include "sources/openapi/request.hpp"
 #include "wire_args.hpp"
 

@@ -8,7 +8,7 @@
 #include <mcp/sources/vault.hpp>
 
 #include "fakes.hpp"
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 using namespace mcp;
 using namespace mcp::openapi;

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 namespace wire_test {
 

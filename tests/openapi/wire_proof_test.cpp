@@ -19,7 +19,7 @@
 #include "fakes.hpp"
 #include "sources/openapi/document.hpp"
 #include "sources/openapi/read.hpp"
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 #include "wire_args.hpp"
 #include "wire_check.hpp"
 

@@ -1,4 +1,4 @@
-#include "protocol/session_manager.hpp"
+#include <mcp/protocol/session_manager.hpp>
 
 #include <gtest/gtest.h>
 

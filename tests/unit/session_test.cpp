@@ -1,4 +1,4 @@
-#include "protocol/session.hpp"
+#include <mcp/protocol/session.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // TaskStore: ids, ownership, and the ttl a client asks for (params.task.ttl, 2025-11-25).
-#include "protocol/tasks.hpp"
+#include <mcp/protocol/tasks.hpp>
 
 #include <gtest/gtest.h>
 

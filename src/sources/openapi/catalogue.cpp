@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "sources/openapi/loader.hpp"
+#include <mcp/core/ascii.hpp>
+#include <mcp/sources/openapi/loader.hpp>
 
 namespace mcp::openapi {
 namespace {
@@ -35,18 +36,12 @@ double term_match(const std::string& term, const std::vector<std::string>& field
   return best;
 }
 
-std::string upper(std::string_view s) {
-  std::string o(s);
-  for (auto& c : o) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return o;
-}
-
 }  // namespace
 
 std::vector<SearchHit> search_operations(const Spec& spec, std::string_view query, std::size_t limit,
                                          std::string_view tag, std::string_view method) {
   auto terms = words(query, 512);
-  std::string method_up = upper(method);
+  std::string method_up = ascii::upper(method);
   std::vector<SearchHit> hits;
   for (auto& op : spec.operations) {
     if (!tag.empty() && std::find(op.tags.begin(), op.tags.end(), tag) == op.tags.end()) continue;

@@ -1,6 +1,7 @@
 #include "sources/openapi/credentials.hpp"
 
 #include <algorithm>
+#include <mcp/core/ascii.hpp>
 #include <mcp/core/encoding.hpp>
 
 #include "sources/openapi/request.hpp"
@@ -15,11 +16,6 @@ void set_header(net::Headers& h, std::string name, std::string value) {
       return;
     }
   h.emplace_back(std::move(name), std::move(value));
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
@@ -89,7 +85,7 @@ Result<bool> apply_credential(net::ClientRequest& req, const UpstreamOptions& o,
           }
         req.headers.emplace_back("cookie", std::move(add));
       } else {
-        set_header(req.headers, lower(c.name.empty() ? "x-api-key" : c.name), secret);
+        set_header(req.headers, ascii::lower(c.name.empty() ? "x-api-key" : c.name), secret);
       }
       break;
     case Kind::none:

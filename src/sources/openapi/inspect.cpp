@@ -3,7 +3,7 @@
 #include <mcp/sources/openapi.hpp>
 #include <sstream>
 
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 
 namespace mcp::openapi {
 namespace {

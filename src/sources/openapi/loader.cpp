@@ -1,7 +1,7 @@
 // The loader's walk: documents -> Spec. Operations are named over the whole spec first (so that
 // selection never renames a tool), then selected, then built one by one (operation_builder.cpp);
 // a failure while building one operation is recorded in Spec::skipped and the others go on.
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 
 #include <algorithm>
 

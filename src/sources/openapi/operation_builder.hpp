@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "sources/openapi/document.hpp"
-#include "sources/openapi/loader.hpp"
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/loader.hpp>
+#include <mcp/sources/openapi/model.hpp>
 #include "sources/openapi/schema.hpp"
 
 namespace mcp::openapi::detail {

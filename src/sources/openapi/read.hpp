@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "sources/openapi/document.hpp"
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 
 namespace mcp::openapi::detail {
 

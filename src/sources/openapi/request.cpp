@@ -289,11 +289,6 @@ namespace detail {
 
 Error invalid(std::string m) { return Error{errc::kInvalidParams, std::move(m), {}}; }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 void add_pair(std::string& q, std::string_view k, std::string_view v) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 namespace mcp::openapi {
 

@@ -1,17 +1,18 @@
 #pragma once
 // Internals shared by request.cpp (URL, parameters, headers) and request_body.cpp (bodies).
+#include <mcp/core/ascii.hpp>
 #include <mcp/core/result.hpp>
 #include <mcp/net/http_client.hpp>
 #include <string>
 #include <string_view>
 
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 namespace mcp::openapi::detail {
 
 // kInvalidParams: the caller's arguments are at fault (the model sees the message).
 Error invalid(std::string message);
-std::string lower(std::string s);
+using ascii::lower;
 bool starts_with(std::string_view s, std::string_view prefix);
 // Appends k=v to a query or form body, '&'-separated; both already encoded.
 void add_pair(std::string& q, std::string_view k, std::string_view v);

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 namespace mcp::openapi {
 

@@ -7,7 +7,7 @@
 #include <regex>
 #include <set>
 
-#include "sources/openapi/loader.hpp"
+#include <mcp/sources/openapi/loader.hpp>
 
 namespace mcp::openapi {
 namespace {

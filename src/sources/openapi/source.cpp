@@ -7,8 +7,8 @@
 #include <unordered_map>
 
 #include "sources/openapi/credentials.hpp"
-#include "sources/openapi/loader.hpp"
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/loader.hpp>
+#include <mcp/sources/openapi/model.hpp>
 #include "sources/openapi/request.hpp"
 #include "sources/openapi/response.hpp"
 #include "sources/openapi/retry.hpp"

@@ -7,16 +7,6 @@
 
 namespace mcp::openapi::detail {
 
-std::string upper(std::string_view s) {
-  std::string o(s);
-  for (auto& c : o) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return o;
-}
-std::string lower(std::string_view s) {
-  std::string o(s);
-  for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return o;
-}
 std::string str(const json::object& o, std::string_view key) {
   auto* v = find(o, key);
   if (!v) return {};

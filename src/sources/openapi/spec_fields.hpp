@@ -8,12 +8,13 @@
 #include <string_view>
 #include <vector>
 
-#include "sources/openapi/model.hpp"
+#include <mcp/core/ascii.hpp>
+#include <mcp/sources/openapi/model.hpp>
 
 namespace mcp::openapi::detail {
 
-std::string upper(std::string_view s);
-std::string lower(std::string_view s);
+using ascii::lower;
+using ascii::upper;
 // A scalar field as text ("" when absent; numbers as written: `version: 1.0` stays "1.0").
 std::string str(const json::object& o, std::string_view key);
 bool flag(const json::object& o, std::string_view key);      // present and true

@@ -2,8 +2,8 @@
 // SessionManager: creates sessions (CSPRNG ids), finds them, ends them, expires idle ones and
 // caps how many are alive, overall and per owner (the principal that opens them), so that one
 // principal cannot take every session. Delivers the server's broadcasts to each session.
-#include "protocol/event_store.hpp"
-#include "protocol/session.hpp"
+#include <mcp/protocol/event_store.hpp>
+#include <mcp/protocol/session.hpp>
 
 #include <chrono>
 #include <functional>

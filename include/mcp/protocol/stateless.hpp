@@ -6,9 +6,9 @@
 #include <mcp/jsonrpc/jsonrpc.hpp>
 #include <mcp/server/server.hpp>
 
-#include "protocol/exchange.hpp"
-#include "protocol/request_state.hpp"
-#include "protocol/tasks.hpp"
+#include <mcp/protocol/exchange.hpp>
+#include <mcp/protocol/request_state.hpp>
+#include <mcp/protocol/tasks.hpp>
 
 #include <array>
 #include <chrono>

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 namespace mcp::openapi {
 

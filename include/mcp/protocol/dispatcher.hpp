@@ -5,9 +5,9 @@
 #include <mcp/jsonrpc/jsonrpc.hpp>
 #include <mcp/server/server.hpp>
 
-#include "protocol/exchange.hpp"
-#include "protocol/session.hpp"
-#include "protocol/tasks.hpp"
+#include <mcp/protocol/exchange.hpp>
+#include <mcp/protocol/session.hpp>
+#include <mcp/protocol/tasks.hpp>
 
 #include <chrono>
 #include <memory>

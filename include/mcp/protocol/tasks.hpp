@@ -7,7 +7,7 @@
 #include <mcp/core/json.hpp>
 #include <mcp/core/result.hpp>
 
-#include "protocol/session.hpp"
+#include <mcp/protocol/session.hpp>
 
 #include <chrono>
 #include <memory>

@@ -8,7 +8,7 @@
 #include <mcp/core/notifier.hpp>
 #include <mcp/core/task.hpp>
 
-#include "protocol/session.hpp"
+#include <mcp/protocol/session.hpp>
 
 #include <functional>
 #include <memory>

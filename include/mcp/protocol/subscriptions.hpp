@@ -4,7 +4,7 @@
 // far behind is dropped.
 #include <mcp/core/json.hpp>
 
-#include "protocol/sse_sink.hpp"
+#include <mcp/protocol/sse_sink.hpp>
 
 #include <memory>
 #include <mutex>

@@ -8,8 +8,8 @@
 #include <mcp/core/result.hpp>
 #include <mcp/server/types.hpp>
 
-#include "protocol/event_store.hpp"
-#include "protocol/sse_sink.hpp"
+#include <mcp/protocol/event_store.hpp>
+#include <mcp/protocol/sse_sink.hpp>
 
 #include <atomic>
 #include <chrono>
