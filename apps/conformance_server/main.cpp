@@ -355,6 +355,14 @@ Task<mcp::Result<mcp::json::array>> read_text(std::string uri, std::string mime,
   co_return mcp::json::array{object{{"uri", uri}, {"mimeType", mime}, {"text", text}}};
 }
 
+// A tool that sends notifications/<kind>/list_changed.
+mcp::ToolHandler list_changed(mcp::Server& s, std::string kind) {
+  return [&s, kind](object, Context&) {
+    s.notify_list_changed(kind);
+    return text_result(kind + "/list_changed sent");
+  };
+}
+
 void register_all(mcp::Server& s) {
   s.add_tool(tool("test_simple_text", "Tests simple text content response"), simple_text);
   s.add_tool(tool("test_image_content", "Tests image content response"), image);
@@ -389,16 +397,8 @@ void register_all(mcp::Server& s) {
              missing_capability);
   s.add_tool(tool("test_streaming_elicitation", "Reports progress, then asks the user's name"), streaming_elicitation);
   s.add_tool(tool("test_logging_tool", "Logs one message (only sent when the request asks for logs)"), logging_tool);
-  s.add_tool(tool("test_trigger_tool_change", "Sends notifications/tools/list_changed"),
-             [&s](object, Context&) {
-               s.notify_list_changed("tools");
-               return text_result("tools/list_changed sent");
-             });
-  s.add_tool(tool("test_trigger_prompt_change", "Sends notifications/prompts/list_changed"),
-             [&s](object, Context&) {
-               s.notify_list_changed("prompts");
-               return text_result("prompts/list_changed sent");
-             });
+  s.add_tool(tool("test_trigger_tool_change", "Sends notifications/tools/list_changed"), list_changed(s, "tools"));
+  s.add_tool(tool("test_trigger_prompt_change", "Sends notifications/prompts/list_changed"), list_changed(s, "prompts"));
   s.add_tool(tool("test_input_required_result_elicitation", "Asks the user's name (input user_name)"), ir_elicitation);
   s.add_tool(tool("test_input_required_result_sampling", "Asks the client's LLM a question"), ir_sampling);
   s.add_tool(tool("test_input_required_result_list_roots", "Asks for the client's roots"), ir_list_roots);

@@ -1,6 +1,7 @@
 #include "authz/host_literal.hpp"
 
 #include <cctype>
+#include <mcp/core/ascii.hpp>
 #include <string>
 
 namespace mcp::authz {
@@ -11,12 +12,6 @@ bool digits(std::string_view s) {
   for (char c : s)
     if (c < '0' || c > '9') return false;
   return true;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -48,7 +43,7 @@ bool numeric_host(std::string_view host) {
 }
 
 bool is_loopback_host(std::string_view host) {
-  auto h = lower(host);
+  auto h = ascii::lower(host);
   if (h == "localhost" || h == "[::1]") return true;
   auto v4 = parse_ipv4_literal(h);
   return v4 && (*v4 >> 24) == 127;

@@ -88,9 +88,13 @@ struct AuthorizationServer::Impl {
   // Clients: the store, or a client ID metadata document for an https client_id.
   Task<std::variant<store::OAuthClient, std::string>> resolve_client(std::string client_id);
   bool redirect_allowed(const store::OAuthClient& c, const std::string& uri) const;
-  // A client authenticated at the token or revocation endpoint, or the error response.
-  Task<std::variant<store::OAuthClient, net::HttpResponse>> authenticate_client(const net::HttpRequest& req,
-                                                                               const Form& form);
+  // The form POSTed to the token or revocation endpoint and the client it authenticates, or
+  // the error response.
+  struct ClientForm {
+    store::OAuthClient client;
+    Form form;
+  };
+  Task<std::variant<ClientForm, net::HttpResponse>> authenticate_client(const net::HttpRequest& req);
   // The scopes asked for, checked against what is supported; nullopt if any is not.
   std::optional<std::string> grantable_scope(const std::string& requested, const store::OAuthClient& c) const;
 

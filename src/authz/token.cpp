@@ -65,9 +65,13 @@ std::optional<Form> read_form(const net::HttpRequest& req, net::HttpResponse& er
 
 }  // namespace
 
-Task<std::variant<store::OAuthClient, net::HttpResponse>> AuthorizationServer::Impl::authenticate_client(
-    const net::HttpRequest& req, const Form& form) {
-  using Out = std::variant<store::OAuthClient, net::HttpResponse>;
+Task<std::variant<AuthorizationServer::Impl::ClientForm, net::HttpResponse>>
+AuthorizationServer::Impl::authenticate_client(const net::HttpRequest& req) {
+  using Out = std::variant<ClientForm, net::HttpResponse>;
+  net::HttpResponse error;
+  auto read = read_form(req, error);
+  if (!read) co_return Out(std::move(error));
+  Form form = std::move(*read);
   auto invalid = [](std::string why, bool basic) {
     auto r = oauth_error(401, "invalid_client", std::move(why));
     if (basic) r.set("www-authenticate", "Basic realm=\"mcpbridge\"");
@@ -96,28 +100,25 @@ Task<std::variant<store::OAuthClient, net::HttpResponse>> AuthorizationServer::I
   auto& c = std::get<store::OAuthClient>(found);
   if (c.secret_hash.empty()) {
     if (method != "none") co_return invalid("this client has no secret", method == "client_secret_basic");
-    co_return Out(std::move(c));
+    co_return Out(ClientForm{std::move(c), std::move(form)});
   }
   if (method == "none") co_return invalid("client authentication required", false);
   if (!constant_time_equal(sha256_hex(secret), c.secret_hash))
     co_return invalid("wrong client secret", method == "client_secret_basic");
-  co_return Out(std::move(c));
+  co_return Out(ClientForm{std::move(c), std::move(form)});
 }
 
 Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> self, net::HttpRequest req) {
-  net::HttpResponse error;
-  auto form = read_form(req, error);
-  if (!form) co_return error;
-  auto authed = co_await self->authenticate_client(req, *form);
+  auto authed = co_await self->authenticate_client(req);
   if (auto* r = std::get_if<net::HttpResponse>(&authed)) co_return std::move(*r);
-  auto& client = std::get<store::OAuthClient>(authed);
-  auto grant = form_value(*form, "grant_type");
+  auto& [client, form] = std::get<ClientForm>(authed);
+  auto grant = form_value(form, "grant_type");
   auto t = self->now();
   auto ttl = self->opt.access_token_ttl.count();
-  auto resource = form_value(*form, "resource");
+  auto resource = form_value(form, "resource");
 
   if (grant == "authorization_code") {
-    auto code = form_value(*form, "code");
+    auto code = form_value(form, "code");
     if (code.empty()) co_return oauth_error(400, "invalid_request", "code is required");
     auto c = self->store->use_oauth_code(sha256_hex(code), t);
     if (!c) co_return oauth_error(400, "invalid_grant", "unknown authorization code");
@@ -129,9 +130,9 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
     if (c->expires_at <= t) co_return oauth_error(400, "invalid_grant", "authorization code expired");
     if (!constant_time_equal(c->client_id, client.id))
       co_return oauth_error(400, "invalid_grant", "the code was issued to another client");
-    if (form_value(*form, "redirect_uri") != c->redirect_uri)
+    if (form_value(form, "redirect_uri") != c->redirect_uri)
       co_return oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request");
-    auto verifier = form_value(*form, "code_verifier");
+    auto verifier = form_value(form, "code_verifier");
     if (!valid_verifier(verifier)) co_return oauth_error(400, "invalid_grant", "code_verifier is missing or malformed");
     if (!constant_time_equal(sha256_b64url(verifier), c->code_challenge))
       co_return oauth_error(400, "invalid_grant", "PKCE verification failed");
@@ -142,7 +143,7 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
   }
 
   if (grant == "refresh_token") {
-    auto rt = form_value(*form, "refresh_token");
+    auto rt = form_value(form, "refresh_token");
     if (rt.empty()) co_return oauth_error(400, "invalid_request", "refresh_token is required");
     auto hash = sha256_hex(rt);
     auto r = self->store->find_oauth_refresh(hash);
@@ -167,7 +168,7 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
     if (!resource.empty() && resource != r->resource)
       co_return oauth_error(400, "invalid_target", "resource differs from the original grant");
     std::string scope = r->scope;
-    if (auto asked = form_value(*form, "scope"); !asked.empty()) {
+    if (auto asked = form_value(form, "scope"); !asked.empty()) {
       auto have = split_words(r->scope);
       for (auto& s : split_words(asked))
         if (!has(have, s)) co_return oauth_error(400, "invalid_scope", "scope " + s + " was not granted");
@@ -187,7 +188,7 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
       co_return oauth_error(400, "unauthorized_client", "this client may not use client_credentials");
     if (!resource.empty() && resource != self->opt.resource)
       co_return oauth_error(400, "invalid_target", "unknown resource " + resource);
-    auto scope = self->grantable_scope(form_value(*form, "scope"), client);
+    auto scope = self->grantable_scope(form_value(form, "scope"), client);
     if (!scope) co_return oauth_error(400, "invalid_scope", "scope not allowed for this client");
     auto out = self->issue(client, client.id, *scope, self->opt.resource, "", false);
     co_return issued(out, ttl, req, grant, client, client.id, self->opt.resource, "");
@@ -198,13 +199,10 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
 }
 
 Task<net::HttpResponse> AuthorizationServer::Impl::revoke(std::shared_ptr<Impl> self, net::HttpRequest req) {
-  net::HttpResponse error;
-  auto form = read_form(req, error);
-  if (!form) co_return error;
-  auto authed = co_await self->authenticate_client(req, *form);
+  auto authed = co_await self->authenticate_client(req);
   if (auto* r = std::get_if<net::HttpResponse>(&authed)) co_return std::move(*r);
-  auto& client = std::get<store::OAuthClient>(authed);
-  auto token = form_value(*form, "token");
+  auto& [client, form] = std::get<ClientForm>(authed);
+  auto token = form_value(form, "token");
   if (token.empty()) co_return oauth_error(400, "invalid_request", "token is required");
   auto t = self->now();
   // RFC 7009 §2.2: unknown or foreign tokens still get 200; nothing is revealed.

@@ -16,16 +16,6 @@ extern char** environ;
 namespace mcp::config {
 namespace {
 
-using yaml_read::check_keys;
-using yaml_read::fail;
-using yaml_read::scalar;
-using yaml_read::string_list;
-
-
-
-
-
-
 std::vector<std::string> split_csv(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);

@@ -42,11 +42,6 @@
 namespace mcp::config {
 namespace {
 
-using yaml_read::check_keys;
-using yaml_read::fail;
-using yaml_read::scalar;
-using yaml_read::string_list;
-
 ConnectionConfig connection(const YAML::Node& n, const std::string& key) {
   check_keys(n, key, {"name", "url", "auth", "limits", "api_key_header", "per_user", "env", "file", "separator", "allow",
                      "deny", "protocol_version", "timeout_ms", "refresh_s", "allow_private", "client_id_env",

@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mcp/sources/vault.hpp>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -37,11 +38,6 @@
 
 namespace mcp::config {
 namespace {
-
-using yaml_read::check_keys;
-using yaml_read::fail;
-using yaml_read::scalar;
-using yaml_read::string_list;
 
 double number(const YAML::Node& n, const std::string& key, double max) {
   double v = scalar<double>(n, key);
@@ -85,18 +81,14 @@ void credentials(OpenApiSourceConfig& o, const YAML::Node& n, const std::string&
   using Kind = mcp::openapi::Credential::Kind;
   auto& c = o.upstream.credential;
   std::string type = n["type"] ? scalar<std::string>(n["type"], key + ".type") : "none";
-  if (type == "none")
-    c.kind = Kind::none;
-  else if (type == "bearer")
-    c.kind = Kind::bearer;
-  else if (type == "basic")
-    c.kind = Kind::basic;
-  else if (type == "api_key")
-    c.kind = Kind::api_key;
-  else if (type == "passthrough")
-    c.kind = Kind::passthrough;
-  else
-    fail(key + ".type", "expected none, bearer, basic, api_key or passthrough");
+  static const std::map<std::string, Kind> kinds{{"none", Kind::none},
+                                                 {"bearer", Kind::bearer},
+                                                 {"basic", Kind::basic},
+                                                 {"api_key", Kind::api_key},
+                                                 {"passthrough", Kind::passthrough}};
+  auto kind = kinds.find(type);
+  if (kind == kinds.end()) fail(key + ".type", "expected none, bearer, basic, api_key or passthrough");
+  c.kind = kind->second;
   if (n["name"]) c.name = scalar<std::string>(n["name"], key + ".name");
   if (n["in"]) {
     c.in = scalar<std::string>(n["in"], key + ".in");

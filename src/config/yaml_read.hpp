@@ -44,3 +44,11 @@ inline void check_keys(const YAML::Node& map, const std::string& where, const st
 mcp::gateway::Limits limits(const YAML::Node& n, const std::string& key);
 
 }  // namespace mcp::config::yaml_read
+
+namespace mcp::config {
+// The readers every section file of src/config uses, by their short names.
+using yaml_read::check_keys;
+using yaml_read::fail;
+using yaml_read::scalar;
+using yaml_read::string_list;
+}  // namespace mcp::config

@@ -236,31 +236,29 @@ std::string id_key(const json::value& id) {
 }
 
 namespace {
+// A response, {"jsonrpc":"2.0","id":<id><member><body>}: `member` is `,"result":` or `,"error":`.
 template <class T>
-std::string response_of(const json::value& id, const T& result) {
+std::string response_of(const json::value& id, std::string_view member, const T& body) {
   std::string s;
   s.reserve(256);
   s = R"({"jsonrpc":"2.0","id":)";
   append_id(s, id);
-  s += R"(,"result":)";
-  append_text(s, result);
+  s += member;
+  append_text(s, body);
   s += '}';
   return s;
 }
 }  // namespace
 
-std::string response(const json::value& id, const json::value& result) { return response_of(id, result); }
-std::string response(const json::value& id, const json::object& result) { return response_of(id, result); }
+std::string response(const json::value& id, const json::value& result) {
+  return response_of(id, R"(,"result":)", result);
+}
+std::string response(const json::value& id, const json::object& result) {
+  return response_of(id, R"(,"result":)", result);
+}
 
 std::string error_response(const json::value& id, const Error& e) {
-  std::string s;
-  s.reserve(256);
-  s = R"({"jsonrpc":"2.0","id":)";
-  append_id(s, id);
-  s += R"(,"error":)";
-  append_text(s, e.to_json());
-  s += '}';
-  return s;
+  return response_of(id, R"(,"error":)", e.to_json());
 }
 
 std::string notification(std::string_view method, const json::object& params) {

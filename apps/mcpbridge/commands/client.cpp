@@ -168,19 +168,8 @@ int run_client_command(const ClientArgs& a) {
   return code;
 }
 
-namespace {
-
-class Client final : public Command {
- public:
-  CLI::App* add(CLI::App& app) override { return add_client_command(app, args_); }
-  int run() override { return run_client_command(args_); }
-
- private:
-  ClientArgs args_;
-};
-
-}  // namespace
-
-std::unique_ptr<Command> make_client_command() { return std::make_unique<Client>(); }
+std::unique_ptr<Command> make_client_command() {
+  return std::make_unique<FunctionCommand<ClientArgs>>(add_client_command, run_client_command);
+}
 
 }  // namespace mcpbridge

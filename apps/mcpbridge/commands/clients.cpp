@@ -8,30 +8,26 @@
 namespace mcpbridge {
 namespace {
 
-class Clients final : public Command {
+class Clients final : public StoreCommand {
  public:
-  CLI::App* add(CLI::App& app) override {
-    auto* clients =
-        app.add_subcommand("clients", "Manage pre-registered OAuth clients (auth mode oauth)");
-    clients->require_subcommand(1);
-    add_config_option(*clients, config_path_);
-    add_ = clients->add_subcommand("add", "Register a confidential client; prints its secret once");
+  Clients() : StoreCommand("clients", "Manage pre-registered OAuth clients (auth mode oauth)") {}
+
+ protected:
+  void declare(CLI::App& clients) override {
+    clients.require_subcommand(1);
+    add_ = clients.add_subcommand("add", "Register a confidential client; prints its secret once");
     add_->add_option("name", name_, "A name shown on the consent page")->required();
     add_->add_option("--redirect-uri", redirects_, "The client's redirect URI (repeatable)")
         ->required();
     add_->add_option("--scope", scopes_, "Limit the client to these scopes (repeatable)");
-    clients->add_subcommand("list", "List clients (never their secrets)");
-    remove_ = clients->add_subcommand("remove", "Remove a client and revoke its tokens");
+    clients.add_subcommand("list", "List clients (never their secrets)");
+    remove_ = clients.add_subcommand("remove", "Remove a client and revoke its tokens");
     remove_->add_option("id", id_, "The client_id")->required();
-    return clients;
   }
 
-  int run() override {
-    auto cfg = load_config(config_path_);
-    if (!cfg) return kExitUsage;
-    auto store = open_store(*cfg);
-    if (!store) return kExitStore;
-    if (add_->parsed()) return add_client(*cfg, *store);
+  int run_store(const mcp::config::Config& cfg,
+                const std::shared_ptr<mcp::store::Store>& store) override {
+    if (add_->parsed()) return add_client(cfg, *store);
     if (remove_->parsed()) {
       if (!store->remove_oauth_client(id_)) return fail("no client " + id_);
       std::cout << "removed " << id_ << "\n";
@@ -64,7 +60,7 @@ class Clients final : public Command {
     return 0;
   }
 
-  std::string config_path_, name_, id_;
+  std::string name_, id_;
   std::vector<std::string> redirects_, scopes_;
   CLI::App* add_ = nullptr;
   CLI::App* remove_ = nullptr;

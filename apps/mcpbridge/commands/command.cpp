@@ -26,6 +26,25 @@ std::shared_ptr<mcp::store::Store> open_store(const mcp::config::Config& c) {
   }
 }
 
+CLI::App* ConfigCommand::add(CLI::App& app) {
+  auto* command = app.add_subcommand(name_, description_);
+  add_config_option(*command, config_path_);
+  declare(*command);
+  return command;
+}
+
+int ConfigCommand::run() {
+  auto cfg = load_config(config_path_);
+  if (!cfg) return kExitUsage;
+  return run_config(*cfg);
+}
+
+int StoreCommand::run_config(mcp::config::Config& cfg) {
+  auto store = open_store(cfg);
+  if (!store) return kExitStore;
+  return run_store(cfg, store);
+}
+
 int fail(const std::string& message, int code) {
   std::cerr << "mcpbridge: " << message << "\n";
   return code;

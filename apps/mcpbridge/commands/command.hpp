@@ -21,6 +21,52 @@ class Command {
   virtual int run() = 0;
 };
 
+// A command made of two functions over its arguments: add(app, args) declares the subcommand
+// and binds its options to args, run(args) does it.
+template <class Args>
+class FunctionCommand final : public Command {
+ public:
+  using AddFn = CLI::App* (*)(CLI::App&, Args&);
+  using RunFn = int (*)(const Args&);
+  FunctionCommand(AddFn add, RunFn run) : add_(add), run_(run) {}
+  CLI::App* add(CLI::App& app) override { return add_(app, args_); }
+  int run() override { return run_(args_); }
+
+ private:
+  AddFn add_;
+  RunFn run_;
+  Args args_;
+};
+
+// A command that reads the configuration: add() makes its subcommand, gives it `-c,--config`
+// first (so --help lists it first), then declare() adds the rest; run() loads the configuration
+// and hands it to run_config().
+class ConfigCommand : public Command {
+ public:
+  ConfigCommand(std::string name, std::string description)
+      : name_(std::move(name)), description_(std::move(description)) {}
+  CLI::App* add(CLI::App& app) final;
+  int run() final;
+
+ protected:
+  virtual void declare(CLI::App& command) = 0;
+  virtual int run_config(mcp::config::Config& cfg) = 0;
+
+ private:
+  std::string name_, description_, config_path_;
+};
+
+// A ConfigCommand that works on the store: run_store() once both are open.
+class StoreCommand : public ConfigCommand {
+ public:
+  using ConfigCommand::ConfigCommand;
+
+ protected:
+  int run_config(mcp::config::Config& cfg) final;
+  virtual int run_store(const mcp::config::Config& cfg,
+                        const std::shared_ptr<mcp::store::Store>& store) = 0;
+};
+
 // The `-c,--config FILE` option of the commands that read the configuration.
 void add_config_option(CLI::App& command, std::string& path);
 // The configuration (the file, else MCPBRIDGE_CONFIG; then the environment); nullopt after

@@ -7,27 +7,21 @@
 namespace mcpbridge {
 namespace {
 
-class ConfigCommand final : public Command {
+class PrintConfig final : public ConfigCommand {
  public:
-  CLI::App* add(CLI::App& app) override {
-    auto* config = app.add_subcommand("config", "Print the effective configuration as YAML");
-    add_config_option(*config, path_);
-    return config;
-  }
+  PrintConfig() : ConfigCommand("config", "Print the effective configuration as YAML") {}
 
-  int run() override {
-    auto cfg = load_config(path_);
-    if (!cfg) return kExitUsage;
-    std::cout << mcp::config::to_yaml(*cfg);
+ protected:
+  void declare(CLI::App&) override {}
+
+  int run_config(mcp::config::Config& cfg) override {
+    std::cout << mcp::config::to_yaml(cfg);
     return 0;
   }
-
- private:
-  std::string path_;
 };
 
 }  // namespace
 
-std::unique_ptr<Command> make_config_command() { return std::make_unique<ConfigCommand>(); }
+std::unique_ptr<Command> make_config_command() { return std::make_unique<PrintConfig>(); }
 
 }  // namespace mcpbridge

@@ -11,27 +11,29 @@
 namespace mcpbridge {
 namespace {
 
-class Connections final : public Command {
+class Connections final : public ConfigCommand {
  public:
-  CLI::App* add(CLI::App& app) override {
-    auto* conns = app.add_subcommand(
-        "connections", "Custom connections to other MCP servers (the config's connections:)");
-    conns->require_subcommand(1);
-    add_config_option(*conns, config_path_);
-    conns->add_subcommand("list", "List the connections and who has signed in to each");
-    login_ = conns->add_subcommand("login",
-                                   "Store a user's own credential for a connection (standard "
-                                   "input: the API key, or the headers as a JSON object; "
-                                   "auth oauth: prints a one-time sign-in link instead)");
+  Connections()
+      : ConfigCommand("connections",
+                      "Custom connections to other MCP servers (the config's connections:)") {}
+
+ protected:
+  void declare(CLI::App& conns) override {
+    conns.require_subcommand(1);
+    conns.add_subcommand("list", "List the connections and who has signed in to each");
+    login_ = conns.add_subcommand("login",
+                                  "Store a user's own credential for a connection (standard "
+                                  "input: the API key, or the headers as a JSON object; "
+                                  "auth oauth: prints a one-time sign-in link instead)");
     login_->add_option("name", name_, "The connection")->required();
     login_->add_option("--user", user_, "The user (principal subject)")->required();
-    logout_ = conns->add_subcommand(
+    logout_ = conns.add_subcommand(
         "logout", "Remove a user's credential for a connection (OAuth: tokens revoked)");
     logout_->add_option("name", name_, "The connection")->required();
     logout_->add_option("--user", user_, "The user")->required();
-    add_ = conns->add_subcommand("add",
-                                 "Add a connection at run time (kept in the store; a running "
-                                 "server starts it within admin.poll_s)");
+    add_ = conns.add_subcommand("add",
+                                "Add a connection at run time (kept in the store; a running "
+                                "server starts it within admin.poll_s)");
     add_->add_option("name", name_, "The connection's name (tool prefix)");
     add_->add_option("url", url_, "The upstream MCP endpoint");
     add_->add_option("--auth", auth_,
@@ -46,14 +48,11 @@ class Connections final : public Command {
     add_->add_option("--spec", spec_,
                      "Instead: a file ('-': standard input) holding the whole entry, YAML or JSON, "
                      "with the keys of a config file's connections: entry");
-    remove_ = conns->add_subcommand("remove", "Remove a connection added at run time");
+    remove_ = conns.add_subcommand("remove", "Remove a connection added at run time");
     remove_->add_option("name", name_, "The connection")->required();
-    return conns;
   }
 
-  int run() override {
-    auto cfg = load_config(config_path_);
-    if (!cfg) return kExitUsage;
+  int run_config(mcp::config::Config& cfg) override {
     mcp::gateway::ConnectionsCommand cmd;
     cmd.action = login_->parsed()    ? "login"
                  : logout_->parsed() ? "logout"
@@ -64,9 +63,9 @@ class Connections final : public Command {
     cmd.user = user_;
     if (add_->parsed())
       if (int rc = entry(cmd.spec); rc != 0) return rc;
-    auto store = open_store(*cfg);
+    auto store = open_store(cfg);
     if (!store) return kExitStore;
-    return mcp::gateway::connections_command(*cfg, store, cmd, std::cin, std::cout, std::cerr);
+    return mcp::gateway::connections_command(cfg, store, cmd, std::cin, std::cout, std::cerr);
   }
 
  private:
@@ -95,7 +94,7 @@ class Connections final : public Command {
     return 0;
   }
 
-  std::string config_path_, name_, user_, url_, auth_ = "none", key_header_, spec_, version_;
+  std::string name_, user_, url_, auth_ = "none", key_header_, spec_, version_;
   std::vector<std::string> allow_, deny_;
   bool allow_private_ = false;
   CLI::App* login_ = nullptr;

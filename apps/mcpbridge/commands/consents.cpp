@@ -6,26 +6,23 @@
 namespace mcpbridge {
 namespace {
 
-class Consents final : public Command {
+class Consents final : public StoreCommand {
  public:
-  CLI::App* add(CLI::App& app) override {
-    auto* consents = app.add_subcommand("consents", "Remembered OAuth consents");
-    consents->require_subcommand(1);
-    add_config_option(*consents, config_path_);
-    auto* list = consents->add_subcommand("list", "List a user's consents");
+  Consents() : StoreCommand("consents", "Remembered OAuth consents") {}
+
+ protected:
+  void declare(CLI::App& consents) override {
+    consents.require_subcommand(1);
+    auto* list = consents.add_subcommand("list", "List a user's consents");
     list->add_option("user", user_, "User")->required();
     revoke_ =
-        consents->add_subcommand("revoke", "Forget a consent and revoke the tokens it allowed");
+        consents.add_subcommand("revoke", "Forget a consent and revoke the tokens it allowed");
     revoke_->add_option("user", user_, "User")->required();
     revoke_->add_option("client", client_, "client_id")->required();
-    return consents;
   }
 
-  int run() override {
-    auto cfg = load_config(config_path_);
-    if (!cfg) return kExitUsage;
-    auto store = open_store(*cfg);
-    if (!store) return kExitStore;
+  int run_store(const mcp::config::Config& cfg,
+                const std::shared_ptr<mcp::store::Store>& store) override {
     if (revoke_->parsed()) {
       if (!store->revoke_oauth_consent(user_, client_, mcp::store::unix_now()))
         return fail("no consent of " + user_ + " for " + client_);
@@ -38,7 +35,7 @@ class Consents final : public Command {
   }
 
  private:
-  std::string config_path_, user_, client_;
+  std::string user_, client_;
   CLI::App* revoke_ = nullptr;
 };
 

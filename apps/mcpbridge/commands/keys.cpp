@@ -7,30 +7,27 @@
 namespace mcpbridge {
 namespace {
 
-class Keys final : public Command {
+class Keys final : public StoreCommand {
  public:
-  CLI::App* add(CLI::App& app) override {
-    auto* keys = app.add_subcommand("keys", "Manage API keys (stored hashed; a key is shown once)");
-    keys->require_subcommand(1);
-    add_config_option(*keys, config_path_);
-    create_ = keys->add_subcommand("create", "Create a key carrying a user's permissions");
+  Keys() : StoreCommand("keys", "Manage API keys (stored hashed; a key is shown once)") {}
+
+ protected:
+  void declare(CLI::App& keys) override {
+    keys.require_subcommand(1);
+    create_ = keys.add_subcommand("create", "Create a key carrying a user's permissions");
     create_->add_option("--user", user_, "The user whose permissions the key carries")->required();
     create_->add_option("--team", team_, "Team (default: the user's)");
     create_->add_option("--scope", scopes_, "Narrow the key to these scopes (repeatable)");
     create_->add_option("--expires-days", days_, "Expire after N days (default: never)")
         ->check(CLI::Range(0, 3650));
     create_->add_option("--label", label_, "A note shown in listings");
-    keys->add_subcommand("list", "List keys (never their secrets)");
-    revoke_ = keys->add_subcommand("revoke", "Revoke a key");
+    keys.add_subcommand("list", "List keys (never their secrets)");
+    revoke_ = keys.add_subcommand("revoke", "Revoke a key");
     revoke_->add_option("id", id_, "The key's id (k_...)")->required();
-    return keys;
   }
 
-  int run() override {
-    auto cfg = load_config(config_path_);
-    if (!cfg) return kExitUsage;
-    auto store = open_store(*cfg);
-    if (!store) return kExitStore;
+  int run_store(const mcp::config::Config& cfg,
+                const std::shared_ptr<mcp::store::Store>& store) override {
     if (create_->parsed()) return create(*store);
     if (revoke_->parsed()) {
       if (!store->revoke_api_key(id_, mcp::store::unix_now())) return fail("no live key " + id_);
@@ -63,7 +60,7 @@ class Keys final : public Command {
     return 0;
   }
 
-  std::string config_path_, user_, team_, label_, id_;
+  std::string user_, team_, label_, id_;
   std::vector<std::string> scopes_;
   int days_ = 0;
   CLI::App* create_ = nullptr;

@@ -38,17 +38,10 @@ int run_openapi_inspect(const InspectArgs& a) {
   return 0;
 }
 
-class OpenApi final : public Command {
- public:
-  CLI::App* add(CLI::App& app) override { return add_openapi_command(app, args_); }
-  int run() override { return run_openapi_inspect(args_); }
-
- private:
-  InspectArgs args_;
-};
-
 }  // namespace
 
-std::unique_ptr<Command> make_openapi_command() { return std::make_unique<OpenApi>(); }
+std::unique_ptr<Command> make_openapi_command() {
+  return std::make_unique<FunctionCommand<InspectArgs>>(add_openapi_command, run_openapi_inspect);
+}
 
 }  // namespace mcpbridge

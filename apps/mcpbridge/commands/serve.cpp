@@ -10,41 +10,40 @@
 namespace mcpbridge {
 namespace {
 
-class Serve final : public Command {
+class Serve final : public ConfigCommand {
  public:
-  CLI::App* add(CLI::App& app) override {
-    auto* serve = app.add_subcommand(
-        "serve", "Serve MCP over Streamable HTTP (default: http://127.0.0.1:8080/mcp)");
-    add_config_option(*serve, config_path_);
-    serve->add_option("--host", host_, "Address to bind (default 127.0.0.1; env: MCPBRIDGE_HOST)");
-    serve->add_option("-p,--port", port_, "TCP port (0 = ephemeral; env: MCPBRIDGE_PORT)")
+  Serve()
+      : ConfigCommand("serve",
+                      "Serve MCP over Streamable HTTP (default: http://127.0.0.1:8080/mcp)") {}
+
+ protected:
+  void declare(CLI::App& serve) override {
+    serve.add_option("--host", host_, "Address to bind (default 127.0.0.1; env: MCPBRIDGE_HOST)");
+    serve.add_option("-p,--port", port_, "TCP port (0 = ephemeral; env: MCPBRIDGE_PORT)")
         ->check(CLI::Range(0, 65535));
-    serve->add_option("-t,--threads", threads_, "Event-loop threads (env: MCPBRIDGE_THREADS)")
+    serve.add_option("-t,--threads", threads_, "Event-loop threads (env: MCPBRIDGE_THREADS)")
         ->check(CLI::Range(1, 256));
     serve
-        ->add_option("--auth", auth_mode_,
-                     "Who may call: oauth (default: the built-in authorization server), api_key, "
-                     "header, none "
-                     "(env: MCPBRIDGE_AUTH_MODE)")
+        .add_option("--auth", auth_mode_,
+                    "Who may call: oauth (default: the built-in authorization server), api_key, "
+                    "header, none "
+                    "(env: MCPBRIDGE_AUTH_MODE)")
         ->check(CLI::IsMember({"none", "api_key", "header", "headers", "oauth"}));
-    return serve;
   }
 
-  int run() override {
-    auto cfg = load_config(config_path_);
-    if (!cfg) return kExitUsage;
-    if (!host_.empty()) cfg->http.host = host_;
-    if (port_ >= 0) cfg->http.port = static_cast<std::uint16_t>(port_);
-    if (threads_ > 0) cfg->http.threads = static_cast<unsigned>(threads_);
+  int run_config(mcp::config::Config& cfg) override {
+    if (!host_.empty()) cfg.http.host = host_;
+    if (port_ >= 0) cfg.http.port = static_cast<std::uint16_t>(port_);
+    if (threads_ > 0) cfg.http.threads = static_cast<unsigned>(threads_);
     try {
-      if (!auth_mode_.empty()) mcp::config::apply_env(*cfg, {{"MCPBRIDGE_AUTH_MODE", auth_mode_}});
+      if (!auth_mode_.empty()) mcp::config::apply_env(cfg, {{"MCPBRIDGE_AUTH_MODE", auth_mode_}});
     } catch (const std::exception& e) {
       return fail(e.what());
     }
-    mcp::gateway::setup_logging(*cfg);
+    mcp::gateway::setup_logging(cfg);
     std::unique_ptr<mcp::gateway::Assembly> gateway;
     try {
-      gateway = mcp::gateway::assemble(*cfg);
+      gateway = mcp::gateway::assemble(cfg);
     } catch (const mcp::gateway::AssemblyError& e) {
       return fail(e.what(), e.exit_code);
     }
@@ -52,7 +51,7 @@ class Serve final : public Command {
   }
 
  private:
-  std::string config_path_, host_, auth_mode_;
+  std::string host_, auth_mode_;
   int port_ = -1;
   int threads_ = -1;
 };

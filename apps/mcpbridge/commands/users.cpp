@@ -9,31 +9,28 @@
 namespace mcpbridge {
 namespace {
 
-class Users final : public Command {
+class Users final : public StoreCommand {
  public:
-  CLI::App* add(CLI::App& app) override {
-    auto* users = app.add_subcommand("users", "Manage local users");
-    users->require_subcommand(1);
-    add_config_option(*users, config_path_);
-    add_ = users->add_subcommand("add", "Add or update a user");
+  Users() : StoreCommand("users", "Manage local users") {}
+
+ protected:
+  void declare(CLI::App& users) override {
+    users.require_subcommand(1);
+    add_ = users.add_subcommand("add", "Add or update a user");
     add_->add_option("name", name_, "Login name")->required();
     add_->add_option("--team", team_, "Team");
     add_->add_option("--role", roles_, "Role (repeatable)");
     add_->add_flag("--password-stdin", password_stdin_, "Read a password from standard input");
-    users->add_subcommand("list", "List users");
-    passwd_ = users->add_subcommand("passwd", "Set a user's password (read from standard input)");
+    users.add_subcommand("list", "List users");
+    passwd_ = users.add_subcommand("passwd", "Set a user's password (read from standard input)");
     passwd_->add_option("name", name_, "Login name")->required();
-    return users;
   }
 
-  int run() override {
-    auto cfg = load_config(config_path_);
-    if (!cfg) return kExitUsage;
-    auto store = open_store(*cfg);
-    if (!store) return kExitStore;
+  int run_store(const mcp::config::Config& cfg,
+                const std::shared_ptr<mcp::store::Store>& store) override {
     if (add_->parsed()) return add_user(*store);
     if (passwd_->parsed()) {
-      if (auto err = mcp::gateway::change_password(*store, cfg->store_path, name_, read_line());
+      if (auto err = mcp::gateway::change_password(*store, cfg.store_path, name_, read_line());
           !err.empty())
         return fail(err);
       std::cout << "password of " << name_ << " changed\n";
@@ -66,7 +63,7 @@ class Users final : public Command {
     return 0;
   }
 
-  std::string config_path_, name_, team_;
+  std::string name_, team_;
   std::vector<std::string> roles_;
   bool password_stdin_ = false;
   CLI::App* add_ = nullptr;

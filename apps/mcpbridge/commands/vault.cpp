@@ -7,33 +7,32 @@
 namespace mcpbridge {
 namespace {
 
-class VaultCommand final : public Command {
+class VaultCommand final : public ConfigCommand {
  public:
-  CLI::App* add(CLI::App& app) override {
-    auto* vault = app.add_subcommand(
-        "vault",
-        "Per-user upstream credentials (sealed with AES-256-GCM; key: MCPBRIDGE_VAULT_KEY)");
-    vault->require_subcommand(1);
-    add_config_option(*vault, config_path_);
-    set_ = vault->add_subcommand(
-        "set", "Store a user's secret for an upstream (read from standard input)");
+  VaultCommand()
+      : ConfigCommand(
+            "vault",
+            "Per-user upstream credentials (sealed with AES-256-GCM; key: MCPBRIDGE_VAULT_KEY)") {}
+
+ protected:
+  void declare(CLI::App& vault) override {
+    vault.require_subcommand(1);
+    set_ = vault.add_subcommand("set",
+                                "Store a user's secret for an upstream (read from standard input)");
     set_->add_option("--user", user_, "The user (principal subject)")->required();
     set_->add_option("--upstream", upstream_, "The openapi source's name")->required();
-    auto* list = vault->add_subcommand("list", "List stored secrets (never their values)");
+    auto* list = vault.add_subcommand("list", "List stored secrets (never their values)");
     list->add_option("--user", user_, "Only this user's");
-    remove_ = vault->add_subcommand("remove", "Remove a user's secret for an upstream");
+    remove_ = vault.add_subcommand("remove", "Remove a user's secret for an upstream");
     remove_->add_option("--user", user_, "The user")->required();
     remove_->add_option("--upstream", upstream_, "The openapi source's name")->required();
-    return vault;
   }
 
-  int run() override {
-    auto cfg = load_config(config_path_);
-    if (!cfg) return kExitUsage;
+  int run_config(mcp::config::Config& cfg) override {
     std::string key;
     try {
       // The configured key, else the one `serve` keeps next to the store (made by `vault set`).
-      key = mcp::config::load_or_create_vault_key(*cfg, set_->parsed());
+      key = mcp::config::load_or_create_vault_key(cfg, set_->parsed());
     } catch (const std::exception& e) {
       return fail(e.what());
     }
@@ -42,7 +41,7 @@ class VaultCommand final : public Command {
           "the vault has no key yet: MCPBRIDGE_VAULT_KEY (base64 of 32 random bytes, e.g. "
           "`openssl rand -base64 32`), vault.key_file, or the one `mcpbridge serve` makes next to "
           "the store");
-    auto store = open_store(*cfg);
+    auto store = open_store(cfg);
     if (!store) return kExitStore;
     mcp::sources::Vault v(store, key);
     if (set_->parsed()) {
@@ -65,7 +64,7 @@ class VaultCommand final : public Command {
   }
 
  private:
-  std::string config_path_, user_, upstream_;
+  std::string user_, upstream_;
   CLI::App* set_ = nullptr;
   CLI::App* remove_ = nullptr;
 };

@@ -1,6 +1,7 @@
 // The flat input schema of one operation: parameters (path item first, the operation's
 // override by in+name) and the request body merged into one object, with collision renames.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "sources/openapi/naming.hpp"
@@ -64,16 +65,11 @@ void OperationBuilder::build_input(const RawOp& r, Operation& op, bool refs_as_d
     }
     Parameter p;
     p.name = name;
-    if (in == "path")
-      p.in = ParamIn::path;
-    else if (in == "query")
-      p.in = ParamIn::query;
-    else if (in == "header")
-      p.in = ParamIn::header;
-    else if (in == "cookie")
-      p.in = ParamIn::cookie;
-    else
-      throw LoadError("parameter " + name + " has unknown location `" + in + "`");
+    static const std::map<std::string, ParamIn, std::less<>> locations{
+        {"path", ParamIn::path}, {"query", ParamIn::query}, {"header", ParamIn::header}, {"cookie", ParamIn::cookie}};
+    auto location = locations.find(in);
+    if (location == locations.end()) throw LoadError("parameter " + name + " has unknown location `" + in + "`");
+    p.in = location->second;
     // OpenAPI: these header parameters are ignored (content negotiation and auth are ours).
     if (p.in == ParamIn::header) {
       auto l = lower(name);

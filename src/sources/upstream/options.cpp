@@ -3,6 +3,7 @@
 #include <mcp/sources/upstream.hpp>
 
 #include <mcp/auth/auth.hpp>
+#include <mcp/core/ascii.hpp>
 
 #include <algorithm>
 #include <array>
@@ -30,12 +31,6 @@ bool reserved_header(std::string_view lower) {
   return std::find(names.begin(), names.end(), lower) != names.end();
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The host of an http(s) URL (without user info, port or IPv6 brackets).
 std::string_view url_host(std::string_view url) {
   auto start = url.find("://");
@@ -58,7 +53,7 @@ std::string check_options(const ConnectionOptions& o) {
   if (!plain_text(o.url, kUrl)) return "url: expected at most " + std::to_string(kUrl) + " visible ASCII characters (no spaces or control characters)";
   if (o.url.rfind("https://", 0) != 0 && o.url.rfind("http://", 0) != 0) return "url: expected an http(s):// URL";
   if (auto host = url_host(o.url); host.empty() || host.size() > kHost) return "url: expected a host of 1 to " + std::to_string(kHost) + " characters";
-  if (!o.api_key_header.empty() && (!token(o.api_key_header, kHeaderName) || reserved_header(lower(o.api_key_header))))
+  if (!o.api_key_header.empty() && (!token(o.api_key_header, kHeaderName) || reserved_header(ascii::lower(o.api_key_header))))
     return "api_key_header: expected a header name (letters, digits, '-', '_'; at most " + std::to_string(kHeaderName) +
            ") that the gateway does not set itself";
   if (!plain_text(o.separator, 8)) return "separator: expected 1 to 8 visible ASCII characters";
@@ -127,7 +122,7 @@ Result<net::Headers> Connection::headers_for(const ConnectionOptions& o, const s
         if (!val.is_string() || !header_value(val.as_string()))
           return Error{errc::kInvalidParams, "header " + std::string(k) + ": the value must be a string of at most " +
                                                  std::to_string(kHeaderValue) + " visible ASCII characters", {}};
-        auto name = lower(k);
+        auto name = ascii::lower(k);
         if (reserved_header(name)) return Error{errc::kInvalidParams, "header " + name + " is set by the gateway, not by a credential", {}};
         h.emplace_back(std::move(name), std::string(val.as_string()));
       }
