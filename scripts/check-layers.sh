@@ -2,8 +2,16 @@
 # The layer check: exits non-zero, printing each offence, when
 #   - an apps/ file includes a private header of src/ (public headers live in include/mcp/),
 #   - a library in src/ exports src/ as a PUBLIC or INTERFACE include directory,
+#   - a file under src/<layer>/ includes a private header of another layer (src/<other>/...;
+#     layers reach each other only through include/mcp/...),
+#   - a library in src/ links a library of a higher layer (the order below),
 #   - Beast (boost/beast) is included outside src/http,
 #   - a .cpp/.hpp file under src/, include/ or apps/ is longer than 600 lines.
+#
+# Layers, highest first (a library links only its own layer and those below it):
+#   apps > gateway > config > {http, authz, sources, sdk} > {auth, client, protocol, vault}
+#        > server > {store, jsonrpc, net} > core
+# config sits between the gateway and the layers its options come from.
 #
 #   scripts/check-layers.sh [REPO]      (default: the checkout this script is in)
 set -euo pipefail
@@ -69,13 +77,71 @@ done < <(find src -name CMakeLists.txt | LC_ALL=C sort) > /tmp/check-layers.$$ |
 while IFS= read -r msg; do offence "$msg"; done < /tmp/check-layers.$$
 rm -f /tmp/check-layers.$$
 
-# 3. Beast stays in src/http.
+# 3. Layers meet only through include/mcp/: no src/<layer>/ file includes src/<other>/...
+while IFS= read -r file; do
+  layer=$(cut -d/ -f2 <<<"$file")
+  while IFS=: read -r line text; do
+    header=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^">]+)[">].*/\1/' <<<"$text")
+    [[ $header == */* && -f "src/$header" ]] || continue
+    other=${header%%/*}
+    [[ $other == "$layer" ]] && continue
+    offence "$file:$line: includes $header, a private header of the $other layer"
+  done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' "$file" || true)
+done < <(sources src)
+
+# 4. Links point down: each mcp_* library of src/ has a rank; it may link only ranks <= its own.
+declare -A rank=(
+  [mcp_core]=1                                    # core (with jsonrpc)
+  [mcp_store]=2                                   # store
+  [mcp_server]=3                                  # server
+  [mcp_auth]=4 [mcp_client]=4 [mcp_protocol]=4    # auth, client, protocol (vault is in openapi_call)
+  [mcp_http]=5 [mcp_authz]=5 [mcp_openapi]=5 [mcp_openapi_call]=5 [mcp_upstream]=5 [mcp_sdk]=5
+  [mcp_config]=6                                  # config
+  [mcp_gateway]=7                                 # gateway
+)
+while read -r cml line target deps; do
+  if [[ -z ${rank[$target]:-} ]]; then
+    offence "$cml:$line: $target has no layer in scripts/check-layers.sh"
+    continue
+  fi
+  for dep in $deps; do
+    [[ $dep == mcp_warnings ]] && continue
+    if [[ -z ${rank[$dep]:-} ]]; then
+      offence "$cml:$line: $target links $dep, which has no layer in scripts/check-layers.sh"
+    elif ((rank[$dep] > rank[$target])); then
+      offence "$cml:$line: $target links $dep, a library of a higher layer"
+    fi
+  done
+done < <(find src -name CMakeLists.txt | LC_ALL=C sort | while IFS= read -r cml; do
+  awk -v file="$cml" '
+    /^[ \t]*target_link_libraries[ \t]*\(/ { collecting = 1; cmd = ""; start = NR }
+    collecting {
+      text = $0
+      sub(/#.*/, "", text)
+      cmd = cmd " " text
+      if (index(text, ")")) {
+        gsub(/[()]/, " ", cmd)
+        n = split(cmd, tok, /[ \t]+/)
+        target = ""; deps = ""
+        for (i = 1; i <= n; i++) {
+          if (tok[i] == "" || tok[i] == "target_link_libraries") continue
+          if (target == "") { target = tok[i]; continue }
+          if (tok[i] ~ /^mcp_/) deps = deps " " tok[i]
+        }
+        if (target ~ /^mcp_/) print file, start, target, deps
+        collecting = 0
+      }
+    }
+  ' "$cml"
+done)
+
+# 5. Beast stays in src/http.
 while IFS= read -r hit; do
   offence "${hit%%:*}:$(cut -d: -f2 <<<"$hit"): includes Beast outside src/http"
 done < <(grep -nE '#[[:space:]]*include[[:space:]]*[<"]boost/beast' $(sources src include apps) /dev/null |
          grep -v '^src/http/' || true)
 
-# 4. Short files.
+# 6. Short files.
 while IFS= read -r file; do
   lines=$(wc -l <"$file")
   if ((lines > max_lines)); then
