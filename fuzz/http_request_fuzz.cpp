@@ -285,7 +285,7 @@ Request decode_request(std::string_view in) {
       for (auto at = value.find(mark); at != std::string::npos; at = value.find(mark, at + kKeys[k - 1].size()))
         value.replace(at, mark.size(), kKeys[k - 1]);
     }
-    if (name == "x-fuzz-remote") r.remote = std::move(value);
+    if (name == "x-fuzz-remote") r.remote_address = std::move(value);
     else r.headers.emplace_back(std::move(name), std::move(value));
   }
   r.body = std::string(in);

@@ -3,7 +3,7 @@
 // against SSRF; size- and time-limited; cached).
 #include "authz/server_impl.hpp"
 
-#include <mcp/http/client.hpp>
+#include <mcp/net/address.hpp>
 
 namespace mcp::authz {
 namespace {
@@ -12,7 +12,7 @@ constexpr std::size_t kMaxCached = 1000;
 
 // What a client ID URL's host names, before any connection. The HttpClient's UrlPolicy checks
 // what names resolve to; literals are judged here already, as the UrlPolicy would
-// (http::classify_address), so a private one is never fetched.
+// (net::classify_address), so a private one is never fetched.
 enum class HostClass { name, public_address, private_address, non_canonical };
 
 HostClass classify_host(const std::string& host) {
@@ -25,8 +25,8 @@ HostClass classify_host(const std::string& host) {
     // 127.1, 0x7f.0.0.1, 2130706433: resolvers read these as addresses; only the canonical form is taken.
     return numeric_host(host) ? HostClass::non_canonical : HostClass::name;
   }
-  return http::classify_address(ip) == http::AddressKind::kPublic ? HostClass::public_address
-                                                                   : HostClass::private_address;
+  return net::classify_address(ip) == net::AddressKind::kPublic ? HostClass::public_address
+                                                                 : HostClass::private_address;
 }
 
 }  // namespace

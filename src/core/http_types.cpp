@@ -8,6 +8,12 @@ std::string_view find_header(const Headers& headers, std::string_view lower_name
   return {};
 }
 
+bool HttpRequest::has_header(std::string_view lower_name) const {
+  for (auto& [k, v] : headers)
+    if (k == lower_name) return true;
+  return false;
+}
+
 std::string_view HttpRequest::path() const {
   std::string_view t = target;
   return t.substr(0, t.find('?'));
@@ -26,6 +32,7 @@ HttpResponse json_response(int status, std::string body) {
 HttpResponse text_response(int status, std::string content_type, std::string body) {
   HttpResponse r;
   r.status = status;
+  r.headers.reserve(2);  // the MCP endpoint mostly adds Mcp-Session-Id: one allocation, no regrowth
   r.set("content-type", std::move(content_type));
   r.body = std::move(body);
   return r;

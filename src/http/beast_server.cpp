@@ -84,7 +84,7 @@ void append_chunk(std::string& out, std::string_view data) {
   out += "\r\n";
 }
 
-// An HTTP/1.1 request parser that fills an http::Request as it goes. Beast's request_parser
+// An HTTP/1.1 request parser that fills a net::HttpRequest as it goes. Beast's request_parser
 // builds a beast::http::fields (an allocation and a tree insert per header), which was then
 // copied header by header into the Request: now each header is stored once, name lower-cased.
 class RequestParser final : public bhttp::basic_parser<true> {
@@ -176,13 +176,13 @@ struct HttpServer::Impl {
 
   Impl(Server& s, HttpOptions o) : server(s), options(std::move(o)), transport(s, options) {}
 
-  Task<http::Response> route(http::Request req, std::string remote) {
+  Task<http::Response> route(http::Request req) {
     auto path = req.path();
     if (path == options.path) co_return co_await transport.handle(std::move(req));
     if (auto wk = transport.well_known(req)) co_return std::move(*wk);
     for (auto& r : options.routes) {
       if (path == r.path || (r.prefix && path.substr(0, r.path.size()) == r.path))
-        co_return co_await plain_route(r.handler, std::move(req), std::move(remote));
+        co_return co_await r.handler(std::move(req));  // plain routes see the same message
     }
     if (path == "/metrics" && req.method == "GET") {
       http::Response r;
@@ -197,18 +197,6 @@ struct HttpServer::Impl {
       co_return r;
     }
     co_return http::rpc_error(404, errc::kConnectionClosed, "Not Found");
-  }
-
-  // Plain routes (OAuth endpoints, pages) see Beast-free messages.
-  static Task<http::Response> plain_route(const net::RouteHandler& handler, http::Request req, std::string remote) {
-    net::HttpRequest in{std::move(req.method), std::move(req.target), std::move(req.headers), std::move(req.body),
-                        std::move(remote)};
-    net::HttpResponse out = co_await handler(std::move(in));
-    http::Response r;
-    r.status = out.status;
-    r.headers = std::move(out.headers);
-    r.body = std::move(out.body);
-    co_return r;
   }
 
   // While a response streams, a read on the socket notices the client leaving (EOF or reset),
@@ -325,11 +313,11 @@ struct HttpServer::Impl {
       bool keep_alive = parser.keep_alive();
       conn->no_deadline();
       http::Response resp;
-      parser.req.remote = remote;
+      parser.req.remote_address = remote;
       if (parser.req.path() == options.path)  // the MCP endpoint without route()'s coroutine frame
         resp = co_await transport.handle(std::move(parser.req));
       else
-        resp = co_await route(std::move(parser.req), remote);
+        resp = co_await route(std::move(parser.req));
       if (resp.status >= 100 && resp.status < 600) Metrics::add(Metrics::global().http_responses[resp.status / 100]);
       if (resp.stream) {
         if (!co_await stream_out(*conn, buffer, resp, keep_alive)) break;

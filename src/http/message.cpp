@@ -5,29 +5,9 @@
 
 namespace mcp::http {
 
-std::string_view Request::header(std::string_view name) const {
-  for (auto& [k, v] : headers)
-    if (k == name) return v;
-  return {};
-}
-
-bool Request::has_header(std::string_view name) const {
-  for (auto& [k, v] : headers)
-    if (k == name) return true;
-  return false;
-}
-
-std::string_view Request::path() const {
-  std::string_view t = target;
-  return t.substr(0, t.find('?'));
-}
-
-Response json_response(int status, std::string body) {
+Response plain_status(int status) {
   Response r;
   r.status = status;
-  r.headers.reserve(2);  // most add Mcp-Session-Id: one allocation, not a regrowth
-  r.set("Content-Type", "application/json");
-  r.body = std::move(body);
   return r;
 }
 

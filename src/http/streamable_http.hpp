@@ -66,6 +66,7 @@ class StreamableHttp {
   Response initialize(const json::value& id, const json::object& params, Principal who, std::string_view remote);
   Response sse_response(std::shared_ptr<protocol::SseSink> sink, const std::string& session_id);
   void broadcast(const std::string& method, const json::object& params, const std::string& uri);
+  static void log_spawn_error(std::exception_ptr e);  // completion of the request handlers spawned
 
   Server& server_;
   HttpOptions options_;

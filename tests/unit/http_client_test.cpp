@@ -340,11 +340,11 @@ TEST(HttpClient, OneClientServesSeveralEventLoops) {
 
 struct AddressCase {
   const char* ip;
-  mcp::http::AddressKind kind;
+  mcp::net::AddressKind kind;
 };
 
 TEST(HttpClient, AddressTable) {
-  using K = mcp::http::AddressKind;
+  using K = mcp::net::AddressKind;
   const AddressCase cases[] = {
       {"8.8.8.8", K::kPublic},           {"1.1.1.1", K::kPublic},
       {"127.0.0.1", K::kLoopback},       {"127.255.0.9", K::kLoopback},
@@ -362,7 +362,7 @@ TEST(HttpClient, AddressTable) {
       {"2606:4700::1111", K::kPublic},   {"ff02::1", K::kBlocked},
       {"not-an-ip", K::kBlocked},        {"198.18.0.1", K::kPrivate},
   };
-  for (const auto& c : cases) EXPECT_EQ(mcp::http::classify_address(c.ip), c.kind) << c.ip;
+  for (const auto& c : cases) EXPECT_EQ(mcp::net::classify_address(c.ip), c.kind) << c.ip;
 }
 
 // TLS against a certificate made for this run with the openssl CLI.

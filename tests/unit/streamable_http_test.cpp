@@ -557,7 +557,7 @@ TEST_F(HttpTest, SessionCapGives503) {
   open_session();
   open_session();
   auto other = post(initialize_body("2025-11-25"));
-  other.remote = "10.0.0.2";  // another client: the overall cap, not a share, refuses it
+  other.remote_address = "10.0.0.2";  // another client: the overall cap, not a share, refuses it
   auto r = send(other);
   EXPECT_EQ(r.status, 503);
   EXPECT_FALSE(header_of(r, "Retry-After").empty());
@@ -570,7 +570,7 @@ TEST_F(HttpTest, DeleteFreesRoomUnderTheCap) {
   rebuild();
   auto sid = open_session();
   auto other = post(initialize_body("2025-11-25"));
-  other.remote = "10.0.0.2";  // another client: the same one would replace its own idle session
+  other.remote_address = "10.0.0.2";  // another client: the same one would replace its own idle session
   EXPECT_EQ(send(other).status, 503);
   EXPECT_EQ(send(del(sid)).status, 200);
   EXPECT_EQ(send(other).status, 200);
@@ -616,7 +616,7 @@ TEST_F(HttpTest, APrincipalWithNothingIdleAtItsShareGets429) {
   EXPECT_NE(r.body.find("Too many sessions for this principal"), std::string::npos) << r.body;
   // Without authentication the share is per client address.
   auto other = post(initialize_body("2025-11-25"));
-  other.remote = "10.0.0.2";
+  other.remote_address = "10.0.0.2";
   EXPECT_EQ(send(other).status, 200);
   // Once idle, the client's own old session makes room for its new one.
   stream.stream->close();

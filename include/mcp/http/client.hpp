@@ -2,6 +2,7 @@
 // The outbound HTTP/1.1 client (net::HttpClient) on Boost.Beast, which stays behind this
 // header. One client serves every event loop: each call runs on the caller's executor and
 // draws on keep-alive connections pooled per event loop and upstream.
+#include <mcp/net/address.hpp>
 #include <mcp/net/http_client.hpp>
 
 #include <chrono>
@@ -26,18 +27,8 @@ struct ClientOptions {
 
 std::shared_ptr<net::HttpClient> make_http_client(ClientOptions options = {});
 
-// How an address is treated by the SSRF guard (pure; table-tested).
-enum class AddressKind {
-  kPublic,
-  kLoopback,  // 127.0.0.0/8, ::1
-  kPrivate,   // RFC 1918, link-local (incl. 169.254.169.254), CGNAT, ULA, documentation, ...
-  kBlocked,   // unspecified, multicast, broadcast, reserved: never connected to
-};
-// `ip` is a textual IPv4 or IPv6 address (IPv4-mapped and NAT64 forms are classified by the
-// IPv4 address inside). Text that is not an address is kBlocked.
-AddressKind classify_address(std::string_view ip);
-
-// Whether the policy lets a connection go to `ip` for `host` (the name in the URL).
+// Whether the policy lets a connection go to `ip` for `host` (the name in the URL): hosts it
+// lists always, else by net::classify_address.
 bool address_allowed(const net::UrlPolicy& policy, std::string_view host, std::string_view ip);
 
 }  // namespace mcp::http

@@ -1,8 +1,10 @@
 #pragma once
-// Beast-free HTTP messages shared by every layer: plain routes served beside the MCP endpoint
-// (OAuth endpoints, admin API, sign-in pages) and requests the gateway sends upstream.
+// Beast-free HTTP messages shared by every layer: the MCP endpoint, plain routes served beside
+// it (OAuth endpoints, admin API, sign-in pages) and requests the gateway sends upstream.
 #include <mcp/core/task.hpp>
+#include <mcp/net/sse_sink.hpp>
 
+#include <memory>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -11,12 +13,12 @@
 
 namespace mcp::net {
 
-// Header names are stored lower-case; lookups take a lower-case name.
+// Received header names are stored lower-case; lookups take a lower-case name.
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 std::string_view find_header(const Headers& headers, std::string_view lower_name);
 
-// A request received by the server on a plain route.
+// A request received by the server (the MCP endpoint or a plain route).
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query, as received
@@ -25,6 +27,7 @@ struct HttpRequest {
   std::string remote_address;  // peer IP, for rate limits and loopback checks
 
   std::string_view header(std::string_view lower_name) const { return find_header(headers, lower_name); }
+  bool has_header(std::string_view lower_name) const;
   std::string_view path() const;
   std::string_view query() const;  // after '?', "" when none
 };
@@ -33,6 +36,7 @@ struct HttpResponse {
   int status = 200;
   Headers headers;
   std::string body;
+  std::shared_ptr<SseSink> stream;  // set (server side only): the body is this stream, chunked
 
   std::string_view header(std::string_view lower_name) const { return find_header(headers, lower_name); }
   void set(std::string lower_name, std::string value) { headers.emplace_back(std::move(lower_name), std::move(value)); }

@@ -78,12 +78,12 @@ Result<Target> parse_target(std::string_view url) {
   return t;
 }
 
-std::string describe(AddressKind k) {
+std::string describe(net::AddressKind k) {
   switch (k) {
-    case AddressKind::kLoopback: return "a loopback address";
-    case AddressKind::kPrivate: return "a private or link-local address";
-    case AddressKind::kBlocked: return "a reserved address";
-    case AddressKind::kPublic: return "a public address";
+    case net::AddressKind::kLoopback: return "a loopback address";
+    case net::AddressKind::kPrivate: return "a private or link-local address";
+    case net::AddressKind::kBlocked: return "a reserved address";
+    case net::AddressKind::kPublic: return "a public address";
   }
   return "an address";
 }
@@ -395,8 +395,8 @@ class BeastClient final : public net::HttpClient, public std::enable_shared_from
     bool all_loopback = true;
     for (const auto& e : endpoints) {
       auto ip = e.address().to_string();
-      auto kind = classify_address(ip);
-      if (kind != AddressKind::kLoopback) all_loopback = false;
+      auto kind = net::classify_address(ip);
+      if (kind != net::AddressKind::kLoopback) all_loopback = false;
       if (!address_allowed(opt_.policy, t.host, ip))
         co_return Out(fail(errc::kInvalidParams, "policy",
                            "refused: " + t.host + " resolves to " + ip + ", " + describe(kind) +
