@@ -2,7 +2,7 @@
 // named arguments mirrored in headers (SEP-2243), no sessions.
 #include "http/streamable_http.hpp"
 
-#include "protocol/version.hpp"
+#include <mcp/protocol/version.hpp>
 
 #include <mcp/core/encoding.hpp>
 
