@@ -65,8 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!c.is_object() || !c.get_object().contains("type")) fail("a content block without a type", json::serialize(c));
   if (result.structured && op.output_wrapped && !result.structured->contains("result"))
     fail("a wrapped output without result", json::serialize(*result.structured));
-  auto* meta = result.meta.if_contains(oa::kUpstreamMeta);
-  if (!meta || !meta->is_object() || meta->get_object().at("status") != r.status) fail("_meta lacks the status", "");
+  if (!result.meta.empty()) fail("the result carries _meta (the status goes in the call's context)", "");
+  if (oa::upstream_reply(r).status != r.status) fail("the reported status is not the answer's", "");
 
   std::string text = json::serialize(result.to_json());
   boost::system::error_code ec;

@@ -109,33 +109,19 @@ void canonical_into(const json::value& v, std::string& out) {
   }
 }
 
-int upstream_status(const ToolResult& r) {
-  if (auto* m = find_object(r.meta, kUpstreamMeta))
-    if (auto* s = find(*m, "status"); s && s->is_int64()) return static_cast<int>(s->get_int64());
-  return 0;
-}
-
-std::string_view cache_control(const ToolResult& r) {
-  if (auto* m = find_object(r.meta, kUpstreamMeta)) return find_string(*m, "cacheControl").value_or("");
-  return {};
-}
-
-// What the client sees of the upstream meta: the status, not the caching headers.
-void scrub(ToolResult& r) {
-  auto it = r.meta.find(kUpstreamMeta);
-  if (it != r.meta.end() && it->value().is_object()) it->value().get_object().erase("cacheControl");
-}
+// A recorded result's upstream status rides in the record beside the result (never in _meta,
+// which the client sees): the replay's audit line reports it.
+constexpr std::string_view kRecordStatus = "upstreamStatus";
 
 // Worth replaying: a success, or a client error the upstream will give again. Not 5xx, 429,
 // 408, 409 or a network failure: the upstream itself dedupes those retries by the key.
-bool recordable(const ToolResult& r) {
+bool recordable(const ToolResult& r, int s) {
   if (!r.is_error) return true;
-  int s = upstream_status(r);
   return s >= 400 && s < 500 && s != 408 && s != 409 && s != 425 && s != 429;
 }
 
 // ToolResult::to_json() without its deep copy: records are written on every non-safe call.
-std::string serialize_result(const ToolResult& r) {
+std::string serialize_result(const ToolResult& r, int upstream_status = 0) {
   std::string out = "{\"content\":";
   out += json::serialize(r.content);
   if (r.structured) {
@@ -146,6 +132,11 @@ std::string serialize_result(const ToolResult& r) {
   if (!r.meta.empty()) {
     out += ",\"_meta\":";
     out += json::serialize(r.meta);
+  }
+  if (upstream_status != 0) {
+    out += ",\"";
+    out += kRecordStatus;
+    out += "\":" + std::to_string(upstream_status);
   }
   out += '}';
   return out;
@@ -266,10 +257,11 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
     cache_key += std::to_string(e->generation);
     cache_key += '\n';
     canonical_into(json::value(args), cache_key);
-    if (auto hit = g->cache.get(cache_key, start)) {
+    int status = 0;
+    if (auto hit = g->cache.get(cache_key, start, &status)) {
       ++g->cache_hits;
       hit->meta["io.mcpbridge/cached"] = true;
-      audit(*g, *e, ctx, "cached", upstream_status(*hit), start);
+      audit(*g, *e, ctx, "cached", status, start);
       co_return std::move(*hit);
     }
   }
@@ -277,10 +269,16 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
   // Non-safe calls: the key, and a recorded result for it.
   std::string scope, key, fingerprint, flight;
   bool keyed = !e->traits.safe && g->opt.idempotency && e->traits.idempotency;
+  // The key argument is the gateway's own (decorate() adds it): it goes on in the call's
+  // context, not in the arguments.
+  std::optional<json::value> key_arg;
+  if (auto it = args.find(arg_name); keyed && it != args.end()) {
+    key_arg = std::move(it->value());
+    args.erase(it);
+  }
   if (keyed) {
-    json::value rest(args);
     std::optional<std::string> given;
-    if (auto* k = rest.get_object().if_contains(arg_name)) {
+    if (auto* k = key_arg ? &*key_arg : nullptr) {
       if (!k->is_string() || k->get_string().empty() || k->get_string().size() > 255 ||
           std::any_of(k->get_string().begin(), k->get_string().end(),
                       [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
@@ -288,10 +286,9 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
         co_return ToolResult::error(arg_name + " must be a string of 1 to 255 printable characters");
       }
       given = std::string(k->get_string());
-      rest.get_object().erase(arg_name);
     }
     std::string canon;
-    canonical_into(rest, canon);
+    canonical_into(json::value(args), canon);
     fingerprint = sha256_fast(canon);
     scope = who.binding();
     if (given) {
@@ -319,7 +316,8 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
         auto r = ToolResult::from_json(v.get_object());
         r.meta["io.mcpbridge/replayed"] = true;
         r.meta["io.mcpbridge/idempotencyKey"] = key;
-        audit(*g, *e, ctx, "replayed", upstream_status(r), start);
+        auto* st = v.get_object().if_contains(kRecordStatus);
+        audit(*g, *e, ctx, "replayed", st && st->is_int64() ? static_cast<int>(st->get_int64()) : 0, start);
         co_return r;
       }
     }
@@ -333,8 +331,9 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
         co_return r;
       }
     }
-    args[arg_name] = key;  // the source sends it as the Idempotency-Key header
   }
+  ctx.call().idempotency_key = key;  // the source sends it upstream (e.g. the Idempotency-Key header)
+  ctx.call().upstream = {};
 
   // Rate limits: the principal (on this upstream), the tool, the upstream; then across every
   // source together: the principal, all calls.
@@ -375,19 +374,21 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
     audit(*g, *e, ctx, "error", 0, start);
     throw;
   }
-  int status = upstream_status(r);
+  const UpstreamReply& up = ctx.call().upstream;
+  int status = up.status;
   if (!cache_key.empty() && !r.is_error) {
-    auto life = cache_lifetime(cache_control(r), lim.cache_ttl);
-    if (life.count() > 0) {
-      scrub(r);
-      g->cache.put(cache_key, r, serialize_result(r).size() + cache_key.size(), Clock::now() + life);
-    }
+    auto life = cache_lifetime(up.cache_control, lim.cache_ttl);
+    if (life.count() > 0)
+      g->cache.put(cache_key, r, serialize_result(r).size() + cache_key.size(), Clock::now() + life, status);
   }
-  scrub(r);
   if (keyed) {
-    if (recordable(r)) {
-      store::IdempotencyRecord rec{
-          scope, e->name, key, fingerprint, serialize_result(r), store::unix_now() + g->opt.idempotency_ttl.count()};
+    if (recordable(r, status)) {
+      store::IdempotencyRecord rec{scope,
+                                   e->name,
+                                   key,
+                                   fingerprint,
+                                   serialize_result(r, status),
+                                   store::unix_now() + g->opt.idempotency_ttl.count()};
       co_await put_async(g, std::move(rec));  // recorded before the key is released
     }
     std::lock_guard lock(g->mu);

@@ -5,7 +5,7 @@
 
 namespace mcp::gateway {
 
-std::optional<ToolResult> ResultCache::get(const std::string& key, Clock::time_point now) {
+std::optional<ToolResult> ResultCache::get(const std::string& key, Clock::time_point now, int* upstream_status) {
   std::lock_guard lock(mu_);
   auto it = index_.find(key);
   if (it == index_.end()) return std::nullopt;
@@ -14,14 +14,16 @@ std::optional<ToolResult> ResultCache::get(const std::string& key, Clock::time_p
     return std::nullopt;
   }
   lru_.splice(lru_.begin(), lru_, it->second);
+  if (upstream_status) *upstream_status = it->second->upstream_status;
   return it->second->result;
 }
 
-void ResultCache::put(const std::string& key, const ToolResult& r, std::size_t bytes, Clock::time_point expires) {
+void ResultCache::put(const std::string& key, const ToolResult& r, std::size_t bytes, Clock::time_point expires,
+                      int upstream_status) {
   if (bytes > max_bytes_ || max_entries_ == 0) return;
   std::lock_guard lock(mu_);
   if (auto it = index_.find(key); it != index_.end()) erase(it->second);
-  lru_.push_front(Entry{key, r, bytes, expires});
+  lru_.push_front(Entry{key, r, bytes, expires, upstream_status});
   index_.emplace(lru_.front().key, lru_.begin());
   bytes_ += bytes;
   while (!lru_.empty() && (index_.size() > max_entries_ || bytes_ > max_bytes_)) erase(std::prev(lru_.end()));

@@ -16,8 +16,10 @@ class ResultCache {
  public:
   using Clock = std::chrono::steady_clock;
   ResultCache(std::size_t max_entries, std::size_t max_bytes) : max_entries_(max_entries), max_bytes_(max_bytes) {}
-  std::optional<ToolResult> get(const std::string& key, Clock::time_point now);
-  void put(const std::string& key, const ToolResult& r, std::size_t bytes, Clock::time_point expires);
+  // `upstream_status`: what the upstream answered when the result was cached (for the audit).
+  std::optional<ToolResult> get(const std::string& key, Clock::time_point now, int* upstream_status = nullptr);
+  void put(const std::string& key, const ToolResult& r, std::size_t bytes, Clock::time_point expires,
+           int upstream_status = 0);
   std::size_t size() const;
 
  private:
@@ -26,6 +28,7 @@ class ResultCache {
     ToolResult result;
     std::size_t bytes;
     Clock::time_point expires;
+    int upstream_status;
   };
   void erase(std::list<Entry>::iterator it);
   std::size_t max_entries_, max_bytes_, bytes_ = 0;

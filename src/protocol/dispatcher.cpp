@@ -108,6 +108,7 @@ Task<void> Dispatcher::serve_as_task(std::shared_ptr<Session> session, jsonrpc::
   // The work goes on after the answer; what it sends goes to the standalone stream.
   SessionContext ctx(session, Exchange::standalone(session), work, json::value(), options_.client_request_timeout);
   ctx.set_request_id(m.id);
+  ctx.call().trace = trace_of(m.params);
   m.params.erase("task");
   Result<json::object> r = Error{errc::kInternalError, "Internal error", {}};
   try {
@@ -193,6 +194,7 @@ Task<void> Dispatcher::serve(std::shared_ptr<Session> session, jsonrpc::Message 
   auto inflight = session->begin_request(key);
   SessionContext ctx(session, ex, inflight, progress_token(m.params), options_.client_request_timeout);
   ctx.set_request_id(m.id);
+  ctx.call().trace = trace_of(m.params);
   Result<json::object> r = internal_error();
   try {
     // Feature methods (tools/call above all) go straight to the server, without route()'s

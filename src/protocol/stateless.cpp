@@ -329,6 +329,7 @@ Task<void> Stateless::serve(StatelessRequest r, std::shared_ptr<Exchange> ex) {
 
   StatelessContext ctx(r, ex, run, std::move(answers), tasks_,
                        json::object{{kMetaServerInfo, server_.options().info.to_json()}});
+  ctx.call().trace = trace_of(r.message.params);
   Result<json::object> result = Error{errc::kInternalError, "Internal error", {}};
   std::optional<InputRequired> input;
   if (failure) {

@@ -1,10 +1,48 @@
 #include <mcp/server/context.hpp>
 
+#include <algorithm>
+
 namespace mcp {
 
 const json::value& Context::request_id() const {
   static const json::value kNull;
   return kNull;
+}
+
+namespace {
+
+bool lower_hex(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+bool all_zero(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == '0'; });
+}
+}  // namespace
+
+bool valid_traceparent(std::string_view v) {
+  // version "-" trace-id "-" parent-id "-" flags; a later version may append "-" fields.
+  if (v.size() < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return false;
+  auto version = v.substr(0, 2), trace = v.substr(3, 32), parent = v.substr(36, 16), flags = v.substr(53, 2);
+  if (!lower_hex(version) || version == "ff" || !lower_hex(trace) || !lower_hex(parent) || !lower_hex(flags))
+    return false;
+  if (all_zero(trace) || all_zero(parent)) return false;
+  if (version == "00") return v.size() == 55;
+  return v.size() == 55 || (v[55] == '-' && v.size() <= 512);
+}
+
+TraceContext trace_of(const json::object& params) {
+  TraceContext t;
+  auto* meta = find_object(params, "_meta");
+  if (!meta) return t;
+  auto parent = find_string(*meta, "traceparent");
+  if (!parent || !valid_traceparent(*parent)) return t;
+  t.traceparent = std::string(*parent);
+  // tracestate only with its traceparent, and only when it is plain header text.
+  if (auto state = find_string(*meta, "tracestate");
+      state && state->size() <= 512 &&
+      std::all_of(state->begin(), state->end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+    t.tracestate = std::string(*state);
+  return t;
 }
 
 namespace {

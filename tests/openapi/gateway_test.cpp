@@ -25,30 +25,32 @@ using mcp::test::run_task;
 
 namespace {
 
-// A native tool that counts its executions and answers what it is told.
+// A native tool that counts its executions and answers what it is told, reporting `reply` as
+// its upstream's answer the way a source does (in the call's context).
 struct Counter {
   std::shared_ptr<int> runs = std::make_shared<int>(0);
   std::shared_ptr<json::object> last_args = std::make_shared<json::object>();
+  std::shared_ptr<std::string> last_key = std::make_shared<std::string>();
   std::shared_ptr<ToolResult> answer = std::make_shared<ToolResult>(ToolResult::text("done"));
+  std::shared_ptr<UpstreamReply> reply = std::make_shared<UpstreamReply>();
   ToolHandler handler() {
-    return [runs = runs, last = last_args, answer = answer](json::object args, Context&) {
+    return [runs = runs, last = last_args, key = last_key, answer = answer, reply = reply](json::object args,
+                                                                                         Context& ctx) {
       ++*runs;
       *last = args;
+      *key = ctx.call().idempotency_key;
+      ctx.call().upstream = *reply;
       return [](ToolResult r) -> Task<ToolResult> { co_return r; }(*answer);
     };
+  }
+  void answer_upstream(int status, std::string cache_control = {}) {
+    *answer = ToolResult::text("body " + std::to_string(status));
+    answer->is_error = status >= 400;
+    *reply = UpstreamReply{status, std::move(cache_control), {}};
   }
 };
 
 std::string text_of(const ToolResult& r) { return std::string(r.content.at(0).as_object().at("text").as_string()); }
-
-ToolResult with_upstream(int status, std::string cache_control = {}) {
-  auto r = ToolResult::text("body " + std::to_string(status));
-  r.is_error = status >= 400;
-  json::object m{{"status", status}};
-  if (!cache_control.empty()) m["cacheControl"] = cache_control;
-  r.meta[kUpstreamMeta] = m;
-  return r;
-}
 
 }  // namespace
 
@@ -69,7 +71,8 @@ TEST(Gateway, ReplaysARetriedCallInsteadOfRepeatingIt) {
   auto h = g.wrap("create", c.handler(), {false, "api"});
   CallContext ctx;
   auto first = run_task(h({{"name", "Rex"}, {"idempotency_key", "abc"}}, ctx));
-  EXPECT_EQ(c.last_args->at("idempotency_key"), "abc");
+  EXPECT_EQ(*c.last_key, "abc");  // in the call's context, not the arguments
+  EXPECT_FALSE(c.last_args->contains("idempotency_key"));
   ctx.rid = 2;  // a new JSON-RPC request, the same key: a retry by the model
   auto second = run_task(h({{"name", "Rex"}, {"idempotency_key", "abc"}}, ctx));
   EXPECT_EQ(*c.runs, 1);
@@ -100,14 +103,14 @@ TEST(Gateway, DerivedKeysFollowTheJsonRpcRequest) {
   CallContext ctx;
   ctx.rid = 7;
   run_task(h({{"name", "Rex"}}, ctx));
-  std::string key(c.last_args->at("idempotency_key").as_string());
+  std::string key = *c.last_key;
   EXPECT_EQ(key.rfind("mcpb-", 0), 0u);
   run_task(h({{"name", "Rex"}}, ctx));  // the same request again (a transport retry)
   EXPECT_EQ(*c.runs, 1);
   ctx.rid = 8;  // a new request: a new operation
   run_task(h({{"name", "Rex"}}, ctx));
   EXPECT_EQ(*c.runs, 2);
-  EXPECT_NE(c.last_args->at("idempotency_key").as_string(), key);
+  EXPECT_NE(*c.last_key, key);
   ctx.rid = 7;  // a reused id with other arguments is not mistaken for a retry
   run_task(h({{"name", "Max"}}, ctx));
   EXPECT_EQ(*c.runs, 3);
@@ -116,13 +119,13 @@ TEST(Gateway, DerivedKeysFollowTheJsonRpcRequest) {
 TEST(Gateway, TransientFailuresAreNotRecorded) {
   Gateway g({});
   Counter c;
-  *c.answer = with_upstream(503);
+  c.answer_upstream(503);
   auto h = g.wrap("create", c.handler(), {false, "api"});
   CallContext ctx;
   run_task(h({{"idempotency_key", "k"}}, ctx));
   run_task(h({{"idempotency_key", "k"}}, ctx));
   EXPECT_EQ(*c.runs, 2);  // the upstream dedupes by the key it was sent
-  *c.answer = with_upstream(422);
+  c.answer_upstream(422);
   run_task(h({{"idempotency_key", "k2"}}, ctx));
   run_task(h({{"idempotency_key", "k2"}}, ctx));
   EXPECT_EQ(*c.runs, 3);  // a validation error is the answer to that request
@@ -154,12 +157,12 @@ TEST(Gateway, CachesSafeReadsPerPrincipalAndArguments) {
   o.defaults.cache_ttl = std::chrono::seconds(60);
   Gateway g(o);
   Counter c;
-  *c.answer = with_upstream(200, "private, max-age=120");
+  c.answer_upstream(200, "private, max-age=120");
   auto h = g.wrap("get", c.handler(), {true, "api"});
   CallContext a;
   a.who.subject = "a";
   auto first = run_task(h({{"id", 1}, {"x", "y"}}, a));
-  EXPECT_FALSE(first.meta.at(kUpstreamMeta).as_object().contains("cacheControl"));
+  EXPECT_FALSE(first.meta.contains("io.mcpbridge/upstream"));
   auto hit = run_task(h({{"x", "y"}, {"id", 1}}, a));  // same arguments, other order
   EXPECT_EQ(*c.runs, 1);
   EXPECT_EQ(hit.meta.at("io.mcpbridge/cached"), true);
@@ -196,7 +199,7 @@ TEST(Gateway, CacheControlIsHonoured) {
   for (std::string cc : {"no-store", "no-cache", "max-age=0"}) {
     Gateway g(o);
     Counter c;
-    *c.answer = with_upstream(200, cc);
+    c.answer_upstream(200, cc);
     auto h = g.wrap("get", c.handler(), {true, "api"});
     CallContext ctx;
     run_task(h({}, ctx));
@@ -205,7 +208,7 @@ TEST(Gateway, CacheControlIsHonoured) {
   }
   Gateway g(o);
   Counter c;
-  *c.answer = with_upstream(500);
+  c.answer_upstream(500);
   auto h = g.wrap("get", c.handler(), {true, "api"});
   CallContext ctx;
   run_task(h({}, ctx));
@@ -287,7 +290,7 @@ TEST(Gateway, AuditsEveryCall) {
   o.defaults.per_tool = {1, 1};
   Gateway g(o, nullptr, [&](const AuditRecord& a) { seen.push_back(a); });
   Counter c;
-  *c.answer = with_upstream(201);
+  c.answer_upstream(201);
   auto h = g.wrap("create", c.handler(), {false, "api"});
   CallContext ctx;
   ctx.who.subject = "alice";

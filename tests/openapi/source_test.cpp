@@ -147,14 +147,31 @@ TEST(OpenApiSource, RetriesAreBoundedAndNeverRepeatAPost) {
   EXPECT_NE(text_of(post).find("down for maintenance"), std::string::npos);
 }
 
-TEST(OpenApiSource, IdempotencyKeyArgumentBecomesTheHeader) {
+TEST(OpenApiSource, TheContextsIdempotencyKeyBecomesTheHeader) {
+  Fixture f;
+  f.http->reply(201, R"({"id":"9"})", {{"content-type", "application/json"}, {"cache-control", "max-age=5"}});
+  CallContext ctx;
+  ctx.call().idempotency_key = "key-123";
+  auto r = call(f.source(), "createPet", {{"name", "Rex"}}, ctx);
+  auto& req = f.http->requests.at(0);
+  EXPECT_EQ(net::find_header(req.headers, "idempotency-key"), "key-123");
+  EXPECT_EQ(req.body, R"({"name":"Rex"})");
+  // The answer's status and Cache-Control go back in the context, not in the result.
+  EXPECT_EQ(ctx.call().upstream.status, 201);
+  EXPECT_EQ(ctx.call().upstream.cache_control, "max-age=5");
+  EXPECT_FALSE(r.meta.contains("io.mcpbridge/upstream"));
+}
+
+TEST(OpenApiSource, PropagatesTheTraceContext) {
   Fixture f;
   f.http->reply(201, R"({"id":"9"})", {{"content-type", "application/json"}});
   CallContext ctx;
-  call(f.source(), "createPet", {{"name", "Rex"}, {"idempotency_key", "key-123"}}, ctx);
+  ctx.call().trace = trace_of(json::parse(R"({"_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","tracestate":"k=v"}})").as_object());
+  call(f.source(), "createPet", {{"name", "Rex"}}, ctx);
   auto& req = f.http->requests.at(0);
-  EXPECT_EQ(net::find_header(req.headers, "idempotency-key"), "key-123");
-  EXPECT_EQ(req.body, R"({"name":"Rex"})");  // not leaked into the body
+  EXPECT_EQ(net::find_header(req.headers, "traceparent"), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_EQ(net::find_header(req.headers, "tracestate"), "k=v");
+  EXPECT_TRUE(net::find_header(req.headers, "idempotency-key").empty());  // none given: none sent
 }
 
 TEST(OpenApiSource, FollowsAcceptedWithProgressUntilDone) {

@@ -34,9 +34,6 @@ class formatter;
 
 namespace mcp::gateway {
 
-// The _meta key sources put the upstream's answer under: {"status": 200, "cacheControl": ...}.
-inline constexpr std::string_view kUpstreamMeta = "io.mcpbridge/upstream";
-
 using mcp::RateLimit;
 
 struct Limits {

@@ -6,6 +6,7 @@
 #include <mcp/core/principal.hpp>
 #include <mcp/core/result.hpp>
 #include <mcp/core/task.hpp>
+#include <mcp/server/call_info.hpp>
 #include <mcp/server/types.hpp>
 
 #include <chrono>
@@ -89,6 +90,15 @@ class Context {
   Result<InputRequest> list_roots_request(std::string key = {});
 
   bool client_supports(std::string_view capability, std::string_view sub = {}) const;
+
+  // What the layers serving this call pass each other (trace, idempotency key, the upstream's
+  // answer): one per request, filled by the transport and read and written by the gateway and
+  // the sources.
+  CallInfo& call() { return call_; }
+  const CallInfo& call() const { return call_; }
+
+ private:
+  CallInfo call_;
 };
 
 using ToolContext = Context;

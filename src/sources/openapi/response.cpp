@@ -71,10 +71,11 @@ std::string header_text(std::string_view v) {
   return out;
 }
 
-json::object upstream_meta(const net::ClientResponse& r) {
-  json::object m{{"status", r.status}};
-  if (auto cc = r.header("cache-control"); !cc.empty()) m["cacheControl"] = header_text(cc);
-  return m;
+bool timed_out(const Error& e) {
+  std::string lower = e.message;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return e.code == errc::kRequestTimeout || lower.find("timeout") != std::string::npos ||
+         lower.find("timed out") != std::string::npos;
 }
 
 }  // namespace
@@ -181,7 +182,6 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view v,
 ToolResult map_response(const Operation& op, const net::ClientResponse& r, std::string_view url) {
   std::string mt = header_text(lower_media_type(r.header("content-type")));
   ToolResult out;
-  out.meta[kUpstreamMeta] = upstream_meta(r);
 
   if (r.status < 200 || r.status >= 300) {
     out.is_error = true;
@@ -257,16 +257,24 @@ ToolResult map_response(const Operation& op, const net::ClientResponse& r, std::
 }
 
 ToolResult map_failure(const Error& e, std::string_view upstream) {
-  std::string m = e.message;
-  std::string lower = m;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  bool timeout = e.code == errc::kRequestTimeout || lower.find("timeout") != std::string::npos ||
-                 lower.find("timed out") != std::string::npos;
+  const std::string& m = e.message;
+  bool timeout = timed_out(e);
   std::string text = timeout ? "The API (" + std::string(upstream) + ") did not answer in time: " + m
                              : "The API (" + std::string(upstream) + ") could not be reached: " + m;
-  auto r = ToolResult::error(std::move(text));
-  r.meta[kUpstreamMeta] = json::object{{"status", 0}, {"failure", timeout ? "timeout" : "network"}};
-  return r;
+  return ToolResult::error(std::move(text));
+}
+
+UpstreamReply upstream_reply(const net::ClientResponse& r) {
+  UpstreamReply u;
+  u.status = r.status;
+  if (auto cc = r.header("cache-control"); !cc.empty()) u.cache_control = header_text(cc);
+  return u;
+}
+
+UpstreamReply failure_reply(const Error& e) {
+  UpstreamReply u;
+  u.failure = timed_out(e) ? "timeout" : "network";
+  return u;
 }
 
 }  // namespace mcp::openapi

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <mcp/core/result.hpp>
 #include <mcp/net/http_client.hpp>
+#include <mcp/server/call_info.hpp>
 #include <mcp/server/types.hpp>
 #include <optional>
 #include <string>
@@ -15,14 +16,14 @@
 
 namespace mcp::openapi {
 
-// The _meta key a result carries the upstream's status under ({"status": 200}); the gateway
-// reads it (idempotency records, audit) and, with "cacheControl", for caching.
-inline constexpr std::string_view kUpstreamMeta = "io.mcpbridge/upstream";
-
 // `url` is the URL called; only its scheme, host and path are shown (a query may hold a key).
 ToolResult map_response(const Operation& op, const net::ClientResponse& r, std::string_view url);
 // The request never got an answer: connect/TLS/timeout/policy.
 ToolResult map_failure(const Error& e, std::string_view upstream);
+// What the source reports of the answer in Context::call().upstream (for the gateway's cache,
+// idempotency records and audit; not shown to the client).
+UpstreamReply upstream_reply(const net::ClientResponse& r);
+UpstreamReply failure_reply(const Error& e);
 
 // Retry-After: delta-seconds or an HTTP-date (RFC 9110 §10.2.3), within [0, a year] (a date
 // in the past is 0, anything further than a year is a year); nullopt when absent or invalid.

@@ -30,8 +30,6 @@ using State = OpenApiSource::State;
 using namespace std::chrono_literals;
 namespace urls = boost::urls;
 
-constexpr std::string_view kIdempotencyArgument = "idempotency_key";
-
 bool safe_method(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
 double jitter() {
@@ -63,15 +61,11 @@ Tool tool_of(const Operation& op, const UpstreamOptions& o) {
   return t;
 }
 
-bool op_has_property(const Operation& op, std::string_view property) {
-  for (auto& p : op.parameters)
-    if (p.property == property) return true;
-  if (op.body) {
-    if (op.body->wrapped_property == property) return true;
-    for (auto& f : op.body->fields)
-      if (f.property == property) return true;
-  }
-  return false;
+// A header the call's context supplies (idempotency key, trace), unless the request already
+// has one (the operation declares it) or the value could not be a header.
+void add_header(net::ClientRequest& req, std::string_view name, const std::string& value) {
+  if (value.empty() || value.find_first_of("\r\n") != std::string::npos) return;
+  if (net::find_header(req.headers, name).empty()) req.headers.emplace_back(std::string(name), value);
 }
 
 // One exchange, repeated while retry_delay() says so (bounded by max_attempts).
@@ -152,9 +146,7 @@ Task<Result<net::ClientResponse>> poll_accepted(std::shared_ptr<State> st, net::
 // Catalogue calls bypass the server's argument validation (the invoke tool takes any object):
 // check them against the operation's own schema here.
 std::optional<std::string> check_arguments(const Operation& op, const json::object& args) {
-  json::value v(args);
-  if (auto* o = v.if_object()) o->erase(kIdempotencyArgument);
-  if (auto err = validate_json_schema(json::value(op.input_schema), v))
+  if (auto err = validate_json_schema(json::value(op.input_schema), json::value(args)))
     return "Invalid arguments for " + op.tool_name + ": " + err->to_string();
   return std::nullopt;
 }
@@ -165,11 +157,10 @@ Task<ToolResult> call(std::shared_ptr<State> st, const Operation* op, json::obje
   net::ClientRequest req = std::move(built.value());
   req.timeout = st->opt.timeout;
   req.max_body_bytes = st->opt.max_response_bytes;
-  if (!safe_method(op->method) && !op_has_property(*op, kIdempotencyArgument))
-    if (auto key = find_string(args, kIdempotencyArgument);
-        key && !key->empty() && key->find_first_of("\r\n") == std::string_view::npos)
-      if (net::find_header(req.headers, "idempotency-key").empty())
-        req.headers.emplace_back("idempotency-key", std::string(*key));
+  const CallInfo& info = ctx.call();
+  if (!safe_method(op->method)) add_header(req, "idempotency-key", info.idempotency_key);
+  add_header(req, "traceparent", info.trace.traceparent);
+  if (!info.trace.traceparent.empty()) add_header(req, "tracestate", info.trace.tracestate);
   if (auto c = apply_credential(req, st->opt, ctx.principal(), st->vault.get()); !c)
     co_return ToolResult::error(c.error().message);
   std::string url = req.url;
@@ -178,7 +169,11 @@ Task<ToolResult> call(std::shared_ptr<State> st, const Operation* op, json::obje
     net::ClientResponse accepted = std::move(out.value());
     out = co_await poll_accepted(st, std::move(accepted), url, ctx);
   }
-  if (!out) co_return map_failure(out.error(), st->opt.name);
+  if (!out) {
+    ctx.call().upstream = failure_reply(out.error());
+    co_return map_failure(out.error(), st->opt.name);
+  }
+  ctx.call().upstream = upstream_reply(*out);
   co_return map_response(*op, *out, url);
 }
 
@@ -309,7 +304,6 @@ std::vector<SourceTool> OpenApiSource::catalogue_tools(std::string prefix) const
       std::string name(find_string(args, "name").value_or(""));
       json::object inner;
       if (auto* a = find_object(args, "arguments")) inner = *a;
-      if (auto* k = find(args, kIdempotencyArgument)) inner[kIdempotencyArgument] = *k;  // from the gateway
       auto it = st->by_name.find(name);
       if (it == st->by_name.end()) co_return ToolResult::error("No operation named " + name + " (use search first)");
       if (auto bad = check_arguments(*it->second, inner)) co_return ToolResult::error(*bad);

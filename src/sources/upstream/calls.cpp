@@ -88,6 +88,19 @@ Task<Credentials> credentials_for(std::shared_ptr<Connection::Impl> impl, Contex
   co_return out;
 }
 
+// What the gateway's audit learns of a failed call: the HTTP status the upstream answered
+// with, if the failure carries one, else whether it timed out or could not be reached.
+UpstreamReply reply_of(const Error& e) {
+  UpstreamReply u;
+  if (auto* st = e.data.is_object() ? e.data.as_object().if_contains("status") : nullptr; st && st->is_int64())
+    u.status = static_cast<int>(st->as_int64());
+  else if (e.code == errc::kRequestTimeout)
+    u.failure = "timeout";
+  else if (e.code == errc::kConnectionClosed)
+    u.failure = "network";
+  return u;
+}
+
 }  // namespace
 
 Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool, json::object args, Context& ctx) {
@@ -112,7 +125,10 @@ Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool,
         rejected = token;  // revoked or expired early: refresh (or sign in again), once
         continue;
       }
-      if (!c) co_return ToolResult::error("The upstream '" + opt.name + "' is unavailable: " + c.error().message);
+      if (!c) {
+        ctx.call().upstream = reply_of(c.error());
+        co_return ToolResult::error("The upstream '" + opt.name + "' is unavailable: " + c.error().message);
+      }
       uc->connected = true;
     }
     auto exec = co_await asio::this_coro::executor;
@@ -150,6 +166,7 @@ Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool,
     }
     if (e.code == errc::kConnectionClosed || e.code == errc::kRequestTimeout || e.code == errc::kInternalError) uc->connected = false;
     if (ctx.cancelled()) co_return ToolResult::error("Cancelled");
+    ctx.call().upstream = reply_of(e);
     ToolResult out = ToolResult::error("The upstream '" + opt.name + "' answered " + tool + " with an error (" +
                                        std::to_string(e.code) + "): " + e.message);
     co_return out;
