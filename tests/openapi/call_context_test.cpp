@@ -7,7 +7,7 @@
 #include <mcp/sources/openapi.hpp>
 
 #include "fakes.hpp"
-#include "sources/openapi/model.hpp"
+#include <mcp/sources/openapi/model.hpp>
 
 using namespace mcp;
 using namespace mcp::gateway;
