@@ -111,7 +111,10 @@ AuthorizationServer::Impl::authenticate_client(const net::HttpRequest& req) {
 Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> self, net::HttpRequest req) {
   auto authed = co_await self->authenticate_client(req);
   if (auto* r = std::get_if<net::HttpResponse>(&authed)) co_return std::move(*r);
-  auto& [client, form] = std::get<ClientForm>(authed);
+  // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture one.
+  auto& client_form = std::get<ClientForm>(authed);
+  auto& client = client_form.client;
+  auto& form = client_form.form;
   auto grant = form_value(form, "grant_type");
   auto t = self->now();
   auto ttl = self->opt.access_token_ttl.count();
