@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Several mcpbridge replicas on one machine, everything on loopback: a throw-away PostgreSQL 15,
+# Redis 7, N replicas (default 3) and nginx round robin in front. docs/scale-out.md explains it.
+#
+#   examples/cluster/run.sh [--replicas N] [--port P] [--check] [-- serve options...]
+#
+# Prints the MCP URL (http://127.0.0.1:P/mcp) and an API key, then waits; Ctrl-C stops it all.
+# --check: starts everything, makes one authenticated MCP call through nginx, stops, exits 0/1.
+# Needs: `bash scripts/install-deps.sh` with WITH_TEST_TOOLS=1 (postgresql-15, redis-server, nginx)
+# and a built mcpbridge (MCPBRIDGE_BIN, default build/bin/mcpbridge).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${MCPBRIDGE_BIN:-$root/build/bin/mcpbridge}
+pgbin=/usr/lib/postgresql/15/bin
+replicas=3 port= check=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --replicas) replicas=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
+    --check) check=1; shift ;;
+    --) shift; break ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -n "$port" ] || port=8080
+for f in "$bin" "$pgbin/initdb" /usr/bin/redis-server /usr/sbin/nginx; do
+  [ -x "$f" ] || { echo "run.sh: $f is missing (build mcpbridge; WITH_TEST_TOOLS=1 scripts/install-deps.sh)" >&2; exit 2; }
+done
+
+dir=$(mktemp -d /tmp/mcpbridge-cluster.XXXXXX)
+pids=()
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  as_pg "$pgbin/pg_ctl" -D "$dir/pg" -m fast stop >/dev/null 2>&1 || true
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null ||
+              node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+[ "$check" = 1 ] && [ "$port" = 8080 ] && port=$(free_port)  # a check never collides with a real server
+
+# PostgreSQL: initdb refuses root, so as root it runs as Debian's postgres user.
+pgpass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+[ "$(id -u)" = 0 ] && chown postgres "$dir"
+echo "$pgpass" > "$dir/pw"; [ "$(id -u)" = 0 ] && chown postgres "$dir/pw"
+as_pg "$pgbin/initdb" -D "$dir/pg" -U mcpbridge --pwfile="$dir/pw" --auth-host=scram-sha-256 --auth-local=trust \
+  -E UTF8 --no-sync >/dev/null
+rm -f "$dir/pw"
+pgport=$(free_port)
+as_pg "$pgbin/pg_ctl" -D "$dir/pg" -w -l "$dir/pg.log" \
+  -o "-c listen_addresses=127.0.0.1 -p $pgport -k $dir" start >/dev/null
+export MCPBRIDGE_STORE="postgresql://mcpbridge@127.0.0.1:$pgport/postgres"
+export MCPBRIDGE_STORE_PASSWORD=$pgpass
+
+# Redis, with a password; no persistence (everything in it is short-lived by design).
+redispass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+redisport=$(free_port)
+/usr/bin/redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
+  --requirepass "$redispass" >"$dir/redis.log" 2>&1 &
+pids+=($!)
+export MCPBRIDGE_REDIS_URL="redis://:$redispass@127.0.0.1:$redisport/0"
+
+# The keys every replica must share (the vault's and the OAuth signing keys' encryption keys).
+export MCPBRIDGE_VAULT_KEY=${MCPBRIDGE_VAULT_KEY:-$(head -c 32 /dev/urandom | base64)}
+export MCPBRIDGE_OAUTH_KEY=${MCPBRIDGE_OAUTH_KEY:-$(head -c 32 /dev/urandom | base64)}
+export MCPBRIDGE_AUTH_MODE=${MCPBRIDGE_AUTH_MODE:-api_key}
+
+"$bin" users add demo --role admin >/dev/null
+key=$("$bin" keys create --user demo --label cluster-example | grep -o 'mcpb_[A-Za-z0-9_-]*' | head -1)
+
+upstreams=""
+for i in $(seq 1 "$replicas"); do
+  p=$(free_port)
+  "$bin" serve --host 127.0.0.1 --port "$p" "$@" >"$dir/replica-$i.log" 2>&1 &
+  pids+=($!)
+  upstreams+="    server 127.0.0.1:$p max_fails=1 fail_timeout=2s;"$'\n'
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$p/healthz" >/dev/null && break; sleep 0.1; done
+done
+sed -e "s#@DIR@#$dir#g" -e "s#@PORT@#$port#g" "$root/examples/cluster/nginx.conf.in" |
+  awk -v up="$upstreams" '{ if ($0 == "@UPSTREAMS@") printf "%s", up; else print }' >"$dir/nginx.conf"
+/usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -g 'daemon off; master_process off;' &
+pids+=($!)
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+
+url="http://127.0.0.1:$port/mcp"
+echo "mcpbridge: $replicas replicas behind nginx at $url (logs in $dir)"
+echo "API key (user demo): $key"
+if [ "$check" = 1 ]; then
+  out=$(curl -s "$url" -H "authorization: Bearer $key" -H 'content-type: application/json' \
+    -H 'accept: application/json, text/event-stream' -H 'mcp-protocol-version: 2026-07-28' \
+    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"through nginx"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"run.sh","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}}}')
+  echo "$out"
+  grep -q 'through nginx' <<<"$out" || { echo "run.sh --check: the call through nginx failed" >&2; tail -5 "$dir"/replica-*.log >&2; exit 1; }
+  echo "run.sh --check: ok"
+  exit 0
+fi
+echo "Ctrl-C stops everything."
+wait
