@@ -11,7 +11,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${MCPBRIDGE_BIN:-$root/build/bin/mcpbridge}
-pgbin=/usr/lib/postgresql/15/bin
 replicas=3 port= check=0
 while [ $# -gt 0 ]; do
   case $1 in
@@ -24,45 +23,25 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$port" ] || port=8080
-for f in "$bin" "$pgbin/initdb" /usr/bin/redis-server /usr/sbin/nginx; do
+for f in "$bin" /usr/lib/postgresql/15/bin/initdb /usr/bin/redis-server /usr/sbin/nginx; do
   [ -x "$f" ] || { echo "run.sh: $f is missing (build mcpbridge; WITH_TEST_TOOLS=1 scripts/install-deps.sh)" >&2; exit 2; }
 done
 
 dir=$(mktemp -d /tmp/mcpbridge-cluster.XXXXXX)
+source "$root/examples/cluster/lib.sh"
 pids=()
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  as_pg "$pgbin/pg_ctl" -D "$dir/pg" -m fast stop >/dev/null 2>&1 || true
+  stop_postgres
   wait 2>/dev/null || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])' 2>/dev/null ||
-              node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 [ "$check" = 1 ] && [ "$port" = 8080 ] && port=$(free_port)  # a check never collides with a real server
-
-# PostgreSQL: initdb refuses root, so as root it runs as Debian's postgres user.
-pgpass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
-[ "$(id -u)" = 0 ] && chown postgres "$dir"
-echo "$pgpass" > "$dir/pw"; [ "$(id -u)" = 0 ] && chown postgres "$dir/pw"
-as_pg "$pgbin/initdb" -D "$dir/pg" -U mcpbridge --pwfile="$dir/pw" --auth-host=scram-sha-256 --auth-local=trust \
-  -E UTF8 --no-sync >/dev/null
-rm -f "$dir/pw"
-pgport=$(free_port)
-as_pg "$pgbin/pg_ctl" -D "$dir/pg" -w -l "$dir/pg.log" \
-  -o "-c listen_addresses=127.0.0.1 -p $pgport -k $dir" start >/dev/null
-export MCPBRIDGE_STORE="postgresql://mcpbridge@127.0.0.1:$pgport/postgres"
-export MCPBRIDGE_STORE_PASSWORD=$pgpass
-
-# Redis, with a password; no persistence (everything in it is short-lived by design).
-redispass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
-redisport=$(free_port)
-/usr/bin/redis-server --port "$redisport" --bind 127.0.0.1 --save "" --appendonly no --dir "$dir" \
-  --requirepass "$redispass" >"$dir/redis.log" 2>&1 &
-pids+=($!)
-export MCPBRIDGE_REDIS_URL="redis://:$redispass@127.0.0.1:$redisport/0"
+start_postgres
+start_redis
+pids+=("$redis_pid")
 
 # The keys every replica must share (the vault's and the OAuth signing keys' encryption keys).
 export MCPBRIDGE_VAULT_KEY=${MCPBRIDGE_VAULT_KEY:-$(head -c 32 /dev/urandom | base64)}
