@@ -121,16 +121,14 @@ void RedisConnection::arm_timer() {
 
 void RedisConnection::on_timer() {
   auto now = Clock::now();
-  bool expired = false;
   for (auto& p : pending_) {
     if (p.deadline > now) break;  // deadlines grow along the queue
     if (p.done) {
-      expired = true;
+      healthy_ = false;  // before the awaiter resumes and asks
       p.done(unavailable("redis: timeout"));
       p.done = Completion();
     }
   }
-  if (expired) healthy_ = false;
   // A reply overdue by two timeouts: the peer is gone without a reset (a partition, a frozen
   // server). Start over rather than pile up commands that can only time out.
   if (connected_ && !pending_.empty() && pending_.front().deadline + options_.command_timeout <= now) {
