@@ -27,6 +27,7 @@ class RedisServer {
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // redis://[:password@]127.0.0.1:port/db
   std::string url(int db = 0) const;
 
