@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/redis_connection.hpp"
 #include "cluster_test_util.hpp"
 #include "support/redis_server.hpp"
 
@@ -35,6 +36,34 @@ std::shared_ptr<SharedState> connected(const std::string& url, std::string prefi
   EXPECT_TRUE(eventually([&] { return s->healthy(); })) << "never connected to " << url;
   return s;
 }
+
+// Plain commands beside the SharedState under test, through a RedisConnection of its own.
+class RawRedis {
+ public:
+  explicit RawRedis(const std::string& url)
+      : work_(boost::asio::make_work_guard(io_)),
+        conn_(std::make_shared<RedisConnection>(io_, parse_redis_url(url), RedisConnection::Options{})) {
+    conn_->start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~RawRedis() {
+    conn_->stop();
+    work_.reset();
+    thread_.join();
+  }
+  resp::Value operator()(std::vector<std::string> command) {
+    std::vector<RedisConnection::Command> batch{std::move(command)};
+    auto r = run(conn_->exec(std::move(batch)));
+    if (!r) throw std::runtime_error(r.error().message);
+    return r->front();
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::shared_ptr<RedisConnection> conn_;
+  std::thread thread_;
+};
 
 class RedisSharedStateTest : public ::testing::Test {
  protected:
@@ -101,6 +130,39 @@ TEST_F(RedisSharedStateTest, TokenBucketRefillsAtItsRate) {
 }
 
 // Two replicas, three threads each, each thread on its own io_context: the bucket is one.
+// What lands in Redis: prefixed keys, exact caps, expiries on logs and buckets.
+TEST_F(RedisSharedStateTest, KeysArePrefixedCappedAndExpire) {
+  auto s = connected(server_.url(), "pfx:");
+  RawRedis raw(server_.url());
+  ASSERT_TRUE(run(s->set("rec", "v", 10s)).value());
+  EXPECT_EQ(raw({"GET", "pfx:rec"}).str, "v");
+  EXPECT_EQ(raw({"EXISTS", "rec"}).integer, 0);
+  for (int i = 0; i < 7; ++i) ASSERT_TRUE(run(s->append("log", "e", 5, 4s)).value());
+  EXPECT_EQ(raw({"XLEN", "pfx:log"}).integer, 5);
+  auto log_ttl = raw({"PTTL", "pfx:log"}).integer;
+  EXPECT_GT(log_ttl, 3000);
+  EXPECT_LE(log_ttl, 4000);
+  RateLimit limit{10, 5};
+  ASSERT_FALSE(run(s->take("bucket", limit)).value().has_value());
+  auto bucket_ttl = raw({"PTTL", "pfx:bucket"}).integer;  // full again after 0.1 s, plus 1 s
+  EXPECT_GT(bucket_ttl, 900);
+  EXPECT_LE(bucket_ttl, 1100);
+  EXPECT_NEAR(std::stod(raw({"HGET", "pfx:bucket", "tokens"}).str), 4.0, 0.1);
+  // The script is cached after the first take; flushed, the next take falls back to EVAL.
+  EXPECT_EQ(raw({"SCRIPT", "FLUSH"}).str, "OK");
+  EXPECT_FALSE(run(s->take("bucket", limit)).value().has_value());
+  // Subscribed under the prefix; the last Subscription gone, Redis is told.
+  auto subscribers = [&] { return raw({"PUBSUB", "NUMSUB", "pfx:chan"}).elements.at(1).integer; };
+  auto one = s->subscribe("chan", [](const std::string&) {});
+  auto two = s->subscribe("chan", [](const std::string&) {});
+  EXPECT_TRUE(eventually([&] { return subscribers() == 1; }));
+  one.reset();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(subscribers(), 1);
+  two.reset();
+  EXPECT_TRUE(eventually([&] { return subscribers() == 0; }));
+}
+
 TEST_F(RedisSharedStateTest, TokenBucketIsAtomicAcrossReplicas) {
   auto a = connected(server_.url());
   auto b = connected(server_.url());

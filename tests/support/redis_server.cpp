@@ -22,9 +22,10 @@ namespace mcp::test {
 namespace {
 
 std::string find_redis_server() {
-  if (const char* env = std::getenv("MCP_REDIS_SERVER")) return env;
-  for (const char* p : {"/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"})
-    if (::access(p, X_OK) == 0) return p;
+  std::vector<std::string> candidates{"/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/sbin/redis-server"};
+  if (const char* env = std::getenv("MCP_REDIS_SERVER")) candidates = {env};  // another build (or none: this message)
+  for (const auto& p : candidates)
+    if (::access(p.c_str(), X_OK) == 0) return p;
   throw std::runtime_error(
       "redis-server not found: install the test tools with WITH_TEST_TOOLS=1 scripts/install-deps.sh "
       "(Debian's redis-server package), or point MCP_REDIS_SERVER at one");
