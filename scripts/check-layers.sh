@@ -10,7 +10,8 @@
 #
 # Layers, highest first (a library links only its own layer and those below it):
 #   apps > gateway > config > {http, authz, sources, sdk} > {auth, client, protocol, vault}
-#        > server > {store, jsonrpc, net} > core
+#        > server > {store, cluster, jsonrpc, net} > core
+# cluster (shared state between replicas) sits beside store; only gateway and http include it.
 # config sits between the gateway and the layers its options come from.
 #
 #   scripts/check-layers.sh [REPO]      (default: the checkout this script is in)
@@ -92,7 +93,7 @@ done < <(sources src)
 # 4. Links point down: each mcp_* library of src/ has a rank; it may link only ranks <= its own.
 declare -A rank=(
   [mcp_core]=1                                    # core (with jsonrpc)
-  [mcp_store]=2                                   # store
+  [mcp_store]=2 [mcp_cluster]=2                   # store, cluster
   [mcp_server]=3                                  # server
   [mcp_auth]=4 [mcp_client]=4 [mcp_protocol]=4    # auth, client, protocol (vault is in openapi_call)
   [mcp_http]=5 [mcp_authz]=5 [mcp_openapi]=5 [mcp_openapi_call]=5 [mcp_upstream]=5 [mcp_sdk]=5
@@ -141,7 +142,16 @@ while IFS= read -r hit; do
 done < <(grep -nE '#[[:space:]]*include[[:space:]]*[<"]boost/beast' $(sources src include apps) /dev/null |
          grep -v '^src/http/' || true)
 
-# 6. Short files.
+# 6. Shared state between replicas (include/mcp/cluster/) is the gateway's and http's business:
+#    no other layer of src/ includes it.
+while IFS= read -r hit; do
+  file=${hit%%:*}
+  layer=$(cut -d/ -f2 <<<"$file")
+  [[ $layer == cluster || $layer == gateway || $layer == http ]] && continue
+  offence "$file:$(cut -d: -f2 <<<"$hit"): includes mcp/cluster outside gateway and http"
+done < <(grep -nE '#[[:space:]]*include[[:space:]]*[<"]mcp/cluster/' $(sources src) /dev/null || true)
+
+# 7. Short files.
 while IFS= read -r file; do
   lines=$(wc -l <"$file")
   if ((lines > max_lines)); then
