@@ -5,7 +5,7 @@
 set -euo pipefail
 bin=$(realpath "$1")
 golden=$(cd "$(dirname "$0")" && pwd)/help.golden
-cmds=("" serve config version client
+cmds=("" serve config version migrate client
       keys "keys create" "keys list" "keys revoke"
       users "users add" "users list" "users passwd"
       vault "vault set" "vault list" "vault remove"

@@ -83,6 +83,7 @@ std::string read_line();
 std::unique_ptr<Command> make_serve_command();
 std::unique_ptr<Command> make_config_command();
 std::unique_ptr<Command> make_version_command();
+std::unique_ptr<Command> make_migrate_command();
 std::unique_ptr<Command> make_openapi_command();
 std::unique_ptr<Command> make_keys_command();
 std::unique_ptr<Command> make_users_command();

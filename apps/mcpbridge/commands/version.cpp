@@ -12,7 +12,7 @@ class Version final : public Command {
     return app.add_subcommand("version", "Print the version");
   }
   int run() override {
-    std::cout << "mcpbridge 0.1.0\n";
+    std::cout << "mcpbridge " MCPBRIDGE_VERSION "\n";
     return 0;
   }
 };
