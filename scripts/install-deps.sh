@@ -11,9 +11,13 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(g++ cmake ninja-build pkg-config ccache curl ca-certificates
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
       libssl-dev libsqlite3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-      libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libpq-dev)
+      libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libpq-dev
+      dpkg-dev file)  # cpack's .deb: dpkg-shlibdeps computes its Depends, and needs file
 # Several replicas: the tests start their own PostgreSQL 15, Redis 7 and nginx on loopback.
 [ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(postgresql-15 redis-server nginx)
+# The package tests: systemd-analyze checks the unit; procps (/bin/kill) is a Depends of the
+# .deb, which the CI installs (MCP_PACKAGE_INSTALL_TEST=1).
+[ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(systemd procps)
 [ "${WITH_FUZZ:-0}" = 1 ] && pkgs+=(clang-14 libclang-rt-14-dev)
 [ "${WITH_BENCH_TOOLS:-0}" = 1 ] && pkgs+=(wrk)
 # Node and npm come with the machine image; Debian's packages are the fallback.
