@@ -71,7 +71,7 @@ struct Assembly::Impl {
   void open_store() {
     if (store) return;
     try {
-      store = store::open_sqlite(cfg.store_path);
+      store = store::open_store(cfg.store_path);  // SQLite file, or postgresql:// URI
     } catch (const std::exception& e) {
       fail(kExitStore, e.what());
     }
