@@ -9,7 +9,7 @@
 # initdb refuses root: as root, the cluster belongs to the "postgres" user Debian's package makes.
 set -euo pipefail
 cmd=${1:?start|stop|clean}
-dir=${2:?directory}
+dir=$(realpath -m "${2:?directory}")
 bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 if [ ! -x "$bin/initdb" ] || [ ! -x "$bin/pg_ctl" ]; then
   echo "PostgreSQL 15 is not installed ($bin/initdb): run WITH_TEST_TOOLS=1 scripts/install-deps.sh" >&2
