@@ -78,4 +78,23 @@ for p in "${ports[@]}"; do
 done
 echo "revoked key refused by both replicas after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 "$bin" keys revoke "$id" >/dev/null 2>&1 && fail "a key was revoked twice"
+
+# oauth mode (the default) on a shared store needs the shared key-encryption key: no file is
+# made beside a URI. (The issuer is nominal: nothing here signs in.)
+export MCPBRIDGE_OAUTH_ISSUER=http://127.0.0.1:9
+rc=0
+timeout 30 "$bin" serve --port 0 >"$tmp/nokey.log" 2>&1 || rc=$?
+[ "$rc" = 2 ] || { cat "$tmp/nokey.log" >&2; fail "serve without MCPBRIDGE_OAUTH_KEY exited $rc"; }
+grep -q MCPBRIDGE_OAUTH_KEY "$tmp/nokey.log" || fail "the error does not name MCPBRIDGE_OAUTH_KEY"
+MCPBRIDGE_OAUTH_KEY=$(head -c 32 /dev/urandom | base64) "$bin" serve --port 0 >"$tmp/oauth.log" 2>&1 &
+pids+=($!)
+port=""
+for _ in $(seq 100); do
+  port=$(sed -n 's#.*MCP endpoint http://127.0.0.1:\([0-9]*\)/mcp.*#\1#p' "$tmp/oauth.log" | head -1)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$tmp/oauth.log" >&2; fail "serve in oauth mode did not start"; }
+s=$(status "$port")
+[ "$s" = 401 ] || fail "oauth mode answered $s to an API key as a token"
 echo OK
