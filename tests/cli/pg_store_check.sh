@@ -42,6 +42,7 @@ grep -q "mcp:\*\*\*@127.0.0.1" <<<"$shown" || fail "mcpbridge config does not sh
 # Two replicas on the same store.
 ports=()
 for i in 1 2; do
+  : >"$tmp/serve$i.log"  # exists before the background job opens it (sed reads it at once)
   "$bin" serve --auth api_key --port 0 >"$tmp/serve$i.log" 2>&1 &
   pids+=($!)
 done
@@ -86,6 +87,7 @@ rc=0
 timeout 30 "$bin" serve --port 0 >"$tmp/nokey.log" 2>&1 || rc=$?
 [ "$rc" = 2 ] || { cat "$tmp/nokey.log" >&2; fail "serve without MCPBRIDGE_OAUTH_KEY exited $rc"; }
 grep -q MCPBRIDGE_OAUTH_KEY "$tmp/nokey.log" || fail "the error does not name MCPBRIDGE_OAUTH_KEY"
+: >"$tmp/oauth.log"
 MCPBRIDGE_OAUTH_KEY=$(head -c 32 /dev/urandom | base64) "$bin" serve --port 0 >"$tmp/oauth.log" 2>&1 &
 pids+=($!)
 port=""

@@ -4,6 +4,7 @@
 // the connections' poll comes every minute here.
 #include <mcp/auth/auth.hpp>
 #include <mcp/server/server.hpp>
+#include <mcp/sources/vault.hpp>
 #include <mcp/store/store.hpp>
 
 #include <gtest/gtest.h>
@@ -83,6 +84,25 @@ TEST(PgFollowers, AConnectionAddedElsewhereRunsWithinASecond) {
   ASSERT_TRUE(elsewhere->remove_connection("crm"));
   EXPECT_TRUE(within(std::chrono::milliseconds(1000), [&] { return !set->find("crm").has_value(); }));
   set->stop();
+}
+
+}  // namespace
+
+namespace {
+
+TEST(PgFollowers, AVaultSecretChangedElsewhereIsUsedWithinASecond) {
+  auto uri = fresh();
+  std::shared_ptr<mcp::store::Store> here = mcp::store::open_store(uri);
+  std::shared_ptr<mcp::store::Store> elsewhere = mcp::store::open_store(uri);
+  const std::string key(32, 'v');
+  mcp::sources::Vault mine(here, key), theirs(elsewhere, key);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the feeds listen
+  theirs.put("alice", "crm", "first");
+  ASSERT_EQ(mine.get("alice", "crm"), "first");  // now cached for 30 s
+  theirs.put("alice", "crm", "second");
+  EXPECT_TRUE(within(std::chrono::milliseconds(1000), [&] { return mine.get("alice", "crm") == "second"; }));
+  theirs.remove("alice", "crm");
+  EXPECT_TRUE(within(std::chrono::milliseconds(1000), [&] { return !mine.get("alice", "crm").has_value(); }));
 }
 
 }  // namespace
