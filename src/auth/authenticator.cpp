@@ -80,7 +80,15 @@ NewApiKey make_api_key(std::string user, std::string team, std::vector<std::stri
 }
 
 Authenticator::Authenticator(AuthOptions options, std::shared_ptr<store::Store> store)
-    : options_(std::move(options)), store_(std::move(store)) {}
+    : options_(std::move(options)), store_(std::move(store)) {
+  if (store_ && options_.mode == Mode::api_key)
+    feed_ = store_->watch([this](std::string_view kind) {
+      if (kind != "api_key" && kind != "*") return;
+      std::lock_guard lock(cache_mu_);
+      cache_.clear();
+      ++cache_generation_;
+    });
+}
 
 std::string Authenticator::metadata_url(const std::string& resource_url) const {
   // RFC 9728 §3.1: the well-known path is inserted between the host and the resource's path.
@@ -126,13 +134,17 @@ Refusal Authenticator::unauthorized(const std::string& resource_url, std::string
 
 std::optional<store::ApiKey> Authenticator::lookup_key(const std::string& hash) {
   auto now = std::chrono::steady_clock::now();
+  std::uint64_t generation = 0;
   {
     std::lock_guard lock(cache_mu_);
     if (auto it = cache_.find(hash); it != cache_.end() && now - it->second.at < options_.key_cache_ttl)
       return it->second.key;
+    generation = cache_generation_;
   }
   auto key = store_ ? store_->find_api_key_by_hash(hash) : std::nullopt;
   std::lock_guard lock(cache_mu_);
+  // A change notice came while we read: what we read may be older than it, so not kept.
+  if (generation != cache_generation_) return key;
   if (cache_.size() > 100000) cache_.clear();  // bounded: unknown keys must not grow it forever
   cache_[hash] = Cached{key, now};
   return key;

@@ -8,6 +8,9 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
@@ -268,6 +271,45 @@ json::object AuthorizationServer::jwks() const {
 
 auth::TokenVerifier AuthorizationServer::token_verifier() const {
   return [s = impl_](std::string_view token, const std::string& resource_url) { return s->verify(token, resource_url); };
+}
+
+namespace {
+
+// On the lookup pool. A raw pointer: the caller's frame keeps the server alive, so its last
+// reference is never dropped on the pool's own thread (whose destructor joins it).
+Task<auth::TokenCheck> verify_on_pool(AuthorizationServer::Impl* s, std::string token, std::string resource_url) {
+  auth::TokenCheck out;
+  try {
+    auto r = s->verify(token, resource_url);
+    if (auto* p = std::get_if<Principal>(&r))
+      out.principal = std::move(*p);
+    else
+      out.error = std::get<std::string>(std::move(r));
+  } catch (const std::exception& e) {
+    spdlog::warn("oauth: cannot check a token: {}", e.what());
+    out.unavailable = true;
+    out.error = "the token store is unavailable";
+  }
+  co_return out;
+}
+
+Task<auth::TokenCheck> verify_off_loop(std::shared_ptr<AuthorizationServer::Impl> s, std::string token,
+                                       std::string resource_url) {
+  co_return co_await boost::asio::co_spawn(s->lookups->get_executor(),
+                                           verify_on_pool(s.get(), std::move(token), std::move(resource_url)),
+                                           boost::asio::use_awaitable);
+}
+
+}  // namespace
+
+auth::AsyncTokenVerifier AuthorizationServer::async_token_verifier() const {
+  {
+    std::lock_guard lock(impl_->lookups_mu);
+    if (!impl_->lookups) impl_->lookups = std::make_unique<boost::asio::thread_pool>(2);
+  }
+  return [s = impl_](std::string token, std::string resource_url) {
+    return verify_off_loop(s, std::move(token), std::move(resource_url));
+  };
 }
 
 namespace {

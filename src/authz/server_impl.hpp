@@ -8,6 +8,7 @@
 #include "authz/registration_guard.hpp"
 #include "authz/web.hpp"
 
+#include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -59,6 +60,9 @@ struct AuthorizationServer::Impl {
   // Dynamic registration: per-IP rate limit, abandoned-registration sweeper.
   RegistrationLimiter registration_limiter{opt.registrations_per_minute, opt.registration_burst};
   std::unique_ptr<AbandonedClientSweeper> sweeper;
+  // Token checks off the event loops (async_token_verifier(); made by its first call).
+  std::mutex lookups_mu;
+  std::unique_ptr<boost::asio::thread_pool> lookups;
 
   Impl(AuthzOptions o, std::shared_ptr<store::Store> s);
 

@@ -2,6 +2,7 @@
 #include "yaml_read.hpp"
 
 #include <mcp/core/encoding.hpp>
+#include <mcp/store/store.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <sys/stat.h>
@@ -311,6 +312,12 @@ void resolve_oauth(Config& c, std::uint16_t bound_port) {
   if (c.auth.authorization_servers.empty()) c.auth.authorization_servers = {z.issuer};
   if (c.auth.scopes_supported.empty()) c.auth.scopes_supported = z.scopes_supported;
   if (!z.key_encryption_key.empty()) return;
+  // A shared store has no file to keep the key beside, and every replica must use the same key.
+  if (c.oauth_key_file.empty() && mcp::store::is_postgres_uri(c.store_path))
+    fail("auth.oauth.key_file",
+         "a postgresql:// store is shared by every replica, so the signing keys' encryption key cannot be made "
+         "next to it: set MCPBRIDGE_OAUTH_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or "
+         "auth.oauth.key_file, the same on every replica");
   auto path = c.oauth_key_file.empty() ? c.store_path + ".oauth-key" : c.oauth_key_file;
   std::ifstream in(path);
   if (in) {
@@ -389,8 +396,8 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "read_ttl_ms" << YAML::Value << c.server.read_ttl_ms;
   out << YAML::Key << "read_scope" << YAML::Value << c.server.read_cache_scope;
   out << YAML::EndMap;
-  out << YAML::Key << "store" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value << c.store_path
-      << YAML::EndMap;
+  out << YAML::Key << "store" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value
+      << mcp::store::redact_uri(c.store_path) << YAML::EndMap;  // a URI's password is never printed
   out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
   const char* modes[] = {"none", "api_key", "header", "oauth"};
   out << YAML::Key << "mode" << YAML::Value << modes[static_cast<int>(c.auth.mode)];

@@ -29,6 +29,7 @@
 
 #include <mcp/core/encoding.hpp>
 #include <mcp/sources/vault.hpp>
+#include <mcp/store/store.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <sys/stat.h>
@@ -160,6 +161,14 @@ std::string secret_from(const std::string& env, const std::string& file, const s
 
 std::string load_or_create_vault_key(const Config& c, bool create) {
   if (auto k = load_vault_key(c); !k.empty()) return k;
+  if (mcp::store::is_postgres_uri(c.store_path)) {
+    // No file beside a shared store; secrets sealed on one replica must open on the others.
+    if (!create) return {};
+    throw std::runtime_error(
+        "the vault key: a postgresql:// store is shared by every replica, so the key cannot be made next to it: set "
+        "MCPBRIDGE_VAULT_KEY (base64 of 32 random bytes, e.g. `openssl rand -base64 32`) or vault.key_file, the same "
+        "on every replica");
+  }
   auto path = c.store_path + ".vault-key";
   std::ifstream in(path);
   if (in) {

@@ -71,7 +71,7 @@ struct Assembly::Impl {
   void open_store() {
     if (store) return;
     try {
-      store = store::open_sqlite(cfg.store_path);
+      store = store::open_store(cfg.store_path);  // SQLite file, or postgresql:// URI
     } catch (const std::exception& e) {
       fail(kExitStore, e.what());
     }
@@ -103,6 +103,9 @@ struct Assembly::Impl {
     }
     for (auto& r : authorization_server->routes()) cfg.http.routes.push_back(std::move(r));
     cfg.auth.token_verifier = authorization_server->token_verifier();
+    // A remote store: each request's deny-list lookup is a round trip, made off the event loop.
+    if (store::is_postgres_uri(cfg.store_path))
+      cfg.auth.async_token_verifier = authorization_server->async_token_verifier();
     Bootstrap boot;
     try {
       boot = bootstrap_admin(*store, cfg.store_path, config::process_env());

@@ -2,6 +2,7 @@
 
 #include <mcp/auth/auth.hpp>
 #include <mcp/core/encoding.hpp>
+#include <mcp/store/store.hpp>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -46,7 +47,10 @@ std::string read_first_line(const std::string& path) {
 
 }  // namespace
 
-std::string admin_password_file(const std::string& store_path) { return store_path + ".admin-password"; }
+std::string admin_password_file(const std::string& store_path) {
+  if (mcp::store::is_postgres_uri(store_path)) return "";  // no file beside a shared store
+  return store_path + ".admin-password";
+}
 
 namespace {
 // The log names the file absolutely: the operator may not know the server's working directory.
@@ -62,7 +66,7 @@ Bootstrap bootstrap_admin(mcp::store::Store& store, const std::string& store_pat
   Bootstrap b;
   auto file = admin_password_file(store_path);
   if (!store.list_users().empty()) {
-    if (::access(file.c_str(), F_OK) == 0) {
+    if (!file.empty() && ::access(file.c_str(), F_OK) == 0) {
       b.user = kBootstrapUser;
       b.password_file = file;
       b.log.push_back(shown_path(file) + " still holds the first-run password of user " + kBootstrapUser +
@@ -75,6 +79,10 @@ Bootstrap bootstrap_admin(mcp::store::Store& store, const std::string& store_pat
     password = it->second;
     if (password.size() < kMinPassword)
       throw std::runtime_error("MCPBRIDGE_ADMIN_PASSWORD needs at least " + std::to_string(kMinPassword) + " characters");
+  } else if (file.empty()) {
+    throw std::runtime_error(
+        "first run on a postgresql:// store: set MCPBRIDGE_ADMIN_PASSWORD (the first admin's password; the same on "
+        "every replica), or add users first with `mcpbridge users add`");
   } else {
     password = mcp::random_token(24);  // 192 random bits, base64url
     write_secret_file(file, password);
@@ -104,7 +112,7 @@ std::string change_password(mcp::store::Store& store, const std::string& store_p
   bool file_was_this_users = !old.empty() && !u->password_hash.empty() && mcp::auth::verify_password(old, u->password_hash);
   u->password_hash = mcp::auth::hash_password(password);
   store.put_user(*u);
-  if (file_was_this_users) ::unlink(file.c_str());
+  if (file_was_this_users && !file.empty()) ::unlink(file.c_str());
   return "";
 }
 

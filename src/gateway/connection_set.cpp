@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -150,6 +151,9 @@ struct ConnectionSet::Impl {
   std::shared_ptr<mcp::upstream::SignIn> sign_in;  // null without a public URL (or a vault)
   asio::io_context io;
   std::thread thread;
+  // A shared store's change notices: a connection added or removed on another replica is
+  // followed at once (the poll stays as the fallback).
+  std::unique_ptr<mcp::store::ChangeFeed> feed;
   bool stopping = false;  // under mu
 
   struct Running {
@@ -274,6 +278,7 @@ void ConnectionSet::stop() {
       for (auto& [name, r] : impl_->running) r.conn->stop();
     impl_->stopping = true;
   }
+  impl_->feed.reset();  // its thread posts to io: stopped first
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
@@ -301,6 +306,13 @@ std::string ConnectionSet::start() {
 
 void ConnectionSet::run() {
   asio::co_spawn(impl_->io, Impl::poll(impl_.get()), asio::detached);
+  impl_->feed = impl_->store->watch([self = impl_.get()](std::string_view kind) {
+    if (kind != "connection" && kind != "*") return;
+    asio::post(self->io, [self] {
+      std::lock_guard lock(self->mu);
+      if (!self->stopping) self->sync_locked();
+    });
+  });
   auto* io = &impl_->io;
   impl_->thread = std::thread([io] {
     auto guard = asio::make_work_guard(*io);

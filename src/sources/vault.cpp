@@ -76,6 +76,12 @@ std::string vault_key_from_base64(std::string_view b64) {
 
 Vault::Vault(std::shared_ptr<store::Store> store, std::string key) : store_(std::move(store)), key_(std::move(key)) {
   if (key_.size() != 32) throw std::invalid_argument("vault key must be 32 bytes");
+  feed_ = store_->watch([this](std::string_view kind) {
+    if (kind != "vault" && kind != "*") return;
+    std::lock_guard lock(mu_);
+    cache_.clear();
+    ++generation_;
+  });
 }
 
 void Vault::put(std::string_view subject, std::string_view upstream, std::string_view secret) {
@@ -88,13 +94,16 @@ void Vault::put(std::string_view subject, std::string_view upstream, std::string
 std::optional<std::string> Vault::get(std::string_view subject, std::string_view upstream) {
   std::string id = aad_of(subject, upstream);
   auto now = std::chrono::steady_clock::now();
+  std::uint64_t generation = 0;
   {
     std::lock_guard lock(mu_);
     if (auto it = cache_.find(id); it != cache_.end() && it->second.until > now) return it->second.secret;
+    generation = generation_;
   }
   std::optional<std::string> secret;
   if (auto row = store_->find_vault_secret(subject, upstream)) secret = open_sealed(key_, row->sealed, id);
   std::lock_guard lock(mu_);
+  if (generation != generation_) return secret;  // a change notice came while we read: not kept
   if (cache_.size() >= kMaxCached) cache_.clear();  // bounded; refilled on demand
   // "None stored" is kept only briefly: the user was just told to store one.
   cache_[id] = Cached{secret, now + (secret ? std::chrono::duration_cast<std::chrono::steady_clock::duration>(kCacheFor)

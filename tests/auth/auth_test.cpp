@@ -1,5 +1,6 @@
-// The store (SQLite) and the resource server: API keys, proxy identity headers, challenges,
-// RFC 9728 metadata, per-tool permissions, and sessions bound to their principal.
+// The resource server (the store's own tests are in tests/store): API keys, proxy identity
+// headers, challenges, RFC 9728 metadata, per-tool permissions, and sessions bound to their
+// principal.
 #include <mcp/auth/auth.hpp>
 #include <mcp/core/encoding.hpp>
 #include <mcp/store/store.hpp>
@@ -28,62 +29,12 @@ std::string temp_db() {
   return p.string();
 }
 
-TEST(Store, MigratesPersistsAndRevokes) {
-  auto path = temp_db();
-  int version = 0;
-  {
-    auto s = mcp::store::open_sqlite(path);
-    version = s->schema_version();
-    EXPECT_EQ(version, mcp::store::sqlite_schema_version());  // every migration applied
-    EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
-              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);  // hashes inside
-    EXPECT_GE(version, 3);  // 2: vault secrets and idempotency records; 3: OAuth; then more
-    s->put_user({"alice", "eng", {"dev", "ops"}, "", 1});
-    auto k = mcp::auth::make_api_key("alice", "eng", {"tools:read"}, "ci", 0);
-    s->put_api_key(k.record);
-    EXPECT_TRUE(s->revoke_api_key(k.record.id, 5));
-    EXPECT_FALSE(s->revoke_api_key(k.record.id, 6));  // already revoked
-    EXPECT_FALSE(s->revoke_api_key("k_nope", 6));
-  }
-  auto s = mcp::store::open_sqlite(path);  // reopened: nothing lost, no migration re-run
-  EXPECT_EQ(s->schema_version(), version);
-  auto u = s->find_user("alice");
-  ASSERT_TRUE(u);
-  EXPECT_EQ(u->roles, (std::vector<std::string>{"dev", "ops"}));
-  auto keys = s->list_api_keys();
-  ASSERT_EQ(keys.size(), 1u);
-  EXPECT_EQ(keys[0].revoked_at, 5);
-  EXPECT_EQ(keys[0].scopes, (std::vector<std::string>{"tools:read"}));
-  EXPECT_EQ(keys[0].hash.size(), 64u);  // only the SHA-256 is stored
-}
-
 TEST(ApiKey, RecognisablePrefixAndHashedRecord) {
   auto k = mcp::auth::make_api_key("u", "t", {}, "", 0);
   EXPECT_EQ(k.secret.rfind("mcpb_", 0), 0u);
   EXPECT_EQ(k.record.hash, mcp::sha256_hex(k.secret));
   EXPECT_EQ(k.record.hash.find(k.secret), std::string::npos);
   EXPECT_NE(mcp::auth::make_api_key("u", "t", {}, "", 0).secret, k.secret);
-}
-
-TEST(Store, RunTimeConnectionsPersistUniquely) {
-  auto path = temp_db();
-  {
-    auto s = mcp::store::open_sqlite(path);
-    EXPECT_TRUE(s->put_connection({"crm", R"({"name":"crm","url":"https://crm.example/mcp"})", "alice", 7}));
-    EXPECT_FALSE(s->put_connection({"crm", "{}", "bob", 8}));  // the name is taken: the first one stays
-    EXPECT_TRUE(s->put_connection({"billing", R"({"name":"billing","url":"https://b.example/mcp"})", "cli", 9}));
-  }
-  auto s = mcp::store::open_sqlite(path);  // reopened: both kept, in name order
-  auto all = s->list_connections();
-  ASSERT_EQ(all.size(), 2u);
-  EXPECT_EQ(all[0].name, "billing");
-  EXPECT_EQ(all[1].name, "crm");
-  EXPECT_EQ(all[1].created_by, "alice");
-  EXPECT_EQ(all[1].spec, R"({"name":"crm","url":"https://crm.example/mcp"})");
-  EXPECT_TRUE(s->remove_connection("crm"));
-  EXPECT_FALSE(s->remove_connection("crm"));
-  EXPECT_EQ(s->list_connections().size(), 1u);
-  std::filesystem::remove(path);
 }
 
 TEST(Password, ScryptRoundTrip) {

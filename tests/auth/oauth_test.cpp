@@ -105,6 +105,7 @@ class OAuth : public ::testing::Test {
     a.scopes_supported = o.scopes_supported;
     a.permissions = {{{"mcp"}, {}, {"echo"}}, {{"admin"}, {}, {"admin_tool"}}};
     a.token_verifier = as->token_verifier();
+    if (async_check) a.async_token_verifier = as->async_token_verifier();
     mcp::HttpOptions h;
     h.port = 0;
     h.routes = as->routes();
@@ -188,6 +189,7 @@ class OAuth : public ::testing::Test {
       R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c","version":"1"}}})";
 
   std::function<void(mcp::authz::AuthzOptions&)> tweak;  // before start()
+  bool async_check = false;  // the resource server checks tokens off the loop (a remote store)
   std::shared_ptr<FakeHttpClient> fake = std::make_shared<FakeHttpClient>();
   std::shared_ptr<mcp::store::Store> store;
   std::shared_ptr<mcp::authz::AuthorizationServer> as;
@@ -427,6 +429,22 @@ TEST_F(OAuth, RevokedAndExpiredTokens) {
   EXPECT_EQ(late.error(), "invalid_grant");
   // Unknown tokens: 200 all the same (RFC 7009 §2.2).
   EXPECT_EQ(http(port, "POST", "/revoke", form({{"token", "nope"}, {"client_id", client}}), {kForm}).status, 200);
+}
+
+// With a remote store the token check (its deny-list lookup) runs off the event loop: the same
+// answers as the inline check.
+TEST_F(OAuth, OffLoopTokenCheckAnswersAsTheInlineOne) {
+  async_check = true;
+  start();
+  auto client = register_public();
+  auto t = parse(exchange(client, code_for(client)).body).as_object();
+  std::string access(t.at("access_token").as_string());
+  EXPECT_EQ(mcp_call(access, kInit).status, 200);
+  EXPECT_EQ(mcp_call(access + "x", kInit).status, 401);
+  EXPECT_EQ(http(port, "POST", "/revoke", form({{"token", access}, {"client_id", client}}), {kForm}).status, 200);
+  auto revoked = mcp_call(access, kInit);
+  EXPECT_EQ(revoked.status, 401);
+  EXPECT_NE(revoked.header("www-authenticate").find("token revoked"), std::string::npos);
 }
 
 // --- Dynamic registration guards ---------------------------------------------------------------

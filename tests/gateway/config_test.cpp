@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 using mcp::config::Config;
 
@@ -332,4 +333,37 @@ TEST(Config, OAuthConnections) {
     Config d;
     EXPECT_THROW(mcp::config::apply_yaml(d, std::string("connections:\n  - ") + bad + "\n"), std::runtime_error) << bad;
   }
+}
+
+#include "gateway/bootstrap.hpp"
+
+TEST(Config, APostgresStoreNeedsSharedKeysAndIsNeverPrintedWithItsPassword) {
+  Config c;
+  mcp::config::apply_yaml(c, "store:\n  path: postgresql://mcp:yaml-secret@db.internal:5432/mcp\n");
+  EXPECT_EQ(c.store_path, "postgresql://mcp:yaml-secret@db.internal:5432/mcp");
+  mcp::config::apply_env(c, {{"MCPBRIDGE_STORE", "postgres://mcp:env-secret@db.internal/mcp?sslmode=require"}});
+  auto shown = mcp::config::to_yaml(c);
+  EXPECT_EQ(shown.find("env-secret"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("postgres://mcp:***@db.internal/mcp?sslmode=require"), std::string::npos) << shown;
+  // No key file can be made beside a URI: the key must come from the environment or a file.
+  c.auth.mode = mcp::auth::Mode::oauth;
+  try {
+    mcp::config::resolve_oauth(c, 8080);
+    ADD_FAILURE() << "an OAuth server on a postgresql:// store started without a shared key";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("MCPBRIDGE_OAUTH_KEY"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists("postgres://mcp:env-secret@db.internal/mcp?sslmode=require.oauth-key"));
+  mcp::config::apply_env(c, {{"MCPBRIDGE_OAUTH_KEY", std::string(43, 'A') + "="}});
+  EXPECT_NO_THROW(mcp::config::resolve_oauth(c, 8080));
+  EXPECT_TRUE(mcp::config::load_or_create_vault_key(c, false).empty());
+  try {
+    mcp::config::load_or_create_vault_key(c, true);
+    ADD_FAILURE() << "a vault key was made for a postgresql:// store";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("MCPBRIDGE_VAULT_KEY"), std::string::npos) << e.what();
+  }
+  mcp::config::apply_env(c, {{"MCPBRIDGE_VAULT_KEY", std::string(43, 'B') + "="}});
+  EXPECT_EQ(mcp::config::load_or_create_vault_key(c, true).size(), 32u);
+  EXPECT_EQ(mcp::gateway::admin_password_file(c.store_path), "");  // no first-run password file either
 }

@@ -19,7 +19,7 @@ std::optional<mcp::config::Config> load_config(const std::string& path) {
 
 std::shared_ptr<mcp::store::Store> open_store(const mcp::config::Config& c) {
   try {
-    return mcp::store::open_sqlite(c.store_path);
+    return mcp::store::open_store(c.store_path);  // a file path, or a postgresql:// URI
   } catch (const std::exception& e) {
     fail(e.what());
     return nullptr;

@@ -116,6 +116,10 @@ class Authenticator {
     std::chrono::steady_clock::time_point at;
   };
   std::unordered_map<std::string, Cached> cache_;
+  std::uint64_t cache_generation_ = 0;  // bumped when the store says keys changed (under cache_mu_)
+  // The store's change notices (a shared store: a key revoked on another replica), which drop
+  // the cache at once instead of after key_cache_ttl. Last: stopped before the rest goes.
+  std::unique_ptr<store::ChangeFeed> feed_;
 };
 
 // API keys: "mcpb_" + 43 random characters; the store keeps only their SHA-256.

@@ -80,6 +80,10 @@ class AuthorizationServer {
 
   // The resource server's check (signature, typ, iss, aud, exp, deny list).
   auth::TokenVerifier token_verifier() const;
+  // The same check off the caller's event loop, on a small pool of its own: for a remote store,
+  // whose deny-list lookup is a network round trip. A store that fails makes the check
+  // `unavailable` (the request gets a 503), never an exception on the loop.
+  auth::AsyncTokenVerifier async_token_verifier() const;
 
   json::object metadata() const;
   json::object jwks() const;

@@ -45,6 +45,10 @@ class Vault {
   static constexpr std::size_t kMaxCached = 10000;
   std::mutex mu_;
   std::map<std::string, Cached, std::less<>> cache_;
+  std::uint64_t generation_ = 0;  // bumped by each change notice (under mu_)
+  // A shared store's change notices: a secret changed on another replica drops the cache at
+  // once. Last: stopped before the rest goes.
+  std::unique_ptr<store::ChangeFeed> feed_;
 };
 
 // The vault key from its base64 text (env) or a file holding it; throws std::runtime_error.

@@ -1,9 +1,10 @@
 #pragma once
-// The store: what mcpbridge persists (users, API keys; later OAuth clients, grants, tokens),
-// behind an interface so that PostgreSQL can replace the embedded SQLite. Secrets are stored
-// only as hashes. Calls are synchronous and short (indexed lookups); callers on an event loop
-// cache what they read on hot paths.
+// The store: what mcpbridge persists (users, API keys, OAuth clients, grants, tokens, vault,
+// connections, idempotency records), behind an interface: the embedded SQLite, or PostgreSQL
+// when several replicas share it. Secrets are stored only as hashes. Calls are synchronous and
+// short (indexed lookups); callers on an event loop cache what they read on hot paths.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -132,9 +133,22 @@ struct SigningKey {
   std::int64_t retired_at = 0;  // no longer signs; published until its tokens expire
 };
 
+// A subscription to the store's change notices; destroying it stops it (promptly, joining its
+// thread). Kinds: "api_key", "user", "consent", "oauth_client", "connection", "vault", and "*"
+// (anything may have changed: the feed was (re)connected and may have missed notices).
+class ChangeFeed {
+ public:
+  virtual ~ChangeFeed() = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+
+  // Calls `on_change` (on the feed's own thread) when another process, or this one, changed
+  // something that cached copies must drop. nullptr: this store has no feed (SQLite: one
+  // process, callers poll).
+  virtual std::unique_ptr<ChangeFeed> watch(std::function<void(std::string_view kind)> on_change);
 
   virtual void put_user(const User& u) = 0;  // insert or replace
   virtual std::optional<User> find_user(std::string_view id) = 0;
@@ -204,6 +218,20 @@ class Store {
 std::unique_ptr<Store> open_sqlite(const std::string& path);
 // The schema version open_sqlite migrates to (the number of migrations).
 int sqlite_schema_version();
+
+// Connects to PostgreSQL (a libpq URI, postgresql://user[:password]@host[:port]/db?...) and
+// migrates the schema once under an advisory lock (replicas may start together). The password
+// comes from the URI, MCPBRIDGE_STORE_PASSWORD, PGPASSWORD or PGPASSFILE. Throws
+// std::runtime_error (the URI in messages never carries the password).
+std::unique_ptr<Store> open_postgres(const std::string& uri);
+
+// postgresql:// or postgres:// : a PostgreSQL store; anything else is an SQLite file path.
+bool is_postgres_uri(std::string_view path_or_uri);
+std::unique_ptr<Store> open_store(const std::string& path_or_uri);
+
+// The store location fit for logs and output: a URI's password (user:PASSWORD@ or
+// password=...) replaced by "***"; a file path as it is.
+std::string redact_uri(std::string_view path_or_uri);
 
 std::int64_t unix_now();
 
