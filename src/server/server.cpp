@@ -361,6 +361,8 @@ Task<Result<json::object>> Server::call_tool(json::object params, Context& ctx) 
     if (auto err = validate_json_schema(e->input_schema, args))
       co_return ToolResult::error("Invalid arguments for tool " + e->tool.name + ": " + err->to_string()).to_json();
   }
+  if (options_.tool_call_timeout.count() > 0)
+    ctx.call().deadline = std::min(ctx.call().deadline, std::chrono::steady_clock::now() + options_.tool_call_timeout);
   ToolResult r;
   try {
     r = co_await e->handler(std::move(args.get_object()), ctx);
