@@ -1,4 +1,5 @@
-// bench-echo-server: examples/echo_server.cpp (same tools, same defaults) plus knobs the load
+// bench-echo-server: the gateway's built-in tools (echo, add, whoami) with the defaults of
+// examples/echo_server.cpp, plus knobs the load
 // scenarios need that the example does not expose — chiefly --max-sessions, because the
 // `storm` scenario (initialize per request, sessions kept) passes the default cap of 10,000
 // within a second and would then measure 503s instead of session creation.

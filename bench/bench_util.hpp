@@ -3,6 +3,7 @@
 // Context that talks to no client, and the tools of examples/echo_server.cpp.
 #include <mcp/core/task.hpp>
 #include <mcp/server/context.hpp>
+#include <mcp/gateway/gateway.hpp>
 #include <mcp/server/server.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -110,27 +111,8 @@ class BasicNullContext<C, true> final : public NullContextBase<C> {
 
 using NullContext = BasicNullContext<Context>;
 
-struct EchoArgs {
-  std::string text;
-};
-struct AddArgs {
-  double a;
-  double b;
-};
-
-// Described in their own namespace (Boost.Describe finds them by ADL).
-MCP_ARGS(EchoArgs, (text, "Text to echo back"))
-MCP_ARGS(AddArgs, (a, "First addend"), (b, "Second addend"))
-
-// The same two tools as examples/echo_server.cpp.
-inline void add_echo_tools(Server& server) {
-  server.add_tool<EchoArgs>("echo", "Echo the text back", [](EchoArgs in, Context&) -> Task<ToolResult> {
-    co_return ToolResult::text(std::move(in.text));
-  });
-  server.add_tool<AddArgs>("add", "Add two numbers", [](AddArgs in, Context&) -> Task<ToolResult> {
-    co_return ToolResult::structured_content({{"sum", in.a + in.b}});
-  });
-}
+// The gateway's demo tools (echo {text}, add {a, b}, whoami): the ones `mcpbridge serve` offers.
+inline void add_echo_tools(Server& server) { gateway::register_builtin_tools(server); }
 
 // What the load harness (wrk + mcp_call.lua) sends.
 inline constexpr std::string_view kEchoCall =

@@ -10,6 +10,7 @@
 //  - an accepted connection is listed under its name and can be deleted (204); an accepted
 //    credential is stored for the caller and makes headers for the connection.
 #include "gateway/admin_api.hpp"
+#include "../tests/gateway/token_authenticator.hpp"  // tokens "<subject>:<scope>:<role>"
 
 #include <mcp/config/config.hpp>
 #include <mcp/gateway/gateway.hpp>
@@ -37,24 +38,6 @@ namespace json = mcp::json;
   std::abort();
 }
 
-// Tokens "<subject>:<scope>:<role>", as in tests/gateway/admin_api_test.cpp.
-std::shared_ptr<mcp::auth::Authenticator> authenticator() {
-  mcp::auth::AuthOptions o;
-  o.mode = mcp::auth::Mode::oauth;
-  o.resource = "http://127.0.0.1:8080/mcp";
-  o.token_verifier = [](std::string_view token, const std::string&) -> std::variant<mcp::Principal, std::string> {
-    auto a = token.find(':'), b = token.find(':', a + 1);
-    if (a == std::string_view::npos || b == std::string_view::npos) return std::string("bad token");
-    mcp::Principal p;
-    p.subject = std::string(token.substr(0, a));
-    p.method = "oauth";
-    p.scopes = {std::string(token.substr(a + 1, b - a - 1))};
-    p.roles = {std::string(token.substr(b + 1))};
-    return p;
-  };
-  return std::make_shared<mcp::auth::Authenticator>(o, nullptr);
-}
-
 struct World {
   std::shared_ptr<mcp::store::Store> store = mcp::store::open_sqlite(":memory:");
   std::shared_ptr<mcp::sources::Vault> vault = std::make_shared<mcp::sources::Vault>(store, std::string(32, 'k'));
@@ -62,7 +45,7 @@ struct World {
   mcp::Server server{mcp::ServerOptions{}};
   std::shared_ptr<mcp::gateway::ConnectionSet> set = std::make_shared<mcp::gateway::ConnectionSet>(server, cfg, store, vault,
                                                        std::make_shared<mcp::gateway::Gateway>(cfg.gateway, store));
-  std::vector<mcp::net::HttpRoute> routes = mcp::gateway::admin_routes({&cfg, authenticator(), set, vault});
+  std::vector<mcp::net::HttpRoute> routes = mcp::gateway::admin_routes({&cfg, mcp::test::token_authenticator(), set, vault});
 
   World() {
     for (auto* spec : {R"({"name":"key","url":"https://key.example/mcp","auth":"api_key"})",

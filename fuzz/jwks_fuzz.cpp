@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "authz/jose.hpp"
+#include "../tests/auth/oauth_test_support.hpp"  // evp_signed
 
 namespace {
 
@@ -71,17 +72,7 @@ std::string signing_input(const object& header) {
 
 // RS256 / EdDSA with one of the harness's keys.
 std::string sign_evp(const std::string& alg, const std::string& kid, EVP_PKEY* key) {
-  auto input = signing_input({{"alg", alg}, {"typ", "at+jwt"}, {"kid", kid}});
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  std::size_t len = 0;
-  EVP_DigestSignInit(ctx, nullptr, alg == "RS256" ? EVP_sha256() : nullptr, nullptr, key);
-  EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-  std::string sig(len, '\0');
-  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                 reinterpret_cast<const unsigned char*>(input.data()), input.size());
-  EVP_MD_CTX_free(ctx);
-  sig.resize(len);
-  return input + "." + b64(sig);
+  return mcp_test::evp_signed(signing_input({{"alg", alg}, {"typ", "at+jwt"}, {"kid", kid}}), key, alg == "RS256");
 }
 
 std::string sign_hs256(const std::string& kid, std::string_view secret) {

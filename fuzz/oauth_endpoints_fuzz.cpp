@@ -41,6 +41,7 @@
 
 #include "authz/jose.hpp"
 #include "authz/web.hpp"
+#include "../tests/auth/oauth_test_support.hpp"  // DocsHttpClient
 
 namespace {
 
@@ -64,21 +65,6 @@ std::string cheap_hash(const std::string& password) {
   return "scrypt$16$1$1$" + mcp::base64_encode(salt, true) + "$" + mcp::base64_encode(out, true);
 }
 
-class FakeHttpClient : public mcp::net::HttpClient {
- public:
-  std::map<std::string, std::string> docs;
-  mcp::Task<mcp::Result<mcp::net::ClientResponse>> send(mcp::net::ClientRequest req) override {
-    mcp::net::ClientResponse r;
-    auto it = docs.find(req.url);
-    r.status = it == docs.end() ? 404 : 200;
-    if (it != docs.end()) r.body = it->second;
-    co_return r;
-  }
-  mcp::Task<mcp::Result<mcp::net::StreamedResponse>> open(mcp::net::ClientRequest) override {
-    co_return mcp::Error{mcp::errc::kInternalError, "not supported"};
-  }
-};
-
 // plain http only to 127.0.0.0/8, [::1], localhost: decided without the server's own predicate.
 bool independent_loopback(std::string_view url) {
   std::string scheme(url.substr(0, 7));
@@ -100,7 +86,7 @@ struct Code {
 
 struct Harness {
   std::shared_ptr<mcp::store::Store> store = mcp::store::open_sqlite(":memory:");
-  std::shared_ptr<FakeHttpClient> fake = std::make_shared<FakeHttpClient>();
+  std::shared_ptr<mcp_test::DocsHttpClient> fake = std::make_shared<mcp_test::DocsHttpClient>();
   std::unique_ptr<authz::AuthorizationServer> as;
   std::map<std::string, mcp::net::RouteHandler> routes;
   std::map<std::string, std::string> secrets;  // client -> secret, for every confidential client

@@ -24,6 +24,7 @@
 
 #include <mcp/sources/openapi/loader.hpp>
 #include "sources/openapi/request.hpp"
+#include "../tests/openapi/path_check.hpp"  // the path-structure oracle
 
 namespace {
 
@@ -146,12 +147,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   return out;
 }
 
-bool dot_segment(std::string seg) {
-  for (std::size_t p; (p = seg.find("%2e")) != std::string::npos || (p = seg.find("%2E")) != std::string::npos;)
-    seg.replace(p, 3, ".");
-  return seg == "." || seg == "..";
-}
-
 bool url_char(char c) {  // unreserved, sub-delims, ':', '@', '/', '?', '%'
   return std::isalnum(static_cast<unsigned char>(c)) ||
          std::string_view("-._~!$&'()*+,;=:@/?%").find(c) != std::string_view::npos;
@@ -188,20 +183,7 @@ void check(const oa::Operation& op, const mcp::net::ClientRequest& r) {
     fail("the scheme, host or authority changed", r.url);
   std::string_view path = u->encoded_path();
   if (path.substr(0, 3) != "/v1") fail("the base path changed", r.url);
-  auto t = split(op.path, '/'), p = split(path.substr(3), '/');
-  if (t.size() != p.size()) fail("the segment count changed", r.url);
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    auto open = t[i].find('{');
-    if (open == std::string_view::npos) {
-      if (p[i] != t[i]) fail("a literal segment changed", r.url);
-      continue;
-    }
-    auto post = t[i].substr(t[i].rfind('}') + 1);
-    if (p[i].size() < open + post.size() || p[i].substr(0, open) != t[i].substr(0, open) ||
-        p[i].substr(p[i].size() - post.size()) != post)
-      fail("a segment lost its literal text", r.url);
-    if (p[i].empty() || dot_segment(std::string(p[i]))) fail("empty or dot segment", r.url);
-  }
+  if (auto wrong = mcp::test::path_violation(op.path, path.substr(3)); !wrong.empty()) fail(wrong.c_str(), r.url);
   if (u->has_query()) check_pairs(u->encoded_query(), "malformed query");
   for (auto& [k, v] : r.headers) {
     if (!is_token(k)) fail("header name", k);

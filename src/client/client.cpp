@@ -170,7 +170,7 @@ Task<Result<json::object>> Client::Impl::request(std::string method, json::objec
     }
     json::object message{{"jsonrpc", "2.0"}, {"id", next_id++}, {"method", method}, {"params", params}};
     if (ro.on_sent) ro.on_sent(message.at("id"));
-    auto resp = co_await exchange(std::move(message));
+    auto resp = co_await exchange(std::move(message), ro.deadline);
     if (!resp) co_return resp;
     if (auto* e = find_object(*resp, "error")) co_return Out(error_from(*e));
     auto* result = find_object(*resp, "result");

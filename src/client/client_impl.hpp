@@ -20,6 +20,7 @@ Error protocol_error(std::string message);
 }  // namespace client_detail
 
 struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
+  using Deadline = std::chrono::steady_clock::time_point;
   std::shared_ptr<net::HttpClient> http;
   Options opt;
   std::map<std::string, RequestHandler> handlers;
@@ -45,14 +46,17 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
   static Task<Result<std::string>> read_all(net::BodyStream* body, std::size_t limit);
   // Sends one POST and opens its response, retrying once when the auth hook refreshed
   // credentials after a 401/403.
-  Task<Result<net::StreamedResponse>> post(json::object message);
+  // `deadline` (max(): none) shortens the request's timeout (see RequestOptions::deadline).
+  Task<Result<net::StreamedResponse>> post(json::object message, Deadline deadline = Deadline::max());
   // The response message to `message` (a request), reading JSON or SSE and resuming SSE.
-  Task<Result<json::object>> exchange(json::object message);
-  Task<Result<json::object>> read_response(net::StreamedResponse res, json::value id);
+  Task<Result<json::object>> exchange(json::object message, Deadline deadline = Deadline::max());
+  Task<Result<json::object>> read_response(net::StreamedResponse res, json::value id, Deadline deadline);
   // Reads an SSE response until the message answering `id`; a stream that ends first is
   // resumed with GET and Last-Event-ID after the retry delay the server asked for.
-  Task<Result<json::object>> read_sse(std::unique_ptr<net::BodyStream> body, json::value id);
-  Task<Result<net::StreamedResponse>> get_stream(std::string last_event_id);
+  Task<Result<json::object>> read_sse(std::unique_ptr<net::BodyStream> body, json::value id, Deadline deadline);
+  Task<Result<net::StreamedResponse>> get_stream(std::string last_event_id, Deadline deadline = Deadline::max());
+  // `own`, shortened to the time left until `deadline`; zero once it passed.
+  static std::chrono::milliseconds until(Deadline deadline, std::chrono::milliseconds own);
 
   // client.cpp
   json::object capabilities() const;

@@ -87,7 +87,19 @@ Task<Result<std::string>> Client::Impl::read_all(net::BodyStream* body, std::siz
   co_return Result<std::string>(std::move(all));
 }
 
-Task<Result<net::StreamedResponse>> Client::Impl::post(json::object message) {
+std::chrono::milliseconds Client::Impl::until(Deadline deadline, std::chrono::milliseconds own) {
+  if (deadline == Deadline::max()) return own;
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::clamp(left, std::chrono::milliseconds(0), own);
+}
+
+namespace {
+Error deadline_passed() {
+  return Error{errc::kRequestTimeout, "no answer before the call's deadline", json::value("timeout")};
+}
+}  // namespace
+
+Task<Result<net::StreamedResponse>> Client::Impl::post(json::object message, Deadline deadline) {
   using Out = Result<net::StreamedResponse>;
   auto self = shared_from_this();
   auto body = json::serialize(message);
@@ -101,7 +113,8 @@ Task<Result<net::StreamedResponse>> Client::Impl::post(json::object message) {
     req.url = opt.url;
     req.headers = std::move(*headers);
     req.body = body;
-    req.timeout = opt.request_timeout;
+    req.timeout = until(deadline, opt.request_timeout);
+    if (req.timeout.count() <= 0) co_return Out(deadline_passed());
     req.max_body_bytes = opt.max_message_bytes;
     auto res = co_await http->open(std::move(req));
     if (!res) co_return res;
@@ -114,22 +127,22 @@ Task<Result<net::StreamedResponse>> Client::Impl::post(json::object message) {
   co_return Out(protocol_error("authorization failed"));
 }
 
-Task<Result<json::object>> Client::Impl::exchange(json::object message) {
+Task<Result<json::object>> Client::Impl::exchange(json::object message, Deadline deadline) {
   using Out = Result<json::object>;
   auto self = shared_from_this();
-  auto res = co_await post(message);
+  auto res = co_await post(message, deadline);
   if (!res) co_return Out(res.error());
-  co_return co_await read_response(std::move(*res), message.at("id"));
+  co_return co_await read_response(std::move(*res), message.at("id"), deadline);
 }
 
-Task<Result<json::object>> Client::Impl::read_response(net::StreamedResponse res, json::value id) {
+Task<Result<json::object>> Client::Impl::read_response(net::StreamedResponse res, json::value id, Deadline deadline) {
   using Out = Result<json::object>;
   auto self = shared_from_this();
   if (auto sid = res.header("mcp-session-id"); !sid.empty() && !is_stateless) session = std::string(sid);
   auto ctype = std::string(res.header("content-type"));
   if (res.status == 202) co_return Out(json::object{});
   if (ctype.find("text/event-stream") != std::string::npos && res.status == 200)
-    co_return co_await read_sse(std::move(res.body), id);
+    co_return co_await read_sse(std::move(res.body), id, deadline);
   auto text = co_await read_all(res.body.get(), opt.max_message_bytes);
   if (!text) co_return Out(text.error());
   if (opt.trace) opt.trace("< HTTP " + std::to_string(res.status) + " " + *text);
@@ -147,7 +160,10 @@ Task<Result<json::object>> Client::Impl::read_response(net::StreamedResponse res
   co_return Out(protocol_error("invalid JSON-RPC response from " + opt.url + ": " + text->substr(0, 200)));
 }
 
-Task<Result<json::object>> Client::Impl::read_sse(std::unique_ptr<net::BodyStream> body, json::value id) {
+// The stream's reads are bounded by the timeout the POST had (at most the time left then), so
+// checking the deadline after each piece ends the wait within that bound past it.
+Task<Result<json::object>> Client::Impl::read_sse(std::unique_ptr<net::BodyStream> body, json::value id,
+                                                  Deadline deadline) {
   using Out = Result<json::object>;
   auto self = shared_from_this();
   SseParser parser;
@@ -165,22 +181,27 @@ Task<Result<json::object>> Client::Impl::read_sse(std::unique_ptr<net::BodyStrea
         if (msg && same_id(msg->at("id"), id)) co_return Out(std::move(*msg));
       }
       if (parser.buffered() > opt.max_message_bytes) co_return Out(protocol_error("SSE event exceeds the size limit"));
+      if (until(deadline, std::chrono::milliseconds(1)).count() <= 0) {
+        body->close();
+        co_return Out(deadline_passed());
+      }
     }
     (void)failed;
     body.reset();
     if (is_stateless || parser.last_event_id().empty() || closed)
       co_return Out(protocol_error("the server closed the stream before answering"));
+    if (until(deadline, std::chrono::milliseconds(1)).count() <= 0) co_return Out(deadline_passed());
     auto delay = std::chrono::milliseconds(parser.retry_ms().value_or(1000));
     asio::steady_timer timer(co_await asio::this_coro::executor, delay);
     co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    auto resumed = co_await get_stream(parser.last_event_id());
+    auto resumed = co_await get_stream(parser.last_event_id(), deadline);
     if (!resumed) continue;  // counts as an attempt
     body = std::move(resumed->body);
   }
   co_return Out(protocol_error("the stream could not be resumed"));
 }
 
-Task<Result<net::StreamedResponse>> Client::Impl::get_stream(std::string last_event_id) {
+Task<Result<net::StreamedResponse>> Client::Impl::get_stream(std::string last_event_id, Deadline deadline) {
   using Out = Result<net::StreamedResponse>;
   auto self = shared_from_this();
   std::string method = "GET";
@@ -192,7 +213,8 @@ Task<Result<net::StreamedResponse>> Client::Impl::get_stream(std::string last_ev
   req.method = "GET";
   req.url = opt.url;
   req.headers = std::move(*headers);
-  req.timeout = std::chrono::hours(24);  // a stream stays open; the server sends keep-alives
+  req.timeout = until(deadline, std::chrono::hours(24));  // a stream stays open; the server sends keep-alives
+  if (req.timeout.count() <= 0) co_return Out(deadline_passed());
   req.max_body_bytes = std::size_t{1} << 40;
   auto res = co_await http->open(std::move(req));
   if (!res) co_return res;

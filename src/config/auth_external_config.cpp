@@ -1,12 +1,9 @@
 // auth.oauth.external (tokens from another issuer: JWKS pinned, fetched or discovered; or RFC
 // 7662 introspection) and auth.oauth.client_metadata (how the built-in AS fetches client ID
-// metadata documents), and the outbound clients both use.
+// metadata documents). Data only: the clients and token checks they configure are made by the
+// gateway (src/gateway/external_issuer.cpp).
 #include <mcp/config/config.hpp>
 #include "yaml_read.hpp"
-
-#include <mcp/http/client.hpp>
-
-#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -82,50 +79,14 @@ void resolve_external(Config& c) {
   }
   if (c.auth.authorization_servers.empty()) c.auth.authorization_servers = {e.issuer};
   if (auto* s = std::getenv("MCPBRIDGE_INTROSPECTION_SECRET")) c.introspection.client_secret = s;
-  bool fetches = e.jwks_json.empty() || !c.introspection.endpoint.empty();
-  if (!fetches) return;
-  // HTTPS to public addresses only, unless the issuer is knowingly private (development,
-  // tests, an issuer inside the same network).
-  mcp::http::ClientOptions co;
-  co.ca_file = c.external_ca_file;
-  co.policy.allow_loopback = co.policy.allow_private = co.policy.allow_http = c.external_allow_private;
-  auto client = mcp::http::make_http_client(co);
-  e.http_client = client;
+  // What introspection checks beside the token's activity; its outbound client, like the
+  // JWKS's, is made by the gateway (src/gateway/external_issuer.cpp).
   auto& i = c.introspection;
   if (!i.endpoint.empty()) {
-    i.http_client = client;
     i.issuer = e.issuer;
     i.audience = e.audience;
     i.clock_skew = e.clock_skew;
   }
-}
-
-std::shared_ptr<mcp::net::HttpClient> client_metadata_http_client(const Config& c) {
-  // Default: HTTPS to public addresses, no redirects. allow_private is for development and tests
-  // (a document served from 127.0.0.1 with a CA of its own in ca_file).
-  mcp::http::ClientOptions co;
-  co.ca_file = c.client_metadata_ca_file;
-  co.policy.allow_loopback = co.policy.allow_private = c.client_metadata_allow_private;
-  return mcp::http::make_http_client(co);
-}
-
-std::shared_ptr<void> start_external_check(Config& c) {
-  if (!c.introspection.endpoint.empty()) {
-    auto v = std::make_shared<mcp::authz::IntrospectionVerifier>(c.introspection);
-    c.auth.async_token_verifier = v->async_token_verifier();
-    spdlog::info("oauth: tokens from the external issuer {}, checked by introspection at {}", c.external.issuer,
-                 c.introspection.endpoint);
-    return v;
-  }
-  auto v = std::make_shared<mcp::authz::JwksVerifier>(c.external);
-  if (auto first = v->start(); !first)  // the issuer may come up later: the refresher keeps trying
-    spdlog::warn("oauth: external issuer {}: {} (retrying every {} s)", c.external.issuer, first.error().message,
-                 c.external.min_refresh.count());
-  c.auth.async_token_verifier = v->async_token_verifier();
-  c.auth.token_verifier = v->token_verifier();  // for callers of the synchronous authenticate()
-  spdlog::info("oauth: tokens from the external issuer {} (JWKS {})", c.external.issuer,
-               c.external.jwks_json.empty() ? (v->jwks_uri().empty() ? "not yet discovered" : v->jwks_uri()) : "pinned");
-  return v;
 }
 
 }  // namespace mcp::config

@@ -159,7 +159,7 @@ void apply_yaml(Config& c, const std::string& text) {
   }
   if (auto l = root["limits"]) {
     check_keys(l, "limits", {"max_body_bytes", "max_header_bytes", "read_timeout_s", "keepalive_timeout_s",
-                             "client_request_timeout_s", "max_batch"});
+                             "client_request_timeout_s", "max_batch", "tool_call_timeout_s"});
     if (l["max_body_bytes"]) h.max_body_bytes = parse_uint("limits.max_body_bytes", l["max_body_bytes"].Scalar(), 1ull << 32);
     if (l["max_batch"]) h.max_batch = parse_uint("limits.max_batch", l["max_batch"].Scalar(), 1'000'000);
     if (l["max_header_bytes"])
@@ -172,6 +172,9 @@ void apply_yaml(Config& c, const std::string& text) {
     if (l["client_request_timeout_s"])
       h.client_request_timeout = std::chrono::seconds(
           parse_uint("limits.client_request_timeout_s", l["client_request_timeout_s"].Scalar(), 86400));
+    if (l["tool_call_timeout_s"])
+      c.server.tool_call_timeout = std::chrono::seconds(
+          parse_uint("limits.tool_call_timeout_s", l["tool_call_timeout_s"].Scalar(), 86400));
   }
   if (auto s = root["sessions"]) {
     check_keys(s, "sessions", {"max", "idle_timeout_s", "events_per_session", "max_per_principal",
@@ -368,6 +371,9 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "keepalive_timeout_s" << YAML::Value << h.keepalive_timeout.count();
   out << YAML::Key << "client_request_timeout_s" << YAML::Value
       << std::chrono::duration_cast<std::chrono::seconds>(h.client_request_timeout).count();
+  out << YAML::Key << "tool_call_timeout_s" << YAML::Value
+      << std::chrono::duration_cast<std::chrono::seconds>(c.server.tool_call_timeout).count()
+      << YAML::Comment("0: none; else each tool call's deadline");
   out << YAML::EndMap;
   out << YAML::Key << "sessions" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "max" << YAML::Value << h.max_sessions;

@@ -16,6 +16,7 @@
 #include "gateway/admin_api.hpp"
 #include "gateway/bootstrap.hpp"
 #include "gateway/connection_set.hpp"
+#include "gateway/external_issuer.hpp"
 #include "gateway/openapi_set.hpp"
 
 namespace mcp::gateway {
@@ -83,7 +84,7 @@ struct Assembly::Impl {
     if (!cfg.external.issuer.empty()) {
       try {
         config::resolve_oauth(cfg, cfg.http.port);
-        external_check = config::start_external_check(cfg);
+        external_check = start_external_check(cfg);
       } catch (const std::exception& e) {
         fail(kExitUsage, e.what());
       }
@@ -95,7 +96,7 @@ struct Assembly::Impl {
       // Client ID metadata documents are fetched with the default policy: HTTPS to public
       // addresses only, no redirects, size and time limits (auth.oauth.client_metadata may
       // allow private addresses and an extra CA, for development and tests).
-      cfg.oauth.http_client = config::client_metadata_http_client(cfg);
+      cfg.oauth.http_client = client_metadata_http_client(cfg);
       cfg.oauth.metadata_allow_private = cfg.client_metadata_allow_private;
       authorization_server = std::make_shared<authz::AuthorizationServer>(cfg.oauth, store);
     } catch (const std::exception& e) {

@@ -19,6 +19,12 @@ bool all_zero(std::string_view s) {
 }
 }  // namespace
 
+std::chrono::milliseconds CallInfo::bound(std::chrono::milliseconds own) const {
+  if (deadline == std::chrono::steady_clock::time_point::max()) return own;
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::clamp(left, std::chrono::milliseconds(0), own);
+}
+
 bool valid_traceparent(std::string_view v) {
   // version "-" trace-id "-" parent-id "-" flags; a later version may append "-" fields.
   if (v.size() < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return false;

@@ -138,6 +138,29 @@ void Server::broadcast(const std::string& method, const json::object& params, co
 }
 
 namespace {
+// Runs `mutate` on the registries under their lock; when it reports a change, `server` sends
+// notifications/<kind>/list_changed. Returns what `mutate` returned.
+template <class Mutate>
+bool change(Server& server, std::shared_mutex& mu, std::string_view kind, Mutate mutate) {
+  bool changed;
+  {
+    std::unique_lock lock(mu);
+    changed = mutate();
+  }
+  if (changed) server.notify_list_changed(kind);
+  return changed;
+}
+
+// Adds (or replaces) `e` under `key`, then sends notifications/<kind>/list_changed.
+template <class Entry>
+void add_entry(Server& server, std::shared_mutex& mu, std::string_view kind, Registry<Entry>& registry,
+               std::string key, std::shared_ptr<Entry> e) {
+  change(server, mu, kind, [&] {
+    registry.put(std::move(key), std::move(e));
+    return true;
+  });
+}
+
 std::shared_ptr<ToolEntry> make_tool_entry(Tool tool, ToolHandler handler) {
   auto e = std::make_shared<ToolEntry>();
   e->listed = tool.to_json();
@@ -156,80 +179,45 @@ std::shared_ptr<ToolEntry> make_tool_entry(Tool tool, ToolHandler handler) {
 
 void Server::add_tool(Tool tool, ToolHandler handler) {
   auto e = make_tool_entry(std::move(tool), std::move(handler));
-  {
-    std::unique_lock lock(state_->mu);
-    state_->tools.put(e->tool.name, e);
-  }
-  broadcast("notifications/tools/list_changed", {});
+  add_entry(*this, state_->mu, "tools", state_->tools, e->tool.name, e);
 }
 
 void Server::replace_tools(const std::vector<std::string>& remove, std::vector<std::pair<Tool, ToolHandler>> add) {
   std::vector<std::shared_ptr<ToolEntry>> entries;  // built outside the lock
   entries.reserve(add.size());
   for (auto& [tool, handler] : add) entries.push_back(make_tool_entry(std::move(tool), std::move(handler)));
-  {
-    std::unique_lock lock(state_->mu);
+  change(*this, state_->mu, "tools", [&] {
     for (auto& name : remove) state_->tools.erase(name);
     for (auto& e : entries) state_->tools.put(e->tool.name, e);
-  }
-  broadcast("notifications/tools/list_changed", {});
+    return true;
+  });
 }
 
 bool Server::remove_tool(std::string_view name) {
-  bool removed;
-  {
-    std::unique_lock lock(state_->mu);
-    removed = state_->tools.erase(name);
-  }
-  if (removed) broadcast("notifications/tools/list_changed", {});
-  return removed;
+  return change(*this, state_->mu, "tools", [&] { return state_->tools.erase(name); });
 }
 
 void Server::add_resource(Resource resource, ResourceReader reader) {
   auto e = std::make_shared<ResourceEntry>(ResourceEntry{std::move(resource), std::move(reader)});
-  {
-    std::unique_lock lock(state_->mu);
-    state_->resources.put(e->resource.uri, e);
-  }
-  broadcast("notifications/resources/list_changed", {});
+  add_entry(*this, state_->mu, "resources", state_->resources, e->resource.uri, e);
 }
 
 bool Server::remove_resource(std::string_view uri) {
-  bool removed;
-  {
-    std::unique_lock lock(state_->mu);
-    removed = state_->resources.erase(uri);
-  }
-  if (removed) broadcast("notifications/resources/list_changed", {});
-  return removed;
+  return change(*this, state_->mu, "resources", [&] { return state_->resources.erase(uri); });
 }
 
 void Server::add_resource_template(ResourceTemplate tmpl, TemplateReader reader) {
   auto e = std::make_shared<TemplateEntry>(TemplateEntry{std::move(tmpl), std::move(reader)});
-  {
-    std::unique_lock lock(state_->mu);
-    state_->templates.put(e->tmpl.uri_template, e);
-  }
-  broadcast("notifications/resources/list_changed", {});
+  add_entry(*this, state_->mu, "resources", state_->templates, e->tmpl.uri_template, e);
 }
 
 void Server::add_prompt(Prompt prompt, PromptHandler handler) {
   auto e = std::make_shared<PromptEntry>(PromptEntry{std::move(prompt), std::move(handler)});
-  {
-    std::unique_lock lock(state_->mu);
-    state_->prompts.put(e->prompt.name, e);
-  }
-  broadcast("notifications/prompts/list_changed", {});
+  add_entry(*this, state_->mu, "prompts", state_->prompts, e->prompt.name, e);
 }
 
 bool Server::remove_prompt(std::string_view name) {
-  bool removed;
-  {
-    std::unique_lock lock(state_->mu);
-    removed = state_->prompts.erase(name);
-  }
-  if (removed) broadcast("notifications/prompts/list_changed", {});
-  return removed;
+  return change(*this, state_->mu, "prompts", [&] { return state_->prompts.erase(name); });
 }
 
 void Server::set_completion_handler(CompletionHandler handler) {
@@ -361,6 +349,8 @@ Task<Result<json::object>> Server::call_tool(json::object params, Context& ctx) 
     if (auto err = validate_json_schema(e->input_schema, args))
       co_return ToolResult::error("Invalid arguments for tool " + e->tool.name + ": " + err->to_string()).to_json();
   }
+  if (options_.tool_call_timeout.count() > 0)
+    ctx.call().deadline = std::min(ctx.call().deadline, std::chrono::steady_clock::now() + options_.tool_call_timeout);
   ToolResult r;
   try {
     r = co_await e->handler(std::move(args.get_object()), ctx);

@@ -15,6 +15,13 @@ void put_if(json::object& o, std::string_view k, const json::object& v) {
 void put_if(json::object& o, std::string_view k, const json::array& v) {
   if (!v.empty()) o[k] = v;
 }
+// `o` (a definition's identity) with the human-readable pair most definitions carry next:
+// BaseMetadata's title, then a description.
+json::object titled(json::object o, const std::string& title, const std::string& description) {
+  put_if(o, "title", title);
+  put_if(o, "description", description);
+  return o;
+}
 }  // namespace
 
 std::optional<LogLevel> parse_log_level(std::string_view s) {
@@ -25,18 +32,14 @@ std::optional<LogLevel> parse_log_level(std::string_view s) {
 std::string_view to_string(LogLevel l) { return kLevels[static_cast<size_t>(l)]; }
 
 json::object Implementation::to_json() const {
-  json::object o{{"name", name}, {"version", version}};
-  put_if(o, "title", title);
-  put_if(o, "description", description);
+  json::object o = titled({{"name", name}, {"version", version}}, title, description);
   put_if(o, "icons", icons);
   put_if(o, "websiteUrl", website_url);
   return o;
 }
 
 json::object Tool::to_json() const {
-  json::object o{{"name", name}};
-  put_if(o, "title", title);
-  put_if(o, "description", description);
+  json::object o = titled({{"name", name}}, title, description);
   o["inputSchema"] = input_schema;
   if (output_schema) o["outputSchema"] = *output_schema;
   put_if(o, "annotations", annotations);
@@ -94,9 +97,7 @@ json::object ToolResult::to_json() && {
 }
 
 json::object Resource::to_json() const {
-  json::object o{{"uri", uri}, {"name", name}};
-  put_if(o, "title", title);
-  put_if(o, "description", description);
+  json::object o = titled({{"uri", uri}, {"name", name}}, title, description);
   put_if(o, "mimeType", mime_type);
   if (size) o["size"] = *size;
   put_if(o, "annotations", annotations);
@@ -105,24 +106,18 @@ json::object Resource::to_json() const {
 }
 
 json::object ResourceTemplate::to_json() const {
-  json::object o{{"uriTemplate", uri_template}, {"name", name}};
-  put_if(o, "title", title);
-  put_if(o, "description", description);
+  json::object o = titled({{"uriTemplate", uri_template}, {"name", name}}, title, description);
   put_if(o, "mimeType", mime_type);
   put_if(o, "icons", icons);
   return o;
 }
 
 json::object Prompt::to_json() const {
-  json::object o{{"name", name}};
-  put_if(o, "title", title);
-  put_if(o, "description", description);
+  json::object o = titled({{"name", name}}, title, description);
   if (!arguments.empty()) {
     json::array args;
     for (const auto& a : arguments) {
-      json::object ao{{"name", a.name}};
-      put_if(ao, "title", a.title);
-      put_if(ao, "description", a.description);
+      json::object ao = titled({{"name", a.name}}, a.title, a.description);
       if (a.required) ao["required"] = true;
       args.push_back(std::move(ao));
     }

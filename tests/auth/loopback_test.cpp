@@ -10,6 +10,7 @@
 
 #include "authz/host_literal.hpp"
 #include "authz/web.hpp"
+#include "oauth_test_support.hpp"
 
 namespace {
 
@@ -49,23 +50,6 @@ TEST(Loopback, PlainHttpRedirectUrisOnlyOnLoopback) {
     EXPECT_NE(mcp::authz::check_redirect_uri(bad), "") << bad;
 }
 
-class FakeHttpClient : public mcp::net::HttpClient {
- public:
-  std::map<std::string, std::string> docs;
-  std::vector<std::string> fetched;
-  mcp::Task<mcp::Result<mcp::net::ClientResponse>> send(mcp::net::ClientRequest req) override {
-    fetched.push_back(req.url);
-    mcp::net::ClientResponse r;
-    auto it = docs.find(req.url);
-    r.status = it == docs.end() ? 404 : 200;
-    if (it != docs.end()) r.body = it->second;
-    co_return r;
-  }
-  mcp::Task<mcp::Result<mcp::net::StreamedResponse>> open(mcp::net::ClientRequest) override {
-    co_return mcp::Error{mcp::errc::kInternalError, "not supported"};
-  }
-};
-
 class Routes : public ::testing::Test {
  protected:
   void start(bool allow_http_loopback = false) {
@@ -100,7 +84,7 @@ class Routes : public ::testing::Test {
                                                             {"code_challenge_method", "S256"}}));
   }
   std::shared_ptr<mcp::store::Store> store = mcp::store::open_sqlite(":memory:");
-  std::shared_ptr<FakeHttpClient> fake = std::make_shared<FakeHttpClient>();
+  std::shared_ptr<mcp_test::DocsHttpClient> fake = std::make_shared<mcp_test::DocsHttpClient>();
   std::unique_ptr<mcp::authz::AuthorizationServer> as;
   std::map<std::string, mcp::net::RouteHandler> routes;
 };

@@ -5,6 +5,7 @@
 #include <mcp/core/json.hpp>
 
 #include "authz/jose.hpp"
+#include <mcp/net/http_client.hpp>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -23,6 +24,39 @@ namespace mcp_test {
 
 namespace asio = boost::asio;
 using mcp::json::parse;
+
+// `input` (a JWS signing input) signed by `key`, as a compact JWS: RS256 hashes with SHA-256,
+// EdDSA signs the input itself.
+inline std::string evp_signed(const std::string& input, EVP_PKEY* key, bool sha256) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  size_t len = 0;
+  EVP_DigestSignInit(ctx, nullptr, sha256 ? EVP_sha256() : nullptr, nullptr, key);
+  EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  std::string sig(len, '\0');
+  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                 reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  EVP_MD_CTX_free(ctx);
+  sig.resize(len);
+  return input + "." + mcp::base64_encode(sig, true);
+}
+
+// An outbound client serving documents by URL (404 for any other), recording what it fetched.
+class DocsHttpClient : public mcp::net::HttpClient {
+ public:
+  std::map<std::string, std::string> docs;
+  std::vector<std::string> fetched;
+  mcp::Task<mcp::Result<mcp::net::ClientResponse>> send(mcp::net::ClientRequest req) override {
+    fetched.push_back(req.url);
+    mcp::net::ClientResponse r;
+    auto it = docs.find(req.url);
+    r.status = it == docs.end() ? 404 : 200;
+    if (it != docs.end()) r.body = it->second;
+    co_return r;
+  }
+  mcp::Task<mcp::Result<mcp::net::StreamedResponse>> open(mcp::net::ClientRequest) override {
+    co_return mcp::Error{mcp::errc::kInternalError, "not supported"};
+  }
+};
 
 struct Reply {
   int status = 0;
@@ -104,16 +138,7 @@ struct TestKey {
     if (alg == "ES256") return mcp::authz::sign_es256(h, claims, key.get());
     std::string input = mcp::base64_encode(mcp::json::serialize(h), true) + "." +
                         mcp::base64_encode(mcp::json::serialize(claims), true);
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    size_t len = 0;
-    EVP_DigestSignInit(ctx, nullptr, alg == "RS256" ? EVP_sha256() : nullptr, nullptr, key.get());
-    EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size());
-    std::string sig(len, '\0');
-    EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                   reinterpret_cast<const unsigned char*>(input.data()), input.size());
-    EVP_MD_CTX_free(ctx);
-    sig.resize(len);
-    return input + "." + mcp::base64_encode(sig, true);
+    return evp_signed(input, key.get(), alg == "RS256");
   }
 };
 

@@ -1,5 +1,6 @@
 // The admin API's rules without a network: who may call what, with which answer.
 #include "gateway/admin_api.hpp"
+#include "token_authenticator.hpp"
 
 #include <mcp/server/server.hpp>
 #include <mcp/store/store.hpp>
@@ -15,24 +16,6 @@
 
 namespace {
 
-// An oauth-mode authenticator whose tokens are "<subject>:<scope,...>:<role,...>".
-std::shared_ptr<mcp::auth::Authenticator> oauth_authenticator() {
-  mcp::auth::AuthOptions o;
-  o.mode = mcp::auth::Mode::oauth;
-  o.resource = "http://127.0.0.1:8080/mcp";
-  o.token_verifier = [](std::string_view token, const std::string&) -> std::variant<mcp::Principal, std::string> {
-    auto a = token.find(':'), b = token.find(':', a + 1);
-    if (a == std::string_view::npos || b == std::string_view::npos) return std::string("bad token");
-    mcp::Principal p;
-    p.subject = std::string(token.substr(0, a));
-    p.method = "oauth";
-    if (b > a + 1) p.scopes = {std::string(token.substr(a + 1, b - a - 1))};
-    if (b + 1 < token.size()) p.roles = {std::string(token.substr(b + 1))};
-    return p;
-  };
-  return std::make_shared<mcp::auth::Authenticator>(o, nullptr);
-}
-
 struct AdminApiTest : ::testing::Test {
   std::string db = (std::filesystem::temp_directory_path() / ("admin_api_test_" + std::to_string(::getpid()) + ".db")).string();
   std::shared_ptr<mcp::store::Store> store = mcp::store::open_sqlite(db);
@@ -40,7 +23,7 @@ struct AdminApiTest : ::testing::Test {
   mcp::Server server{mcp::ServerOptions{}};
   std::shared_ptr<mcp::gateway::ConnectionSet> set = std::make_shared<mcp::gateway::ConnectionSet>(server, cfg, store, nullptr,
                                                         std::make_shared<mcp::gateway::Gateway>(cfg.gateway, store));
-  std::vector<mcp::net::HttpRoute> routes = mcp::gateway::admin_routes({&cfg, oauth_authenticator(), set, nullptr});
+  std::vector<mcp::net::HttpRoute> routes = mcp::gateway::admin_routes({&cfg, mcp::test::token_authenticator(), set, nullptr});
 
   ~AdminApiTest() override { std::filesystem::remove(db); }
 
@@ -92,7 +75,7 @@ struct AdminConnectionsTest : AdminApiTest {
     running = std::make_shared<mcp::gateway::ConnectionSet>(server, cfg, store, vault,
                                                             std::make_shared<mcp::gateway::Gateway>(cfg.gateway, store));
     EXPECT_EQ(running->start(), "");
-    api = mcp::gateway::admin_routes({&cfg, oauth_authenticator(), running, vault});
+    api = mcp::gateway::admin_routes({&cfg, mcp::test::token_authenticator(), running, vault});
   }
   ~AdminConnectionsTest() override { running.reset(); }
 

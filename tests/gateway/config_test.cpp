@@ -219,6 +219,7 @@ TEST(Config, OAuthSettings) {
 }
 
 #include "gateway/connection_set.hpp"
+#include "gateway/external_issuer.hpp"
 
 TEST(Config, AdminSectionAndRunTimeConnectionRules) {
   Config c;
@@ -294,11 +295,18 @@ TEST(Config, ExternalIssuerJwksUriIntrospectionAndClientMetadata) {
   mcp::config::apply_yaml(again, printed);
   EXPECT_EQ(again.introspection.endpoint, c.introspection.endpoint);
   EXPECT_TRUE(again.client_metadata_allow_private);
-  mcp::config::resolve_oauth(c, 8080);  // no jwks_file: fetched, so an outbound client is made
-  EXPECT_NE(c.external.http_client, nullptr);
-  EXPECT_EQ(c.introspection.http_client, c.external.http_client);
+  mcp::config::resolve_oauth(c, 8080);
   EXPECT_EQ(c.introspection.issuer, "http://127.0.0.1:9/idp");
   EXPECT_EQ(c.auth.authorization_servers, (std::vector<std::string>{"http://127.0.0.1:9/idp"}));
+  // Configuration is data: the outbound client and the token check are the gateway's to make.
+  EXPECT_EQ(c.external.http_client, nullptr);
+  EXPECT_EQ(c.introspection.http_client, nullptr);
+  EXPECT_FALSE(c.auth.async_token_verifier);
+  auto check = mcp::gateway::start_external_check(c);  // no jwks_file: fetched, so a client is made
+  EXPECT_NE(check, nullptr);
+  EXPECT_NE(c.external.http_client, nullptr);
+  EXPECT_EQ(c.introspection.http_client, c.external.http_client);
+  EXPECT_TRUE(c.auth.async_token_verifier);
   Config bad;
   EXPECT_THROW(mcp::config::apply_yaml(bad, "auth:\n  oauth:\n    external:\n      issuer: https://i\n"
                                           "      jwks_file: /x\n      jwks_uri: https://i/k\n"),
@@ -366,4 +374,16 @@ TEST(Config, APostgresStoreNeedsSharedKeysAndIsNeverPrintedWithItsPassword) {
   mcp::config::apply_env(c, {{"MCPBRIDGE_VAULT_KEY", std::string(43, 'B') + "="}});
   EXPECT_EQ(mcp::config::load_or_create_vault_key(c, true).size(), 32u);
   EXPECT_EQ(mcp::gateway::admin_password_file(c.store_path), "");  // no first-run password file either
+}
+
+TEST(Config, ToolCallTimeoutBecomesTheServersAndReadsBack) {
+  Config c;
+  EXPECT_EQ(c.server.tool_call_timeout.count(), 0);  // none unless configured
+  mcp::config::apply_yaml(c, "limits:\n  tool_call_timeout_s: 45\n");
+  EXPECT_EQ(c.server.tool_call_timeout, std::chrono::seconds(45));
+  Config again;
+  mcp::config::apply_yaml(again, mcp::config::to_yaml(c));
+  EXPECT_EQ(again.server.tool_call_timeout, std::chrono::seconds(45));
+  Config bad;
+  EXPECT_THROW(mcp::config::apply_yaml(bad, "limits:\n  tool_call_timeout_s: -1\n"), std::runtime_error);
 }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <mcp/core/json_schema.hpp>
 #include <string>
+#include <vector>
 
 #include <mcp/sources/openapi/loader.hpp>
 
@@ -12,6 +13,29 @@ namespace openapi_test {
 
 namespace oa = mcp::openapi;
 namespace json = mcp::json;
+
+// Operations built by hand, for the request builder's tests: a parameter named as its
+// property (required in the path), and an operation "op" on https://api.example.com/v1/.
+inline oa::Parameter param(std::string name, oa::ParamIn in, std::string style = {}, bool explode = false) {
+  oa::Parameter p;
+  p.name = name;
+  p.property = name;
+  p.in = in;
+  p.style = std::move(style);
+  p.explode = explode;
+  p.required = in == oa::ParamIn::path;
+  return p;
+}
+
+inline oa::Operation op_with(std::string method, std::string path, std::vector<oa::Parameter> params) {
+  oa::Operation op;
+  op.tool_name = "op";
+  op.method = std::move(method);
+  op.path = std::move(path);
+  op.parameters = std::move(params);
+  op.servers.push_back(oa::ServerUrl{"https://api.example.com/v1/", {}});
+  return op;
+}
 
 inline oa::Spec load(std::string_view text, const oa::LoadOptions& o = {}) {
   auto r = oa::load_bytes(text, o);

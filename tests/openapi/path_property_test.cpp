@@ -10,6 +10,7 @@
 
 #include <mcp/sources/openapi/loader.hpp>
 #include "sources/openapi/request.hpp"
+#include "path_check.hpp"
 #include "wire_args.hpp"
 
 namespace fs = std::filesystem;
@@ -60,43 +61,11 @@ std::vector<Hostile> hostile_values() {
   return v;
 }
 
-std::vector<std::string> split(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i)
-    if (i == s.size() || s[i] == '/') {
-      out.emplace_back(s.substr(start, i - start));
-      start = i + 1;
-    }
-  return out;
-}
-
-bool dot_segment(std::string seg) {
-  for (std::size_t p; (p = seg.find("%2e")) != std::string::npos || (p = seg.find("%2E")) != std::string::npos;)
-    seg.replace(p, 3, ".");
-  return seg == "." || seg == "..";
-}
-
 // What is wrong with `url` built for template `tmpl`, or "".
 std::string violation(const std::string& tmpl, const std::string& url) {
   if (url.compare(0, kBase.size(), kBase) != 0) return "the base URL changed";
   std::string path = url.substr(kBase.size());
-  path = path.substr(0, path.find('?'));
-  auto t = split(tmpl), p = split(path);
-  if (t.size() != p.size()) return "segment count " + std::to_string(p.size()) + " != " + std::to_string(t.size());
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    auto open = t[i].find('{'), close = t[i].rfind('}');
-    if (open == std::string::npos) {
-      if (p[i] != t[i]) return "literal segment " + t[i] + " became " + p[i];
-      continue;
-    }
-    std::string pre = t[i].substr(0, open), post = t[i].substr(close + 1);
-    if (p[i].size() < pre.size() + post.size() || p[i].compare(0, pre.size(), pre) != 0 ||
-        p[i].compare(p[i].size() - post.size(), post.size(), post) != 0)
-      return "segment " + t[i] + " lost its literal text: " + p[i];
-    if (p[i].empty() || dot_segment(p[i])) return "segment " + t[i] + " became '" + p[i] + "'";
-  }
-  return "";
+  return mcp::test::path_violation(tmpl, path.substr(0, path.find('?')));
 }
 
 struct Tally {

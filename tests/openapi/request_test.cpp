@@ -7,34 +7,16 @@
 
 #include <mcp/core/encoding.hpp>
 
+#include "openapi_test_util.hpp"
 #include "sources/openapi/response.hpp"
 #include "sources/openapi/retry.hpp"
 
 using namespace mcp;
 using namespace mcp::openapi;
+using openapi_test::op_with;
+using openapi_test::param;
 
 namespace {
-
-Parameter param(std::string name, ParamIn in, std::string style = {}, bool explode = false) {
-  Parameter p;
-  p.name = name;
-  p.property = name;
-  p.in = in;
-  p.style = std::move(style);
-  p.explode = explode;
-  p.required = in == ParamIn::path;
-  return p;
-}
-
-Operation op_with(std::string method, std::string path, std::vector<Parameter> params) {
-  Operation op;
-  op.tool_name = "op";
-  op.method = std::move(method);
-  op.path = std::move(path);
-  op.parameters = std::move(params);
-  op.servers.push_back(ServerUrl{"https://api.example.com/v1/", {}});
-  return op;
-}
 
 net::ClientRequest build(const Operation& op, json::object args, RequestOptions opt = {}) {
   auto r = build_request(op, args, opt);

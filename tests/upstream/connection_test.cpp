@@ -203,6 +203,30 @@ TEST(Connection, ACancelledCallIsCancelledUpstreamAndDoesNotWaitForIt) {
   EXPECT_TRUE(up.saw_cancel);
 }
 
+// The call's deadline (CallInfo::deadline) bounds the forwarded call however long the
+// connection's own timeout (10 s here): the caller gets a tool error near it, and the upstream,
+// still working, is told to stop.
+TEST(Connection, ACallEndsAtItsDeadlineAndIsCancelledUpstream) {
+  Upstream up;
+  Gateway gw(up.url());
+  boost::asio::io_context io;
+  gw.vault->put("alice", "up", creds("alice"));
+  ASSERT_TRUE(test::run(io, gw.conn->refresh()));
+  test::FakeContext ctx;
+  ctx.call().deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = gw.call(io, "alice", "up__wait", &ctx);  // the upstream takes 5 s
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, std::chrono::milliseconds(150));
+  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  ASSERT_TRUE(r.contains("isError"));
+  EXPECT_TRUE(r.at("isError").as_bool());
+  EXPECT_NE(text_of(r).find("The upstream 'up' did not answer wait in time"), std::string::npos) << text_of(r);
+  EXPECT_EQ(ctx.call().upstream.failure, "timeout");
+  for (int i = 0; i < 40 && !up.saw_cancel; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(up.saw_cancel);
+}
+
 TEST(Connection, HeadersCredentialsAreChecked) {
   ConnectionOptions o;
   o.auth = AuthMethod::headers;

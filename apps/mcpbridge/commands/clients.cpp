@@ -8,42 +8,28 @@
 namespace mcpbridge {
 namespace {
 
-class Clients final : public StoreCommand {
+class Clients final : public StoreActions {
  public:
-  Clients() : StoreCommand("clients", "Manage pre-registered OAuth clients (auth mode oauth)") {}
+  Clients() : StoreActions("clients", "Manage pre-registered OAuth clients (auth mode oauth)") {}
 
  protected:
   void declare(CLI::App& clients) override {
-    clients.require_subcommand(1);
-    add_ = clients.add_subcommand("add", "Register a confidential client; prints its secret once");
-    add_->add_option("name", name_, "A name shown on the consent page")->required();
-    add_->add_option("--redirect-uri", redirects_, "The client's redirect URI (repeatable)")
+    auto* add = action(clients, "add", "Register a confidential client; prints its secret once",
+                       [this](const Config& cfg, Store& s) { return add_client(cfg, s); });
+    add->add_option("name", name_, "A name shown on the consent page")->required();
+    add->add_option("--redirect-uri", redirects_, "The client's redirect URI (repeatable)")
         ->required();
-    add_->add_option("--scope", scopes_, "Limit the client to these scopes (repeatable)");
-    clients.add_subcommand("list", "List clients (never their secrets)");
-    remove_ = clients.add_subcommand("remove", "Remove a client and revoke its tokens");
-    remove_->add_option("id", id_, "The client_id")->required();
-  }
-
-  int run_store(const mcp::config::Config& cfg,
-                const std::shared_ptr<mcp::store::Store>& store) override {
-    if (add_->parsed()) return add_client(cfg, *store);
-    if (remove_->parsed()) {
-      if (!store->remove_oauth_client(id_)) return fail("no client " + id_);
-      std::cout << "removed " << id_ << "\n";
-      return 0;
-    }
-    for (auto& c : store->list_oauth_clients()) {
-      std::string uris;
-      for (auto& r : c.redirect_uris) uris += (uris.empty() ? "" : ",") + r;
-      std::cout << c.id << "\t" << (c.name.empty() ? "-" : c.name) << "\t" << c.auth_method << "\t"
-                << (c.scope.empty() ? "*" : c.scope) << "\t" << uris << "\n";
-    }
-    return 0;
+    add->add_option("--scope", scopes_, "Limit the client to these scopes (repeatable)");
+    action(clients, "list", "List clients (never their secrets)",
+           [](const Config&, Store& s) { return list(s); });
+    action(clients, "remove", "Remove a client and revoke its tokens",
+           [this](const Config&, Store& s) { return remove(s); })
+        ->add_option("id", id_, "The client_id")
+        ->required();
   }
 
  private:
-  int add_client(const mcp::config::Config& cfg, mcp::store::Store& store) {
+  int add_client(const Config& cfg, Store& store) {
     std::string scope;
     for (auto& sc : scopes_) scope += (scope.empty() ? "" : " ") + sc;
     try {
@@ -60,10 +46,24 @@ class Clients final : public StoreCommand {
     return 0;
   }
 
+  int remove(Store& store) {
+    if (!store.remove_oauth_client(id_)) return fail("no client " + id_);
+    std::cout << "removed " << id_ << "\n";
+    return 0;
+  }
+
+  static int list(Store& store) {
+    for (auto& c : store.list_oauth_clients()) {
+      std::string uris;
+      for (auto& r : c.redirect_uris) uris += (uris.empty() ? "" : ",") + r;
+      std::cout << c.id << "\t" << (c.name.empty() ? "-" : c.name) << "\t" << c.auth_method << "\t"
+                << (c.scope.empty() ? "*" : c.scope) << "\t" << uris << "\n";
+    }
+    return 0;
+  }
+
   std::string name_, id_;
   std::vector<std::string> redirects_, scopes_;
-  CLI::App* add_ = nullptr;
-  CLI::App* remove_ = nullptr;
 };
 
 }  // namespace

@@ -45,6 +45,20 @@ int StoreCommand::run_config(mcp::config::Config& cfg) {
   return run_store(cfg, store);
 }
 
+CLI::App* StoreActions::action(CLI::App& command, const std::string& name, const std::string& description,
+                               Action run) {
+  if (actions_.empty()) command.require_subcommand(1);
+  auto* sub = command.add_subcommand(name, description);
+  actions_.emplace_back(sub, std::move(run));
+  return sub;
+}
+
+int StoreActions::run_store(const mcp::config::Config& cfg, const std::shared_ptr<mcp::store::Store>& store) {
+  for (auto& [sub, run] : actions_)
+    if (sub->parsed()) return run(cfg, *store);
+  return fail("no action given");  // unreachable: CLI11 requires one
+}
+
 int fail(const std::string& message, int code) {
   std::cerr << "mcpbridge: " << message << "\n";
   return code;

@@ -3,11 +3,14 @@
 // the process exit code. Exit codes: 0 success, 2 usage or configuration error, 3 cannot listen,
 // 4 store unusable (`client` has its own, see client.cpp).
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <mcp/config/config.hpp>
 #include <mcp/store/store.hpp>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mcpbridge {
 
@@ -65,6 +68,24 @@ class StoreCommand : public ConfigCommand {
   int run_config(mcp::config::Config& cfg) final;
   virtual int run_store(const mcp::config::Config& cfg,
                         const std::shared_ptr<mcp::store::Store>& store) = 0;
+};
+
+// A StoreCommand made of actions, one of which is given (`keys create|list|revoke`): declare()
+// adds them with action(), run_store() runs the one parsed.
+class StoreActions : public StoreCommand {
+ public:
+  using StoreCommand::StoreCommand;
+
+ protected:
+  using Config = mcp::config::Config;
+  using Store = mcp::store::Store;
+  using Action = std::function<int(const Config&, Store&)>;
+  // Adds the subcommand `name`, run by `run` when given; its options are the caller's to add.
+  CLI::App* action(CLI::App& command, const std::string& name, const std::string& description, Action run);
+  int run_store(const mcp::config::Config& cfg, const std::shared_ptr<mcp::store::Store>& store) final;
+
+ private:
+  std::vector<std::pair<CLI::App*, Action>> actions_;
 };
 
 // The `-c,--config FILE` option of the commands that read the configuration.

@@ -9,44 +9,27 @@
 namespace mcpbridge {
 namespace {
 
-class Users final : public StoreCommand {
+class Users final : public StoreActions {
  public:
-  Users() : StoreCommand("users", "Manage local users") {}
+  Users() : StoreActions("users", "Manage local users") {}
 
  protected:
   void declare(CLI::App& users) override {
-    users.require_subcommand(1);
-    add_ = users.add_subcommand("add", "Add or update a user");
-    add_->add_option("name", name_, "Login name")->required();
-    add_->add_option("--team", team_, "Team");
-    add_->add_option("--role", roles_, "Role (repeatable)");
-    add_->add_flag("--password-stdin", password_stdin_, "Read a password from standard input");
-    users.add_subcommand("list", "List users");
-    passwd_ = users.add_subcommand("passwd", "Set a user's password (read from standard input)");
-    passwd_->add_option("name", name_, "Login name")->required();
-  }
-
-  int run_store(const mcp::config::Config& cfg,
-                const std::shared_ptr<mcp::store::Store>& store) override {
-    if (add_->parsed()) return add_user(*store);
-    if (passwd_->parsed()) {
-      if (auto err = mcp::gateway::change_password(*store, cfg.store_path, name_, read_line());
-          !err.empty())
-        return fail(err);
-      std::cout << "password of " << name_ << " changed\n";
-      return 0;
-    }
-    for (auto& u : store->list_users()) {
-      std::string roles;
-      for (auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
-      std::cout << u.id << "\t" << (u.team.empty() ? "-" : u.team) << "\t"
-                << (roles.empty() ? "-" : roles) << "\n";
-    }
-    return 0;
+    auto* add = action(users, "add", "Add or update a user",
+                       [this](const Config&, Store& s) { return add_user(s); });
+    add->add_option("name", name_, "Login name")->required();
+    add->add_option("--team", team_, "Team");
+    add->add_option("--role", roles_, "Role (repeatable)");
+    add->add_flag("--password-stdin", password_stdin_, "Read a password from standard input");
+    action(users, "list", "List users", [](const Config&, Store& s) { return list(s); });
+    action(users, "passwd", "Set a user's password (read from standard input)",
+           [this](const Config& cfg, Store& s) { return passwd(cfg, s); })
+        ->add_option("name", name_, "Login name")
+        ->required();
   }
 
  private:
-  int add_user(mcp::store::Store& store) {
+  int add_user(Store& store) {
     mcp::store::User u{name_, team_, roles_, {}, mcp::store::unix_now()};
     if (auto old = store.find_user(name_)) {
       u.created_at = old->created_at;
@@ -63,11 +46,26 @@ class Users final : public StoreCommand {
     return 0;
   }
 
+  int passwd(const Config& cfg, Store& store) {
+    if (auto err = mcp::gateway::change_password(store, cfg.store_path, name_, read_line()); !err.empty())
+      return fail(err);
+    std::cout << "password of " << name_ << " changed\n";
+    return 0;
+  }
+
+  static int list(Store& store) {
+    for (auto& u : store.list_users()) {
+      std::string roles;
+      for (auto& r : u.roles) roles += (roles.empty() ? "" : ",") + r;
+      std::cout << u.id << "\t" << (u.team.empty() ? "-" : u.team) << "\t"
+                << (roles.empty() ? "-" : roles) << "\n";
+    }
+    return 0;
+  }
+
   std::string name_, team_;
   std::vector<std::string> roles_;
   bool password_stdin_ = false;
-  CLI::App* add_ = nullptr;
-  CLI::App* passwd_ = nullptr;
 };
 
 }  // namespace

@@ -59,6 +59,9 @@ struct RequestOptions {
   std::function<void(const json::object& params)> on_progress;
   // Told the JSON-RPC id of each attempt as it is sent (to cancel it with cancel()).
   std::function<void(const json::value& id)> on_sent;
+  // When to stop waiting (max(): Options::request_timeout alone). Each POST gets the shorter of
+  // request_timeout and the time left; an SSE answer is abandoned once it passes (kRequestTimeout).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 class Client {

@@ -89,7 +89,7 @@ struct Config {
   mcp::authz::ExternalIssuerOptions external;
   std::string external_jwks_file;
   // auth.oauth.external: jwks_uri (or discovery) and RFC 7662 introspection (endpoint set: used
-  // instead of the JWKS); the outbound client's SSRF policy (auth_external_config.cpp).
+  // instead of the JWKS); the outbound client's SSRF policy.
   mcp::authz::IntrospectionOptions introspection;
   bool external_allow_private = false;  // http and private/loopback issuers (development, tests)
   std::string external_ca_file;
@@ -103,14 +103,11 @@ struct Config {
 void resolve_oauth(Config& c, std::uint16_t bound_port);
 
 // auth_external_config.cpp: the auth.oauth.external and auth.oauth.client_metadata sections;
-// resolve_external reads the pinned JWKS file and makes the issuer's outbound client.
+// resolve_external reads the pinned JWKS file and fills in what follows from the rest. The
+// outbound clients and token checks are the gateway's to make (assemble()).
 void read_external_auth(Config& c, const YAML::Node& external);
 void read_client_metadata(Config& c, const YAML::Node& client_metadata);
 void resolve_external(Config& c);
-std::shared_ptr<mcp::net::HttpClient> client_metadata_http_client(const Config& c);
-// Sets c.auth's token check for the external issuer (introspection, or the JWKS: pinned, or
-// fetched with its refresher thread started) and returns what must live while serving.
-std::shared_ptr<void> start_external_check(Config& c);
 
 // Reads the service secrets the `openapi:` entries name (environment, files) into their
 // credentials; throws std::runtime_error naming the source whose secret is missing.

@@ -32,6 +32,9 @@ struct ServerOptions {
   std::string instructions;
   std::size_t page_size = 100;  // items per tools/list, resources/list, ... page
   bool validate_arguments = true;
+  // How long a tools/call may take (0: no bound of the server's own): it becomes the call's
+  // CallInfo::deadline, which the sources' upstream exchanges honour.
+  std::chrono::milliseconds tool_call_timeout{0};
   // Caching hints on the stateless wire (2026-07-28): lists and discovery, and resource reads.
   // "private" by default: once results vary by caller, a shared cache must not mix them.
   std::int64_t list_ttl_ms = 60000;

@@ -68,14 +68,25 @@ void add_header(net::ClientRequest& req, std::string_view name, const std::strin
   if (net::find_header(req.headers, name).empty()) req.headers.emplace_back(std::string(name), value);
 }
 
-// One exchange, repeated while retry_delay() says so (bounded by max_attempts).
+// The caller's deadline passed before the upstream answered (see CallInfo::deadline).
+Error deadline_passed() {
+  return Error{errc::kRequestTimeout, "the call's deadline passed", json::value("timeout")};
+}
+
+// One exchange, repeated while retry_delay() says so (bounded by max_attempts); each attempt
+// gets the source's timeout or the time left until the call's deadline, whichever is shorter,
+// and no retry waits past the deadline.
 Task<Result<net::ClientResponse>> send_with_retries(std::shared_ptr<State> st, net::ClientRequest req, Context& ctx) {
   bool may_retry = st->opt.max_attempts > 1 && retryable_method(req.method);
   for (int attempt = 1;; ++attempt) {
+    auto timeout = ctx.call().bound(st->opt.timeout);
+    if (timeout.count() <= 0) co_return deadline_passed();
     net::ClientRequest copy = may_retry ? req : std::move(req);
+    copy.timeout = timeout;
     Result<net::ClientResponse> r = co_await st->client->send(std::move(copy));
     auto delay = retry_delay(req.method, attempt, r, st->opt, jitter(), std::chrono::system_clock::now());
     if (!delay || ctx.cancelled()) co_return r;
+    if (ctx.call().bound(*delay) < *delay) co_return r;  // the deadline comes first
     if (!co_await ctx.sleep(*delay)) co_return r;  // cancelled while waiting
   }
 }
@@ -99,7 +110,7 @@ Task<Result<net::ClientResponse>> poll_accepted(std::shared_ptr<State> st, net::
                                                 std::string url, Context& ctx) {
   auto where = resolve_same_origin(url, accepted.header("location"));
   if (!where) co_return accepted;  // nothing we may follow: the 202 is the answer
-  const auto deadline = std::chrono::steady_clock::now() + st->opt.max_poll_time;
+  const auto deadline = std::min(ctx.call().deadline, std::chrono::steady_clock::now() + st->opt.max_poll_time);
   net::ClientResponse last = std::move(accepted);
   for (int n = 1; n <= st->opt.max_polls; ++n) {
     std::chrono::milliseconds wait = st->opt.poll_interval;

@@ -148,6 +148,7 @@ Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool,
       asio::co_spawn(exec, relay_progress(guard, cp, progress, total, std::move(message)), asio::detached);
     };
     ro.on_sent = [guard](const json::value& id) { guard->upstream_id = id; };
+    ro.deadline = ctx.call().deadline;  // the client bounds its own request_timeout by it
     // Downstream cancellation → notifications/cancelled upstream (checked while the call runs).
     asio::co_spawn(exec, watch_cancel(guard, cp, uc->client), asio::detached);
     auto call_args = args;  // kept for a repeat
@@ -167,6 +168,11 @@ Task<ToolResult> forward(std::weak_ptr<Connection::Impl> weak, std::string tool,
     if (e.code == errc::kConnectionClosed || e.code == errc::kRequestTimeout || e.code == errc::kInternalError) uc->connected = false;
     if (ctx.cancelled()) co_return ToolResult::error("Cancelled");
     ctx.call().upstream = reply_of(e);
+    if (e.code == errc::kRequestTimeout) {
+      // The upstream may still be working on it: tell it the gateway stopped waiting.
+      if (!guard->upstream_id.is_null()) co_await uc->client->cancel(guard->upstream_id, "the gateway stopped waiting");
+      co_return ToolResult::error("The upstream '" + opt.name + "' did not answer " + tool + " in time: " + e.message);
+    }
     ToolResult out = ToolResult::error("The upstream '" + opt.name + "' answered " + tool + " with an error (" +
                                        std::to_string(e.code) + "): " + e.message);
     co_return out;
