@@ -62,6 +62,10 @@ void check_log_level(const std::string& key, const std::string& v) {
 void apply_openapi_yaml(Config& c, const YAML::Node& root);
 // The `connections:` section (connections_config.cpp).
 void apply_connections_yaml(Config& c, const YAML::Node& root);
+// server.tls, server.trusted_proxies and their variables (tls_config.cpp).
+void read_server_tls(Config& c, const YAML::Node& server);
+void apply_tls_env(Config& c, const std::map<std::string, std::string>& env);
+void tls_to_yaml(const Config& c, YAML::Emitter& out);
 
 void apply_yaml(Config& c, const std::string& text) {
   YAML::Node root;
@@ -145,7 +149,9 @@ void apply_yaml(Config& c, const std::string& text) {
   }
   auto& h = c.http;
   if (auto s = root["server"]) {
-    check_keys(s, "server", {"host", "port", "path", "threads", "allowed_hosts", "allowed_origins", "public_url"});
+    check_keys(s, "server", {"host", "port", "path", "threads", "allowed_hosts", "allowed_origins", "public_url",
+                             "tls", "trusted_proxies"});
+    read_server_tls(c, s);
     if (s["public_url"]) c.public_url = scalar<std::string>(s["public_url"], "server.public_url");
     if (s["host"]) h.host = scalar<std::string>(s["host"], "server.host");
     if (s["port"]) h.port = static_cast<std::uint16_t>(parse_uint("server.port", s["port"].Scalar(), 65535));
@@ -264,6 +270,7 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
   if (auto v = get("MCPBRIDGE_PATH")) h.path = *v;
   if (auto v = get("MCPBRIDGE_THREADS")) h.threads = static_cast<unsigned>(parse_uint("MCPBRIDGE_THREADS", *v, 256));
   if (auto v = get("MCPBRIDGE_ALLOWED_HOSTS")) h.allowed_hosts = split_csv(*v);
+  apply_tls_env(c, env);
   if (auto v = get("MCPBRIDGE_ALLOWED_ORIGINS")) h.allowed_origins = split_csv(*v);
   if (auto v = get("MCPBRIDGE_MAX_SESSIONS")) h.max_sessions = parse_uint("MCPBRIDGE_MAX_SESSIONS", *v, 10'000'000);
   if (auto v = get("MCPBRIDGE_MAX_SESSIONS_PER_PRINCIPAL"))
@@ -307,7 +314,7 @@ void resolve_oauth(Config& c, std::uint16_t bound_port) {
     if (c.http.host != "127.0.0.1" && c.http.host != "localhost" && c.http.host != "::1")
       fail("auth.oauth.issuer", "required when serving on " + c.http.host + " (the public https URL; or --auth none)");
     if (bound_port == 0) fail("auth.oauth.issuer", "required with an ephemeral port (or give --port, or --auth none)");
-    z.issuer = "http://127.0.0.1:" + std::to_string(bound_port);
+    z.issuer = (c.http.tls.enabled() ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(bound_port);
   }
   while (!z.issuer.empty() && z.issuer.back() == '/') z.issuer.pop_back();
   if (c.auth.resource.empty()) c.auth.resource = z.issuer + c.http.path;
@@ -362,6 +369,7 @@ std::string to_yaml(const Config& c) {
   out << YAML::Key << "allowed_hosts" << YAML::Value << YAML::Flow << h.allowed_hosts;
   out << YAML::Key << "allowed_origins" << YAML::Value << YAML::Flow << h.allowed_origins;
   if (!c.public_url.empty()) out << YAML::Key << "public_url" << YAML::Value << c.public_url;
+  tls_to_yaml(c, out);
   out << YAML::EndMap;
   out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "max_body_bytes" << YAML::Value << h.max_body_bytes;

@@ -63,7 +63,8 @@ class Handler {
   // Tokens here are the ones issued for the MCP endpoint: the admin API is part of the same
   // protected resource.
   std::string resource_url(const HttpRequest& req) const {
-    return api_.auth->options().resource.empty() ? "http://" + std::string(req.header("host")) + api_.cfg->http.path
+    return api_.auth->options().resource.empty()
+               ? (req.scheme == "https" ? "https://" : "http://") + std::string(req.header("host")) + api_.cfg->http.path
                                                  : api_.auth->options().resource;
   }
 

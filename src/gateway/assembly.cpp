@@ -171,7 +171,11 @@ std::unique_ptr<Assembly> assemble(const config::Config& config) {
         [authn](const Principal& p, const std::string& tool) { return authn->may_call(p, tool); });
   if (a->cfg.builtin_tools) register_builtin_tools(*a->server);
   a->sources();
-  a->http = std::make_unique<HttpServer>(*a->server, a->cfg.http);
+  try {
+    a->http = std::make_unique<HttpServer>(*a->server, a->cfg.http);
+  } catch (const std::invalid_argument& e) {  // the TLS files or trusted_proxies
+    fail(kExitUsage, e.what());
+  }
   return std::make_unique<Assembly>(std::move(a));
 }
 

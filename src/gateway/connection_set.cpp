@@ -71,7 +71,8 @@ std::string public_url(const Config& cfg) {
   if (!cfg.public_url.empty()) return cfg.public_url;
   if (!cfg.oauth.issuer.empty()) return cfg.oauth.issuer;
   auto& h = cfg.http;
-  if ((h.host == "127.0.0.1" || h.host == "localhost") && h.port != 0) return "http://127.0.0.1:" + std::to_string(h.port);
+  if ((h.host == "127.0.0.1" || h.host == "localhost") && h.port != 0)
+    return (h.tls.enabled() ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(h.port);
   return {};
 }
 

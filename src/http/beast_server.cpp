@@ -2,7 +2,9 @@
 // writing JSON or chunked SSE responses. Policy lives in StreamableHttp.
 #include <mcp/http/http.hpp>
 
+#include "http/forwarded.hpp"
 #include "http/streamable_http.hpp"
+#include "http/tls_context.hpp"
 
 #include <mcp/core/metrics.hpp>
 #include <mcp/core/notifier.hpp>
@@ -10,12 +12,14 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
 #include <csignal>
 #include <condition_variable>
+#include <optional>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -27,6 +31,7 @@ using tcp = asio::ip::tcp;
 using IoExecutor = asio::io_context::executor_type;
 using Socket = asio::basic_stream_socket<tcp, IoExecutor>;
 using Timer = asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, IoExecutor>;
+using TlsStream = beast::ssl_stream<Socket>;
 using asio::use_awaitable;
 using asio::as_tuple;
 
@@ -122,30 +127,36 @@ class RequestParser final : public bhttp::basic_parser<true> {
   void on_finish_impl(beast::error_code&) override {}
 };
 
-// One connection's socket and its timeouts. Beast's tcp_stream armed and cancelled a timer
-// around every read and write; here a watchdog wakes every `tick` and closes the socket once
-// the deadline of the I/O in progress has passed (at most one tick late). While a request is
-// being handled no I/O is pending, and there is no deadline (as with tcp_stream's expiry,
-// which applied to pending I/O only).
+// One connection's stream (a socket, or TLS over one) and its timeouts. Beast's tcp_stream
+// armed and cancelled a timer around every read and write; here a watchdog wakes every `tick`
+// and closes the socket once the deadline of the I/O in progress has passed (at most one tick
+// late). While a request is being handled no I/O is pending, and there is no deadline (as with
+// tcp_stream's expiry, which applied to pending I/O only).
+template <class Stream>
 struct Connection {
   using Clock = std::chrono::steady_clock;
-  explicit Connection(Socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+  template <class... Args>
+  explicit Connection(std::shared_ptr<void> hold, Args&&... args)
+      : keep(std::move(hold)), stream(std::forward<Args>(args)...), timer(socket().get_executor()) {}
   void expires_after(Clock::duration d) { deadline = Clock::now() + d; }
   void no_deadline() { deadline = Clock::time_point::max(); }
-  Socket socket;
+  Socket& socket() { return beast::get_lowest_layer(stream); }
+  std::shared_ptr<void> keep;  // the TLS context this connection's handshake used
+  Stream stream;
   Timer timer;
   Clock::time_point deadline = Clock::time_point::max();
   bool done = false;
 };
 
-Task<void> watchdog(std::shared_ptr<Connection> c, std::chrono::steady_clock::duration tick) {
+template <class Stream>
+Task<void> watchdog(std::shared_ptr<Connection<Stream>> c, std::chrono::steady_clock::duration tick) {
   while (!c->done) {
     c->timer.expires_after(tick);
     co_await c->timer.async_wait(as_tuple(use_awaitable));  // woken early only by done
     if (c->done) co_return;
-    if (Connection::Clock::now() >= c->deadline) {
+    if (std::chrono::steady_clock::now() >= c->deadline) {
       beast::error_code ignored;
-      c->socket.close(ignored);  // the pending read or write fails; the connection ends
+      c->socket().close(ignored);  // the pending read or write fails; the connection ends
       co_return;
     }
   }
@@ -174,7 +185,15 @@ struct HttpServer::Impl {
   std::condition_variable cv;
   bool stopped = false;
 
-  Impl(Server& s, HttpOptions o) : server(s), options(std::move(o)), transport(s, options) {}
+  std::unique_ptr<http::TlsContexts> tls;  // null: plain HTTP
+  http::TrustedProxies proxies;
+  std::unique_ptr<asio::signal_set> hangup;
+  std::unique_ptr<Timer> tls_watch;
+
+  Impl(Server& s, HttpOptions o)
+      : server(s), options(std::move(o)), transport(s, options), proxies(options.trusted_proxies) {
+    if (options.tls.enabled()) tls = std::make_unique<http::TlsContexts>(options.tls);
+  }
 
   Task<http::Response> route(http::Request req) {
     auto path = req.path();
@@ -206,9 +225,10 @@ struct HttpServer::Impl {
     std::string early_bytes;  // a pipelined next request, handed back to the connection
     Notifier finished;
   };
-  static Task<void> watch_client(Socket& socket, std::shared_ptr<protocol::SseSink> sink, std::shared_ptr<Watch> w) {
+  template <class Stream>
+  static Task<void> watch_client(Stream& stream, std::shared_ptr<protocol::SseSink> sink, std::shared_ptr<Watch> w) {
     char buf[1024];
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
     if (!ec && n > 0) w->early_bytes.assign(buf, n);
     else if (ec != asio::error::operation_aborted) sink->abandon();
     w->done = true;
@@ -216,13 +236,15 @@ struct HttpServer::Impl {
   }
 
   // Writes an SSE response: head and whatever is queued go out in one write, and so on.
-  Task<bool> stream_out(Connection& conn, beast::flat_buffer& buffer, const http::Response& resp, bool keep_alive) {
+  template <class Stream>
+  Task<bool> stream_out(Connection<Stream>& conn, beast::flat_buffer& buffer, const http::Response& resp,
+                        bool keep_alive) {
     auto w = std::make_shared<Watch>();
-    asio::co_spawn(conn.socket.get_executor(), watch_client(conn.socket, resp.stream, w), log_failure);
+    asio::co_spawn(conn.socket().get_executor(), watch_client(conn.stream, resp.stream, w), log_failure);
     bool ok = co_await write_stream(conn, resp, keep_alive);
     if (!w->done) {
       beast::error_code ignored;
-      conn.socket.cancel(ignored);
+      conn.socket().cancel(ignored);
     }
     while (!w->done) co_await w->finished.wait(std::chrono::seconds(5));
     if (!w->early_bytes.empty()) {
@@ -233,7 +255,8 @@ struct HttpServer::Impl {
     co_return ok;
   }
 
-  Task<bool> write_stream(Connection& conn, const http::Response& resp, bool keep_alive) {
+  template <class Stream>
+  Task<bool> write_stream(Connection<Stream>& conn, const http::Response& resp, bool keep_alive) {
     std::string out = serialize_head(resp, keep_alive);
     for (;;) {
       auto chunk = co_await resp.stream->next(options.sse_keepalive);
@@ -241,7 +264,7 @@ struct HttpServer::Impl {
       append_chunk(out, chunk.bytes);
       if (chunk.last) out += "0\r\n\r\n";
       conn.expires_after(options.sse_keepalive + std::chrono::seconds(30));
-      auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(out), as_tuple(use_awaitable));
+      auto [ec, n] = co_await asio::async_write(conn.stream, asio::buffer(out), as_tuple(use_awaitable));
       conn.no_deadline();  // waiting for the next event is not I/O
       if (ec) {
         resp.stream->abandon();  // the client went away; a session keeps the events for resumption
@@ -255,31 +278,44 @@ struct HttpServer::Impl {
   // After an early answer the client may still be sending the body we did not read; closing
   // with unread bytes would reset the connection and could destroy the answer before the client
   // reads it. So: end our side, then discard what arrives for a bounded time and amount.
-  static Task<void> linger(Connection& conn) {
+  template <class Stream>
+  static Task<void> linger(Connection<Stream>& conn) {
     beast::error_code ignored;
-    conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    conn.socket().shutdown(tcp::socket::shutdown_send, ignored);
     conn.expires_after(std::chrono::seconds(2));
     char buf[16 << 10];
     std::size_t discarded = 0;
     while (discarded < (std::size_t{8} << 20)) {
-      auto [ec, n] = co_await conn.socket.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
+      auto [ec, n] = co_await conn.stream.async_read_some(asio::buffer(buf), as_tuple(use_awaitable));
       if (ec) break;
       discarded += n;
     }
   }
 
-  Task<void> connection(Socket socket) {
-    auto conn = std::make_shared<Connection>(std::move(socket));
-    auto& stream = conn->socket;
+  template <class Stream>
+  Task<void> connection(std::shared_ptr<Connection<Stream>> conn) {
+    constexpr bool kTls = !std::is_same_v<Stream, Socket>;
+    auto& stream = conn->stream;
     auto tick = std::clamp<std::chrono::steady_clock::duration>(
         std::chrono::milliseconds(std::min(options.read_timeout, options.keepalive_timeout)) / 8,
         std::chrono::milliseconds(250),
         std::chrono::seconds(5));
-    asio::co_spawn(stream.get_executor(), watchdog(conn, tick), log_failure);
+    asio::co_spawn(conn->socket().get_executor(), watchdog(conn, tick), log_failure);
     beast::flat_buffer buffer;
     beast::error_code ep_ec;
-    auto peer = stream.remote_endpoint(ep_ec);
+    auto peer = conn->socket().remote_endpoint(ep_ec);
     std::string remote = ep_ec ? std::string() : peer.address().to_string();
+    if constexpr (kTls) {
+      conn->expires_after(options.read_timeout);  // a client that never finishes its handshake
+      auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
+      if (hec) {
+        spdlog::debug("TLS handshake with {} failed: {}", remote, hec.message());
+        conn->done = true;
+        conn->timer.cancel();
+        co_return;
+      }
+    }
+    bool closing = false;  // we end the connection (not the client, nor a failure)
     for (;;) {
       RequestParser parser;
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
@@ -314,6 +350,8 @@ struct HttpServer::Impl {
       conn->no_deadline();
       http::Response resp;
       parser.req.remote_address = remote;
+      if constexpr (kTls) parser.req.scheme = "https";
+      if (!proxies.empty()) proxies.apply(parser.req);
       if (parser.req.path() == options.path)  // the MCP endpoint without route()'s coroutine frame
         resp = co_await transport.handle(std::move(parser.req));
       else
@@ -328,10 +366,19 @@ struct HttpServer::Impl {
         auto [ec3, n3] = co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
         if (ec3) break;
       }
-      if (!keep_alive) break;
+      if (!keep_alive) {
+        closing = true;
+        break;
+      }
+    }
+    if constexpr (kTls) {
+      if (closing) {  // close_notify, so that the client knows the response is complete
+        conn->expires_after(std::chrono::seconds(1));
+        co_await stream.async_shutdown(as_tuple(use_awaitable));
+      }
     }
     beast::error_code ignored;
-    stream.shutdown(tcp::socket::shutdown_send, ignored);
+    conn->socket().shutdown(tcp::socket::shutdown_send, ignored);
     conn->done = true;
     conn->timer.cancel();  // the watchdog ends now rather than at its next tick
   }
@@ -343,8 +390,33 @@ struct HttpServer::Impl {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       if (ec) continue;  // e.g. EMFILE: keep serving the connections we have
       socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(executor, connection(std::move(socket)), log_failure);
+      if (tls) {
+        auto ctx = tls->current();
+        auto conn = std::make_shared<Connection<TlsStream>>(ctx, std::move(socket), *ctx);
+        asio::co_spawn(executor, connection(std::move(conn)), log_failure);
+      } else {
+        asio::co_spawn(executor, connection(std::make_shared<Connection<Socket>>(nullptr, std::move(socket))),
+                       log_failure);
+      }
     }
+  }
+
+  // SIGHUP, and the files' poll: a changed pair is loaded for new handshakes (on loop 0; a
+  // context is built in a few milliseconds).
+  void wait_hangup() {
+    hangup->async_wait([this](const beast::error_code& ec, int) {
+      if (ec) return;  // stopped
+      tls->reload(true, "SIGHUP");
+      wait_hangup();
+    });
+  }
+  void watch_tls() {
+    tls_watch->expires_after(options.tls.watch_interval);
+    tls_watch->async_wait([this](const beast::error_code& ec) {
+      if (ec) return;
+      tls->reload(false, "the files changed");
+      watch_tls();
+    });
   }
 
   Task<void> reap_sessions() {
@@ -394,8 +466,17 @@ void HttpServer::start() {
     asio::co_spawn(*I.contexts[i], I.listen(*I.acceptors[i], I.contexts[i]->get_executor()), log_failure);
   }
   asio::co_spawn(*I.contexts[0], I.reap_sessions(), log_failure);
+  if (I.tls) {
+    I.hangup = std::make_unique<asio::signal_set>(*I.contexts[0], SIGHUP);
+    I.wait_hangup();
+    if (I.options.tls.watch_interval.count() > 0) {
+      I.tls_watch = std::make_unique<Timer>(I.contexts[0]->get_executor());
+      I.watch_tls();
+    }
+  }
   for (unsigned i = 0; i < n; ++i) I.threads.emplace_back([ctx = I.contexts[i].get()] { ctx->run(); });
-  spdlog::info("MCP endpoint http://{}:{}{} ({} thread{})", I.options.host, port, I.options.path, n,
+  auto host = I.options.host.find(':') == std::string::npos ? I.options.host : "[" + I.options.host + "]";
+  spdlog::info("MCP endpoint {}://{}:{}{} ({} thread{})", I.tls ? "https" : "http", host, port, I.options.path, n,
                n > 1 ? "s" : "");
 }
 
@@ -438,9 +519,15 @@ int serve(Server& server, HttpOptions options) {
   // tools/call runs only what it permits (gateway::assemble installs the same itself).
   if (auto authn = options.authenticator)
     server.set_tool_filter([authn](const Principal& p, const std::string& tool) { return authn->may_call(p, tool); });
-  HttpServer http(server, std::move(options));
+  std::optional<HttpServer> http;
   try {
-    http.start();
+    http.emplace(server, std::move(options));
+  } catch (const std::invalid_argument& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 2;
+  }
+  try {
+    http->start();
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 3;
@@ -448,7 +535,7 @@ int serve(Server& server, HttpOptions options) {
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("signal {}: shutting down", sig);
-  http.stop();
+  http->stop();
   return 0;
 }
 

@@ -219,7 +219,7 @@ std::string StreamableHttp::resource_url(const Request& req) const {
   // ASCII) are percent-encoded, so that the URL stays ASCII in the metadata's JSON and in the
   // WWW-Authenticate challenge (raw, they made the metadata invalid UTF-8).
   auto host = req.header("host");
-  std::string url = "http://";
+  std::string url = req.scheme == "https" ? "https://" : "http://";  // https: TLS, or a trusted proxy's
   url.reserve(url.size() + host.size() + options_.path.size());
   for (char c : host) {
     auto b = static_cast<unsigned char>(c);

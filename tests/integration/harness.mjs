@@ -82,11 +82,13 @@ export function installWatchdog(name, ms = 105_000) {
 }
 
 // Starts `binary --host 127.0.0.1 --port 0 ...args` and resolves to { url, proc, output(), stop() }
-// once it answers /healthz. The port is read from its startup log line ("MCP endpoint http://127.0.0.1:N/...").
+// once it answers /healthz. The port is read from its startup log line ("MCP endpoint http://127.0.0.1:N/...",
+// or https://: then `fetch` must trust its certificate, e.g. tls_fetch.mjs).
 // A server that dies before stop() is reported with its output (later requests would only say
 // "fetch failed").
 // `before`: arguments ahead of the flags (a subcommand); `port`: a fixed port (a restart).
-export async function startServer(binary, args = [], { env, endpoint = '/mcp', before = [], port: fixed = 0 } = {}) {
+export async function startServer(binary, args = [],
+                                  { env, endpoint = '/mcp', before = [], port: fixed = 0, fetch: get = fetch } = {}) {
   env = { ...(env ?? process.env) };
   // `mcpbridge serve` keeps an SQLite store: a throwaway one unless the test chose (env or config).
   let storeDir;
@@ -105,8 +107,8 @@ export async function startServer(binary, args = [], { env, endpoint = '/mcp', b
       out += d.toString();
       // The listener's own line: other lines may name other servers' URLs first (a gateway
       // logs its upstreams' URLs from another thread).
-      const m = /MCP endpoint http:\/\/127\.0\.0\.1:(\d+)\//.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
-      if (m && Number(m[1]) > 0) resolve(Number(m[1]));
+      const m = /MCP endpoint (https?):\/\/127\.0\.0\.1:(\d+)\//.exec(out.replace(/\x1b\[[0-9;]*m/g, ''));
+      if (m && Number(m[2]) > 0) resolve({ scheme: m[1], port: Number(m[2]) });
     };
     proc.stdout.on('data', onData);
     proc.stderr.on('data', onData);
@@ -119,13 +121,13 @@ export async function startServer(binary, args = [], { env, endpoint = '/mcp', b
     if (!stopping) console.error(`${path.basename(binary)} died (code ${code}, signal ${sig}); its output:\n${out}`);
   });
   try {
-    const port = await withTimeout(portFound, STARTUP_MS, `${binary} to announce its port; output:\n${out}`);
-    const base = `http://127.0.0.1:${port}`;
+    const { scheme, port } = await withTimeout(portFound, STARTUP_MS, `${binary} to announce its port; output:\n${out}`);
+    const base = `${scheme}://127.0.0.1:${port}`;
     // It announced the port; now wait until it actually answers HTTP.
     const deadline = Date.now() + STARTUP_MS;
     for (;;) {
       try {
-        const r = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+        const r = await get(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
         await r.body?.cancel();
         if (r.ok) break;
       } catch { /* not yet */ }

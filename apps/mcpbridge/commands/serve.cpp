@@ -29,12 +29,16 @@ class Serve final : public ConfigCommand {
                     "header, none "
                     "(env: MCPBRIDGE_AUTH_MODE)")
         ->check(CLI::IsMember({"none", "api_key", "header", "headers", "oauth"}));
+    serve.add_option("--tls-cert", tls_cert_, "PEM certificate chain: serve HTTPS (env: MCPBRIDGE_TLS_CERT_FILE)");
+    serve.add_option("--tls-key", tls_key_, "PEM private key of --tls-cert (env: MCPBRIDGE_TLS_KEY_FILE)");
   }
 
   int run_config(mcp::config::Config& cfg) override {
     if (!host_.empty()) cfg.http.host = host_;
     if (port_ >= 0) cfg.http.port = static_cast<std::uint16_t>(port_);
     if (threads_ > 0) cfg.http.threads = static_cast<unsigned>(threads_);
+    if (!tls_cert_.empty()) cfg.http.tls.cert_file = tls_cert_;
+    if (!tls_key_.empty()) cfg.http.tls.key_file = tls_key_;
     try {
       if (!auth_mode_.empty()) mcp::config::apply_env(cfg, {{"MCPBRIDGE_AUTH_MODE", auth_mode_}});
     } catch (const std::exception& e) {
@@ -51,7 +55,7 @@ class Serve final : public ConfigCommand {
   }
 
  private:
-  std::string host_, auth_mode_;
+  std::string host_, auth_mode_, tls_cert_, tls_key_;
   int port_ = -1;
   int threads_ = -1;
 };

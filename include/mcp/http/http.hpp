@@ -13,11 +13,29 @@
 
 namespace mcp {
 
+// HTTPS on the listener itself (docs/operations.md). Both files empty: plain HTTP.
+struct TlsOptions {
+  std::string cert_file;  // PEM: the certificate, then its chain
+  std::string key_file;   // PEM: its private key (ECDSA or RSA), unencrypted
+  // The files are checked (inode, mtime, size) this often and a changed pair is loaded for new
+  // handshakes; SIGHUP does the same at once. 0: SIGHUP only.
+  std::chrono::milliseconds watch_interval{5000};
+  bool enabled() const { return !cert_file.empty() || !key_file.empty(); }
+};
+
+// "" when `entry` is an address ("10.0.0.7", "::1") or a network ("10.0.0.0/8"), else why not.
+std::string check_trusted_proxy(const std::string& entry);
+
 struct HttpOptions {
   std::string host = "127.0.0.1";  // loopback unless told otherwise
   std::uint16_t port = 8080;       // 0: an ephemeral port (see HttpServer::port())
   std::string path = "/mcp";
   unsigned threads = 1;            // one event loop per thread (SO_REUSEPORT)
+  TlsOptions tls;
+  // Peers whose Forwarded / X-Forwarded-For/-Proto/-Host headers are believed (addresses or
+  // CIDR networks): the client address, scheme and host they name replace the connection's.
+  // Empty: those headers are ignored.
+  std::vector<std::string> trusted_proxies;
 
   std::size_t max_body_bytes = 4 << 20;    // 413 above
   std::size_t max_batch = 100;             // messages in a JSON-RPC batch; 400 above (0: no batches)
@@ -63,6 +81,8 @@ struct HttpOptions {
 
 class HttpServer {
  public:
+  // Loads the TLS certificate and key when options.tls is set: throws std::invalid_argument when
+  // they cannot be used or a trusted_proxies entry is not an address or network.
   HttpServer(Server& server, HttpOptions options);
   ~HttpServer();
   // Binds and starts the event loops; throws std::system_error when it cannot bind.
@@ -79,7 +99,8 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Runs until SIGINT or SIGTERM; returns a process exit code. With options.authenticator it
+// Runs until SIGINT or SIGTERM; returns a process exit code (2: unusable TLS files or
+// trusted_proxies, 3: cannot listen). With options.authenticator it
 // first installs the tool filter (Server::set_tool_filter: Authenticator::may_call); an
 // HttpServer made directly leaves the server's filter to its owner.
 int serve(Server& server, HttpOptions options);

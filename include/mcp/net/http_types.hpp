@@ -24,7 +24,10 @@ struct HttpRequest {
   std::string target;  // path and query, as received
   Headers headers;
   std::string body;
-  std::string remote_address;  // peer IP, for rate limits and loopback checks
+  // The client's IP, for rate limits, audit and loopback checks: the peer's, or the one a
+  // trusted proxy forwarded (HttpOptions::trusted_proxies).
+  std::string remote_address;
+  std::string scheme = "http";  // "https" over TLS, or as a trusted proxy forwarded it
 
   std::string_view header(std::string_view lower_name) const { return find_header(headers, lower_name); }
   bool has_header(std::string_view lower_name) const;

@@ -1,0 +1,68 @@
+// server.tls and server.trusted_proxies (docs/operations.md), their MCPBRIDGE_* variables, and
+// their part of `mcpbridge config`'s output.
+#include <mcp/config/config.hpp>
+#include "yaml_read.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <sstream>
+
+namespace mcp::config {
+namespace {
+
+std::vector<std::string> proxies(std::vector<std::string> entries, const std::string& key) {
+  for (auto& e : entries)
+    if (auto why = mcp::check_trusted_proxy(e); !why.empty()) fail(key, why);
+  return entries;
+}
+
+}  // namespace
+
+void read_server_tls(Config& c, const YAML::Node& server) {
+  auto& t = c.http.tls;
+  if (auto n = server["tls"]) {
+    check_keys(n, "server.tls", {"cert_file", "key_file", "watch_interval_ms"});
+    if (n["cert_file"]) t.cert_file = scalar<std::string>(n["cert_file"], "server.tls.cert_file");
+    if (n["key_file"]) t.key_file = scalar<std::string>(n["key_file"], "server.tls.key_file");
+    if (n["watch_interval_ms"]) {
+      auto ms = scalar<long long>(n["watch_interval_ms"], "server.tls.watch_interval_ms");
+      if (ms != 0 && (ms < 100 || ms > 3'600'000))
+        fail("server.tls.watch_interval_ms", "expected 0 (SIGHUP only) or 100 to 3600000");
+      t.watch_interval = std::chrono::milliseconds(ms);
+    }
+  }
+  if (auto n = server["trusted_proxies"])
+    c.http.trusted_proxies = proxies(string_list(n, "server.trusted_proxies"), "server.trusted_proxies");
+}
+
+void apply_tls_env(Config& c, const std::map<std::string, std::string>& env) {
+  auto get = [&](const char* k) -> const std::string* {
+    auto it = env.find(k);
+    return it == env.end() ? nullptr : &it->second;
+  };
+  if (auto v = get("MCPBRIDGE_TLS_CERT_FILE")) c.http.tls.cert_file = *v;
+  if (auto v = get("MCPBRIDGE_TLS_KEY_FILE")) c.http.tls.key_file = *v;
+  if (auto v = get("MCPBRIDGE_TRUSTED_PROXIES")) {
+    std::vector<std::string> list;
+    std::stringstream ss(*v);
+    std::string item;
+    while (std::getline(ss, item, ','))
+      if (!item.empty()) list.push_back(item);
+    c.http.trusted_proxies = proxies(std::move(list), "MCPBRIDGE_TRUSTED_PROXIES");
+  }
+}
+
+void tls_to_yaml(const Config& c, YAML::Emitter& out) {
+  auto& t = c.http.tls;
+  if (t.enabled()) {
+    out << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "cert_file" << YAML::Value << t.cert_file;
+    out << YAML::Key << "key_file" << YAML::Value << t.key_file;
+    out << YAML::Key << "watch_interval_ms" << YAML::Value << t.watch_interval.count();
+    out << YAML::EndMap;
+  }
+  if (!c.http.trusted_proxies.empty())
+    out << YAML::Key << "trusted_proxies" << YAML::Value << YAML::Flow << c.http.trusted_proxies;
+}
+
+}  // namespace mcp::config
