@@ -10,7 +10,7 @@
 #
 # Layers, highest first (a library links only its own layer and those below it):
 #   apps > gateway > config > {http, authz, sources, sdk} > {auth, client, protocol, vault}
-#        > server > {store, jsonrpc, net} > core
+#        > server > {store, cluster, jsonrpc, net} > core
 # config sits between the gateway and the layers its options come from.
 #
 #   scripts/check-layers.sh [REPO]      (default: the checkout this script is in)
@@ -92,7 +92,7 @@ done < <(sources src)
 # 4. Links point down: each mcp_* library of src/ has a rank; it may link only ranks <= its own.
 declare -A rank=(
   [mcp_core]=1                                    # core (with jsonrpc)
-  [mcp_store]=2                                   # store
+  [mcp_store]=2 [mcp_cluster]=2                   # store, cluster (shared state)
   [mcp_server]=3                                  # server
   [mcp_auth]=4 [mcp_client]=4 [mcp_protocol]=4    # auth, client, protocol (vault is in openapi_call)
   [mcp_http]=5 [mcp_authz]=5 [mcp_openapi]=5 [mcp_openapi_call]=5 [mcp_upstream]=5 [mcp_sdk]=5
