@@ -103,6 +103,12 @@ ClusterLink::~ClusterLink() {
   else if (thread_.joinable()) thread_.join();
 }
 
+void ClusterLink::join() {
+  stop();
+  work_.reset();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
 void ClusterLink::start(Deliver deliver) {
   deliver_ = std::move(deliver);
   std::weak_ptr<ClusterLink> weak = weak_from_this();
@@ -126,7 +132,11 @@ void ClusterLink::stop() {
   for (auto& f : followers) f->sub.reset();
 }
 
-void ClusterLink::spawn(Task<void> t) { asio::co_spawn(io_, std::move(t), log_failure); }
+// (Nothing new once stopped: what is queued then would never run, and its frame would hold
+// the link.)
+void ClusterLink::spawn(Task<void> t) {
+  if (!stopped_) asio::co_spawn(io_, std::move(t), log_failure);
+}
 
 std::uint64_t ClusterLink::random_u64(std::uint64_t lo, std::uint64_t hi) {
   std::lock_guard lock(mu_);
@@ -265,6 +275,8 @@ Task<Result<bool>> ClusterLink::removed(std::string id) {
 
 Task<void> ClusterLink::reload(std::shared_ptr<ClusterLink> self, std::string id) {
   auto got = co_await self->shared_->get(record_key(id));
+  std::lock_guard alive(self->alive_mu_);  // the SessionManager lives until stop()
+  if (self->stopped_) co_return;
   auto s = self->sessions_.find(id);
   if (!s || !got || !got.value()) co_return;
   boost::system::error_code ec;
@@ -342,69 +354,94 @@ void ClusterLink::on_control(const std::string& message) {
       std::lock_guard lock(mu_);
       followed_.insert(key);
     }
-    enqueue(key, Op{{}, true});  // hello, after every event logged so far
+    enqueue(Op{std::move(key), {}, true});  // hello, after every event logged so far
   }
 }
 
 // --- events ---
 
-void ClusterLink::enqueue(const std::string& key, Op op) {
+void ClusterLink::enqueue(Op op) {
   bool start = false;
   {
     std::lock_guard lock(mu_);
-    auto& c = chains_[key];
-    c.ops.push_back(std::move(op));
-    if (!c.running) start = c.running = true;
+    if (queue_.size() >= kMaxQueued && !op.publish) {
+      if (dropped_++ % 1000 == 0) spdlog::warn("cluster: shared state behind; {} SSE events not shared", dropped_);
+      return;
+    }
+    queue_.push_back(std::move(op));
+    if (!draining_) start = draining_ = true;
   }
-  if (start) spawn(drain(shared_from_this(), key));
+  if (start) spawn(drain(shared_from_this()));
 }
 
-// One chain per stream: its appends in order, each publish after the append before it.
-Task<void> ClusterLink::drain(std::shared_ptr<ClusterLink> self, std::string key) {
-  const std::string channel = channel_of(key);
-  for (;;) {
-    Op op;
-    {
-      std::lock_guard lock(self->mu_);
-      auto it = self->chains_.find(key);
-      if (it->second.ops.empty()) {
-        self->chains_.erase(it);
-        co_return;
-      }
-      op = std::move(it->second.ops.front());
-      it->second.ops.pop_front();
-    }
+// One stream's ops in order, each publish after the append before it: a follower that reads
+// the log after `hello` has everything before it, and what it is sent after is logged too.
+Task<void> ClusterLink::run_ops(std::shared_ptr<ClusterLink> self, std::vector<Op> ops) {
+  const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(self->options_.idle_timeout);
+  for (auto& op : ops) {
     if (!op.entry.empty()) {
-      auto r = co_await self->shared_->append(key, op.entry, self->options_.events_per_stream,
-                                              std::chrono::duration_cast<std::chrono::milliseconds>(self->options_.idle_timeout));
+      auto r = co_await self->shared_->append(op.key, op.entry, self->options_.events_per_stream, ttl);
       if (!r) spdlog::warn("cluster: SSE event not shared: {}", r.error().message);
     }
-    if (op.publish) self->shared_->publish(channel, op.entry.empty() ? std::string(kHello) : op.entry);
+    if (op.publish) self->shared_->publish(channel_of(op.key), op.entry.empty() ? std::string(kHello) : op.entry);
+  }
+}
+
+// What is queued, batch by batch: the streams of a batch concurrently (a Redis connection
+// pipelines them), each stream's ops in order, the next batch once this one is done.
+Task<void> ClusterLink::drain(std::shared_ptr<ClusterLink> self) {
+  for (;;) {
+    std::deque<Op> batch;
+    {
+      std::lock_guard lock(self->mu_);
+      if (self->queue_.empty()) {
+        self->draining_ = false;
+        co_return;
+      }
+      batch.swap(self->queue_);
+    }
+    std::unordered_map<std::string, std::vector<Op>> streams;
+    for (auto& op : batch) streams[op.key].push_back(std::move(op));
+    if (streams.size() == 1) {
+      co_await run_ops(self, std::move(streams.begin()->second));
+      continue;
+    }
+    auto left = std::make_shared<std::atomic<std::size_t>>(streams.size());
+    auto done = std::make_shared<Notifier>();
+    for (auto& [key, ops] : streams)
+      asio::co_spawn(
+          self->io_,
+          [](std::shared_ptr<ClusterLink> self, std::vector<Op> ops, std::shared_ptr<std::atomic<std::size_t>> left,
+             std::shared_ptr<Notifier> done) -> Task<void> {
+            co_await run_ops(std::move(self), std::move(ops));
+            if (--*left == 0) done->notify();
+          }(self, std::move(ops), left, done),
+          log_failure);
+    while (left->load() > 0) co_await done->wait(std::chrono::seconds(1));
   }
 }
 
 void ClusterLink::event(const std::string& session, std::uint64_t stream, const std::string& event_id,
                         const std::string& data) {
-  std::string key = log_key(session, stream);
-  Op op{event_id + "\n" + data, false};
+  Op op{log_key(session, stream), event_id + "\n" + data, false};
   {
     std::lock_guard lock(mu_);
-    op.publish = followed_.count(key) > 0;
+    op.publish = !followed_.empty() && followed_.count(op.key) > 0;
   }
-  enqueue(key, std::move(op));
+  enqueue(std::move(op));
 }
 
 void ClusterLink::ended(const std::string& session, std::uint64_t stream) {
-  std::string key = log_key(session, stream);
-  Op op{std::string(kEnd), false};
+  Op op{log_key(session, stream), std::string(kEnd), false};
   {
     std::lock_guard lock(mu_);
-    op.publish = followed_.erase(key) > 0;
+    op.publish = followed_.erase(op.key) > 0;
   }
-  enqueue(key, std::move(op));
+  enqueue(std::move(op));
 }
 
 void ClusterLink::release_later(std::shared_ptr<Follower> f) {
+  if (stopped_) return;  // stop() released every follower
   asio::post(io_, [self = shared_from_this(), f] {
     {
       std::lock_guard lock(self->mu_);

@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
@@ -44,6 +45,9 @@ class ClusterLink final : public protocol::StreamMirror, public std::enable_shar
   // runs once it has returned.
   void start(Deliver deliver);
   void stop();
+  // After stop(): lets the link's thread finish what it has (bounded by the shared state's
+  // timeouts) and joins it. Sessions may keep the link itself a while longer.
+  void join();
 
   const std::string& replica_id() const { return options_.replica_id; }
   cluster::SharedState& shared() { return *shared_; }
@@ -85,20 +89,17 @@ class ClusterLink final : public protocol::StreamMirror, public std::enable_shar
 
  private:
   struct Op {
+    std::string key;       // the stream's log
     std::string entry;     // appended to the log (empty: nothing)
     bool publish = false;  // also published on the stream's channel
-  };
-  struct Chain {
-    std::deque<Op> ops;
-    bool running = false;
   };
   struct Follower;
 
   void on_control(const std::string& message);
-  void enqueue(const std::string& key, Op op);
-  static Task<void> drain(std::shared_ptr<ClusterLink> self, std::string key);
+  void enqueue(Op op);
+  static Task<void> drain(std::shared_ptr<ClusterLink> self);
+  static Task<void> run_ops(std::shared_ptr<ClusterLink> self, std::vector<Op> ops);
   static Task<void> reload(std::shared_ptr<ClusterLink> self, std::string id);
-  static Task<void> flush_detached(std::shared_ptr<ClusterLink> self, std::string id);
   void changed(protocol::Session& s);
   void spawn(Task<void> t);
   std::string record_of(protocol::Session& s) const;
@@ -111,11 +112,17 @@ class ClusterLink final : public protocol::StreamMirror, public std::enable_shar
   Deliver deliver_;
 
   std::mutex alive_mu_;  // held while a handler runs; stop() takes it to end them
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};
   std::unique_ptr<cluster::Subscription> control_;
 
   std::mutex mu_;
-  std::unordered_map<std::string, Chain> chains_;  // by event log key, in event order
+  // Appends and publishes in event order (so per stream), drained by one coroutine in
+  // batches: one wake-up of the link's thread per batch, not per event. Bounded: over kMaxQueued (a
+  // backend far behind) events are not shared, and say so in the log.
+  static constexpr std::size_t kMaxQueued = 10000;
+  std::deque<Op> queue_;
+  bool draining_ = false;
+  std::uint64_t dropped_ = 0;
   std::set<std::string> followed_;                 // event log keys read on another replica
   std::set<std::string> dirty_;                    // sessions whose record changed
   std::set<std::shared_ptr<Follower>> followers_;

@@ -153,7 +153,7 @@ StreamableHttp::StreamableHttp(Server& server, const HttpOptions& options)
 
 StreamableHttp::~StreamableHttp() {
   server_.set_listener(nullptr);
-  if (link_) link_->stop();
+  if (link_) link_->join();
   sessions_.close_all();
 }
 
