@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -330,6 +332,49 @@ TEST(ReplicasFaults, AFailingSharedStateGivesA503OrAToolErrorAtOnce) {
   auto out = test::run(handler(json::object{}, ctx));
   EXPECT_TRUE(out.is_error);
   EXPECT_NE(json::serialize(out.content).find("rate limits"), std::string::npos) << json::serialize(out.content);
+}
+
+// GET /readyz on a real listener (127.0.0.1, an ephemeral port): the whole answer.
+std::string readyz(std::uint16_t port) {
+  asio::io_context io;
+  asio::ip::tcp::socket sock(io);
+  sock.connect({asio::ip::make_address("127.0.0.1"), port});
+  std::string req = "GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  asio::write(sock, asio::buffer(req));
+  std::string out;
+  boost::system::error_code ec;
+  char buf[4096];
+  for (std::size_t n; (n = sock.read_some(asio::buffer(buf), ec)) > 0 || !ec;) out.append(buf, n);
+  return out;
+}
+
+TEST(ReplicasFaults, ReadyzSaysWhichDependencyDoesNotAnswer) {
+  Server server(ServerOptions{});
+  bool store_ok = true;
+  HttpOptions o;
+  o.port = 0;
+  o.shared = cluster::make_memory_shared_state();
+  o.readiness.emplace_back("store", [&] { return store_ok; });
+  {
+    HttpServer http(server, o);
+    http.start();
+    auto up = readyz(http.port());
+    EXPECT_NE(up.find("200 OK"), std::string::npos) << up;
+    EXPECT_NE(up.find(R"("shared_state":true)"), std::string::npos) << up;
+    store_ok = false;
+    auto down = readyz(http.port());
+    EXPECT_NE(down.find("503"), std::string::npos) << down;
+    EXPECT_NE(down.find(R"("store":false)"), std::string::npos) << down;
+    http.stop();
+  }
+  o.shared = std::make_shared<DownState>();
+  store_ok = true;
+  HttpServer http(server, o);
+  http.start();
+  auto down = readyz(http.port());
+  EXPECT_NE(down.find("503"), std::string::npos) << down;
+  EXPECT_NE(down.find(R"("shared_state":false)"), std::string::npos) << down;
+  http.stop();
 }
 
 TEST(ReplicasMemoryState, RecordsLogsAndBuckets) {
