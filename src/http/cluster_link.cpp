@@ -517,8 +517,10 @@ Task<Result<bool>> ClusterLink::follow(std::shared_ptr<Session> s, std::string l
     std::lock_guard lock(mu_);
     followers_.insert(f);
   }
-  sink->on_abandon([weak, f] {
-    if (auto self = weak.lock()) self->release_later(f);
+  // (The follower holds the sink: the hook holds the follower weakly, or neither would go.)
+  sink->on_abandon([weak, wf = std::weak_ptr<Follower>(f)] {
+    auto self = weak.lock();
+    if (auto f = wf.lock(); self && f) self->release_later(std::move(f));
   });
   co_return true;
 }
