@@ -76,9 +76,14 @@ void apply_yaml(Config& c, const std::string& text) {
   }
   if (root.IsNull()) return;
   check_keys(root, "", {"server", "limits", "sessions", "sse", "log", "tools", "protocol", "cache", "auth", "store",
-                         "openapi", "gateway", "vault", "connections", "admin"});
+                         "openapi", "gateway", "vault", "connections", "admin", "cluster"});
   apply_openapi_yaml(c, root);
   apply_connections_yaml(c, root);
+  if (auto k = root["cluster"]) {
+    check_keys(k, "cluster", {"redis_url", "replica_id"});
+    if (k["redis_url"]) c.redis_url = scalar<std::string>(k["redis_url"], "cluster.redis_url");
+    if (k["replica_id"]) c.replica_id = scalar<std::string>(k["replica_id"], "cluster.replica_id");
+  }
   if (auto s = root["store"]) {
     check_keys(s, "store", {"path"});
     if (s["path"]) c.store_path = scalar<std::string>(s["path"], "store.path");
@@ -285,6 +290,8 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
     c.log_level = *v;
   }
   if (auto v = get("MCPBRIDGE_STORE")) c.store_path = *v;
+  if (auto v = get("MCPBRIDGE_REDIS_URL")) c.redis_url = *v;
+  if (auto v = get("MCPBRIDGE_REPLICA_ID")) c.replica_id = *v;
   if (auto v = get("MCPBRIDGE_AUTH_MODE")) set_mode(c, "MCPBRIDGE_AUTH_MODE", *v);
   if (auto v = get("MCPBRIDGE_PROXY_SECRET")) c.auth.proxy_secret = *v;
   if (auto v = get("MCPBRIDGE_VAULT_KEY")) c.vault_key = *v;
@@ -300,6 +307,16 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
     if (*v != "text" && *v != "json") fail("MCPBRIDGE_LOG_FORMAT", "expected text or json");
     c.log_format = *v;
   }
+}
+
+std::string redact_url_password(const std::string& url) {
+  auto scheme = url.find("://");
+  auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  auto at = url.find('@', start);
+  if (at == std::string::npos) return url;
+  auto colon = url.find(':', start);
+  if (colon == std::string::npos || colon > at) return url;  // a user name only
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
 void resolve_oauth(Config& c, std::uint16_t bound_port) {
@@ -412,6 +429,12 @@ std::string to_yaml(const Config& c) {
   out << YAML::EndMap;
   out << YAML::Key << "store" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value
       << mcp::store::redact_uri(c.store_path) << YAML::EndMap;  // a URI's password is never printed
+  if (!c.redis_url.empty() || !c.replica_id.empty()) {
+    out << YAML::Key << "cluster" << YAML::Value << YAML::BeginMap;
+    if (!c.redis_url.empty()) out << YAML::Key << "redis_url" << YAML::Value << redact_url_password(c.redis_url);
+    if (!c.replica_id.empty()) out << YAML::Key << "replica_id" << YAML::Value << c.replica_id;
+    out << YAML::EndMap;
+  }
   out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
   const char* modes[] = {"none", "api_key", "header", "oauth"};
   out << YAML::Key << "mode" << YAML::Value << modes[static_cast<int>(c.auth.mode)];

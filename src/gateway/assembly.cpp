@@ -18,6 +18,7 @@
 #include "gateway/connection_set.hpp"
 #include "gateway/external_issuer.hpp"
 #include "gateway/openapi_set.hpp"
+#include "gateway/shared_state_factory.hpp"
 
 namespace mcp::gateway {
 namespace {
@@ -58,6 +59,7 @@ class StopSignalsBlocked {
 struct Assembly::Impl {
   config::Config cfg;
   std::shared_ptr<store::Store> store;
+  std::shared_ptr<cluster::SharedState> shared;  // several replicas only
   std::shared_ptr<authz::AuthorizationServer> authorization_server;
   std::shared_ptr<void> external_check;  // the external issuer's JWKS refresher or introspection
   std::unique_ptr<Server> server;
@@ -135,6 +137,27 @@ struct Assembly::Impl {
     cfg.http.authenticator = std::make_shared<auth::Authenticator>(cfg.auth, store);
   }
 
+  // cluster.redis_url: sessions, events, wake-ups, rate limits and cached results are shared
+  // with the other replicas; /readyz asks the store and the shared state.
+  void cluster() {
+    try {
+      shared = make_shared_state(cfg);
+    } catch (const std::exception& e) {
+      fail(kExitUsage, e.what());
+    }
+    if (shared) {
+      cfg.http.shared = shared;
+      cfg.http.replica_id = cfg.replica_id;
+      cfg.gateway.shared = shared;
+      spdlog::info("cluster: replicas share state through {}", shared->describe());
+    }
+    if (store)
+      cfg.http.readiness.emplace_back("store", [s = store] {
+        s->find_user("readyz");  // a read that answers or throws
+        return true;
+      });
+  }
+
   void sources() {
     // The store is always open when serving: connections added at run time (admin API, CLI)
     // live there, and the vault every source shares (one cache, so a credential stored through
@@ -145,6 +168,7 @@ struct Assembly::Impl {
     } catch (const std::exception& e) {
       fail(kExitUsage, e.what());
     }
+    cluster();
     // One policy for every source: rate limits and the cache bound hold across them all.
     gateway = std::make_shared<Gateway>(cfg.gateway, store);
     for (auto& o : cfg.openapi)

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <mcp/core/encoding.hpp>
@@ -13,6 +14,7 @@
 #include <unordered_map>
 
 #include "gateway/result_cache.hpp"
+#include <mcp/cluster/shared_state.hpp>
 #include <mcp/core/token_buckets.hpp>
 
 namespace mcp::gateway {
@@ -240,9 +242,87 @@ Task<void> put_async(std::shared_ptr<Impl> g, store::IdempotencyRecord r) {
                                  boost::asio::use_awaitable);
 }
 
+// --- several replicas (opt.shared) ---
+
+std::string shared_key(std::string_view kind, std::string_view key) { return std::string(kind) + sha256_fast(key); }
+
+Task<std::optional<ToolResult>> shared_cache_get(std::shared_ptr<Impl> g, std::string key, int* status) {
+  auto got = co_await g->opt.shared->get(shared_key("cache:", key));
+  if (!got) spdlog::warn("result cache: shared state: {}", got.error().message);  // a miss, then
+  if (!got || !got.value()) co_return std::nullopt;
+  boost::system::error_code ec;
+  auto v = json::parse(*got.value(), ec);
+  if (ec || !v.is_object()) co_return std::nullopt;
+  auto* st = v.get_object().if_contains(kRecordStatus);
+  *status = st && st->is_int64() ? static_cast<int>(st->get_int64()) : 0;
+  co_return ToolResult::from_json(v.get_object());
+}
+
+Task<void> shared_cache_put(std::shared_ptr<Impl> g, std::string key, std::string value,
+                            std::chrono::milliseconds life) {
+  auto r = co_await g->opt.shared->set(shared_key("cache:", key), std::move(value), life);
+  if (!r) spdlog::warn("result cache: not shared: {}", r.error().message);
+}
+
+// The claim on an idempotency key in flight, across replicas; a shared state that fails lets
+// the call go on (the store's record still answers retries).
+Task<bool> claim_flight(std::shared_ptr<Impl> g, std::string flight) {
+  auto r = co_await g->opt.shared->set_if_absent(shared_key("flight:", flight), "1", std::chrono::minutes(5));
+  if (!r) spdlog::warn("idempotency: shared claim failed: {}", r.error().message);
+  co_return !r || r.value();
+}
+
+// `ex`: the calling coroutine's executor (several replicas only), where the shared claim's
+// release runs on its own.
+void release_flight(const std::shared_ptr<Impl>& g, const std::string& flight, const Executor& ex) {
+  if (flight.empty()) return;
+  {
+    std::lock_guard lock(g->mu);
+    g->inflight.erase(flight);
+  }
+  if (!g->opt.shared) return;
+  boost::asio::co_spawn(
+      ex,
+      [](std::shared_ptr<Impl> g, std::string key) -> Task<void> { co_await g->opt.shared->del(std::move(key)); }(
+          g, shared_key("flight:", flight)),
+      [](std::exception_ptr e) {
+        if (e) spdlog::warn("idempotency: shared claim not released");
+      });
+}
+
+// The buckets a call takes from, in order, each atomic across replicas: the wait and what ran
+// out, or nothing taken when one is empty.
+using Taken = std::pair<std::optional<std::chrono::milliseconds>, std::string>;
+Task<Result<Taken>> take_shared(std::shared_ptr<Impl> g, Limits lim, std::string tool, std::string upstream,
+                                std::string binding) {
+  struct Bucket {
+    std::string key;
+    RateLimit limit;
+    std::string what;
+  };
+  std::vector<Bucket> buckets;
+  if (lim.per_principal.per_second > 0)
+    buckets.push_back({"rl:p\n" + upstream + "\n" + binding, lim.per_principal,
+                       "your calls" + (upstream.empty() ? std::string() : " to " + upstream)});
+  if (lim.per_tool.per_second > 0) buckets.push_back({"rl:t\n" + tool, lim.per_tool, "tool " + tool});
+  if (lim.per_upstream.per_second > 0 && !upstream.empty())
+    buckets.push_back({"rl:u\n" + upstream, lim.per_upstream, upstream});
+  if (g->opt.per_principal.per_second > 0)
+    buckets.push_back({"rl:P\n" + binding, g->opt.per_principal, "your calls"});
+  if (g->opt.all_calls.per_second > 0) buckets.push_back({"rl:A", g->opt.all_calls, "this gateway"});
+  for (auto& b : buckets) {
+    auto r = co_await g->opt.shared->take(b.key, b.limit);
+    if (!r) co_return r.error();
+    if (r.value()) co_return Taken{r.value(), std::move(b.what)};
+  }
+  co_return Taken{};
+}
+
 Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, json::object args, Context& ctx) {
   const auto start = Clock::now();
   ++g->calls;
+  Executor ex;
+  if (g->opt.shared) ex = co_await boost::asio::this_coro::executor;
   const Principal& who = ctx.principal();
   const Limits lim = g->limits(e->traits.upstream);
   const std::string& arg_name = g->opt.idempotency_argument;
@@ -254,11 +334,14 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
     cache_key += '\n';
     cache_key += e->name;
     cache_key += '\n';
-    cache_key += std::to_string(e->generation);
+    // Replicas share results by tool name and arguments; one process, by definition too.
+    if (!g->opt.shared) cache_key += std::to_string(e->generation);
     cache_key += '\n';
     canonical_into(json::value(args), cache_key);
     int status = 0;
-    if (auto hit = g->cache.get(cache_key, start, &status)) {
+    auto hit = g->cache.get(cache_key, start, &status);
+    if (!hit && g->opt.shared) hit = co_await shared_cache_get(g, cache_key, &status);
+    if (hit) {
       ++g->cache_hits;
       hit->meta["io.mcpbridge/cached"] = true;
       audit(*g, *e, ctx, "cached", status, start);
@@ -323,8 +406,19 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
     }
     flight = scope + '\n' + e->name + '\n' + key;
     {
-      std::lock_guard lock(g->mu);
-      if (!g->inflight.insert(flight).second) {
+      bool claimed;
+      {
+        std::lock_guard lock(g->mu);
+        claimed = g->inflight.insert(flight).second;
+      }
+      // Several replicas: the same key on another one is in flight too (a claim with an
+      // expiry, so a replica that dies holding it does not block the key for long).
+      if (claimed && g->opt.shared && !co_await claim_flight(g, flight)) {
+        std::lock_guard lock(g->mu);
+        g->inflight.erase(flight);
+        claimed = false;
+      }
+      if (!claimed) {
         audit(*g, *e, ctx, "in_progress", 0, start);
         auto r = ToolResult::error("A call with idempotency key " + key + " is still in progress; retry in a moment.");
         r.meta["io.mcpbridge/retryAfterMs"] = 1000;
@@ -337,27 +431,38 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
 
   // Rate limits: the principal (on this upstream), the tool, the upstream; then across every
   // source together: the principal, all calls.
-  auto now = Clock::now();
   std::optional<std::chrono::milliseconds> wait;
   std::string what;
-  if (lim.per_principal.per_second > 0 &&
-      (wait = g->buckets.take("p\n" + e->traits.upstream + "\n" + who.binding(), lim.per_principal, now)))
-    what = "your calls" + (e->traits.upstream.empty() ? std::string() : " to " + e->traits.upstream);
-  else if (lim.per_tool.per_second > 0 && (wait = g->buckets.take("t\n" + e->name, lim.per_tool, now)))
-    what = "tool " + e->name;
-  else if (lim.per_upstream.per_second > 0 && !e->traits.upstream.empty() &&
-           (wait = g->buckets.take("u\n" + e->traits.upstream, lim.per_upstream, now)))
-    what = e->traits.upstream;
-  else if (g->opt.per_principal.per_second > 0 &&
-           (wait = g->buckets.take("P\n" + who.binding(), g->opt.per_principal, now)))
-    what = "your calls";
-  else if (g->opt.all_calls.per_second > 0 && (wait = g->buckets.take("A", g->opt.all_calls, now)))
-    what = "this gateway";
-  if (wait) {
-    if (!flight.empty()) {
-      std::lock_guard lock(g->mu);
-      g->inflight.erase(flight);
+  if (!g->opt.shared) {
+    auto now = Clock::now();
+    if (lim.per_principal.per_second > 0 &&
+        (wait = g->buckets.take("p\n" + e->traits.upstream + "\n" + who.binding(), lim.per_principal, now)))
+      what = "your calls" + (e->traits.upstream.empty() ? std::string() : " to " + e->traits.upstream);
+    else if (lim.per_tool.per_second > 0 && (wait = g->buckets.take("t\n" + e->name, lim.per_tool, now)))
+      what = "tool " + e->name;
+    else if (lim.per_upstream.per_second > 0 && !e->traits.upstream.empty() &&
+             (wait = g->buckets.take("u\n" + e->traits.upstream, lim.per_upstream, now)))
+      what = e->traits.upstream;
+    else if (g->opt.per_principal.per_second > 0 &&
+             (wait = g->buckets.take("P\n" + who.binding(), g->opt.per_principal, now)))
+      what = "your calls";
+    else if (g->opt.all_calls.per_second > 0 && (wait = g->buckets.take("A", g->opt.all_calls, now)))
+      what = "this gateway";
+  } else {
+    auto taken = co_await take_shared(g, lim, e->name, e->traits.upstream, who.binding());
+    if (!taken) {
+      release_flight(g, flight, ex);
+      audit(*g, *e, ctx, "error", 0, start);
+      auto r = ToolResult::error("The gateway cannot check its rate limits right now (" + taken.error().message +
+                                 "); retry in a moment.");
+      r.meta["io.mcpbridge/retryAfterMs"] = 2000;
+      co_return r;
     }
+    wait = taken->first;
+    what = std::move(taken->second);
+  }
+  if (wait) {
+    release_flight(g, flight, ex);
     ++g->rate_limited;
     audit(*g, *e, ctx, "rate_limited", 0, start);
     co_return limited(what, *wait);
@@ -367,10 +472,7 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
   try {
     r = co_await e->inner(std::move(args), ctx);
   } catch (...) {
-    if (!flight.empty()) {
-      std::lock_guard lock(g->mu);
-      g->inflight.erase(flight);
-    }
+    release_flight(g, flight, ex);
     audit(*g, *e, ctx, "error", 0, start);
     throw;
   }
@@ -378,8 +480,10 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
   int status = up.status;
   if (!cache_key.empty() && !r.is_error) {
     auto life = cache_lifetime(up.cache_control, lim.cache_ttl);
-    if (life.count() > 0)
+    if (life.count() > 0) {
       g->cache.put(cache_key, r, serialize_result(r).size() + cache_key.size(), Clock::now() + life, status);
+      if (g->opt.shared) co_await shared_cache_put(g, cache_key, serialize_result(r, status), life);
+    }
   }
   if (keyed) {
     if (recordable(r, status)) {
@@ -391,8 +495,7 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
                                    store::unix_now() + g->opt.idempotency_ttl.count()};
       co_await put_async(g, std::move(rec));  // recorded before the key is released
     }
-    std::lock_guard lock(g->mu);
-    g->inflight.erase(flight);
+    release_flight(g, flight, ex);
     r.meta["io.mcpbridge/idempotencyKey"] = key;
   }
   audit(*g, *e, ctx, r.is_error ? "error" : "ok", status, start);

@@ -6,6 +6,7 @@
 #include "http/streamable_http.hpp"
 #include "http/tls_context.hpp"
 
+#include <mcp/cluster/shared_state.hpp>
 #include <mcp/core/metrics.hpp>
 #include <mcp/core/notifier.hpp>
 
@@ -162,6 +163,31 @@ Task<void> watchdog(std::shared_ptr<Connection<Stream>> c, std::chrono::steady_c
   }
 }
 
+// /readyz: 200 when every dependency answers (the shared state, the store...), else 503;
+// the body names each and whether it does.
+http::Response readiness(const HttpOptions& options) {
+  json::object checks;
+  bool ready = true;
+  if (options.shared) {
+    bool ok = options.shared->healthy();
+    checks["shared_state"] = ok;
+    ready = ready && ok;
+  }
+  for (auto& [name, check] : options.readiness) {
+    bool ok = false;
+    try {
+      ok = check();
+    } catch (const std::exception&) {
+    }
+    checks[name] = ok;
+    ready = ready && ok;
+  }
+  json::object body{{"ready", ready}, {"checks", std::move(checks)}};
+  http::Response r = net::json_response(ready ? 200 : 503, json::serialize(body));
+  if (!ready) r.set("Retry-After", "5");
+  return r;
+}
+
 void log_failure(std::exception_ptr e) {
   if (!e) return;
   try {
@@ -209,6 +235,7 @@ struct HttpServer::Impl {
       r.body = Metrics::global().render(transport.sessions().size());
       co_return r;
     }
+    if (path == "/readyz" && req.method == "GET") co_return readiness(options);
     if (path == "/healthz" && req.method == "GET") {
       http::Response r;
       r.set("Content-Type", "text/plain");

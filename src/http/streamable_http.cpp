@@ -143,19 +143,34 @@ StreamableHttp::StreamableHttp(Server& server, const HttpOptions& options)
     broadcast(m, p, uri);
   });
   auth_ = options.authenticator;
+  if (options.shared) {
+    link_ = std::make_shared<ClusterLink>(
+        options.shared,
+        ClusterLinkOptions{options.replica_id, options.session_idle_timeout, options.events_per_session}, sessions_);
+    link_->start([this](const std::string& m, const json::object& p, const std::string& uri) { deliver(m, p, uri); });
+  }
 }
 
 StreamableHttp::~StreamableHttp() {
   server_.set_listener(nullptr);
+  if (link_) link_->join();
   sessions_.close_all();
 }
 
 void StreamableHttp::broadcast(const std::string& method, const json::object& params, const std::string& uri) {
+  deliver(method, params, uri);
+  if (link_) link_->broadcast(method, params, uri);  // every other replica delivers to its own
+}
+
+void StreamableHttp::deliver(const std::string& method, const json::object& params, const std::string& uri) {
   hub_.publish(method, params, uri);
   std::string msg = jsonrpc::notification(method, params);
   sessions_.for_each([&](protocol::Session& s) {
     if (!s.initialized) return;
     if (!uri.empty() && !s.subscribed(uri)) return;
+    // Several replicas: a session's copies are on several; the one holding its GET stream
+    // delivers (the others would log events nobody reads).
+    if (link_ && !s.holds_standalone()) return;
     s.emit(protocol::Session::kStandaloneStream, msg, false);
   });
 }
@@ -169,6 +184,7 @@ Task<Response> StreamableHttp::handle(Request req) {
   Principal who;
   if (auto early = admit(req, who)) return ready(std::move(*early));
   if (req.method == "POST") return post(std::move(req), std::move(who));
+  if (link_) return not_post_clustered(std::move(req), std::move(who));
   return ready(not_post(req, who));
 }
 
@@ -181,6 +197,7 @@ Task<Response> StreamableHttp::handle_async(Request req) {
   if (auto* r = std::get_if<auth::Refusal>(&decided)) co_return refuse(*r);
   Principal who = std::move(std::get<Principal>(decided));
   if (req.method == "POST") co_return co_await post(std::move(req), std::move(who));
+  if (link_) co_return co_await not_post_clustered(std::move(req), std::move(who));
   co_return not_post(req, who);
 }
 
@@ -283,6 +300,7 @@ std::shared_ptr<protocol::Session> StreamableHttp::session_for(const Request& re
     return nullptr;
   }
   s->touch();
+  if (link_) link_->touched(s);
   return s;
 }
 
@@ -305,6 +323,7 @@ Response StreamableHttp::initialize(const json::value& id, const json::object& p
     return r;
   }
   session->set_principal(std::move(who));
+  if (link_) link_->prepare(*session);
   auto result = dispatcher_.initialize(*session, params);
   if (!result) {
     sessions_.remove(session->id());
@@ -317,6 +336,7 @@ Response StreamableHttp::initialize(const json::value& id, const json::object& p
 
 // Not a coroutine either: it hands over to the coroutine that has something to await.
 Task<Response> StreamableHttp::post(Request req, Principal who) {
+  if (link_) return post_clustered(std::move(req), std::move(who));
   Incoming in;
   if (auto done = prepare_post(req, who, in)) return ready(std::move(*done));
   if (in.body) return post_stateless(std::move(req), std::move(*in.body), std::move(who));
@@ -397,7 +417,8 @@ std::optional<Response> StreamableHttp::prepare_post(const Request& req, Princip
   int requests = 0;
   for (auto& m : messages) {
     if (m.kind == jsonrpc::Kind::request) ++requests;
-    else if (m.kind == jsonrpc::Kind::notification) dispatcher_.on_notification(*session, m);
+    else if (m.kind == jsonrpc::Kind::notification) notify(*session, m);
+    else if (link_ && !session->has_outbound(jsonrpc::id_key(m.id))) link_->forward_answer(session->id(), m);
     else dispatcher_.on_response(*session, m);
   }
   if (requests == 0) return plain_status(202);
@@ -405,6 +426,15 @@ std::optional<Response> StreamableHttp::prepare_post(const Request& req, Princip
   in.requests = requests;
   in.session = std::move(session);
   return std::nullopt;
+}
+
+void StreamableHttp::notify(protocol::Session& session, const jsonrpc::Message& m) {
+  // Several replicas: a cancellation of a request served elsewhere wakes it there.
+  if (link_ && m.method == "notifications/cancelled")
+    if (auto* id = find(m.params, "requestId"); id && (id->is_string() || id->is_int64() || id->is_uint64()) &&
+                                                 !session.has_inflight(jsonrpc::id_key(*id)))
+      link_->forward_cancel(session.id(), *id);
+  dispatcher_.on_notification(session, m);
 }
 
 Task<Response> StreamableHttp::run_requests(std::shared_ptr<protocol::Session> session,

@@ -4,6 +4,7 @@
 // that they can be unit-tested and fuzzed without sockets.
 #include <mcp/http/http.hpp>
 
+#include "http/cluster_link.hpp"
 #include "http/message.hpp"
 #include "http/origin_policy.hpp"
 #include <mcp/protocol/dispatcher.hpp>
@@ -27,6 +28,7 @@ class StreamableHttp {
   // path is not one of those or no authenticator is configured.
   std::optional<Response> well_known(const Request& req) const;
   void shutdown() {
+    if (link_) link_->stop();
     hub_.close_all();
     sessions_.close_all();
   }
@@ -46,6 +48,14 @@ class StreamableHttp {
   std::optional<Response> admit(const Request& req, Principal& who);
   Task<Response> handle_async(Request req);  // admit() with an asynchronous token check
   Response not_post(const Request& req, const Principal& who);
+  // Several replicas (options.shared): the session is loaded first when it is not here, its
+  // record written back after; see cluster_link.hpp.
+  Task<Response> post_clustered(Request req, Principal who);
+  Task<Response> not_post_clustered(Request req, Principal who);
+  // nullopt when the request may go on (the session is here now, or no record has it).
+  Task<std::optional<Response>> adopt(std::string id, Principal who);
+  // GET with a Last-Event-ID of a stream written on another replica.
+  Task<Response> resume_elsewhere(Request req, Principal who);
   Task<Response> post(Request req, Principal who);
   // Everything before requests run: a response when that is all, or `in` to run.
   std::optional<Response> prepare_post(const Request& req, Principal& who, Incoming& in);
@@ -66,6 +76,8 @@ class StreamableHttp {
   Response initialize(const json::value& id, const json::object& params, Principal who, std::string_view remote);
   Response sse_response(std::shared_ptr<protocol::SseSink> sink, const std::string& session_id);
   void broadcast(const std::string& method, const json::object& params, const std::string& uri);
+  void notify(protocol::Session& session, const jsonrpc::Message& m);
+  void deliver(const std::string& method, const json::object& params, const std::string& uri);
   static void log_spawn_error(std::exception_ptr e);  // completion of the request handlers spawned
 
   Server& server_;
@@ -76,6 +88,7 @@ class StreamableHttp {
   protocol::Stateless stateless_;
   protocol::SubscriptionHub hub_;
   std::shared_ptr<auth::Authenticator> auth_;
+  std::shared_ptr<ClusterLink> link_;  // several replicas only
 };
 
 }  // namespace mcp::http

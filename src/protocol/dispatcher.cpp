@@ -220,7 +220,7 @@ Task<Result<json::object>> Dispatcher::route(Session& s, jsonrpc::Message& m, Co
     auto level = find_string(m.params, "level");
     auto parsed = level ? parse_log_level(*level) : std::nullopt;
     if (!parsed) co_return invalid_params("level must be one of debug, info, notice, warning, error, critical, alert, emergency");
-    s.log_level = static_cast<int>(*parsed);
+    s.set_log_level(static_cast<int>(*parsed));
     co_return json::object{};
   }
   if (method == "resources/subscribe" || method == "resources/unsubscribe") {
@@ -268,7 +268,7 @@ Task<Result<json::object>> Dispatcher::route_task_method(Session& s, jsonrpc::Me
 void Dispatcher::on_notification(Session& s, const jsonrpc::Message& m) {
   Metrics::add(Metrics::global().rpc_notifications);
   if (m.method == "notifications/initialized") {
-    s.initialized = true;
+    if (!s.initialized) s.mark_initialized();
   } else if (m.method == "notifications/cancelled") {
     if (auto* id = find(m.params, "requestId"); id && (id->is_string() || id->is_int64() || id->is_uint64()))
       s.cancel_request(jsonrpc::id_key(*id));

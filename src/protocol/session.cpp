@@ -18,6 +18,64 @@ void Session::set_negotiated(std::string version, json::object caps, json::objec
   client_info_ = std::move(info);
 }
 
+void Session::mark_initialized() {
+  initialized = true;
+  changed();
+}
+
+void Session::set_log_level(int level) {
+  log_level = level;
+  changed();
+}
+
+void Session::set_replica_ids(std::uint64_t stream_base, std::uint64_t standalone_alias, std::int64_t outbound_base) {
+  std::lock_guard lock(mu_);
+  next_stream_ = stream_base;
+  standalone_alias_ = standalone_alias;
+  next_outbound_ = outbound_base;
+}
+
+bool Session::holds_standalone() const {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(kStandaloneStream);
+  return it != streams_.end() && it->second.sink;
+}
+
+bool Session::release(std::uint64_t wire_stream) {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(wire_stream == standalone_alias_ ? kStandaloneStream : wire_stream);
+  if (it == streams_.end()) return false;
+  if (it->second.sink) it->second.sink->close();
+  it->second.sink.reset();
+  if (it->first == kStandaloneStream) streams_.erase(it);  // the taker delivers from now on
+  return true;
+}
+
+bool Session::holds_stream(std::uint64_t wire_stream) const {
+  std::lock_guard lock(mu_);
+  return streams_.count(wire_stream == standalone_alias_ ? kStandaloneStream : wire_stream) > 0;
+}
+
+bool Session::has_inflight(const std::string& id_key) const {
+  std::lock_guard lock(mu_);
+  return inflight_.count(id_key) > 0;
+}
+
+bool Session::has_outbound(const std::string& id_key) const {
+  std::lock_guard lock(mu_);
+  return outbound_.count(id_key) > 0;
+}
+
+std::set<std::string> Session::subscriptions() const {
+  std::lock_guard lock(mu_);
+  return subscriptions_;
+}
+
+void Session::set_subscriptions(std::set<std::string> uris) {
+  std::lock_guard lock(mu_);
+  subscriptions_ = std::move(uris);
+}
+
 bool Session::idle() const {
   std::lock_guard lock(mu_);
   if (!inflight_.empty()) return false;
@@ -38,14 +96,17 @@ std::shared_ptr<SseSink> Session::open_stream(std::uint64_t& stream_id, int outs
   Metrics::add(Metrics::global().sse_streams);
   if (priming_events()) {  // SEP-1699: an id first, so the client can resume from the start
     auto eid = events_.append(id_, stream_id, "");
+    if (mirror_) mirror_->event(id_, stream_id, eid, "");
     sink->push(sse_event(eid, "", retry_ms_));
   }
   return sink;
 }
 
 void Session::emit_locked(std::uint64_t stream, const std::string& message) {
-  auto eid = events_.append(id_, stream, message);
+  auto eid = events_.append(id_, wire(stream), message);
   auto it = streams_.find(stream);
+  // Another replica may resume a stream held here (the standalone one only while held here).
+  if (mirror_ && (stream != kStandaloneStream || it != streams_.end())) mirror_->event(id_, wire(stream), eid, message);
   if (it != streams_.end() && it->second.sink) it->second.sink->push(sse_event(eid, message));
 }
 
@@ -53,6 +114,7 @@ void Session::count_down_locked(std::uint64_t stream) {
   auto it = streams_.find(stream);
   if (it == streams_.end()) return;
   if (--it->second.outstanding <= 0) {
+    if (mirror_) mirror_->ended(id_, stream);
     if (it->second.sink) it->second.sink->close();
     streams_.erase(it);
   }
@@ -88,7 +150,11 @@ Session::Attach Session::attach_standalone(std::shared_ptr<SseSink> sink) {
   auto& s = streams_[kStandaloneStream];
   if (s.sink && !s.sink->closed()) return Attach::conflict;
   s.sink = sink;
-  if (priming_events()) sink->push(sse_event(events_.append(id_, kStandaloneStream, ""), "", retry_ms_));
+  if (priming_events()) {
+    auto eid = events_.append(id_, wire(kStandaloneStream), "");
+    if (mirror_) mirror_->event(id_, wire(kStandaloneStream), eid, "");
+    sink->push(sse_event(eid, "", retry_ms_));
+  }
   return Attach::ok;
 }
 
@@ -98,6 +164,7 @@ Session::Attach Session::resume(std::string_view last_event_id, std::shared_ptr<
   if (!replay) return Attach::unknown_event;
   Metrics::add(Metrics::global().sse_resumptions);
   for (auto& e : replay->events) sink->push(sse_event(e.id, e.data));
+  if (replay->stream == standalone_alias_) replay->stream = kStandaloneStream;
   auto it = streams_.find(replay->stream);
   bool live = !closed_ && (it != streams_.end() || replay->stream == kStandaloneStream);
   if (!live) {
@@ -185,12 +252,18 @@ std::optional<Result<json::object>> Session::take_answer(const PendingReply& p) 
 }
 
 void Session::subscribe(const std::string& uri) {
-  std::lock_guard lock(mu_);
-  subscriptions_.insert(uri);
+  {
+    std::lock_guard lock(mu_);
+    if (!subscriptions_.insert(uri).second) return;
+  }
+  changed();
 }
 void Session::unsubscribe(const std::string& uri) {
-  std::lock_guard lock(mu_);
-  subscriptions_.erase(uri);
+  {
+    std::lock_guard lock(mu_);
+    if (!subscriptions_.erase(uri)) return;
+  }
+  changed();
 }
 bool Session::subscribed(const std::string& uri) const {
   std::lock_guard lock(mu_);

@@ -79,6 +79,19 @@ std::shared_ptr<Session> SessionManager::create(std::string_view owner, Refused*
   return s;
 }
 
+std::shared_ptr<Session> SessionManager::adopt(const std::string& id, std::string_view owner) {
+  if (size() >= limits_.max_sessions) expire_idle();
+  std::lock_guard lock(mu_);
+  // (Made only when absent: a Session's destructor drops its id's events.)
+  if (auto it = sessions_.find(id); it != sessions_.end()) return it->second.session;
+  if (sessions_.size() >= limits_.max_sessions) return nullptr;
+  auto s = std::make_shared<Session>(id, *events_, limits_.retry_ms);
+  s->set_owner(std::string(owner));
+  auto& owned = owned_[s->owner()];
+  sessions_.emplace(s->id(), Entry{s, owned.insert(owned.end(), s.get())});
+  return s;
+}
+
 std::shared_ptr<Session> SessionManager::find(std::string_view id) {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);

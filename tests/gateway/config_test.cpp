@@ -84,6 +84,24 @@ TEST(Config, SessionSharesReplayBudgetsAndBatchLength) {
     EXPECT_NE(printed.find(k), std::string::npos) << k << "\n" << printed;
 }
 
+TEST(Config, ClusterRedisUrlAndReplicaIdWithThePasswordNeverPrinted) {
+  mcp::config::Config c;
+  EXPECT_TRUE(c.redis_url.empty());  // one process unless told otherwise
+  EXPECT_EQ(mcp::config::to_yaml(c).find("cluster"), std::string::npos);
+  mcp::config::apply_yaml(c, "cluster:\n  redis_url: redis://:s3cret@10.0.0.5:6379/2\n  replica_id: r1\n");
+  EXPECT_EQ(c.redis_url, "redis://:s3cret@10.0.0.5:6379/2");
+  EXPECT_EQ(c.replica_id, "r1");
+  mcp::config::apply_env(c, {{"MCPBRIDGE_REDIS_URL", "redis://app:hunter2@redis:6380/0"}, {"MCPBRIDGE_REPLICA_ID", "r2"}});
+  EXPECT_EQ(c.redis_url, "redis://app:hunter2@redis:6380/0");
+  EXPECT_EQ(c.replica_id, "r2");
+  auto printed = mcp::config::to_yaml(c);
+  EXPECT_EQ(printed.find("hunter2"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("redis://app:***@redis:6380/0"), std::string::npos) << printed;
+  EXPECT_EQ(mcp::config::redact_url_password("redis://redis:6379"), "redis://redis:6379");
+  EXPECT_EQ(mcp::config::redact_url_password("redis://user@redis:6379"), "redis://user@redis:6379");
+  EXPECT_THROW(mcp::config::apply_yaml(c, "cluster:\n  redis: x\n"), std::runtime_error);
+}
+
 TEST(Config, RoundTripsThroughYaml) {
   Config a;
   mcp::config::apply_yaml(a, "server:\n  port: 1234\nsse:\n  always: true\n");

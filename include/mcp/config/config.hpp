@@ -68,6 +68,10 @@ struct Config {
   std::string log_format = "text";  // text | json
   bool builtin_tools = true;         // the native demo tools (echo, add)
   std::string store_path = "mcpbridge.db";  // the embedded SQLite database
+  // Several replicas (cluster.redis_url, MCPBRIDGE_REDIS_URL): what they share lives in Redis;
+  // empty: this process alone, in memory. The URL's password is never printed.
+  std::string redis_url;
+  std::string replica_id;  // cluster.replica_id, MCPBRIDGE_REPLICA_ID; empty: random
   mcp::auth::AuthOptions auth;
   std::vector<OpenApiSourceConfig> openapi;
   std::vector<ConnectionConfig> connections;
@@ -101,6 +105,9 @@ struct Config {
 // The OAuth settings resolved for serving: issuer and resource defaulted from the listener,
 // the key encryption key loaded (or created). Throws std::runtime_error.
 void resolve_oauth(Config& c, std::uint16_t bound_port);
+
+// A URL as it may be printed: "redis://user:***@host" for "redis://user:secret@host".
+std::string redact_url_password(const std::string& url);
 
 // auth_external_config.cpp: the auth.oauth.external and auth.oauth.client_metadata sections;
 // resolve_external reads the pinned JWKS file and fills in what follows from the rest. The

@@ -28,6 +28,9 @@
 namespace mcp::config {
 struct Config;
 }
+namespace mcp::cluster {
+class SharedState;
+}
 namespace spdlog {
 class formatter;
 }
@@ -53,6 +56,10 @@ struct PolicyOptions {
   // principal's calls, and all calls.
   RateLimit per_principal;
   RateLimit all_calls;
+  // Several replicas: rate-limit buckets, cached results and idempotency in-flight claims are
+  // shared through this (the local cache stays as a near cache within the same TTL); null:
+  // this process alone.
+  std::shared_ptr<cluster::SharedState> shared;
   std::size_t cache_max_entries = 10000;
   std::size_t cache_max_bytes = 64u << 20;
   bool audit = true;

@@ -7,9 +7,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+namespace mcp::cluster {
+class SharedState;
+}
 
 namespace mcp {
 
@@ -74,6 +79,13 @@ struct HttpOptions {
   // Plain HTTP routes served beside the MCP endpoint (OAuth endpoints, pages, admin API);
   // matched in order after the endpoint and the protected-resource metadata.
   std::vector<net::HttpRoute> routes;
+
+  // Several replicas serving one endpoint share sessions, SSE events, wake-ups and broadcasts
+  // through this (docs/adr/0007-replicas.md); null: one process, everything in memory.
+  std::shared_ptr<cluster::SharedState> shared;
+  std::string replica_id;  // names this replica in shared state; empty: random
+  // /readyz: each check's name and whether it answers now (the shared state is always asked).
+  std::vector<std::pair<std::string, std::function<bool()>>> readiness;
 
   // Who may call: null means nobody is asked (auth mode none).
   std::shared_ptr<auth::Authenticator> authenticator;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,6 +27,18 @@ namespace mcp::protocol {
 struct Inflight {
   std::atomic<bool> cancelled{false};
   Notifier wake;
+};
+
+// Where a session's SSE events are copied for other replicas (several replicas sharing state):
+// called under the session's lock, in the order of the stream's events.
+class StreamMirror {
+ public:
+  virtual ~StreamMirror() = default;
+  // An event of `stream` (its id on the wire) with the id the client sees.
+  virtual void event(const std::string& session, std::uint64_t stream, const std::string& event_id,
+                     const std::string& data) = 0;
+  // The stream ended (its last response went out).
+  virtual void ended(const std::string& session, std::uint64_t stream) = 0;
 };
 
 // A server-to-client request waiting for the client's answer.
@@ -58,6 +71,33 @@ class Session {
 
   std::atomic<bool> initialized{false};
   std::atomic<int> log_level{static_cast<int>(LogLevel::debug)};
+  // The client's changes to what a session record holds (initialized, level, subscriptions):
+  // these also tell the change hook.
+  void mark_initialized();
+  void set_log_level(int level);
+  // Called after each change above (several replicas: the record is written back).
+  void set_on_change(std::function<void(Session&)> hook) { on_change_ = std::move(hook); }
+  const json::object& client_info() const { return client_info_; }
+
+  // --- several replicas (unset: one process, ids as before) ---
+  // Stream ids from `stream_base` on and outbound request ids from `outbound_base` on, so that
+  // replicas serving one session never issue the same; the standalone stream's events carry
+  // `standalone_alias` as their stream (each replica's standalone stream has its own).
+  void set_replica_ids(std::uint64_t stream_base, std::uint64_t standalone_alias, std::int64_t outbound_base);
+  void set_mirror(std::shared_ptr<StreamMirror> mirror) { mirror_ = std::move(mirror); }
+  std::uint64_t standalone_alias() const { return standalone_alias_; }
+  // Whether this replica holds the standalone stream (a GET is or was attached here).
+  bool holds_standalone() const;
+  // Another replica took `stream` (its wire id) over: the connection here ends; true if held.
+  bool release(std::uint64_t wire_stream);
+  // Whether the stream with this wire id is held here (open, or the standalone one attached).
+  bool holds_stream(std::uint64_t wire_stream) const;
+  // When this replica last wrote the shared record (its expiry is refreshed every few seconds).
+  std::atomic<Clock::rep> record_written{0};
+  bool has_inflight(const std::string& id_key) const;
+  bool has_outbound(const std::string& id_key) const;
+  std::set<std::string> subscriptions() const;
+  void set_subscriptions(std::set<std::string> uris);
 
   void touch() { last_active_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed); }
   Clock::time_point last_active() const { return Clock::time_point(Clock::duration(last_active_.load())); }
@@ -104,6 +144,10 @@ class Session {
     int outstanding = 0;            // requests still to be answered (0 for standalone)
   };
   void emit_locked(std::uint64_t stream, const std::string& message);
+  std::uint64_t wire(std::uint64_t stream) const { return stream == kStandaloneStream ? standalone_alias_ : stream; }
+  void changed() {
+    if (on_change_) on_change_(*this);
+  }
   void count_down_locked(std::uint64_t stream);
 
   const std::string id_;
@@ -124,6 +168,9 @@ class Session {
   std::unordered_map<std::string, std::shared_ptr<Inflight>> inflight_;
   std::unordered_map<std::string, std::shared_ptr<PendingReply>> outbound_;
   std::set<std::string> subscriptions_;
+  std::uint64_t standalone_alias_ = kStandaloneStream;
+  std::shared_ptr<StreamMirror> mirror_;
+  std::function<void(Session&)> on_change_;
 };
 
 }  // namespace mcp::protocol

@@ -40,6 +40,9 @@ class SessionManager {
   // session is ended to make room; nullptr when none of its own is idle (principal_share) or
   // the overall cap is reached after expiring idle sessions (full).
   std::shared_ptr<Session> create(std::string_view owner = {}, Refused* why = nullptr);
+  // A session opened on another replica, made here under its own id (several replicas): the
+  // one already here if a concurrent request made it first; nullptr when full.
+  std::shared_ptr<Session> adopt(const std::string& id, std::string_view owner);
   std::shared_ptr<Session> find(std::string_view id);
   bool remove(std::string_view id);
   std::size_t expire_idle();
