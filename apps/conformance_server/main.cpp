@@ -1,6 +1,7 @@
 // conformance-server: the "everything server" surface that the official MCP conformance
 // suite calls (tool, resource and prompt names fixed by the suite), built on the SDK.
 //   conformance-server [--port N]      (PORT from the environment also works; default 3000)
+#include <mcp/cluster/shared_state.hpp>
 #include <mcp/mcp.hpp>
 
 #include <cstdlib>
@@ -519,7 +520,8 @@ int main(int argc, char** argv) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::cout << "usage: conformance-server [--port N] [--host H]\n"
-                   "Serves the MCP conformance suite's everything-server surface on http://H:N/mcp\n";
+                   "Serves the MCP conformance suite's everything-server surface on http://H:N/mcp\n"
+                   "MCPBRIDGE_REDIS_URL=redis://...: one of several replicas sharing sessions through Redis\n";
       return 0;
     }
     if (i + 1 < argc && arg == "--port") http.port = static_cast<std::uint16_t>(std::atoi(argv[++i]));
@@ -528,6 +530,12 @@ int main(int argc, char** argv) {
       std::cerr << "conformance-server: unknown argument " << arg << "\n";
       return 2;
     }
+  }
+  // Several replicas of this server behind one balancer share sessions through Redis.
+  if (const char* r = std::getenv("MCPBRIDGE_REDIS_URL"); r && *r) {
+    mcp::cluster::RedisOptions o;
+    o.url = r;
+    http.shared = mcp::cluster::make_redis_shared_state(std::move(o));
   }
   mcp::Server server({.info = {.name = "mcp-conformance-test-server", .version = "1.0.0"}});
   register_all(server);

@@ -247,6 +247,9 @@ int Assembly::serve() {
   // Signals are taken synchronously on this thread; every other thread has them blocked.
   sigset_t set = stop_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // SIGHUP (systemctl reload) must never end the process: what reloads (the OpenAPI sources,
+  // TLS) installs its own handler over this; with nothing to reload it is ignored.
+  std::signal(SIGHUP, SIG_IGN);
   try {
     start();
   } catch (const std::exception& e) {
