@@ -33,7 +33,7 @@ install(CODE "
 # mcp::sdk's libraries, named mcpbridge::<name> once installed. mcp_warnings comes along only
 # because the libraries link it PRIVATE (static libraries list such links, as link-only, in
 # their interface); it carries compile options, so a consumer gets nothing from it.
-set(MCP_SDK_LIBRARIES mcp_http mcp_authz mcp_auth mcp_store mcp_client mcp_protocol mcp_server mcp_core)
+set(MCP_SDK_LIBRARIES mcp_http mcp_authz mcp_auth mcp_cluster mcp_store mcp_client mcp_protocol mcp_server mcp_core)
 foreach(lib IN LISTS MCP_SDK_LIBRARIES)
   string(REGEX REPLACE "^mcp_" "" name ${lib})
   set_target_properties(${lib} PROPERTIES EXPORT_NAME ${name})
