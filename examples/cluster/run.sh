@@ -49,7 +49,7 @@ export MCPBRIDGE_OAUTH_KEY=${MCPBRIDGE_OAUTH_KEY:-$(head -c 32 /dev/urandom | ba
 export MCPBRIDGE_AUTH_MODE=${MCPBRIDGE_AUTH_MODE:-api_key}
 
 "$bin" users add demo --role admin >/dev/null
-key=$("$bin" keys create --user demo --label cluster-example | grep -o 'mcpb_[A-Za-z0-9_-]*' | head -1)
+key=$("$bin" keys create --user demo --label cluster-example 2>&1 | grep -o 'mcpb_[A-Za-z0-9_-]*' | head -1)
 
 upstreams=""
 for i in $(seq 1 "$replicas"); do
@@ -70,10 +70,10 @@ echo "mcpbridge: $replicas replicas behind nginx at $url (logs in $dir)"
 echo "API key (user demo): $key"
 if [ "$check" = 1 ]; then
   out=$(curl -s "$url" -H "authorization: Bearer $key" -H 'content-type: application/json' \
-    -H 'accept: application/json, text/event-stream' -H 'mcp-protocol-version: 2026-07-28' \
+    -H 'accept: application/json, text/event-stream' -H 'mcp-protocol-version: 2026-07-28' -H 'mcp-method: tools/call' -H 'mcp-name: echo' \
     -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"through nginx"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"run.sh","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}}}')
   echo "$out"
-  grep -q 'through nginx' <<<"$out" || { echo "run.sh --check: the call through nginx failed" >&2; tail -5 "$dir"/replica-*.log >&2; exit 1; }
+  grep -q 'through nginx' <<<"$out" || { echo "run.sh --check: the call through nginx failed" >&2; tail -n 5 "$dir"/replica-*.log >&2; exit 1; }
   echo "run.sh --check: ok"
   exit 0
 fi
