@@ -83,7 +83,8 @@ Authenticator::Authenticator(AuthOptions options, std::shared_ptr<store::Store> 
     : options_(std::move(options)), store_(std::move(store)) {
   if (store_ && options_.mode == Mode::api_key)
     feed_ = store_->watch([this](std::string_view kind) {
-      if (kind != "api_key" && kind != "*") return;
+      // A key revoked, or its user's roles changed, on another replica or by the CLI.
+      if (kind != "api_key" && kind != "user" && kind != "*") return;
       std::lock_guard lock(cache_mu_);
       cache_.clear();
       ++cache_generation_;
@@ -132,22 +133,26 @@ Refusal Authenticator::unauthorized(const std::string& resource_url, std::string
   return Refusal{401, std::move(h), std::move(error), std::move(description)};
 }
 
-std::optional<store::ApiKey> Authenticator::lookup_key(const std::string& hash) {
+// The key and, for a key without scopes, its user's roles: read together and cached together,
+// so that a request with a cached key asks the store nothing (a shared store is a round trip).
+Authenticator::Cached Authenticator::lookup_key(const std::string& hash) {
   auto now = std::chrono::steady_clock::now();
   std::uint64_t generation = 0;
   {
     std::lock_guard lock(cache_mu_);
     if (auto it = cache_.find(hash); it != cache_.end() && now - it->second.at < options_.key_cache_ttl)
-      return it->second.key;
+      return it->second;
     generation = cache_generation_;
   }
-  auto key = store_ ? store_->find_api_key_by_hash(hash) : std::nullopt;
+  Cached found{store_ ? store_->find_api_key_by_hash(hash) : std::nullopt, {}, now};
+  if (store_ && found.key && found.key->scopes.empty())
+    if (auto u = store_->find_user(found.key->user)) found.roles = u->roles;
   std::lock_guard lock(cache_mu_);
   // A change notice came while we read: what we read may be older than it, so not kept.
-  if (generation != cache_generation_) return key;
+  if (generation != cache_generation_) return found;
   if (cache_.size() > 100000) cache_.clear();  // bounded: unknown keys must not grow it forever
-  cache_[hash] = Cached{key, now};
-  return key;
+  cache_[hash] = found;
+  return found;
 }
 
 std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup& header,
@@ -174,7 +179,8 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
       std::string_view key = bearer(header("authorization"));
       if (key.empty() && !options_.api_key_header.empty()) key = header(options_.api_key_header);
       if (key.empty()) return unauthorized(resource_url, "", "an API key is required");
-      auto rec = lookup_key(sha256_hex(key));
+      auto found = lookup_key(sha256_hex(key));
+      const auto& rec = found.key;
       auto failed = [&](std::string_view outcome, const std::string& why) {
         json::object line{{"audit", "auth.api_key"}, {"outcome", outcome}, {"key", fingerprint(key)}};
         if (rec) {
@@ -193,8 +199,7 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
       p.tenant = rec->team;
       p.scopes = rec->scopes;
       // A key without scopes carries its user's roles; a narrowed key carries only its scopes.
-      if (store_ && rec->scopes.empty())
-        if (auto u = store_->find_user(rec->user)) p.roles = u->roles;
+      if (rec->scopes.empty()) p.roles = std::move(found.roles);
       p.method = "api_key";
       p.credential = rec->id;
       return p;

@@ -7,6 +7,7 @@
 #include "http/tls_context.hpp"
 
 #include <mcp/cluster/shared_state.hpp>
+#include <mcp/core/log_escape.hpp>
 #include <mcp/core/metrics.hpp>
 #include <mcp/core/notifier.hpp>
 
@@ -221,6 +222,13 @@ struct HttpServer::Impl {
     if (options.tls.enabled()) tls = std::make_unique<http::TlsContexts>(options.tls);
   }
 
+  static http::Response unavailable(const std::exception& e) {
+    spdlog::error("request failed: {}", log_escaped(e.what()));
+    auto r = http::rpc_error(503, errc::kInternalError, "Service Unavailable: a backend did not answer; try again");
+    r.set("Retry-After", "5");
+    return r;
+  }
+
   Task<http::Response> route(http::Request req) {
     auto path = req.path();
     if (path == options.path) co_return co_await transport.handle(std::move(req));
@@ -379,10 +387,16 @@ struct HttpServer::Impl {
       parser.req.remote_address = remote;
       if constexpr (kTls) parser.req.scheme = "https";
       if (!proxies.empty()) proxies.apply(parser.req);
-      if (parser.req.path() == options.path)  // the MCP endpoint without route()'s coroutine frame
-        resp = co_await transport.handle(std::move(parser.req));
-      else
-        resp = co_await route(std::move(parser.req));
+      try {
+        if (parser.req.path() == options.path)  // the MCP endpoint without route()'s coroutine frame
+          resp = co_await transport.handle(std::move(parser.req));
+        else
+          resp = co_await route(std::move(parser.req));
+      } catch (const std::exception& e) {
+        // A backend that does not answer (the store, Redis) throws: the client gets a clear 503
+        // on this connection, which stays usable; the detail goes to the log only.
+        resp = unavailable(e);
+      }
       if (resp.status >= 100 && resp.status < 600) Metrics::add(Metrics::global().http_responses[resp.status / 100]);
       if (resp.stream) {
         if (!co_await stream_out(*conn, buffer, resp, keep_alive)) break;

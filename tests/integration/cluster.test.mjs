@@ -61,7 +61,7 @@ let pg, redis, nginx, replicas = [], env, apiKey, keyId;
 function cli(args, extraEnv = {}) {
   const r = spawnSync(bin, args, { env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 20_000 });
   if (r.status !== 0) throw new Error(`mcpbridge ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
+  return r.stdout + r.stderr;  // `keys create` prints the key on stdout, its id on stderr
 }
 
 async function startReplica(port = 0) {

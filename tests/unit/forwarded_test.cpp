@@ -137,3 +137,35 @@ TEST(HttpServerProxies, ABadEntryIsAConfigurationError) {
 
 }  // namespace
 }  // namespace mcp
+
+namespace mcp {
+namespace {
+// A handler whose backend does not answer (a store down throws) gets a clear 503 with
+// Retry-After, and the keep-alive connection goes on serving: it used to end the connection's
+// coroutine and leave the socket open, so the client waited forever.
+TEST(HttpServerFaults, AThrowingHandlerIsA503AndTheConnectionGoesOn) {
+  Server server({.info = {.name = "t", .version = "1"}});
+  HttpOptions o;
+  o.port = 0;
+  o.routes.push_back({"/down", false, [](net::HttpRequest) -> Task<net::HttpResponse> {
+                        throw std::runtime_error("postgresql store: cannot connect");
+                        co_return net::text_response(200, "text/plain", "unreachable");
+                      }});
+  HttpServer http(server, o);
+  http.start();
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), http.port()));
+  std::string two = "GET /down HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  asio::write(s, asio::buffer(two));
+  std::string got;
+  boost::system::error_code ec;
+  asio::read(s, asio::dynamic_buffer(got), ec);  // until the server closes after the second answer
+  http.stop();
+  EXPECT_EQ(got.rfind("HTTP/1.1 503", 0), 0u) << got;
+  EXPECT_NE(got.find("Retry-After: 5"), std::string::npos) << got;
+  EXPECT_EQ(got.find("postgresql"), std::string::npos) << "the detail stays in the log: " << got;
+  EXPECT_NE(got.find("HTTP/1.1 200", 10), std::string::npos) << "the connection served the next request: " << got;
+}
+}  // namespace
+}  // namespace mcp

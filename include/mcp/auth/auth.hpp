@@ -105,16 +105,17 @@ class Authenticator {
   const AuthOptions& options() const { return options_; }
 
  private:
-  std::optional<store::ApiKey> lookup_key(const std::string& hash);
+  struct Cached {
+    std::optional<store::ApiKey> key;
+    std::vector<std::string> roles;  // the user's, for a key without scopes
+    std::chrono::steady_clock::time_point at;
+  };
+  Cached lookup_key(const std::string& hash);
   Refusal unauthorized(const std::string& resource_url, std::string error, std::string description) const;
 
   AuthOptions options_;
   std::shared_ptr<store::Store> store_;
   std::mutex cache_mu_;
-  struct Cached {
-    std::optional<store::ApiKey> key;
-    std::chrono::steady_clock::time_point at;
-  };
   std::unordered_map<std::string, Cached> cache_;
   std::uint64_t cache_generation_ = 0;  // bumped when the store says keys changed (under cache_mu_)
   // The store's change notices (a shared store: a key revoked on another replica), which drop
