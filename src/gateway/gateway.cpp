@@ -15,6 +15,7 @@
 
 #include "gateway/result_cache.hpp"
 #include <mcp/cluster/shared_state.hpp>
+#include <mcp/core/log_escape.hpp>
 #include <mcp/core/token_buckets.hpp>
 
 namespace mcp::gateway {
@@ -179,12 +180,9 @@ std::optional<store::IdempotencyRecord> find_record(Impl& g, const std::string& 
                                                     const std::string& key) {
   auto now = store::unix_now();
   if (g.store) {
-    try {
-      return g.store->find_idempotency(scope, tool, key, now);
-    } catch (const std::exception& e) {
-      spdlog::warn("idempotency lookup failed: {}", e.what());
-      return std::nullopt;
-    }
+    // A store that does not answer throws: the caller refuses the call (fail closed) rather
+    // than run a destructive call whose retry nothing could recognise.
+    return g.store->find_idempotency(scope, tool, key, now);
   }
   std::lock_guard lock(g.mu);
   auto it = g.memory.find(scope + '\n' + tool + '\n' + key);
@@ -383,7 +381,19 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
                          '\n' + fingerprint;
       key = ctx.request_id().is_null() ? "mcpb-" + random_token(16) : "mcpb-" + sha256_fast(seed).substr(0, 32);
     }
-    std::optional<store::IdempotencyRecord> rec = co_await find_async(g, scope, e->name, key);
+    std::optional<store::IdempotencyRecord> rec;
+    bool unavailable = false;
+    try {
+      rec = co_await find_async(g, scope, e->name, key);
+    } catch (const std::exception& ex) {
+      spdlog::warn("idempotency lookup failed: {}", log_escaped(ex.what()));
+      unavailable = true;
+    }
+    if (unavailable) {
+      audit(*g, *e, ctx, "unavailable", 0, start);
+      co_return ToolResult::error("The idempotency records cannot be read right now (the store does not answer), so "
+                                  "this call was not made; retry in a moment.");
+    }
     if (rec) {
       if (!constant_time_equal(rec->fingerprint, fingerprint)) {
         ++g->conflicts;
