@@ -176,11 +176,19 @@ SqliteStore::SqliteStore(const std::string& path) {
     sqlite3_close(db_);
     throw std::runtime_error("cannot open " + path + ": " + err);
   }
-  sqlite3_busy_timeout(db_, 5000);  // the CLI and the server may write at the same time
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=FULL");
-  exec("PRAGMA foreign_keys=ON");
-  migrate();
+  // A constructor that throws runs no destructor: the handle is closed here (a store from a
+  // newer mcpbridge is refused by migrate()).
+  try {
+    sqlite3_busy_timeout(db_, 5000);  // the CLI and the server may write at the same time
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");
+    exec("PRAGMA foreign_keys=ON");
+    migrate();
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 SqliteStore::~SqliteStore() { sqlite3_close(db_); }
