@@ -35,6 +35,11 @@ struct ClusterLinkOptions {
 
 class ClusterLink final : public protocol::StreamMirror, public std::enable_shared_from_this<ClusterLink> {
  public:
+  // A local copy not yet initialized may be older than the record (`initialized` reached
+  // another replica and its notice is still on the way): read the record again.
+  static Task<void> refresh(std::shared_ptr<ClusterLink> self, std::string id) {
+    return reload(std::move(self), std::move(id));
+  }
   // A broadcast from another replica, to deliver to this one's sessions.
   using Deliver = std::function<void(const std::string& method, const json::object& params, const std::string& uri)>;
 

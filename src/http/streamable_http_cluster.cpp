@@ -22,6 +22,8 @@ Task<Response> StreamableHttp::post_clustered(Request req, Principal who) {
   std::string id(req.header(kSessionHeader));
   if (!id.empty() && !sessions_.find(id))
     if (auto err = co_await adopt(id, who)) co_return std::move(*err);
+  if (!id.empty())
+    if (auto s = sessions_.find(id); s && !s->initialized) co_await ClusterLink::refresh(link_, id);
   Incoming in;
   if (auto done = prepare_post(req, who, in)) {
     std::string made(id.empty() && done->status == 200 ? done->header("Mcp-Session-Id") : "");
