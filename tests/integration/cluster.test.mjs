@@ -121,7 +121,7 @@ openapi:
   cli(['users', 'add', 'alice', '--role', 'admin']);
   const out = cli(['keys', 'create', '--user', 'alice', '--label', 'cluster']);
   apiKey = /(mcpb_[A-Za-z0-9_-]+)/.exec(out)?.[1];
-  keyId = /(k_[A-Za-z0-9_-]+)/.exec(out)?.[1];
+  keyId = /\bkey (k_\S+) for /.exec(out)?.[1];  // "key k_… for alice: shown once"
   assert.ok(apiKey && keyId, `keys create printed a key and its id: ${out}`);
   replicas = await Promise.all([startReplica(), startReplica(), startReplica()]);
   nginx = await startNginx(replicas.map((r) => r.port));
