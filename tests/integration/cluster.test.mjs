@@ -135,6 +135,47 @@ after(async () => {
   stopEverything();
 });
 
+// A bounded load through nginx while `during` runs: 4 workers of echo calls (stateless, and on
+// a session opened first), each request bounded in time (REQUEST_MS), at most 1,500 per worker.
+// Every answer must be a success or a clean error (503, a JSON-RPC error, an isError result):
+// a hang, a reset or a 502 fails the test.
+async function underLoad(during) {
+  const init = await rpc(nginx.base, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {
+    protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'load', version: '1' } } });
+  assert.equal(init.status, 200);
+  const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {},
+                 'io.modelcontextprotocol/clientInfo': { name: 'load', version: '1' } };
+  const tally = { ok: 0, clean: 0, bad: [] };
+  let stop = false;
+  const worker = async (w) => {
+    for (let i = 0; i < 1500 && !stop; i++) {
+      const stateless = (i + w) % 2 === 0;
+      const body = { jsonrpc: '2.0', id: i + 2, method: 'tools/call',
+                     params: { name: 'echo', arguments: { text: 'load' }, ...(stateless ? { _meta: meta } : {}) } };
+      const headers = stateless ? { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' } : {};
+      try {
+        const r = await rpc(nginx.base, body, { session: stateless ? undefined : init.session, headers });
+        if (r.status === 200 && r.json?.result && !r.json.result.isError) tally.ok += 1;
+        else if (r.status === 503 || r.json?.error || r.json?.result?.isError) tally.clean += 1;
+        else tally.bad.push(`${r.status} ${JSON.stringify(r.json)}`);
+      } catch (e) {
+        tally.bad.push(String(e));
+      }
+    }
+  };
+  const workers = [0, 1, 2, 3].map(worker);
+  try {
+    await during();
+  } finally {
+    stop = true;
+    await Promise.all(workers);
+  }
+  assert.deepEqual(tally.bad.slice(0, 5), [], `every answer under load was a success or a clean error (${JSON.stringify(tally)})`);
+  assert.ok(tally.ok > 0, `calls succeeded under load (${JSON.stringify(tally)})`);
+  console.log(`under load: ${tally.ok} succeeded, ${tally.clean} clean errors`);
+  return tally;
+}
+
 describe('three mcpbridge replicas on PostgreSQL and Redis behind nginx round robin', () => {
   test('the SDK client\'s session is served by every replica (no stickiness)', async () => {
     const before = await Promise.all(replicas.map((r) => metric(r.base, 'mcpbridge_tool_calls_total')));
@@ -199,53 +240,57 @@ describe('three mcpbridge replicas on PostgreSQL and Redis behind nginx round ro
   });
 
   test('Redis restarted under load: clean errors, then service resumes by itself', async () => {
-    await redis.stop();
-    try {
-      const during = await Promise.all(replicas.map((r) => rpc(r.base, { jsonrpc: '2.0', id: 1, method: 'initialize',
-        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })
-        .catch((e) => ({ status: 0, error: String(e) }))));
-      for (const r of during) assert.ok(r.status === 503 || (r.status === 200 && r.json?.error), `a clean error: ${JSON.stringify(r)}`);
-      const ready = await fetch(`${replicas[0].base}/readyz`);
-      assert.equal(ready.status, 503, '/readyz says Redis is down');
-    } finally {
-      await redis.start();
-    }
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const r = await rpc(nginx.base, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {
-        protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
-      if (r.status === 200 && r.session) break;
-      assert.ok(Date.now() < deadline, 'service came back within 15 s');
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    await underLoad(async () => {
+      await redis.stop();
+      try {
+        const during = await Promise.all(replicas.map((r) => rpc(r.base, { jsonrpc: '2.0', id: 1, method: 'initialize',
+          params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })
+          .catch((e) => ({ status: 0, error: String(e) }))));
+        for (const r of during) assert.ok(r.status === 503 || (r.status === 200 && r.json?.error), `a clean error: ${JSON.stringify(r)}`);
+        const ready = await fetch(`${replicas[0].base}/readyz`);
+        assert.equal(ready.status, 503, '/readyz says Redis is down');
+      } finally {
+        await redis.start();
+      }
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const r = await rpc(nginx.base, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {
+          protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+        if (r.status === 200 && r.session) break;
+        assert.ok(Date.now() < deadline, 'service came back within 15 s');
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    });
   });
 
-  test('PostgreSQL restarted: clean errors, then service resumes by itself', async () => {
-    const init = await rpc(replicas[1].base, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {
-      protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
-    pg.stop();
-    const orders = seen.orders;
-    try {
-      const t0 = Date.now();
-      const r = await rpc(replicas[1].base, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: {
-        name: 'createOrder', arguments: { item: 'pen', idempotency_key: 'during-outage' } } }, { session: init.session });
-      assert.ok(Date.now() - t0 < 10_000, 'answered, not hung');
-      assert.ok(r.status === 503 || r.json?.error || r.json?.result?.isError,
-                `a clean error while PostgreSQL is down: ${JSON.stringify(r)}`);
-      assert.equal(seen.orders, orders, 'no destructive call without its idempotency record (fail closed)');
-      const ready = await fetch(`${replicas[1].base}/readyz`);
-      assert.equal(ready.status, 503, '/readyz says the store is down');
-    } finally {
-      pg.start();
-    }
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const ok = await rpc(replicas[1].base, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {
+  test('PostgreSQL restarted under load: clean errors, then service resumes by itself', async () => {
+    await underLoad(async () => {
+      const init = await rpc(replicas[1].base, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {
         protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
-      if (ok.status === 200) break;
-      assert.ok(Date.now() < deadline, 'service came back within 15 s');
-      await new Promise((res) => setTimeout(res, 200));
-    }
+      pg.stop();
+      const orders = seen.orders;
+      try {
+        const t0 = Date.now();
+        const r = await rpc(replicas[1].base, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: {
+          name: 'createOrder', arguments: { item: 'pen', idempotency_key: 'during-outage' } } }, { session: init.session });
+        assert.ok(Date.now() - t0 < 10_000, 'answered, not hung');
+        assert.ok(r.status === 503 || r.json?.error || r.json?.result?.isError,
+                  `a clean error while PostgreSQL is down: ${JSON.stringify(r)}`);
+        assert.equal(seen.orders, orders, 'no destructive call without its idempotency record (fail closed)');
+        const ready = await fetch(`${replicas[1].base}/readyz`);
+        assert.equal(ready.status, 503, '/readyz says the store is down');
+      } finally {
+        pg.start();
+      }
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const ok = await rpc(replicas[1].base, { jsonrpc: '2.0', id: 1, method: 'initialize', params: {
+          protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+        if (ok.status === 200) break;
+        assert.ok(Date.now() < deadline, 'service came back within 15 s');
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    });
   });
 
   test('a key revoked with the CLI is refused on every replica within a second', async () => {
