@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_util.hpp"
+#include "http_bench_util.hpp"
 #include "gbench.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -19,32 +20,10 @@ using namespace mcp;
 using mcp::http::Request;
 using mcp::http::Response;
 
-Request post(std::string body, std::string_view session) {
-  Request r;
-  r.method = "POST";
-  r.target = "/mcp";
-  r.headers = {{"host", "127.0.0.1:18901"},
-               {"content-type", "application/json"},
-               {"accept", "application/json, text/event-stream"},
-               {"mcp-protocol-version", "2025-06-18"},
-               {"content-length", std::to_string(body.size())}};
-  if (!session.empty()) r.headers.emplace_back("mcp-session-id", std::string(session));
-  r.body = std::move(body);
-  return r;
-}
-
-constexpr std::string_view kInitialize =
-    R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1.0"}}})";
-constexpr std::string_view kInitialized = R"({"jsonrpc":"2.0","method":"notifications/initialized"})";
-
-Task<std::size_t> drain(std::shared_ptr<protocol::SseSink> sink) {
-  std::size_t n = 0;
-  for (;;) {
-    auto c = co_await sink->next(std::chrono::seconds(15));
-    n += c.bytes.size();
-    if (c.last) co_return n;
-  }
-}
+using bench::drain;
+using bench::kInitialize;
+using bench::kInitialized;
+using bench::post;
 
 // range(0): 0 embedded, 1 memory shared state; range(1): 1 for SSE answers.
 void BM_Cluster_EchoCall(benchmark::State& state) {
@@ -57,9 +36,7 @@ void BM_Cluster_EchoCall(benchmark::State& state) {
   auto transport = std::make_unique<http::StreamableHttp>(server, options);
   auto handle = [&](Request r) { return bench::run(io, transport->handle(std::move(r))); };
   auto init = handle(post(std::string(kInitialize), ""));
-  std::string sid;
-  for (auto& [k, v] : init.headers)
-    if (k == "Mcp-Session-Id") sid = v;
+  std::string sid = bench::header_of(init, "Mcp-Session-Id");
   if (sid.empty() || handle(post(std::string(kInitialized), sid)).status != 202)
     return state.SkipWithError("initialize failed");
   const Request proto = post(std::string(bench::kEchoCall), sid);

@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_util.hpp"
+#include "http_bench_util.hpp"
 #include "gbench.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -18,30 +19,11 @@ using namespace mcp;
 using mcp::http::Request;
 using mcp::http::Response;
 
-// The headers mcp_call.lua sends (names lower-cased, as beast_server.cpp hands them over).
-Request post(std::string body, std::string_view session) {
-  Request r;
-  r.method = "POST";
-  r.target = "/mcp";
-  r.headers = {{"host", "127.0.0.1:18901"},
-               {"content-type", "application/json"},
-               {"accept", "application/json, text/event-stream"},
-               {"mcp-protocol-version", "2025-06-18"},
-               {"content-length", std::to_string(body.size())}};
-  if (!session.empty()) r.headers.emplace_back("mcp-session-id", std::string(session));
-  r.body = std::move(body);
-  return r;
-}
-
-constexpr std::string_view kInitialize =
-    R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1.0"}}})";
-constexpr std::string_view kInitialized = R"({"jsonrpc":"2.0","method":"notifications/initialized"})";
-
-std::string header_of(const Response& r, std::string_view name) {
-  for (auto& [k, v] : r.headers)
-    if (k == name) return v;
-  return {};
-}
+using bench::drain;
+using bench::header_of;
+using bench::kInitialize;
+using bench::kInitialized;
+using bench::post;
 
 struct Fixture {
   Server server{{.info = {.name = "bench", .version = "1.0.0"}}};
@@ -64,15 +46,6 @@ struct Fixture {
   }
 };
 
-// Drains an SSE response the way beast_server.cpp's stream_out does.
-Task<std::size_t> drain(std::shared_ptr<protocol::SseSink> sink) {
-  std::size_t n = 0;
-  for (;;) {
-    auto c = co_await sink->next(std::chrono::seconds(15));
-    n += c.bytes.size();
-    if (c.last) co_return n;
-  }
-}
 
 void BM_StreamableHttp_PostToolsCall(benchmark::State& state) {
   Fixture f(false);

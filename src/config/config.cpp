@@ -309,15 +309,7 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
   }
 }
 
-std::string redact_url_password(const std::string& url) {
-  auto scheme = url.find("://");
-  auto start = scheme == std::string::npos ? 0 : scheme + 3;
-  auto at = url.find('@', start);
-  if (at == std::string::npos) return url;
-  auto colon = url.find(':', start);
-  if (colon == std::string::npos || colon > at) return url;  // a user name only
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
+std::string redact_url_password(const std::string& url) { return mcp::store::redact_uri(url); }
 
 void resolve_oauth(Config& c, std::uint16_t bound_port) {
   if (!c.external.issuer.empty()) {

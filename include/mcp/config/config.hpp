@@ -106,7 +106,7 @@ struct Config {
 // the key encryption key loaded (or created). Throws std::runtime_error.
 void resolve_oauth(Config& c, std::uint16_t bound_port);
 
-// A URL as it may be printed: "redis://user:***@host" for "redis://user:secret@host".
+// A URL as it may be printed: "redis://user:***@host" for "redis://user:secret@host" (store::redact_uri).
 std::string redact_url_password(const std::string& url);
 
 // auth_external_config.cpp: the auth.oauth.external and auth.oauth.client_metadata sections;

@@ -229,7 +229,7 @@ std::unique_ptr<Store> open_postgres(const std::string& uri);
 bool is_postgres_uri(std::string_view path_or_uri);
 std::unique_ptr<Store> open_store(const std::string& path_or_uri);
 
-// The store location fit for logs and output: a URI's password (user:PASSWORD@ or
+// A store location or any URL fit for logs and output: a URI's password (user:PASSWORD@ or
 // password=...) replaced by "***"; a file path as it is.
 std::string redact_uri(std::string_view path_or_uri);
 
