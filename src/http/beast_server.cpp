@@ -3,6 +3,7 @@
 #include <mcp/http/http.hpp>
 
 #include "http/forwarded.hpp"
+#include "http/log_failure.hpp"
 #include "http/streamable_http.hpp"
 #include "http/tls_context.hpp"
 
@@ -189,14 +190,7 @@ http::Response readiness(const HttpOptions& options) {
   return r;
 }
 
-void log_failure(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    spdlog::error("connection task failed: {}", ex.what());
-  }
-}
+constexpr http::LogFailure log_failure("connection task failed");
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "http/cluster_link.hpp"
+#include "http/log_failure.hpp"
 
 #include <mcp/core/encoding.hpp>
 
@@ -47,14 +48,7 @@ std::string str(const json::object& o, std::string_view k) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-void log_failure(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    spdlog::error("cluster: {}", ex.what());
-  }
-}
+constexpr LogFailure log_failure("cluster");
 
 }  // namespace
 

@@ -22,6 +22,11 @@ json::object titled(json::object o, const std::string& title, const std::string&
   put_if(o, "description", description);
   return o;
 }
+// `o` with the icons that end most definitions (Icons, beside BaseMetadata).
+json::object with_icons(json::object o, const json::array& icons) {
+  put_if(o, "icons", icons);
+  return o;
+}
 }  // namespace
 
 std::optional<LogLevel> parse_log_level(std::string_view s) {
@@ -101,15 +106,13 @@ json::object Resource::to_json() const {
   put_if(o, "mimeType", mime_type);
   if (size) o["size"] = *size;
   put_if(o, "annotations", annotations);
-  put_if(o, "icons", icons);
-  return o;
+  return with_icons(std::move(o), icons);
 }
 
 json::object ResourceTemplate::to_json() const {
   json::object o = titled({{"uriTemplate", uri_template}, {"name", name}}, title, description);
   put_if(o, "mimeType", mime_type);
-  put_if(o, "icons", icons);
-  return o;
+  return with_icons(std::move(o), icons);
 }
 
 json::object Prompt::to_json() const {
@@ -123,8 +126,7 @@ json::object Prompt::to_json() const {
     }
     o["arguments"] = std::move(args);
   }
-  put_if(o, "icons", icons);
-  return o;
+  return with_icons(std::move(o), icons);
 }
 
 ToolResult ToolResult::from_json(const json::object& o) {

@@ -1,6 +1,7 @@
 #include "commands/command.hpp"
 
 #include <iostream>
+#include <utility>
 
 namespace mcpbridge {
 
@@ -45,20 +46,6 @@ int StoreCommand::run_config(mcp::config::Config& cfg) {
   return run_store(cfg, store);
 }
 
-CLI::App* StoreActions::action(CLI::App& command, const std::string& name, const std::string& description,
-                               Action run) {
-  if (actions_.empty()) command.require_subcommand(1);
-  auto* sub = command.add_subcommand(name, description);
-  actions_.emplace_back(sub, std::move(run));
-  return sub;
-}
-
-int StoreActions::run_store(const mcp::config::Config& cfg, const std::shared_ptr<mcp::store::Store>& store) {
-  for (auto& [sub, run] : actions_)
-    if (sub->parsed()) return run(cfg, *store);
-  return fail("no action given");  // unreachable: CLI11 requires one
-}
-
 int fail(const std::string& message, int code) {
   std::cerr << "mcpbridge: " << message << "\n";
   return code;
@@ -69,6 +56,25 @@ std::string read_line() {
   std::getline(std::cin, line);
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
   return line;
+}
+
+int report(bool changed, const std::string& done, const std::string& missing) {
+  if (!changed) return fail(missing);
+  std::cout << done << "\n";
+  return 0;
+}
+
+void print_row(std::initializer_list<std::string_view> fields) {
+  const char* tab = "";
+  for (auto f : fields) std::cout << std::exchange(tab, "\t") << f;
+  std::cout << "\n";
+}
+
+std::string joined(const std::vector<std::string>& items, std::string_view separator, std::string_view none) {
+  if (items.empty()) return std::string(none);
+  std::string out = items.front();
+  for (std::size_t i = 1; i < items.size(); ++i) out.append(separator).append(items[i]);
+  return out;
 }
 
 }  // namespace mcpbridge

@@ -51,15 +51,13 @@ class VaultCommand final : public ConfigCommand {
       std::cout << "stored " << user_ << "'s secret for " << upstream_ << "\n";
       return 0;
     }
-    if (remove_->parsed()) {
-      if (!v.remove(user_, upstream_)) return fail("no secret of " + user_ + " for " + upstream_);
-      std::cout << "removed " << user_ << "'s secret for " << upstream_ << "\n";
-      return 0;
-    }
+    if (remove_->parsed())
+      return report(v.remove(user_, upstream_), "removed " + user_ + "'s secret for " + upstream_,
+                    "no secret of " + user_ + " for " + upstream_);
     for (auto& e : v.list(user_))
       if (!e.subject.empty())  // the gateway's own rows (OAuth connections' sign-in state) are not
                                // users'
-        std::cout << e.subject << "\t" << e.upstream << "\t" << e.updated_at << "\n";
+        print_row({e.subject, e.upstream, std::to_string(e.updated_at)});
     return 0;
   }
 
