@@ -152,7 +152,7 @@ Request get(std::string session, std::string last_event_id = {}) {
   return r;
 }
 
-std::string call(int id, std::string_view name, json::object args = {}, json::object meta = {}) {
+[[maybe_unused]] std::string call(int id, std::string_view name, json::object args = {}, json::object meta = {}) {
   json::object params{{"name", name}, {"arguments", std::move(args)}};
   if (!meta.empty()) params["_meta"] = std::move(meta);
   return json::serialize(
