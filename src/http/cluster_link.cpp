@@ -109,6 +109,7 @@ void ClusterLink::start(Deliver deliver) {
   control_ = shared_->subscribe(std::string(kControl), [weak](const std::string& m) {
     if (auto self = weak.lock()) self->on_control(m);
   });
+  spawn(heartbeat(weak, shared_, options_.replica_id, beat_));
 }
 
 void ClusterLink::stop() {
@@ -124,6 +125,13 @@ void ClusterLink::stop() {
     followers.swap(followers_);
   }
   for (auto& f : followers) f->sub.reset();
+  std::set<std::shared_ptr<Notifier>> keepers;
+  {
+    std::lock_guard lock(mu_);
+    keepers.swap(keepers_);
+  }
+  for (auto& k : keepers) k->notify();  // they release their claims and end
+  beat_->notify();
 }
 
 // (Nothing new once stopped: what is queued then would never run, and its frame would hold

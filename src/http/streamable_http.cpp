@@ -148,11 +148,16 @@ StreamableHttp::StreamableHttp(Server& server, const HttpOptions& options)
         options.shared,
         ClusterLinkOptions{options.replica_id, options.session_idle_timeout, options.events_per_session}, sessions_);
     link_->start([this](const std::string& m, const json::object& p, const std::string& uri) { deliver(m, p, uri); });
+    tasks_link_ = std::make_shared<ClusterTasks>(
+        options.shared, std::chrono::duration_cast<std::chrono::milliseconds>(options.session_idle_timeout));
+    dispatcher_.share_tasks(tasks_link_);
+    tasks_link_->start();
   }
 }
 
 StreamableHttp::~StreamableHttp() {
   server_.set_listener(nullptr);
+  if (tasks_link_) tasks_link_->stop();
   if (link_) link_->join();
   sessions_.close_all();
 }

@@ -5,6 +5,7 @@
 #include <mcp/http/http.hpp>
 
 #include "http/cluster_link.hpp"
+#include "http/cluster_tasks.hpp"
 #include "http/message.hpp"
 #include "http/origin_policy.hpp"
 #include <mcp/protocol/dispatcher.hpp>
@@ -29,6 +30,7 @@ class StreamableHttp {
   std::optional<Response> well_known(const Request& req) const;
   void shutdown() {
     if (link_) link_->stop();
+    if (tasks_link_) tasks_link_->stop();
     hub_.close_all();
     sessions_.close_all();
   }
@@ -56,6 +58,9 @@ class StreamableHttp {
   Task<std::optional<Response>> adopt(std::string id, Principal who);
   // GET with a Last-Event-ID of a stream written on another replica.
   Task<Response> resume_elsewhere(Request req, Principal who);
+  // GET of a session here: the standalone stream claimed across replicas (cluster_claims.cpp).
+  Task<Response> get_clustered(Request req, Principal who);
+  Task<void> keep_claim(std::string session, std::shared_ptr<protocol::SseSink> sink);
   Task<Response> post(Request req, Principal who);
   // Everything before requests run: a response when that is all, or `in` to run.
   std::optional<Response> prepare_post(const Request& req, Principal& who, Incoming& in);
@@ -89,6 +94,7 @@ class StreamableHttp {
   protocol::SubscriptionHub hub_;
   std::shared_ptr<auth::Authenticator> auth_;
   std::shared_ptr<ClusterLink> link_;  // several replicas only
+  std::shared_ptr<ClusterTasks> tasks_link_;
 };
 
 }  // namespace mcp::http
