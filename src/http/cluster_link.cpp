@@ -212,10 +212,9 @@ Task<ClusterLink::Adopted> ClusterLink::adopt(std::string id, Principal who) {
   auto got = co_await shared_->get(record_key(id));
   if (!got) co_return unavailable(got.error());
   if (!got.value()) co_return std::shared_ptr<Session>();
-  boost::system::error_code ec;
-  auto v = json::parse(*got.value(), ec);
-  if (ec || !v.is_object()) co_return std::shared_ptr<Session>();
-  auto& o = v.get_object();
+  auto record = parse_object(*got.value());
+  if (!record) co_return std::shared_ptr<Session>();
+  auto& o = *record;
   if (str(o, "b") != who.binding()) co_return std::shared_ptr<Session>();  // never someone else's
   auto s = sessions_.adopt(id, str(o, "o"));
   if (!s) {
@@ -281,9 +280,7 @@ Task<void> ClusterLink::reload(std::shared_ptr<ClusterLink> self, std::string id
   if (self->stopped_) co_return;
   auto s = self->sessions_.find(id);
   if (!s || !got || !got.value()) co_return;
-  boost::system::error_code ec;
-  auto v = json::parse(*got.value(), ec);
-  if (!ec && v.is_object()) apply_changes(*s, v.get_object());
+  if (auto record = parse_object(*got.value())) apply_changes(*s, *record);
 }
 
 // --- wake-ups and broadcasts ---
@@ -310,10 +307,9 @@ void ClusterLink::broadcast(const std::string& method, const json::object& param
 void ClusterLink::on_control(const std::string& message) {
   std::lock_guard alive(alive_mu_);
   if (stopped_) return;
-  boost::system::error_code ec;
-  auto v = json::parse(message, ec);
-  if (ec || !v.is_object()) return;
-  auto& o = v.get_object();
+  auto notice = parse_object(message);
+  if (!notice) return;
+  auto& o = *notice;
   const std::string t = str(o, "t"), sid = str(o, "s");
   if (str(o, "r") == options_.replica_id) return;  // our own
   if (t == "bc") {

@@ -86,10 +86,9 @@ void ClusterTasks::on_cancel(std::function<void(const std::string&, const std::s
 void ClusterTasks::on_message(const std::string& message) {
   std::lock_guard alive(alive_mu_);
   if (stopped_) return;
-  boost::system::error_code ec;
-  auto v = json::parse(message, ec);
-  if (ec || !v.is_object()) return;
-  auto& o = v.get_object();
+  auto notice = parse_object(message);
+  if (!notice) return;
+  auto& o = *notice;
   const std::string id = str(o, "id");
   auto* c = o.if_contains("c");
   if (c && c->is_bool() && c->get_bool() && on_cancel_) on_cancel_(id, str(o, "o"));

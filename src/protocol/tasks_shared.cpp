@@ -17,11 +17,7 @@ using std::chrono::milliseconds;
 constexpr milliseconds kRecheck{2000};
 
 std::optional<json::object> parse(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
-  boost::system::error_code ec;
-  auto v = json::parse(*text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.get_object());
+  return text ? parse_object(*text) : std::nullopt;
 }
 
 std::string owner_of(const json::object& record) { return std::string(find_string(record, "o").value_or("")); }

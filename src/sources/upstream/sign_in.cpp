@@ -75,11 +75,7 @@ std::string cookie(const net::HttpRequest& r, std::string_view name) {
 std::string cookie_name(const std::string& state) { return "mcpbridge_signin_" + sha256_hex(state).substr(0, 12); }
 
 std::optional<json::object> parse_object(const std::optional<std::string>& s) {
-  if (!s) return std::nullopt;
-  boost::system::error_code ec;
-  auto v = json::parse(*s, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
+  return s ? mcp::parse_object(*s) : std::nullopt;
 }
 
 std::string str(const json::object& o, std::string_view k) { return std::string(find_string(o, k).value_or("")); }
