@@ -197,6 +197,7 @@ class PgStore final : public Store {
   // pg_store.cpp
   int schema_version() override;
   std::unique_ptr<ChangeFeed> watch(std::function<void(std::string_view kind)> on_change) override;
+  std::size_t concurrency() const override { return pool_.target().pool_size; }
 
  private:
   // One statement: how many rows it changed.
