@@ -2,6 +2,8 @@
 
 #include <mcp/core/encoding.hpp>
 
+#include <tuple>
+
 namespace mcp::auth {
 namespace {
 
@@ -80,7 +82,14 @@ NewApiKey make_api_key(std::string user, std::string team, std::vector<std::stri
 }
 
 Authenticator::Authenticator(AuthOptions options, std::shared_ptr<store::Store> store)
-    : options_(std::move(options)), store_(std::move(store)) {
+    : Authenticator(options.mode == Mode::api_key && store ? store::AsyncStore(store) : store::AsyncStore(), options,
+                    store) {}
+
+Authenticator::Authenticator(AuthOptions options, store::AsyncStore store)
+    : Authenticator(store, std::move(options), store.store()) {}
+
+Authenticator::Authenticator(store::AsyncStore db, AuthOptions options, std::shared_ptr<store::Store> store)
+    : options_(std::move(options)), store_(std::move(store)), db_(std::move(db)) {
   if (store_ && options_.mode == Mode::api_key)
     feed_ = store_->watch([this](std::string_view kind) {
       // A key revoked, or its user's roles changed, on another replica or by the CLI.
@@ -133,26 +142,109 @@ Refusal Authenticator::unauthorized(const std::string& resource_url, std::string
   return Refusal{401, std::move(h), std::move(error), std::move(description)};
 }
 
-// The key and, for a key without scopes, its user's roles: read together and cached together,
-// so that a request with a cached key asks the store nothing (a shared store is a round trip).
-Authenticator::Cached Authenticator::lookup_key(const std::string& hash) {
-  auto now = std::chrono::steady_clock::now();
-  std::uint64_t generation = 0;
-  {
-    std::lock_guard lock(cache_mu_);
-    if (auto it = cache_.find(hash); it != cache_.end() && now - it->second.at < options_.key_cache_ttl)
-      return it->second;
-    generation = cache_generation_;
-  }
-  Cached found{store_ ? store_->find_api_key_by_hash(hash) : std::nullopt, {}, now};
-  if (store_ && found.key && found.key->scopes.empty())
-    if (auto u = store_->find_user(found.key->user)) found.roles = u->roles;
+std::optional<Authenticator::Cached> Authenticator::cached(const std::string& hash, std::uint64_t& generation) {
+  std::lock_guard lock(cache_mu_);
+  if (auto it = cache_.find(hash);
+      it != cache_.end() && std::chrono::steady_clock::now() - it->second.at < options_.key_cache_ttl)
+    return it->second;
+  generation = cache_generation_;
+  return std::nullopt;
+}
+
+void Authenticator::keep(const std::string& hash, const Cached& found, std::uint64_t generation) {
   std::lock_guard lock(cache_mu_);
   // A change notice came while we read: what we read may be older than it, so not kept.
-  if (generation != cache_generation_) return found;
+  if (generation != cache_generation_) return;
   if (cache_.size() > 100000) cache_.clear();  // bounded: unknown keys must not grow it forever
   cache_[hash] = found;
+}
+
+namespace {
+
+// The key and, for a key without scopes, its user's roles: read together and cached together,
+// so that a request with a cached key asks the store nothing (a shared store is a round trip).
+std::pair<std::optional<store::ApiKey>, std::vector<std::string>> read_key(store::Store& s, const std::string& hash) {
+  std::pair<std::optional<store::ApiKey>, std::vector<std::string>> out{s.find_api_key_by_hash(hash), {}};
+  if (out.first && out.first->scopes.empty())
+    if (auto u = s.find_user(out.first->user)) out.second = u->roles;
+  return out;
+}
+
+}  // namespace
+
+Authenticator::Cached Authenticator::lookup_key(const std::string& hash) {
+  std::uint64_t generation = 0;
+  if (auto hit = cached(hash, generation)) return *hit;
+  auto now = std::chrono::steady_clock::now();
+  Cached found{std::nullopt, {}, now};
+  if (store_) std::tie(found.key, found.roles) = read_key(*store_, hash);
+  keep(hash, found, generation);
   return found;
+}
+
+// The same, with the store's reads on its pool (one hop for both).
+Task<Authenticator::Cached> Authenticator::lookup_key_async(std::string hash) {
+  std::uint64_t generation = 0;
+  if (auto hit = cached(hash, generation)) co_return *hit;
+  Cached found{std::nullopt, {}, std::chrono::steady_clock::now()};
+  std::tie(found.key, found.roles) = co_await db_.call([&hash](store::Store& s) { return read_key(s, hash); });
+  keep(hash, found, generation);
+  co_return found;
+}
+
+std::string_view Authenticator::presented_key(const HeaderLookup& header) const {
+  std::string_view key = bearer(header("authorization"));
+  if (key.empty() && !options_.api_key_header.empty()) key = header(options_.api_key_header);
+  return key;
+}
+
+bool Authenticator::needs_async(const HeaderLookup& header) {
+  if (options_.mode == Mode::oauth) return options_.async_token_verifier != nullptr;
+  if (options_.mode != Mode::api_key || !db_) return false;
+  auto key = presented_key(header);
+  std::uint64_t generation = 0;
+  return !key.empty() && !cached(sha256_hex(key), generation);
+}
+
+Task<std::variant<Principal, Refusal>> Authenticator::authenticate_async(const HeaderLookup& header,
+                                                                      std::string resource_url) {
+  if (options_.mode == Mode::api_key && db_) return authenticate_key(std::string(presented_key(header)), resource_url);
+  if (needs_async()) return authenticate_async(std::string(header("authorization")), std::move(resource_url));
+  return [](std::variant<Principal, Refusal> d) -> Task<std::variant<Principal, Refusal>> { co_return d; }(
+      authenticate(header, resource_url));
+}
+
+Task<std::variant<Principal, Refusal>> Authenticator::authenticate_key(std::string key, std::string resource_url) {
+  if (key.empty()) co_return std::variant<Principal, Refusal>(unauthorized(resource_url, "", "an API key is required"));
+  auto found = co_await lookup_key_async(sha256_hex(key));
+  co_return decide_key(key, std::move(found), resource_url);
+}
+
+std::variant<Principal, Refusal> Authenticator::decide_key(std::string_view key, Cached found,
+                                                           const std::string& resource_url) {
+  const auto& rec = found.key;
+  auto failed = [&](std::string_view outcome, const std::string& why) {
+    json::object line{{"audit", "auth.api_key"}, {"outcome", outcome}, {"key", fingerprint(key)}};
+    if (rec) {
+      line["key_id"] = rec->id;
+      line["user"] = rec->user;
+    }
+    audit_event(std::move(line));
+    return unauthorized(resource_url, "invalid_token", why);
+  };
+  if (!rec) return failed("unknown", "unknown API key");
+  auto now = store::unix_now();
+  if (rec->revoked_at) return failed("revoked", "API key revoked");
+  if (rec->expires_at && rec->expires_at <= now) return failed("expired", "API key expired");
+  Principal p;
+  p.subject = rec->user;
+  p.tenant = rec->team;
+  p.scopes = rec->scopes;
+  // A key without scopes carries its user's roles; a narrowed key carries only its scopes.
+  if (rec->scopes.empty()) p.roles = std::move(found.roles);
+  p.method = "api_key";
+  p.credential = rec->id;
+  return p;
 }
 
 std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup& header,
@@ -176,33 +268,9 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
       return p;
     }
     case Mode::api_key: {
-      std::string_view key = bearer(header("authorization"));
-      if (key.empty() && !options_.api_key_header.empty()) key = header(options_.api_key_header);
+      std::string_view key = presented_key(header);
       if (key.empty()) return unauthorized(resource_url, "", "an API key is required");
-      auto found = lookup_key(sha256_hex(key));
-      const auto& rec = found.key;
-      auto failed = [&](std::string_view outcome, const std::string& why) {
-        json::object line{{"audit", "auth.api_key"}, {"outcome", outcome}, {"key", fingerprint(key)}};
-        if (rec) {
-          line["key_id"] = rec->id;
-          line["user"] = rec->user;
-        }
-        audit_event(std::move(line));
-        return unauthorized(resource_url, "invalid_token", why);
-      };
-      if (!rec) return failed("unknown", "unknown API key");
-      auto now = store::unix_now();
-      if (rec->revoked_at) return failed("revoked", "API key revoked");
-      if (rec->expires_at && rec->expires_at <= now) return failed("expired", "API key expired");
-      Principal p;
-      p.subject = rec->user;
-      p.tenant = rec->team;
-      p.scopes = rec->scopes;
-      // A key without scopes carries its user's roles; a narrowed key carries only its scopes.
-      if (rec->scopes.empty()) p.roles = std::move(found.roles);
-      p.method = "api_key";
-      p.credential = rec->id;
-      return p;
+      return decide_key(key, lookup_key(sha256_hex(key)), resource_url);
     }
     case Mode::oauth: {
       // Tokens only from the Authorization header (RFC 6750 §2.1; never query or body).

@@ -166,19 +166,20 @@ Task<void> watchdog(std::shared_ptr<Connection<Stream>> c, std::chrono::steady_c
 }
 
 // /readyz: 200 when every dependency answers (the shared state, the store...), else 503;
-// the body names each and whether it does.
-http::Response readiness(const HttpOptions& options) {
+// the body names each and whether it does. The checks are awaited (the store's runs on its
+// pool). `options` belongs to the server, which outlives its loops' coroutines.
+Task<http::Response> readiness(const HttpOptions* options) {
   json::object checks;
   bool ready = true;
-  if (options.shared) {
-    bool ok = options.shared->healthy();
+  if (options->shared) {
+    bool ok = options->shared->healthy();
     checks["shared_state"] = ok;
     ready = ready && ok;
   }
-  for (auto& [name, check] : options.readiness) {
+  for (auto& [name, check] : options->readiness) {
     bool ok = false;
     try {
-      ok = check();
+      ok = co_await check();
     } catch (const std::exception&) {
     }
     checks[name] = ok;
@@ -187,7 +188,7 @@ http::Response readiness(const HttpOptions& options) {
   json::object body{{"ready", ready}, {"checks", std::move(checks)}};
   http::Response r = net::json_response(ready ? 200 : 503, json::serialize(body));
   if (!ready) r.set("Retry-After", "5");
-  return r;
+  co_return r;
 }
 
 constexpr http::LogFailure log_failure("connection task failed");
@@ -237,7 +238,7 @@ struct HttpServer::Impl {
       r.body = Metrics::global().render(transport.sessions().size());
       co_return r;
     }
-    if (path == "/readyz" && req.method == "GET") co_return readiness(options);
+    if (path == "/readyz" && req.method == "GET") co_return co_await readiness(&options);
     if (path == "/healthz" && req.method == "GET") {
       http::Response r;
       r.set("Content-Type", "text/plain");

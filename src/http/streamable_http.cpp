@@ -185,7 +185,8 @@ static Task<Response> ready(Response r) { co_return r; }
 
 // Not a coroutine: POST (nearly every request) costs no frame of its own here.
 Task<Response> StreamableHttp::handle(Request req) {
-  if (auth_ && auth_->needs_async()) return handle_async(std::move(req));
+  if (auth_ && auth_->needs_async([&req](std::string_view n) { return req.header(n); }))
+    return handle_async(std::move(req));
   Principal who;
   if (auto early = admit(req, who)) return ready(std::move(*early));
   if (req.method == "POST") return post(std::move(req), std::move(who));
@@ -193,12 +194,14 @@ Task<Response> StreamableHttp::handle(Request req) {
   return ready(not_post(req, who));
 }
 
-// The token check asks the network (introspection, a JWKS refetch): awaited on this loop.
+// The check asks the network (introspection, a JWKS refetch) or the store (an API key not
+// cached): awaited, never waited for on this loop.
 Task<Response> StreamableHttp::handle_async(Request req) {
   if (auto why = origins_.check(req.header("host"), req.header("origin")))
     co_return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
-  std::string authorization(req.header("authorization"));
-  auto decided = co_await auth_->authenticate_async(std::move(authorization), resource_url(req));
+  auth::Authenticator::HeaderLookup headers = [&req](std::string_view n) { return req.header(n); };
+  auto deciding = auth_->authenticate_async(headers, resource_url(req));
+  auto decided = co_await std::move(deciding);
   if (auto* r = std::get_if<auth::Refusal>(&decided)) co_return refuse(*r);
   Principal who = std::move(std::get<Principal>(decided));
   if (req.method == "POST") co_return co_await post(std::move(req), std::move(who));

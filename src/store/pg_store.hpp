@@ -156,6 +156,7 @@ class PgStore final : public SqlStore {
   int schema_version() override;
   std::unique_ptr<ChangeFeed> watch(std::function<void(std::string_view kind)> on_change) override;
   std::vector<std::string> remove_abandoned_oauth_clients(std::int64_t registered_before) override;
+  std::size_t concurrency() const override { return pool_.target().pool_size; }
 
  private:
   void session(bool tx, const std::function<void(SqlSession&)>& body) override;

@@ -170,7 +170,7 @@ TEST(ReplicasFaults, ReadyzSaysWhichDependencyDoesNotAnswer) {
   HttpOptions o;
   o.port = 0;
   o.shared = cluster::make_memory_shared_state();
-  o.readiness.emplace_back("store", [&] { return store_ok; });
+  o.readiness.emplace_back("store", [&] { return [](bool ok) -> Task<bool> { co_return ok; }(store_ok); });
   {
     HttpServer http(server, o);
     http.start();

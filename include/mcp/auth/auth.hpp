@@ -5,7 +5,7 @@
 #include <mcp/core/json.hpp>
 #include <mcp/core/principal.hpp>
 #include <mcp/core/task.hpp>
-#include <mcp/store/store.hpp>
+#include <mcp/store/async_store.hpp>
 
 #include <chrono>
 #include <functional>
@@ -75,7 +75,9 @@ struct Refusal {
 
 class Authenticator {
  public:
-  // `store` may be null when no mode needs it.
+  // `store` may be null when no mode needs it. api_key mode reads keys on a cache miss through
+  // `store` (its pool): a Store alone gets a pool of its own.
+  Authenticator(AuthOptions options, store::AsyncStore store);
   Authenticator(AuthOptions options, std::shared_ptr<store::Store> store);
 
   using HeaderLookup = std::function<std::string_view(std::string_view lower_name)>;
@@ -83,6 +85,12 @@ class Authenticator {
   std::variant<Principal, Refusal> authenticate(const HeaderLookup& header, const std::string& resource_url);
   // Whether requests must go through authenticate_async (an AsyncTokenVerifier is configured).
   bool needs_async() const { return options_.mode == Mode::oauth && options_.async_token_verifier != nullptr; }
+  // Whether this request's decision awaits something: the AsyncTokenVerifier, or the store for
+  // an API key that is not cached. Then authenticate_async(header, ...), else authenticate().
+  bool needs_async(const HeaderLookup& header);
+  // The decision without blocking the caller's event loop; reads what it needs from `header`
+  // before it returns (the request may go before the decision comes).
+  Task<std::variant<Principal, Refusal>> authenticate_async(const HeaderLookup& header, std::string resource_url);
   // oauth mode with the AsyncTokenVerifier: `authorization` is the Authorization header. A check
   // that could not be made is a 503 Refusal (error temporarily_unavailable, no challenge).
   Task<std::variant<Principal, Refusal>> authenticate_async(std::string authorization, std::string resource_url);
@@ -105,16 +113,25 @@ class Authenticator {
   const AuthOptions& options() const { return options_; }
 
  private:
+  Authenticator(store::AsyncStore db, AuthOptions options, std::shared_ptr<store::Store> store);
   struct Cached {
     std::optional<store::ApiKey> key;
     std::vector<std::string> roles;  // the user's, for a key without scopes
     std::chrono::steady_clock::time_point at;
   };
   Cached lookup_key(const std::string& hash);
+  Task<Cached> lookup_key_async(std::string hash);
+  // The cache's entry for `hash` if still fresh, else nullopt and the generation to keep() under.
+  std::optional<Cached> cached(const std::string& hash, std::uint64_t& generation);
+  void keep(const std::string& hash, const Cached& found, std::uint64_t generation);
+  std::string_view presented_key(const HeaderLookup& header) const;
+  std::variant<Principal, Refusal> decide_key(std::string_view key, Cached found, const std::string& resource_url);
+  Task<std::variant<Principal, Refusal>> authenticate_key(std::string key, std::string resource_url);
   Refusal unauthorized(const std::string& resource_url, std::string error, std::string description) const;
 
   AuthOptions options_;
   std::shared_ptr<store::Store> store_;
+  store::AsyncStore db_;  // the same store, awaited (api_key mode)
   std::mutex cache_mu_;
   std::unordered_map<std::string, Cached> cache_;
   std::uint64_t cache_generation_ = 0;  // bumped when the store says keys changed (under cache_mu_)
