@@ -81,7 +81,9 @@ NewApiKey make_api_key(std::string user, std::string team, std::vector<std::stri
 
 Authenticator::Authenticator(AuthOptions options, std::shared_ptr<store::Store> store)
     : options_(std::move(options)), store_(std::move(store)) {
-  if (store_ && options_.mode == Mode::api_key)
+  for (auto m : options_.methods.empty() ? std::vector<Mode>{options_.mode} : options_.methods)
+    if (m != Mode::none && !accepts(m)) methods_.push_back(m);
+  if (store_ && accepts(Mode::api_key))
     feed_ = store_->watch([this](std::string_view kind) {
       // A key revoked, or its user's roles changed, on another replica or by the CLI.
       if (kind != "api_key" && kind != "user" && kind != "*") return;
@@ -155,11 +157,29 @@ Authenticator::Cached Authenticator::lookup_key(const std::string& hash) {
   return found;
 }
 
+Mode Authenticator::method_of(const HeaderLookup& header) const {
+  // A proxy proves itself with its secret header; API keys carry their prefix (OAuth access
+  // tokens are JWTs); any other bearer is for the OAuth verifier, or else a key without it.
+  if (accepts(Mode::header) && !header(options_.proxy_secret_header).empty()) return Mode::header;
+  auto token = bearer(header("authorization"));
+  if (accepts(Mode::api_key)) {
+    if (!options_.api_key_header.empty() && !header(options_.api_key_header).empty()) return Mode::api_key;
+    if (!token.empty() && (token.starts_with(kKeyPrefix) || !accepts(Mode::oauth))) return Mode::api_key;
+  }
+  return accepts(Mode::oauth) && !token.empty() ? Mode::oauth : Mode::none;
+}
+
 std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup& header,
                                                              const std::string& resource_url) {
-  switch (options_.mode) {
-    case Mode::none:
-      return Principal{};
+  switch (method_of(header)) {
+    case Mode::none: {
+      if (methods_.empty()) return Principal{};
+      // Without OAuth, the one method there is says what is missing.
+      std::string_view missing = accepts(Mode::oauth)      ? ""
+                                 : accepts(Mode::api_key)  ? "an API key is required"
+                                                           : "identity headers not trusted";
+      return unauthorized(resource_url, "", std::string(missing));
+    }
     case Mode::header: {
       // Only a proxy that knows the shared secret may name the user.
       auto secret = header(options_.proxy_secret_header);
@@ -207,7 +227,8 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
     case Mode::oauth: {
       // Tokens only from the Authorization header (RFC 6750 §2.1; never query or body).
       std::string_view token = bearer(header("authorization"));
-      if (token.empty()) return unauthorized(resource_url, "", "");
+      if (token.starts_with(kKeyPrefix))
+        return unauthorized(resource_url, "invalid_token", "API keys are not accepted here (auth.methods)");
       if (!options_.token_verifier) return unauthorized(resource_url, "invalid_token", "no token verifier configured");
       auto checked = options_.token_verifier(token, resource_url);
       if (auto* why = std::get_if<std::string>(&checked)) return unauthorized(resource_url, "invalid_token", *why);
@@ -223,7 +244,12 @@ Task<std::variant<Principal, Refusal>> Authenticator::authenticate_async(std::st
                                                                       std::string resource_url) {
   using Out = std::variant<Principal, Refusal>;
   std::string token(bearer(authorization));
-  if (token.empty()) co_return Out(unauthorized(resource_url, "", ""));
+  // An API key (or nothing) is not the verifier's to check.
+  auto only_authorization = [&](std::string_view n) -> std::string_view {
+    return n == "authorization" ? std::string_view(authorization) : std::string_view();
+  };
+  if (method_of(only_authorization) != Mode::oauth || token.starts_with(kKeyPrefix))
+    co_return authenticate(only_authorization, resource_url);
   auto checked = co_await options_.async_token_verifier(token, resource_url);
   if (checked.principal) {
     checked.principal->bearer_token = std::make_shared<const std::string>(std::move(token));  // explicit passthrough only

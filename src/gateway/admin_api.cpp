@@ -250,7 +250,7 @@ mcp::Task<HttpResponse> serve(std::shared_ptr<const Handler> h, HttpRequest req)
   auto auth = h->api().auth;
   if (!auth) co_return Handler::no_auth();
   std::variant<mcp::Principal, mcp::auth::Refusal> decided;
-  if (auth->needs_async())  // an introspecting external issuer: the check does I/O
+  if (auth->needs_async([&req](std::string_view n) { return req.header(n); }))  // the token check does I/O
     decided = co_await auth->authenticate_async(std::string(req.header("authorization")), h->resource_url(req));
   else
     decided = auth->authenticate([&req](std::string_view n) { return req.header(n); }, h->resource_url(req));

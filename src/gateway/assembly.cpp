@@ -128,12 +128,16 @@ struct Assembly::Impl {
   }
 
   void authentication() {
-    if (cfg.auth.mode == auth::Mode::oauth) authorization();
-    if (cfg.auth.mode == auth::Mode::none) return;
-    if (cfg.auth.mode == auth::Mode::api_key) open_store();
-    if (cfg.auth.mode == auth::Mode::header && cfg.auth.proxy_secret.empty())
+    cfg.auth.methods = config::auth_methods(cfg);  // auth.mode's shorthand spelled out
+    auto accepts = [&](auth::Mode m) {
+      return std::find(cfg.auth.methods.begin(), cfg.auth.methods.end(), m) != cfg.auth.methods.end();
+    };
+    if (accepts(auth::Mode::oauth)) authorization();
+    if (cfg.auth.methods.empty()) return;
+    if (accepts(auth::Mode::api_key)) open_store();
+    if (accepts(auth::Mode::header) && cfg.auth.proxy_secret.empty())
       fail(kExitUsage,
-           "auth mode header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)");
+           "auth method header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)");
     cfg.http.authenticator = std::make_shared<auth::Authenticator>(cfg.auth, store);
   }
 

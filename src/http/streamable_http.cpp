@@ -180,7 +180,8 @@ static Task<Response> ready(Response r) { co_return r; }
 
 // Not a coroutine: POST (nearly every request) costs no frame of its own here.
 Task<Response> StreamableHttp::handle(Request req) {
-  if (auth_ && auth_->needs_async()) return handle_async(std::move(req));
+  if (auth_ && auth_->needs_async() && auth_->needs_async([&req](std::string_view n) { return req.header(n); }))
+    return handle_async(std::move(req));
   Principal who;
   if (auto early = admit(req, who)) return ready(std::move(*early));
   if (req.method == "POST") return post(std::move(req), std::move(who));
