@@ -39,7 +39,11 @@ TEST(Config, ErrorsNameTheKey) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message("server:\n  prot: 1\n").find("server.prot: unknown key"), std::string::npos);
+  EXPECT_NE(message("server:\n  prot: 1\n").find("server.prot: unknown key; did you mean server.port?"),
+            std::string::npos);
+  EXPECT_NE(message("auth:\n  method: [oauth]\n").find("did you mean auth.methods?"), std::string::npos);
+  EXPECT_NE(message("sever:\n  port: 1\n").find("sever: unknown key; did you mean server?"), std::string::npos);
+  EXPECT_EQ(message("server:\n  zzzzzz: 1\n").find("did you mean"), std::string::npos);  // nothing near
   EXPECT_NE(message("server:\n  port: 70000\n").find("server.port"), std::string::npos);
   EXPECT_NE(message("server:\n  path: mcp\n").find("server.path"), std::string::npos);
   EXPECT_NE(message("log:\n  level: loud\n").find("log.level"), std::string::npos);

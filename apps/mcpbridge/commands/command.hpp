@@ -68,6 +68,8 @@ class StoreCommand : public ConfigCommand {
   int run_config(mcp::config::Config& cfg) final;
   virtual int run_store(const mcp::config::Config& cfg,
                         const std::shared_ptr<mcp::store::Store>& store) = 0;
+  // Whether this run may make the store when there is none (see open_store()).
+  virtual bool creates_store() const { return true; }
 };
 
 // A StoreCommand made of actions, one of which is given (`keys create|list|revoke`): declare()
@@ -83,6 +85,9 @@ class StoreActions : public StoreCommand {
   // Adds the subcommand `name`, run by `run` when given; its options are the caller's to add.
   CLI::App* action(CLI::App& command, const std::string& name, const std::string& description, Action run);
   int run_store(const mcp::config::Config& cfg, const std::shared_ptr<mcp::store::Store>& store) final;
+  // Only the actions that add (add, create) may make the store; the others (list, revoke,
+  // remove, passwd) work on what must already be there.
+  bool creates_store() const final;
 
  private:
   std::vector<std::pair<CLI::App*, Action>> actions_;
@@ -93,8 +98,10 @@ void add_config_option(CLI::App& command, std::string& path);
 // The configuration (the file, else MCPBRIDGE_CONFIG; then the environment); nullopt after
 // printing why not.
 std::optional<mcp::config::Config> load_config(const std::string& path);
-// The store; null after printing why not.
-std::shared_ptr<mcp::store::Store> open_store(const mcp::config::Config& c);
+// The store; null after printing why not. Unless `create`, a SQLite file that does not exist is
+// not made: a command run from the wrong folder says which store it looked for instead of
+// answering from a new, empty one.
+std::shared_ptr<mcp::store::Store> open_store(const mcp::config::Config& c, bool create = true);
 // Prints "mcpbridge: <message>" on standard error and returns `code`.
 int fail(const std::string& message, int code = kExitUsage);
 // The first line of standard input without its line ending.
