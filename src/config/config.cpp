@@ -522,7 +522,7 @@ std::string to_yaml(const Config& c) {
   out << YAML::EndMap;  // the key encryption key is a secret: never printed
   out << YAML::EndMap;  // the proxy secret is not printed
   out << YAML::Key << "tools" << YAML::Value << YAML::BeginMap << YAML::Key << "builtin" << YAML::Value
-      << c.builtin_tools << YAML::EndMap;
+      << serves_builtin_tools(c) << YAML::EndMap;
   if (!c.openapi.empty()) {
     out << YAML::Key << "openapi" << YAML::Value << YAML::BeginSeq;
     for (auto& o : c.openapi) {  // secrets are named (env, file), never printed

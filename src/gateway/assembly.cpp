@@ -197,7 +197,11 @@ std::unique_ptr<Assembly> assemble(const config::Config& config) {
   if (auto authn = a->cfg.http.authenticator)
     a->server->set_tool_filter(
         [authn](const Principal& p, const std::string& tool) { return authn->may_call(p, tool); });
-  if (a->cfg.builtin_tools) register_builtin_tools(*a->server);
+  if (config::serves_builtin_tools(a->cfg))
+    register_builtin_tools(*a->server);
+  else if (!a->cfg.builtin_tools)
+    spdlog::info("the demo tools (echo, add, whoami) are not served beside the configured sources; "
+                 "tools.builtin: true serves them");
   a->sources();
   try {
     a->http = std::make_unique<HttpServer>(*a->server, a->cfg.http);

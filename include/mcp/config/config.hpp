@@ -12,6 +12,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace YAML {
@@ -66,7 +67,9 @@ struct Config {
   mcp::ServerOptions server;  // caching hints (the rest is set by the program)
   std::string log_level = "info";  // trace, debug, info, warn, error, off
   std::string log_format = "text";  // text | json
-  bool builtin_tools = true;         // the native demo tools (echo, add)
+  // The native demo tools (echo, add, whoami), tools.builtin: unset, served only when no source
+  // (openapi:, connections:) is configured, so that they never sit beside a gateway's real tools.
+  std::optional<bool> builtin_tools;
   std::string store_path = "mcpbridge.db";  // the embedded SQLite database
   // Several replicas (cluster.redis_url, MCPBRIDGE_REDIS_URL): what they share lives in Redis;
   // empty: this process alone, in memory. The URL's password is never printed.
@@ -109,6 +112,10 @@ void resolve_oauth(Config& c, std::uint16_t bound_port);
 // The authentication methods `serve` accepts on the MCP endpoint: auth.methods, else auth.mode
 // as a shorthand (oauth: OAuth tokens and API keys; none: none).
 std::vector<mcp::auth::Mode> auth_methods(const Config& c);
+// Whether the demo tools are served (tools.builtin, else only without configured sources).
+inline bool serves_builtin_tools(const Config& c) {
+  return c.builtin_tools.value_or(c.openapi.empty() && c.connections.empty());
+}
 
 // A URL as it may be printed: "redis://user:***@host" for "redis://user:secret@host" (store::redact_uri).
 std::string redact_url_password(const std::string& url);
