@@ -9,6 +9,12 @@ namespace {
 
 constexpr std::string_view kKeyPrefix = "mcpb_";
 
+// Whether `options` accept `m` (auth.methods, else auth.mode alone).
+bool lists(const AuthOptions& options, Mode m) {
+  if (options.methods.empty()) return options.mode == m;
+  return std::find(options.methods.begin(), options.methods.end(), m) != options.methods.end();
+}
+
 // An RFC 7230 quoted-string; control characters (never valid in a header) become '?'.
 std::string quote(std::string_view v) {
   std::string s = "\"";
@@ -82,7 +88,7 @@ NewApiKey make_api_key(std::string user, std::string team, std::vector<std::stri
 }
 
 Authenticator::Authenticator(AuthOptions options, std::shared_ptr<store::Store> store)
-    : Authenticator(options.mode == Mode::api_key && store ? store::AsyncStore(store) : store::AsyncStore(), options,
+    : Authenticator(lists(options, Mode::api_key) && store ? store::AsyncStore(store) : store::AsyncStore(), options,
                     store) {}
 
 Authenticator::Authenticator(AuthOptions options, store::AsyncStore store)
@@ -90,7 +96,9 @@ Authenticator::Authenticator(AuthOptions options, store::AsyncStore store)
 
 Authenticator::Authenticator(store::AsyncStore db, AuthOptions options, std::shared_ptr<store::Store> store)
     : options_(std::move(options)), store_(std::move(store)), db_(std::move(db)) {
-  if (store_ && options_.mode == Mode::api_key)
+  for (auto m : options_.methods.empty() ? std::vector<Mode>{options_.mode} : options_.methods)
+    if (m != Mode::none && !accepts(m)) methods_.push_back(m);
+  if (store_ && accepts(Mode::api_key))
     feed_ = store_->watch([this](std::string_view kind) {
       // A key revoked, or its user's roles changed, on another replica or by the CLI.
       if (kind != "api_key" && kind != "user" && kind != "*") return;
@@ -199,8 +207,9 @@ std::string_view Authenticator::presented_key(const HeaderLookup& header) const 
 }
 
 bool Authenticator::needs_async(const HeaderLookup& header) {
-  if (options_.mode == Mode::oauth) return options_.async_token_verifier != nullptr;
-  if (options_.mode != Mode::api_key || !db_) return false;
+  auto method = method_of(header);
+  if (method == Mode::oauth) return options_.async_token_verifier != nullptr;
+  if (method != Mode::api_key || !db_) return false;
   auto key = presented_key(header);
   std::uint64_t generation = 0;
   return !key.empty() && !cached(sha256_hex(key), generation);
@@ -208,8 +217,9 @@ bool Authenticator::needs_async(const HeaderLookup& header) {
 
 Task<std::variant<Principal, Refusal>> Authenticator::authenticate_async(const HeaderLookup& header,
                                                                       std::string resource_url) {
-  if (options_.mode == Mode::api_key && db_) return authenticate_key(std::string(presented_key(header)), resource_url);
-  if (needs_async()) return authenticate_async(std::string(header("authorization")), std::move(resource_url));
+  auto method = method_of(header);
+  if (method == Mode::api_key && db_) return authenticate_key(std::string(presented_key(header)), resource_url);
+  if (method == Mode::oauth && needs_async()) return authenticate_async(std::string(header("authorization")), std::move(resource_url));
   return [](std::variant<Principal, Refusal> d) -> Task<std::variant<Principal, Refusal>> { co_return d; }(
       authenticate(header, resource_url));
 }
@@ -247,11 +257,29 @@ std::variant<Principal, Refusal> Authenticator::decide_key(std::string_view key,
   return p;
 }
 
+Mode Authenticator::method_of(const HeaderLookup& header) const {
+  // A proxy proves itself with its secret header; API keys carry their prefix (OAuth access
+  // tokens are JWTs); any other bearer is for the OAuth verifier, or else a key without it.
+  if (accepts(Mode::header) && !header(options_.proxy_secret_header).empty()) return Mode::header;
+  auto token = bearer(header("authorization"));
+  if (accepts(Mode::api_key)) {
+    if (!options_.api_key_header.empty() && !header(options_.api_key_header).empty()) return Mode::api_key;
+    if (!token.empty() && (token.starts_with(kKeyPrefix) || !accepts(Mode::oauth))) return Mode::api_key;
+  }
+  return accepts(Mode::oauth) && !token.empty() ? Mode::oauth : Mode::none;
+}
+
 std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup& header,
                                                              const std::string& resource_url) {
-  switch (options_.mode) {
-    case Mode::none:
-      return Principal{};
+  switch (method_of(header)) {
+    case Mode::none: {
+      if (methods_.empty()) return Principal{};
+      // Without OAuth, the one method there is says what is missing.
+      std::string_view missing = accepts(Mode::oauth)      ? ""
+                                 : accepts(Mode::api_key)  ? "an API key is required"
+                                                           : "identity headers not trusted";
+      return unauthorized(resource_url, "", std::string(missing));
+    }
     case Mode::header: {
       // Only a proxy that knows the shared secret may name the user.
       auto secret = header(options_.proxy_secret_header);
@@ -275,7 +303,8 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
     case Mode::oauth: {
       // Tokens only from the Authorization header (RFC 6750 §2.1; never query or body).
       std::string_view token = bearer(header("authorization"));
-      if (token.empty()) return unauthorized(resource_url, "", "");
+      if (token.starts_with(kKeyPrefix))
+        return unauthorized(resource_url, "invalid_token", "API keys are not accepted here (auth.methods)");
       if (!options_.token_verifier) return unauthorized(resource_url, "invalid_token", "no token verifier configured");
       auto checked = options_.token_verifier(token, resource_url);
       if (auto* why = std::get_if<std::string>(&checked)) return unauthorized(resource_url, "invalid_token", *why);
@@ -291,7 +320,12 @@ Task<std::variant<Principal, Refusal>> Authenticator::authenticate_async(std::st
                                                                       std::string resource_url) {
   using Out = std::variant<Principal, Refusal>;
   std::string token(bearer(authorization));
-  if (token.empty()) co_return Out(unauthorized(resource_url, "", ""));
+  // An API key (or nothing) is not the verifier's to check.
+  auto only_authorization = [&](std::string_view n) -> std::string_view {
+    return n == "authorization" ? std::string_view(authorization) : std::string_view();
+  };
+  if (method_of(only_authorization) != Mode::oauth || token.starts_with(kKeyPrefix))
+    co_return authenticate(only_authorization, resource_url);
   auto checked = co_await options_.async_token_verifier(token, resource_url);
   if (checked.principal) {
     checked.principal->bearer_token = std::make_shared<const std::string>(std::move(token));  // explicit passthrough only

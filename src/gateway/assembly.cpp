@@ -130,12 +130,16 @@ struct Assembly::Impl {
   }
 
   void authentication() {
-    if (cfg.auth.mode == auth::Mode::oauth) authorization();
-    if (cfg.auth.mode == auth::Mode::none) return;
-    if (cfg.auth.mode == auth::Mode::api_key) open_store();
-    if (cfg.auth.mode == auth::Mode::header && cfg.auth.proxy_secret.empty())
+    cfg.auth.methods = config::auth_methods(cfg);  // auth.mode's shorthand spelled out
+    auto accepts = [&](auth::Mode m) {
+      return std::find(cfg.auth.methods.begin(), cfg.auth.methods.end(), m) != cfg.auth.methods.end();
+    };
+    if (accepts(auth::Mode::oauth)) authorization();
+    if (cfg.auth.methods.empty()) return;
+    if (accepts(auth::Mode::api_key)) open_store();
+    if (accepts(auth::Mode::header) && cfg.auth.proxy_secret.empty())
       fail(kExitUsage,
-           "auth mode header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)");
+           "auth method header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)");
     cfg.http.authenticator = std::make_shared<auth::Authenticator>(cfg.auth, db);
   }
 
@@ -192,7 +196,11 @@ std::unique_ptr<Assembly> assemble(const config::Config& config) {
   if (auto authn = a->cfg.http.authenticator)
     a->server->set_tool_filter(
         [authn](const Principal& p, const std::string& tool) { return authn->may_call(p, tool); });
-  if (a->cfg.builtin_tools) register_builtin_tools(*a->server);
+  if (config::serves_builtin_tools(a->cfg))
+    register_builtin_tools(*a->server);
+  else if (!a->cfg.builtin_tools)
+    spdlog::info("the demo tools (echo, add, whoami) are not served beside the configured sources; "
+                 "tools.builtin: true serves them");
   a->sources();
   try {
     a->http = std::make_unique<HttpServer>(*a->server, a->cfg.http);

@@ -46,6 +46,13 @@ class StreamableHttp {
     std::shared_ptr<protocol::Session> session;
     std::vector<jsonrpc::Message> messages;
   };
+  // CORS for browser clients (server.allowed_origins, as OriginPolicy accepts them): a
+  // preflight's answer (403 for an origin not accepted), and the headers that let an accepted
+  // origin's script read a response.
+  Response preflight(const Request& req, std::string_view methods) const;
+  void allow_origin(Response& r, const Request& req) const;
+  Task<Response> handle_cors(Request req);
+  Task<Response> handle_same_origin(Request req);
   // Origin and authentication: a response when the request stops here.
   std::optional<Response> admit(const Request& req, Principal& who);
   Task<Response> handle_async(Request req);  // admit() with an asynchronous token check

@@ -1,5 +1,6 @@
 #include "commands/command.hpp"
 
+#include <filesystem>
 #include <iostream>
 #include <utility>
 
@@ -18,7 +19,15 @@ std::optional<mcp::config::Config> load_config(const std::string& path) {
   }
 }
 
-std::shared_ptr<mcp::store::Store> open_store(const mcp::config::Config& c) {
+std::shared_ptr<mcp::store::Store> open_store(const mcp::config::Config& c, bool create) {
+  std::error_code ec;
+  if (!create && !mcp::store::is_postgres_uri(c.store_path) && !std::filesystem::exists(c.store_path, ec)) {
+    fail("no store at " + std::filesystem::absolute(c.store_path, ec).string() +
+             " (store.path in the configuration, MCPBRIDGE_STORE or -c FILE name it; the store is made by "
+             "`mcpbridge serve`, `migrate`, `users add` or `keys create`)",
+         kExitStore);
+    return nullptr;
+  }
   try {
     return mcp::store::open_store(c.store_path);  // a file path, or a postgresql:// URI
   } catch (const std::exception& e) {
@@ -27,10 +36,19 @@ std::shared_ptr<mcp::store::Store> open_store(const mcp::config::Config& c) {
   }
 }
 
+// `-c` on every action too: `mcpbridge keys list -c FILE` as well as `keys -c FILE list`.
+static void add_config_option_below(CLI::App& command, std::string& path) {
+  for (auto* sub : command.get_subcommands({})) {
+    if (!sub->get_option_no_throw("--config")) add_config_option(*sub, path);
+    add_config_option_below(*sub, path);
+  }
+}
+
 CLI::App* ConfigCommand::add(CLI::App& app) {
   auto* command = app.add_subcommand(name_, description_);
   add_config_option(*command, config_path_);
   declare(*command);
+  add_config_option_below(*command, config_path_);
   return command;
 }
 
@@ -41,7 +59,7 @@ int ConfigCommand::run() {
 }
 
 int StoreCommand::run_config(mcp::config::Config& cfg) {
-  auto store = open_store(cfg);
+  auto store = open_store(cfg, creates_store());
   if (!store) return kExitStore;
   return run_store(cfg, store);
 }

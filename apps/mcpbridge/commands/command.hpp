@@ -73,6 +73,8 @@ class StoreCommand : public ConfigCommand {
   int run_config(mcp::config::Config& cfg) final;
   virtual int run_store(const mcp::config::Config& cfg,
                         const std::shared_ptr<mcp::store::Store>& store) = 0;
+  // Whether this run may make the store when there is none (see open_store()).
+  virtual bool creates_store() const { return true; }
 };
 
 // The `-c,--config FILE` option of the commands that read the configuration.
@@ -80,8 +82,10 @@ void add_config_option(CLI::App& command, std::string& path);
 // The configuration (the file, else MCPBRIDGE_CONFIG; then the environment); nullopt after
 // printing why not.
 std::optional<mcp::config::Config> load_config(const std::string& path);
-// The store; null after printing why not.
-std::shared_ptr<mcp::store::Store> open_store(const mcp::config::Config& c);
+// The store; null after printing why not. Unless `create`, a SQLite file that does not exist is
+// not made: a command run from the wrong folder says which store it looked for instead of
+// answering from a new, empty one.
+std::shared_ptr<mcp::store::Store> open_store(const mcp::config::Config& c, bool create = true);
 // Prints "mcpbridge: <message>" on standard error and returns `code`.
 int fail(const std::string& message, int code = kExitUsage);
 // The first line of standard input without its line ending.
@@ -122,6 +126,13 @@ class StoreActions final : public StoreCommand {
     for (std::size_t i = 0; i < actions_.size(); ++i)
       if (subs_[i]->parsed()) return actions_[i].run(args_, cfg, *store);
     return fail("no action given");  // unreachable: CLI11 requires one
+  }
+  // Only the actions that add (add, create) may make the store; the others (list, revoke,
+  // remove, passwd) work on what must already be there.
+  bool creates_store() const override {
+    for (std::size_t i = 0; i < actions_.size(); ++i)
+      if (subs_[i]->parsed()) return std::string_view(actions_[i].name) == "add" || std::string_view(actions_[i].name) == "create";
+    return false;
   }
 
  private:

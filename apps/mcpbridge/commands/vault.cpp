@@ -29,6 +29,8 @@ class VaultCommand final : public ConfigCommand {
   }
 
   int run_config(mcp::config::Config& cfg) override {
+    auto store = open_store(cfg, set_->parsed());
+    if (!store) return kExitStore;
     std::string key;
     try {
       // The configured key, else the one `serve` keeps next to the store (made by `vault set`).
@@ -41,8 +43,6 @@ class VaultCommand final : public ConfigCommand {
           "the vault has no key yet: MCPBRIDGE_VAULT_KEY (base64 of 32 random bytes, e.g. "
           "`openssl rand -base64 32`), vault.key_file, or the one `mcpbridge serve` makes next to "
           "the store");
-    auto store = open_store(cfg);
-    if (!store) return kExitStore;
     mcp::sources::Vault v(store, key);
     if (set_->parsed()) {
       auto secret = read_line();
