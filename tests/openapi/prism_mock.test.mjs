@@ -32,6 +32,7 @@ const twilio = 'twilio/node_modules/@twilio-alpha/mcp/twilio-oai/spec/json';
 // to keep the run within about three minutes on two cores.
 const SPECS = [
   ['deep-forms (tests/openapi/fixtures)', path.join(here, 'fixtures/deep_forms.yaml'), 1],
+  ['boolean-schemas (tests/openapi/fixtures)', path.join(here, 'fixtures/boolean_schemas.json'), 1],
   ...['complex-nesting', 'file-uploads', 'form-data', 'parameters-style', 'parameters-extreme', 'parameters-common',
     'petstore', 'schema-additional-properties', 'schema-encoding-style', 'schema-types', 'schema-validation',
     'request-examples'].map((n) => [`oas-examples 3.0 ${n}`, path.join(corpora, oas, `3.0/json/${n}.json`), 1]),
