@@ -307,6 +307,7 @@ TEST(OpenApiRequestShape, OptionalBodyStillNeedsItsRequiredProperties) {
 )"));
   auto& o = op(s, "samples");
   EXPECT_FALSE(o.input_schema.contains("required"));  // the body itself may be left out
+  EXPECT_EQ(o.input_schema.at("dependentRequired"), json::parse(R"({"Note":["MessageSamples"]})"));
   EXPECT_EQ(prop(o, "MessageSamples").at("minItems"), 1);
   auto none = call(o, "{}");
   ASSERT_TRUE(none) << none.error().message;

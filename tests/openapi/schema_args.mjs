@@ -162,6 +162,8 @@ function gen(s0, root, mode, depth) {
         if (!req.has(k) && (mode === 'required' || depth > 5)) continue;
         out[k] = gen(p, root, mode, depth + 1);
       }
+      for (const [k, need] of Object.entries(s.dependentRequired ?? {}))  // an optional body's required ones
+        if (k in out) for (const n of need) if (!(n in out) && s.properties?.[n]) out[n] = gen(s.properties[n], root, mode, depth + 1);
       return out;
     }
     default: return string(s, mode);

@@ -331,6 +331,22 @@ void OperationBuilder::build_input(const RawOp& r, Operation& op, bool refs_as_d
   }
   json::object input{{"type", "object"}, {"properties", std::move(props)}};
   if (!required.empty()) input["required"] = std::move(required);
+  // An optional body still needs what its schema requires once any of it is given: each body
+  // property depends on those (compat mode leaves the 2019-09 keyword out, like the others; the
+  // request builder refuses such a call either way).
+  if (op.body && !op.body->required && !options_.compat) {
+    json::array needed;
+    for (auto& f : op.body->fields)
+      if (f.body_required) needed.emplace_back(f.property);
+    json::object deps;
+    for (auto& f : op.body->fields) {
+      json::array others;
+      for (auto& n : needed)
+        if (n.get_string() != f.property) others.push_back(n);
+      if (!others.empty()) deps[f.property] = std::move(others);
+    }
+    if (!deps.empty()) input["dependentRequired"] = std::move(deps);
+  }
   conv_->attach_defs(input, scope);
   op.input_schema = std::move(input);
 }
