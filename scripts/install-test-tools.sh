@@ -5,6 +5,7 @@
 #   tools/conf-alpha    @modelcontextprotocol/conformance 0.2.0-alpha.12
 #   tools/sdk           @modelcontextprotocol/sdk (a real client for interop tests)
 #   tools/openapi-corpora/*  real OpenAPI specs for the loader's corpus tests (tests/openapi)
+#   tools/prism         @stoplight/prism-cli (a validating mock of an OpenAPI spec: tests/openapi)
 #   tools/server-everything  @modelcontextprotocol/server-everything (an upstream for custom connections)
 # Idempotent: a folder whose marker file exists is left alone.
 set -euo pipefail
@@ -30,5 +31,6 @@ install openapi-corpora/oas-examples @readme/oas-examples@8.2.2
 install openapi-corpora/octokit @octokit/openapi@23.0.2
 install openapi-corpora/kubernetes kubernetes-client@9.0.0 --ignore-scripts
 install openapi-corpora/twilio @twilio-alpha/mcp@0.7.0 --ignore-scripts
+install prism @stoplight/prism-cli@5.16.0
 install server-everything @modelcontextprotocol/server-everything@2026.8.31
 echo "test tools ready in $tools"

@@ -157,7 +157,8 @@ TEST(OpenApiRequest, JsonBodies) {
   EXPECT_TRUE(net::find_header(o.headers, "content-type").empty());
 }
 
-TEST(OpenApiRequest, FormBodiesUsePlusForSpaces) {
+// Spaces as %20, not '+': validators that read '+' as a reserved character accept it too.
+TEST(OpenApiRequest, FormBodiesEncodeSpacesAsPercent20) {
   auto op = op_with("POST", "/Messages.json", {});
   op.body = Body{"application/x-www-form-urlencoded",
                  true,
@@ -171,7 +172,7 @@ TEST(OpenApiRequest, FormBodiesUsePlusForSpaces) {
                       {"MediaUrl", json::array{"https://a/1", "https://a/2"}},
                       {"Meta", json::object{{"k", "v"}}}});
   EXPECT_EQ(r.body,
-            "To=%2B15551234&Body=Hello+world+%26+good%3Dbye&MediaUrl=https%3A%2F%2Fa%2F1&MediaUrl=https%3A%2F%2Fa%2F2"
+            "To=%2B15551234&Body=Hello%20world%20%26%20good%3Dbye&MediaUrl=https%3A%2F%2Fa%2F1&MediaUrl=https%3A%2F%2Fa%2F2"
             "&Meta=%7B%22k%22%3A%22v%22%7D");
   EXPECT_EQ(net::find_header(r.headers, "content-type"), "application/x-www-form-urlencoded");
 }

@@ -193,6 +193,13 @@ class ArgGen {
         o[k] = value(v, seed + "/" + std::string(k), depth + 1, false);
       }
     }
+    // dependentRequired (an optional body's required properties): a chosen property brings them.
+    if (auto* d = s.if_contains("dependentRequired"); d && d->is_object() && props && props->is_object())
+      for (auto& [k, need] : d->get_object())
+        if (o.contains(k) && need.is_array())
+          for (auto& n : need.get_array())
+            if (auto* ps = props->get_object().if_contains(n.get_string()); ps && !o.contains(n.get_string()))
+              o[n.get_string()] = value(*ps, seed + "/" + std::string(n.get_string()), depth + 1, false);
     auto* extra = s.if_contains("additionalProperties");
     bool open = !extra || !(extra->is_bool() && !extra->get_bool());
     if ((!props || props->get_object().empty()) && open && depth > 0 && depth < 4) {

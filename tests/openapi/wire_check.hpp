@@ -723,6 +723,8 @@ class Checker {
         o[f.name] = *v;
         any = true;
       }
+    // A required object body goes out even when no property was given: {} or an empty form.
+    if (op_.body->required && op_.body->wrapped_property.empty()) any = true;
     return o;
   }
 

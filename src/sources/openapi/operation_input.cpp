@@ -16,6 +16,55 @@ struct Built {
   json::value schema;  // the property's schema in the flat input
 };
 
+// Headers the HTTP client computes (framing, connection management, the host): a value from
+// the model would be dropped or would corrupt the message, so it is never asked for.
+bool transport_header(const std::string& lower_name) {
+  static const std::set<std::string, std::less<>> names = {
+      "content-length", "host",    "transfer-encoding", "connection", "keep-alive",
+      "te",             "trailer", "upgrade",           "proxy-connection"};
+  return names.count(lower_name) > 0;
+}
+
+// A value that must not be empty (a path segment, a required query or header value): strings
+// get minLength 1, arrays minItems 1 and objects minProperties 1, unless the schema already bounds them or lists the
+// values it takes (an enum holding "" means the spec wants it).
+void refuse_empty(json::value& schema) {
+  if (!schema.is_object()) return;
+  auto& o = schema.get_object();
+  if (o.contains("enum") || o.contains("const")) return;
+  auto type = find_string(o, "type");
+  auto raise = [&](const char* key) {
+    auto* v = find(o, key);
+    if (!v || !v->is_number() || v->to_number<double>() < 1) o[key] = 1;
+  };
+  if (!type || *type == "string") raise("minLength");
+  if (type && *type == "array") raise("minItems");
+  if (type && *type == "object") raise("minProperties");
+}
+
+// Media types sent as raw bytes (the tool takes them base64-encoded): what request_body.cpp
+// does not send as JSON, text, a form or multipart.
+bool binary_media(const std::string& ct) {
+  if (json_media(ct) || ct.find("form") != std::string::npos || ct.starts_with("multipart/")) return false;
+  if (ct.starts_with("text/") || ct.ends_with("+xml") || ct.ends_with("+json")) return false;
+  return ct != "application/xml" && ct != "application/yaml" && ct != "application/x-yaml" &&
+         ct != "application/graphql" && !ct.empty();
+}
+
+// A binary body's schema as base64 text: an untyped one ({}) becomes a base64 string, a string
+// gains contentEncoding (the request builder decodes it, so only base64 is accepted).
+void base64_body(json::value& schema) {
+  if (!schema.is_object()) schema = json::object{};
+  auto& o = schema.get_object();
+  auto type = find_string(o, "type");
+  static const char* shaped[] = {"anyOf", "oneOf", "allOf", "$ref", "enum", "const", "properties", "items"};
+  bool untyped = !type && std::none_of(std::begin(shaped), std::end(shaped), [&](auto k) { return o.contains(k); });
+  if (!untyped && !(type && *type == "string")) return;
+  o["type"] = "string";
+  o["contentEncoding"] = "base64";
+  o.erase("format");
+}
+
 }  // namespace
 
 // Resolves, merges (operation over path item, keyed by in+name) and converts parameters.
@@ -73,7 +122,7 @@ void OperationBuilder::build_input(const RawOp& r, Operation& op, bool refs_as_d
     // OpenAPI: these header parameters are ignored (content negotiation and auth are ours).
     if (p.in == ParamIn::header) {
       auto l = lower(name);
-      if (l == "accept" || l == "content-type" || l == "authorization") continue;
+      if (l == "accept" || l == "content-type" || l == "authorization" || transport_header(l)) continue;
     }
     // A parameter that restates an apiKey security scheme is a credential: the gateway
     // supplies it (per upstream or per user), the model must not be asked for it.
@@ -96,6 +145,7 @@ void OperationBuilder::build_input(const RawOp& r, Operation& op, bool refs_as_d
       auto* ex = find(*po, "explode");
       p.explode = ex && ex->is_bool() ? ex->get_bool() : p.style == "form";
       p.allow_reserved = flag(*po, "allowReserved");
+      p.allow_empty = flag(*po, "allowEmptyValue");
       if (auto* s = find(*po, "schema")) {
         schema = conv_->convert(*s, doc, scope);
       } else if (auto* c = find_object(*po, "content"); c && !c->empty()) {
@@ -119,6 +169,10 @@ void OperationBuilder::build_input(const RawOp& r, Operation& op, bool refs_as_d
       }
     }
     if (schema.is_bool()) schema = json::object{};
+    if (dialect_ == Dialect::swagger2) p.allow_empty = flag(*po, "allowEmptyValue");
+    // `/a//b` or `name=` would go out: an empty path value, or a required value left empty
+    // where the spec does not allow it, is refused by the schema (and by the request builder).
+    if (p.in == ParamIn::path || (p.required && !p.allow_empty)) refuse_empty(schema);
     auto& so = schema.as_object();
     if (!p.description.empty()) so["description"] = p.description;
     if (flag(*po, "deprecated")) so["deprecated"] = true;
@@ -135,7 +189,9 @@ void OperationBuilder::build_input(const RawOp& r, Operation& op, bool refs_as_d
     p.in = ParamIn::path;
     p.required = true;
     p.style = "simple";
-    p.schema = {{"type", "string"}, {"description", "Path parameter `" + v + "` (not declared in the spec)"}};
+    p.schema = {{"type", "string"},
+                {"minLength", 1},
+                {"description", "Path parameter `" + v + "` (not declared in the spec)"}};
     params.push_back({p, p.schema});
   }
   // Declared path parameters that the template does not use cannot be sent anywhere.
@@ -192,19 +248,25 @@ void OperationBuilder::build_input(const RawOp& r, Operation& op, bool refs_as_d
       if (auto* s = mo ? find(*mo, "schema") : nullptr) body_schema = convert_top(*s, t.doc, scope);
       if (mo)
         if (auto* enc = find_object(*mo, "encoding"))
-          for (auto& e : *enc)
-            if (e.value().is_object())
-              if (auto ct = find_string(e.value().get_object(), "contentType"))
-                body->field_content_types.emplace(e.key(), std::string(*ct));
+          for (auto& e : *enc) {
+            if (!e.value().is_object()) continue;
+            auto& eo = e.value().get_object();
+            if (auto ct = find_string(eo, "contentType")) body->field_content_types.emplace(e.key(), std::string(*ct));
+            auto style = find_string(eo, "style");
+            auto* ex = find(eo, "explode");
+            if (!style && !(ex && ex->is_bool())) continue;
+            Body::FieldStyle fs;
+            fs.style = style ? std::string(*style) : "form";
+            fs.explode = ex && ex->is_bool() ? ex->get_bool() : fs.style == "form";
+            body->field_styles.emplace(e.key(), std::move(fs));
+          }
       if (body_schema.is_null()) {
         auto ct = lower(body->content_type);
         body_schema = json_media(ct) || ct.find("form") != std::string::npos
                           ? json::value(json::object{})
                           : json::value(json::object{{"type", "string"}});
-        if (ct == "application/octet-stream" || ct.starts_with("image/") || ct.starts_with("audio/") ||
-            ct.starts_with("video/") || ct == "application/pdf")
-          body_schema = json::object{{"type", "string"}, {"contentEncoding", "base64"}};
       }
+      if (binary_media(lower(body->content_type))) base64_body(body_schema);
     }
   }
 
@@ -246,8 +308,13 @@ void OperationBuilder::build_input(const RawOp& r, Operation& op, bool refs_as_d
       for (auto& p : obj.at("properties").as_object()) {
         std::string n(p.key());
         auto name = detail::sanitize_property(n);
-        BodyField f{n, claim(name, "body_" + name), body->required && req.count(n) > 0};
-        props[f.property] = p.value();
+        BodyField f{n, claim(name, "body_" + name), body->required && req.count(n) > 0, req.count(n) > 0};
+        json::value field = p.value();
+        // A form carries no empty list: a required array needs an item.
+        if (form_like && f.body_required && field.is_object() && find_string(field.get_object(), "type") ==
+                                                                 std::optional<std::string_view>("array"))
+          refuse_empty(field);
+        props[f.property] = std::move(field);
         if (f.required) required.emplace_back(f.property);
         body->fields.push_back(std::move(f));
       }
@@ -264,6 +331,22 @@ void OperationBuilder::build_input(const RawOp& r, Operation& op, bool refs_as_d
   }
   json::object input{{"type", "object"}, {"properties", std::move(props)}};
   if (!required.empty()) input["required"] = std::move(required);
+  // An optional body still needs what its schema requires once any of it is given: each body
+  // property depends on those (compat mode leaves the 2019-09 keyword out, like the others; the
+  // request builder refuses such a call either way).
+  if (op.body && !op.body->required && !options_.compat) {
+    json::array needed;
+    for (auto& f : op.body->fields)
+      if (f.body_required) needed.emplace_back(f.property);
+    json::object deps;
+    for (auto& f : op.body->fields) {
+      json::array others;
+      for (auto& n : needed)
+        if (n.get_string() != f.property) others.push_back(n);
+      if (!others.empty()) deps[f.property] = std::move(others);
+    }
+    if (!deps.empty()) input["dependentRequired"] = std::move(deps);
+  }
   conv_->attach_defs(input, scope);
   op.input_schema = std::move(input);
 }

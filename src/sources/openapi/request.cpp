@@ -224,8 +224,8 @@ std::optional<Error> query_value(std::string& q, const Operation& op, const Para
   }
   auto e = explode_value(v);
   const std::string& style = p.style.empty() ? std::string("form") : p.style;
-  if (style == "deepObject" && e.kind == Exploded::object) {
-    for (auto& [k, x] : e.kv) add_pair(q, name + "%5B" + enc(k) + "%5D", enc(x));
+  if (style == "deepObject" && e.kind != Exploded::scalar) {
+    detail::add_bracketed(q, name, v, enc);
     return std::nullopt;
   }
   if ((style == "spaceDelimited" || style == "pipeDelimited") && e.kind != Exploded::scalar && !p.explode) {
@@ -298,6 +298,18 @@ void add_pair(std::string& q, std::string_view k, std::string_view v) {
   q += v;
 }
 
+void add_bracketed(std::string& q, const std::string& name, const json::value& v,
+                   const std::function<std::string(const std::string&)>& enc) {
+  if (v.is_object()) {
+    for (auto& [k, x] : v.get_object()) add_bracketed(q, name + "%5B" + enc(std::string(k)) + "%5D", x, enc);
+  } else if (v.is_array()) {
+    auto& a = v.get_array();
+    for (std::size_t i = 0; i < a.size(); ++i) add_bracketed(q, name + "%5B" + std::to_string(i) + "%5D", a[i], enc);
+  } else {
+    add_pair(q, name, enc(scalar_text(v)));
+  }
+}
+
 }  // namespace detail
 
 std::string scalar_text(const json::value& v) {
@@ -331,11 +343,7 @@ std::string encode_query_value(std::string_view s, bool allow_reserved) {
   return allow_reserved ? urls::encode(s, kQueryReserved) : urls::encode(s, kQueryChars);
 }
 
-std::string encode_form_value(std::string_view s) {
-  urls::encoding_opts opt;
-  opt.space_as_plus = true;
-  return urls::encode(s, urls::unreserved_chars, opt);
-}
+std::string encode_form_value(std::string_view s) { return urls::encode(s, urls::unreserved_chars); }
 
 std::string multipart_boundary() { return "mcpbridge-" + random_token(24); }
 
@@ -407,8 +415,29 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
     if (!op.body->wrapped_property.empty()) need(op.body->wrapped_property);
     for (auto& f : op.body->fields)
       if (f.required) need(f.property);
+  } else if (op.body) {  // an optional body, once sent, needs what its schema requires
+    bool sending = std::any_of(op.body->fields.begin(), op.body->fields.end(), [&](auto& f) {
+      auto* v = find(args, f.property);
+      return v && !v->is_null();
+    });
+    for (auto& f : op.body->fields)
+      if (sending && f.body_required) need(f.property);
   }
   if (!missing.empty()) return invalid("Missing required arguments: " + missing);
+  // An empty value the schema refuses (a required one, unless allowEmptyValue) would go out
+  // as `name=`, or as no parameter at all for a list.
+  for (auto& p : op.parameters) {
+    if (p.in == ParamIn::path || !p.required || p.allow_empty) continue;
+    auto* v = find(args, p.property);
+    auto at_least_one = [&](const char* key) {
+      auto* n = find(p.schema, key);
+      return n && n->is_number() && n->to_number<double>() >= 1;
+    };
+    if ((v->is_string() && v->get_string().empty() && at_least_one("minLength")) ||
+        (v->is_array() && v->get_array().empty() && at_least_one("minItems")) ||
+        (v->is_object() && v->get_object().empty() && at_least_one("minProperties")))
+      return invalid("Argument " + p.property + " is empty: this parameter needs a value");
+  }
 
   auto base = server_url(op, opt);
   if (!base) return base.error();

@@ -32,7 +32,7 @@ Result<net::ClientRequest> build_request(const Operation& op, const json::object
 std::string scalar_text(const json::value& v);      // strings raw, numbers shortest, bools, null ""
 std::string encode_path_value(std::string_view s);  // per segment: '/', '?', '#', ' ' ... encoded
 std::string encode_query_value(std::string_view s, bool allow_reserved = false);
-std::string encode_form_value(std::string_view s);  // application/x-www-form-urlencoded: space → '+'
+std::string encode_form_value(std::string_view s);  // application/x-www-form-urlencoded: space → %20
 // A multipart boundary: 24 random bytes from the CSPRNG (a body cannot forge it).
 std::string multipart_boundary();
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <mcp/core/encoding.hpp>
 
 #include "sources/openapi/request.hpp"
@@ -60,13 +61,55 @@ std::vector<std::pair<const BodyField*, const json::value*>> present_fields(cons
   return out;
 }
 
+// One property of an application/x-www-form-urlencoded body, by its `encoding` (default:
+// form, explode). Nested values use brackets at any depth, lists indexed (name[0]=a), which
+// form-encoded APIs read; a list of scalars under form/explode repeats the key, as OpenAPI says.
+void add_form_property(std::string& out, const Body& b, const std::string& key, const json::value& v) {
+  auto enc = [](const std::string& s) { return encode_form_value(s); };
+  std::string name = enc(key);
+  if (auto ct = b.field_content_types.find(key);
+      ct != b.field_content_types.end() && is_json_type(lower(ct->second))) {
+    add_pair(out, name, enc(json::serialize(v)));
+    return;
+  }
+  Body::FieldStyle fs;
+  if (auto it = b.field_styles.find(key); it != b.field_styles.end()) fs = it->second;
+  if (v.is_array() && fs.style != "deepObject") {
+    auto& a = v.get_array();
+    bool flat = std::none_of(a.begin(), a.end(), [](auto& x) { return x.is_structured(); });
+    if (flat && !fs.explode) {
+      std::string sep = fs.style == "spaceDelimited" ? "%20" : fs.style == "pipeDelimited" ? "%7C" : "%2C";
+      std::string joined;
+      for (std::size_t i = 0; i < a.size(); ++i) joined += (i ? sep : "") + enc(scalar_text(a[i]));
+      add_pair(out, name, joined);
+      return;
+    }
+    if (flat) {
+      for (auto& x : a) add_pair(out, name, enc(scalar_text(x)));
+      return;
+    }
+  }
+  add_bracketed(out, name, v, enc);
+}
+
+// A required form field given an empty list: a form has no way to say "empty list".
+std::optional<Error> empty_form_list(const std::vector<std::pair<const BodyField*, const json::value*>>& fields) {
+  for (auto& [f, v] : fields)
+    if (f->body_required && v->is_array() && v->get_array().empty())
+      return invalid("Argument " + f->property +
+                     " is an empty list, which a form body cannot carry: the API requires at least one item");
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<bool> build_body(const Body& b, const json::object& args, net::ClientRequest& req) {
   std::string ct = lower(b.content_type);
   const json::value* whole = b.wrapped_property.empty() ? nullptr : find(args, b.wrapped_property);
   auto fields = present_fields(b, args);
-  if (!whole && fields.empty()) return false;  // nothing to send (required ones were checked)
+  // Nothing given: an optional body is left out; a required one whose properties are all
+  // optional goes out empty ({} or an empty form), since the API expects a body.
+  if (!whole && fields.empty() && !b.required) return false;
   auto set_type = [&](std::string t) { req.headers.emplace_back("content-type", std::move(t)); };
 
   if (is_json_type(ct) || ct.empty()) {
@@ -81,29 +124,18 @@ Result<bool> build_body(const Body& b, const json::object& args, net::ClientRequ
     return true;
   }
   if (ct == "application/x-www-form-urlencoded") {
+    if (auto e = empty_form_list(fields)) return *e;
     json::object o;
     if (whole && whole->is_object()) o = whole->get_object();
     for (auto& [f, v] : fields) o[f->name] = *v;
     std::string out;
-    for (auto& [k, v] : o) {
-      std::string name = encode_form_value(k);
-      auto form_ct = b.field_content_types.find(std::string(k));
-      if (form_ct != b.field_content_types.end() && is_json_type(lower(form_ct->second))) {
-        add_pair(out, name, encode_form_value(json::serialize(v)));
-      } else if (v.is_array()) {  // form, explode (the default for form bodies)
-        for (auto& x : v.get_array()) add_pair(out, name, encode_form_value(scalar_text(x)));
-      } else if (v.is_object()) {
-        for (auto& [k2, x] : v.get_object())
-          add_pair(out, name + "%5B" + encode_form_value(k2) + "%5D", encode_form_value(scalar_text(x)));
-      } else {
-        add_pair(out, name, encode_form_value(scalar_text(v)));
-      }
-    }
+    for (auto& [k, v] : o) add_form_property(out, b, std::string(k), v);
     req.body = std::move(out);
     set_type("application/x-www-form-urlencoded");
     return true;
   }
   if (starts_with(ct, "multipart/")) {
+    if (auto e = empty_form_list(fields)) return *e;
     std::string boundary = multipart_boundary();
     std::string out;
     auto part = [&](const std::string& name, std::string_view type, std::string_view data, bool file) {
@@ -147,6 +179,7 @@ Result<bool> build_body(const Body& b, const json::object& args, net::ClientRequ
                                                                    : b.content_type);
     return true;
   }
+  if (!whole && fields.empty()) return false;  // a required text or binary body was checked
   if (is_text_type(ct)) {
     const json::value& v = whole ? *whole : *fields.front().second;
     req.body = v.is_string() ? std::string(v.get_string()) : json::serialize(v);

@@ -144,7 +144,9 @@ json::value SchemaConverter::convert(const json::value& v, const std::string& ba
 json::value SchemaConverter::node(const json::value& v, const std::string& base, Scope& scope, int depth) {
   if (depth > kMaxSchemaDepth) throw LoadError("schema nested too deeply");
   count(scope, 1);
-  if (v.is_bool()) return v;
+  // Boolean subschemas as objects: the TypeScript SDK's tools/list parser wants every property
+  // schema to be an object, and older validators read only objects. `false` admits nothing.
+  if (v.is_bool()) return v.get_bool() ? json::object{} : json::object{{"not", json::object{}}};
   if (!v.is_object()) return json::object{};  // not a schema: accept anything rather than fail
   const auto& o = v.get_object();
   if (auto ref = find_string(o, "$ref")) return ref_node(o, *ref, base, scope, depth);
@@ -263,7 +265,10 @@ json::value SchemaConverter::object_node(const json::object& o, const std::strin
         json::object m;
         for (auto& p : v.get_object()) {
           json::value child = node(p.value(), base, scope, depth + 1);
-          if (k == "properties" && ((scope.dir == Direction::request && flag(child, "readOnly")) ||
+          // A property whose schema is `false` can never be present (often a misplaced
+          // `additionalProperties: false`): it is left out, like a readOnly one in a request.
+          bool never = p.value().is_bool() && !p.value().get_bool();
+          if (k == "properties" && (never || (scope.dir == Direction::request && flag(child, "readOnly")) ||
                                     (scope.dir == Direction::response && flag(child, "writeOnly")))) {
             dropped_props.insert(std::string(p.key()));
             continue;

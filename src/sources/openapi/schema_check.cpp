@@ -101,6 +101,8 @@ struct Checker {
         } catch (const std::exception&) {
           return p + ": invalid pattern";
         }
+      } else if (k == "dependentRequired") {
+        continue;  // lists of property names (the meta-schema checked them), not schemas
       } else if (k == "properties" || k == "patternProperties" || k == "dependentSchemas" || k == "$defs") {
         for (auto& c : v.get_object())
           if (auto e = walk(c.value(), p + "/" + escape(c.key()), depth + 1)) return e;

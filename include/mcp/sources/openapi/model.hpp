@@ -24,6 +24,7 @@ struct Parameter {
   std::string style;     // simple, label, matrix, form, spaceDelimited, pipeDelimited, deepObject
   bool explode = false;
   bool allow_reserved = false;
+  bool allow_empty = false;  // allowEmptyValue: a required query parameter may be sent as `name=`
   std::string content_type;  // set when the parameter uses `content` (e.g. JSON in a query)
   json::object schema;
   std::string description;
@@ -33,6 +34,7 @@ struct BodyField {             // one property of an object body, surfaced in th
   std::string name;            // the body's own property name
   std::string property;        // its name in the flat input object
   bool required = false;
+  bool body_required = false;  // required by the body's schema: needed whenever a body is sent
 };
 
 struct Body {
@@ -47,6 +49,12 @@ struct Body {
   std::string wrapped_property;  // non-empty: the body is this one input property
   // Per-field encodings for form and multipart bodies (property → content type).
   std::map<std::string, std::string> field_content_types;
+  // Per-field `style`/`explode` of a form body's `encoding` (absent: form, explode).
+  struct FieldStyle {
+    std::string style;
+    bool explode = true;
+  };
+  std::map<std::string, FieldStyle> field_styles;
 };
 
 struct ServerVariable {
