@@ -18,6 +18,8 @@ pkgs=(g++ cmake ninja-build pkg-config ccache curl ca-certificates
 # The package tests: systemd-analyze checks the unit; procps (/bin/kill) is a Depends of the
 # .deb, which the CI installs (MCP_PACKAGE_INSTALL_TEST=1).
 [ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(systemd procps)
+# The SDK-acceptance test checks emitted schemas as the Python SDK would (Draft 2020-12).
+[ "${WITH_TEST_TOOLS:-0}" = 1 ] && pkgs+=(python3-jsonschema)
 [ "${WITH_FUZZ:-0}" = 1 ] && pkgs+=(clang-14 libclang-rt-14-dev)
 [ "${WITH_BENCH_TOOLS:-0}" = 1 ] && pkgs+=(wrk)
 # Node and npm come with the machine image; Debian's packages are the fallback.
