@@ -262,11 +262,7 @@ struct HttpServer::Impl {
     }
     bool closing = false;  // we end the connection (not the client, nor a failure)
     for (;;) {
-      const Limits lim = limits();  // a reload applies from the next request on
-      RequestParser parser;
-      parser.header_limit(static_cast<std::uint32_t>(lim.max_header));
-      parser.body_limit(lim.max_body);
-      conn->expires_after(lim.keepalive);
+      conn->expires_after(limits().keepalive);
       if (buffer.size() == 0) {  // idle until the next request's first bytes: a drain closes it
         if (draining.load()) break;
         conn->idle = true;
@@ -275,6 +271,10 @@ struct HttpServer::Impl {
         if (rec) break;
         buffer.commit(rn);
       }
+      const Limits lim = limits();  // as they are when the request begins (a reload may change them)
+      RequestParser parser;
+      parser.header_limit(static_cast<std::uint32_t>(lim.max_header));
+      parser.body_limit(lim.max_body);
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
       int reject = 0;
       if (ec == bhttp::error::header_limit) reject = 431;
