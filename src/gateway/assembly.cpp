@@ -198,7 +198,7 @@ void Assembly::Impl::reload_openapi(config::Config& next) {
   if (before == after) {
     if (openapi)
       if (auto err = openapi->reload_all("SIGHUP"); !err.empty())
-        spdlog::error("reload: openapi failed, still serving the previous tools: {}", err);
+        spdlog::error("openapi reload (SIGHUP) failed, still serving the previous tools: {}", err);
     return;
   }
   std::unique_ptr<RunningOpenApi> fresh;
@@ -312,7 +312,7 @@ void Assembly::reload() {
   if (!I.reader) {  // an embedding without a configuration file: the sources and TLS files only
     if (I.openapi)
       if (auto err = I.openapi->reload_all("SIGHUP"); !err.empty())
-        spdlog::error("reload: openapi failed, still serving the previous tools: {}", err);
+        spdlog::error("openapi reload (SIGHUP) failed, still serving the previous tools: {}", err);
     I.http->reconfigure(I.cfg.http);
     return;
   }
