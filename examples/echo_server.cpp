@@ -17,6 +17,13 @@ struct AddArgs {
 };
 MCP_ARGS(AddArgs, (a, "First addend"), (b, "Second addend"))
 
+// A tool is a coroutine from its typed arguments to a result.
+mcp::Task<mcp::ToolResult> echo(EchoArgs in, mcp::Context&) { co_return mcp::ToolResult::text(std::move(in.text)); }
+
+mcp::Task<mcp::ToolResult> add(AddArgs in, mcp::Context&) {
+  co_return mcp::ToolResult::structured_content({{"sum", in.a + in.b}});
+}
+
 int main(int argc, char** argv) {
   mcp::HttpOptions http;
   for (int i = 1; i < argc; ++i) {
@@ -37,13 +44,7 @@ int main(int argc, char** argv) {
   }
 
   mcp::Server server({.info = {.name = "echo-server", .version = "1.0.0"}});
-  server.add_tool<EchoArgs>("echo", "Echo the text back",
-                            [](EchoArgs in, mcp::Context&) -> mcp::Task<mcp::ToolResult> {
-                              co_return mcp::ToolResult::text(std::move(in.text));
-                            });
-  server.add_tool<AddArgs>("add", "Add two numbers",
-                           [](AddArgs in, mcp::Context&) -> mcp::Task<mcp::ToolResult> {
-                             co_return mcp::ToolResult::structured_content({{"sum", in.a + in.b}});
-                           });
+  server.add_tool<EchoArgs>("echo", "Echo the text back", echo);
+  server.add_tool<AddArgs>("add", "Add two numbers", add);
   return mcp::serve(server, http);
 }

@@ -2,10 +2,18 @@
 
 #include <mcp/core/encoding.hpp>
 
+#include <tuple>
+
 namespace mcp::auth {
 namespace {
 
 constexpr std::string_view kKeyPrefix = "mcpb_";
+
+// Whether `options` accept `m` (auth.methods, else auth.mode alone).
+bool lists(const AuthOptions& options, Mode m) {
+  if (options.methods.empty()) return options.mode == m;
+  return std::find(options.methods.begin(), options.methods.end(), m) != options.methods.end();
+}
 
 // An RFC 7230 quoted-string; control characters (never valid in a header) become '?'.
 std::string quote(std::string_view v) {
@@ -80,8 +88,17 @@ NewApiKey make_api_key(std::string user, std::string team, std::vector<std::stri
 }
 
 Authenticator::Authenticator(AuthOptions options, std::shared_ptr<store::Store> store)
-    : options_(std::move(options)), store_(std::move(store)) {
-  if (store_ && options_.mode == Mode::api_key)
+    : Authenticator(lists(options, Mode::api_key) && store ? store::AsyncStore(store) : store::AsyncStore(), options,
+                    store) {}
+
+Authenticator::Authenticator(AuthOptions options, store::AsyncStore store)
+    : Authenticator(store, std::move(options), store.store()) {}
+
+Authenticator::Authenticator(store::AsyncStore db, AuthOptions options, std::shared_ptr<store::Store> store)
+    : options_(std::move(options)), store_(std::move(store)), db_(std::move(db)) {
+  for (auto m : options_.methods.empty() ? std::vector<Mode>{options_.mode} : options_.methods)
+    if (m != Mode::none && !accepts(m)) methods_.push_back(m);
+  if (store_ && accepts(Mode::api_key))
     feed_ = store_->watch([this](std::string_view kind) {
       // A key revoked, or its user's roles changed, on another replica or by the CLI.
       if (kind != "api_key" && kind != "user" && kind != "*") return;
@@ -133,33 +150,136 @@ Refusal Authenticator::unauthorized(const std::string& resource_url, std::string
   return Refusal{401, std::move(h), std::move(error), std::move(description)};
 }
 
-// The key and, for a key without scopes, its user's roles: read together and cached together,
-// so that a request with a cached key asks the store nothing (a shared store is a round trip).
-Authenticator::Cached Authenticator::lookup_key(const std::string& hash) {
-  auto now = std::chrono::steady_clock::now();
-  std::uint64_t generation = 0;
-  {
-    std::lock_guard lock(cache_mu_);
-    if (auto it = cache_.find(hash); it != cache_.end() && now - it->second.at < options_.key_cache_ttl)
-      return it->second;
-    generation = cache_generation_;
-  }
-  Cached found{store_ ? store_->find_api_key_by_hash(hash) : std::nullopt, {}, now};
-  if (store_ && found.key && found.key->scopes.empty())
-    if (auto u = store_->find_user(found.key->user)) found.roles = u->roles;
+std::optional<Authenticator::Cached> Authenticator::cached(const std::string& hash, std::uint64_t& generation) {
+  std::lock_guard lock(cache_mu_);
+  if (auto it = cache_.find(hash);
+      it != cache_.end() && std::chrono::steady_clock::now() - it->second.at < options_.key_cache_ttl)
+    return it->second;
+  generation = cache_generation_;
+  return std::nullopt;
+}
+
+void Authenticator::keep(const std::string& hash, const Cached& found, std::uint64_t generation) {
   std::lock_guard lock(cache_mu_);
   // A change notice came while we read: what we read may be older than it, so not kept.
-  if (generation != cache_generation_) return found;
+  if (generation != cache_generation_) return;
   if (cache_.size() > 100000) cache_.clear();  // bounded: unknown keys must not grow it forever
   cache_[hash] = found;
+}
+
+namespace {
+
+// The key and, for a key without scopes, its user's roles: read together and cached together,
+// so that a request with a cached key asks the store nothing (a shared store is a round trip).
+std::pair<std::optional<store::ApiKey>, std::vector<std::string>> read_key(store::Store& s, const std::string& hash) {
+  std::pair<std::optional<store::ApiKey>, std::vector<std::string>> out{s.find_api_key_by_hash(hash), {}};
+  if (out.first && out.first->scopes.empty())
+    if (auto u = s.find_user(out.first->user)) out.second = u->roles;
+  return out;
+}
+
+}  // namespace
+
+Authenticator::Cached Authenticator::lookup_key(const std::string& hash) {
+  std::uint64_t generation = 0;
+  if (auto hit = cached(hash, generation)) return *hit;
+  auto now = std::chrono::steady_clock::now();
+  Cached found{std::nullopt, {}, now};
+  if (store_) std::tie(found.key, found.roles) = read_key(*store_, hash);
+  keep(hash, found, generation);
   return found;
+}
+
+// The same, with the store's reads on its pool (one hop for both).
+Task<Authenticator::Cached> Authenticator::lookup_key_async(std::string hash) {
+  std::uint64_t generation = 0;
+  if (auto hit = cached(hash, generation)) co_return *hit;
+  Cached found{std::nullopt, {}, std::chrono::steady_clock::now()};
+  std::tie(found.key, found.roles) = co_await db_.call([&hash](store::Store& s) { return read_key(s, hash); });
+  keep(hash, found, generation);
+  co_return found;
+}
+
+std::string_view Authenticator::presented_key(const HeaderLookup& header) const {
+  std::string_view key = bearer(header("authorization"));
+  if (key.empty() && !options_.api_key_header.empty()) key = header(options_.api_key_header);
+  return key;
+}
+
+bool Authenticator::needs_async(const HeaderLookup& header) {
+  auto method = method_of(header);
+  if (method == Mode::oauth) return options_.async_token_verifier != nullptr;
+  if (method != Mode::api_key || !db_) return false;
+  auto key = presented_key(header);
+  std::uint64_t generation = 0;
+  return !key.empty() && !cached(sha256_hex(key), generation);
+}
+
+Task<std::variant<Principal, Refusal>> Authenticator::authenticate_async(const HeaderLookup& header,
+                                                                      std::string resource_url) {
+  auto method = method_of(header);
+  if (method == Mode::api_key && db_) return authenticate_key(std::string(presented_key(header)), resource_url);
+  if (method == Mode::oauth && needs_async()) return authenticate_async(std::string(header("authorization")), std::move(resource_url));
+  return [](std::variant<Principal, Refusal> d) -> Task<std::variant<Principal, Refusal>> { co_return d; }(
+      authenticate(header, resource_url));
+}
+
+Task<std::variant<Principal, Refusal>> Authenticator::authenticate_key(std::string key, std::string resource_url) {
+  if (key.empty()) co_return std::variant<Principal, Refusal>(unauthorized(resource_url, "", "an API key is required"));
+  auto found = co_await lookup_key_async(sha256_hex(key));
+  co_return decide_key(key, std::move(found), resource_url);
+}
+
+std::variant<Principal, Refusal> Authenticator::decide_key(std::string_view key, Cached found,
+                                                           const std::string& resource_url) {
+  const auto& rec = found.key;
+  auto failed = [&](std::string_view outcome, const std::string& why) {
+    json::object line{{"audit", "auth.api_key"}, {"outcome", outcome}, {"key", fingerprint(key)}};
+    if (rec) {
+      line["key_id"] = rec->id;
+      line["user"] = rec->user;
+    }
+    audit_event(std::move(line));
+    return unauthorized(resource_url, "invalid_token", why);
+  };
+  if (!rec) return failed("unknown", "unknown API key");
+  auto now = store::unix_now();
+  if (rec->revoked_at) return failed("revoked", "API key revoked");
+  if (rec->expires_at && rec->expires_at <= now) return failed("expired", "API key expired");
+  Principal p;
+  p.subject = rec->user;
+  p.tenant = rec->team;
+  p.scopes = rec->scopes;
+  // A key without scopes carries its user's roles; a narrowed key carries only its scopes.
+  if (rec->scopes.empty()) p.roles = std::move(found.roles);
+  p.method = "api_key";
+  p.credential = rec->id;
+  return p;
+}
+
+Mode Authenticator::method_of(const HeaderLookup& header) const {
+  // A proxy proves itself with its secret header; API keys carry their prefix (OAuth access
+  // tokens are JWTs); any other bearer is for the OAuth verifier, or else a key without it.
+  if (accepts(Mode::header) && !header(options_.proxy_secret_header).empty()) return Mode::header;
+  auto token = bearer(header("authorization"));
+  if (accepts(Mode::api_key)) {
+    if (!options_.api_key_header.empty() && !header(options_.api_key_header).empty()) return Mode::api_key;
+    if (!token.empty() && (token.starts_with(kKeyPrefix) || !accepts(Mode::oauth))) return Mode::api_key;
+  }
+  return accepts(Mode::oauth) && !token.empty() ? Mode::oauth : Mode::none;
 }
 
 std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup& header,
                                                              const std::string& resource_url) {
-  switch (options_.mode) {
-    case Mode::none:
-      return Principal{};
+  switch (method_of(header)) {
+    case Mode::none: {
+      if (methods_.empty()) return Principal{};
+      // Without OAuth, the one method there is says what is missing.
+      std::string_view missing = accepts(Mode::oauth)      ? ""
+                                 : accepts(Mode::api_key)  ? "an API key is required"
+                                                           : "identity headers not trusted";
+      return unauthorized(resource_url, "", std::string(missing));
+    }
     case Mode::header: {
       // Only a proxy that knows the shared secret may name the user.
       auto secret = header(options_.proxy_secret_header);
@@ -176,38 +296,15 @@ std::variant<Principal, Refusal> Authenticator::authenticate(const HeaderLookup&
       return p;
     }
     case Mode::api_key: {
-      std::string_view key = bearer(header("authorization"));
-      if (key.empty() && !options_.api_key_header.empty()) key = header(options_.api_key_header);
+      std::string_view key = presented_key(header);
       if (key.empty()) return unauthorized(resource_url, "", "an API key is required");
-      auto found = lookup_key(sha256_hex(key));
-      const auto& rec = found.key;
-      auto failed = [&](std::string_view outcome, const std::string& why) {
-        json::object line{{"audit", "auth.api_key"}, {"outcome", outcome}, {"key", fingerprint(key)}};
-        if (rec) {
-          line["key_id"] = rec->id;
-          line["user"] = rec->user;
-        }
-        audit_event(std::move(line));
-        return unauthorized(resource_url, "invalid_token", why);
-      };
-      if (!rec) return failed("unknown", "unknown API key");
-      auto now = store::unix_now();
-      if (rec->revoked_at) return failed("revoked", "API key revoked");
-      if (rec->expires_at && rec->expires_at <= now) return failed("expired", "API key expired");
-      Principal p;
-      p.subject = rec->user;
-      p.tenant = rec->team;
-      p.scopes = rec->scopes;
-      // A key without scopes carries its user's roles; a narrowed key carries only its scopes.
-      if (rec->scopes.empty()) p.roles = std::move(found.roles);
-      p.method = "api_key";
-      p.credential = rec->id;
-      return p;
+      return decide_key(key, lookup_key(sha256_hex(key)), resource_url);
     }
     case Mode::oauth: {
       // Tokens only from the Authorization header (RFC 6750 §2.1; never query or body).
       std::string_view token = bearer(header("authorization"));
-      if (token.empty()) return unauthorized(resource_url, "", "");
+      if (token.starts_with(kKeyPrefix))
+        return unauthorized(resource_url, "invalid_token", "API keys are not accepted here (auth.methods)");
       if (!options_.token_verifier) return unauthorized(resource_url, "invalid_token", "no token verifier configured");
       auto checked = options_.token_verifier(token, resource_url);
       if (auto* why = std::get_if<std::string>(&checked)) return unauthorized(resource_url, "invalid_token", *why);
@@ -223,7 +320,12 @@ Task<std::variant<Principal, Refusal>> Authenticator::authenticate_async(std::st
                                                                       std::string resource_url) {
   using Out = std::variant<Principal, Refusal>;
   std::string token(bearer(authorization));
-  if (token.empty()) co_return Out(unauthorized(resource_url, "", ""));
+  // An API key (or nothing) is not the verifier's to check.
+  auto only_authorization = [&](std::string_view n) -> std::string_view {
+    return n == "authorization" ? std::string_view(authorization) : std::string_view();
+  };
+  if (method_of(only_authorization) != Mode::oauth || token.starts_with(kKeyPrefix))
+    co_return authenticate(only_authorization, resource_url);
   auto checked = co_await options_.async_token_verifier(token, resource_url);
   if (checked.principal) {
     checked.principal->bearer_token = std::make_shared<const std::string>(std::move(token));  // explicit passthrough only

@@ -8,9 +8,6 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
@@ -31,8 +28,7 @@ std::string join_words(const std::vector<std::string>& v) {
   return s;
 }
 
-AuthorizationServer::Impl::Impl(AuthzOptions o, std::shared_ptr<store::Store> s)
-    : opt(std::move(o)), store(std::move(s)) {
+AuthorizationServer::Impl::Impl(AuthzOptions o, store::AsyncStore s) : opt(std::move(o)), store(s.store()), db(s) {
   if (!store) throw std::runtime_error("oauth: the authorization server needs a store");
   if (opt.key_encryption_key.size() != 32) throw std::runtime_error("oauth: the key encryption key must be 32 bytes");
   while (!opt.issuer.empty() && opt.issuer.back() == '/') opt.issuer.pop_back();
@@ -244,8 +240,10 @@ net::HttpResponse error_page(int status, const std::string& title, const std::st
 
 // --- the public face --------------------------------------------------------------------------
 
-AuthorizationServer::AuthorizationServer(AuthzOptions options, std::shared_ptr<store::Store> store)
+AuthorizationServer::AuthorizationServer(AuthzOptions options, store::AsyncStore store)
     : impl_(std::make_shared<Impl>(std::move(options), std::move(store))) {}
+AuthorizationServer::AuthorizationServer(AuthzOptions options, std::shared_ptr<store::Store> store)
+    : AuthorizationServer(std::move(options), store ? store::AsyncStore(std::move(store)) : store::AsyncStore()) {}
 AuthorizationServer::~AuthorizationServer() = default;
 
 const AuthzOptions& AuthorizationServer::options() const { return impl_->opt; }
@@ -275,12 +273,13 @@ auth::TokenVerifier AuthorizationServer::token_verifier() const {
 
 namespace {
 
-// On the lookup pool. A raw pointer: the caller's frame keeps the server alive, so its last
-// reference is never dropped on the pool's own thread (whose destructor joins it).
-Task<auth::TokenCheck> verify_on_pool(AuthorizationServer::Impl* s, std::string token, std::string resource_url) {
+// The check on the store's pool. The caller's frame keeps the server alive, so its last
+// reference is never dropped on a pool thread.
+Task<auth::TokenCheck> verify_off_loop(std::shared_ptr<AuthorizationServer::Impl> s, std::string token,
+                                       std::string resource_url) {
   auth::TokenCheck out;
   try {
-    auto r = s->verify(token, resource_url);
+    auto r = co_await s->db.call([&](store::Store&) { return s->verify(token, resource_url); });
     if (auto* p = std::get_if<Principal>(&r))
       out.principal = std::move(*p);
     else
@@ -293,20 +292,9 @@ Task<auth::TokenCheck> verify_on_pool(AuthorizationServer::Impl* s, std::string 
   co_return out;
 }
 
-Task<auth::TokenCheck> verify_off_loop(std::shared_ptr<AuthorizationServer::Impl> s, std::string token,
-                                       std::string resource_url) {
-  co_return co_await boost::asio::co_spawn(s->lookups->get_executor(),
-                                           verify_on_pool(s.get(), std::move(token), std::move(resource_url)),
-                                           boost::asio::use_awaitable);
-}
-
 }  // namespace
 
 auth::AsyncTokenVerifier AuthorizationServer::async_token_verifier() const {
-  {
-    std::lock_guard lock(impl_->lookups_mu);
-    if (!impl_->lookups) impl_->lookups = std::make_unique<boost::asio::thread_pool>(2);
-  }
   return [s = impl_](std::string token, std::string resource_url) {
     return verify_off_loop(s, std::move(token), std::move(resource_url));
   };
@@ -348,7 +336,8 @@ std::vector<net::HttpRoute> AuthorizationServer::routes() const {
   out.push_back({"/.well-known/openid-configuration" + p, false, cors(metadata)});
   if (!p.empty()) out.push_back({p + "/.well-known/openid-configuration", false, cors(metadata)});
   out.push_back({p + "/jwks", false, cors([s](net::HttpRequest r) { return ready(s->jwks_response(r)); })});
-  out.push_back({p + "/register", false, cors([s](net::HttpRequest r) { return ready(s->register_client(r)); })});
+  out.push_back(
+      {p + "/register", false, cors([s](net::HttpRequest r) { return Impl::registration(s, std::move(r)); })});
   out.push_back({p + "/authorize", false, [s](net::HttpRequest r) { return Impl::authorize(s, std::move(r)); }});
   out.push_back({p + "/token", false, cors([s](net::HttpRequest r) { return Impl::token(s, std::move(r)); })});
   out.push_back({p + "/revoke", false, cors([s](net::HttpRequest r) { return Impl::revoke(s, std::move(r)); })});

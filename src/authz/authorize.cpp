@@ -114,7 +114,7 @@ Task<std::variant<AuthRequest, net::HttpResponse>> AuthorizationServer::Impl::va
   co_return Out(std::move(ar));
 }
 
-std::string AuthorizationServer::Impl::signed_in_user(const net::HttpRequest& req) const {
+std::string AuthorizationServer::Impl::cookie_user(const net::HttpRequest& req) const {
   auto c = cookie(req, kSessionCookie);
   auto d1 = c.find('.'), d2 = c.rfind('.');
   if (d1 == std::string::npos || d1 == d2) return {};
@@ -123,7 +123,6 @@ std::string AuthorizationServer::Impl::signed_in_user(const net::HttpRequest& re
   if (!user || exp.empty() || exp.size() > 12 || !std::all_of(exp.begin(), exp.end(), ::isdigit)) return {};
   if (!constant_time_equal(c.substr(d2 + 1), hmac_b64url(cookie_key, "session|" + *user + "|" + exp))) return {};
   if (std::stoll(exp) <= now()) return {};
-  if (!store->find_user(*user)) return {};
   return *user;
 }
 
@@ -173,15 +172,17 @@ net::HttpResponse AuthorizationServer::Impl::consent_page(const AuthRequest& ar,
   return r;
 }
 
-net::HttpResponse AuthorizationServer::Impl::grant_code(const AuthRequest& ar, const std::string& user) {
+Task<net::HttpResponse> AuthorizationServer::Impl::grant_code(std::shared_ptr<Impl> self, AuthRequest ar,
+                                                              std::string user) {
   auto code = random_token(32);
   store::OAuthCode c{sha256_hex(code), ar.client.id, user,       ar.redirect_uri, ar.code_challenge,
-                     ar.scope,         ar.resource,  random_token(16), now() + opt.code_ttl.count(), 0};
-  store->put_oauth_code(c);
+                     ar.scope,         ar.resource,  random_token(16), self->now() + self->opt.code_ttl.count(), 0};
+  auto putting = self->db.put_oauth_code(std::move(c));
+  co_await std::move(putting);
   std::vector<std::pair<std::string, std::string>> p{{"code", code}};
   if (!ar.state.empty()) p.emplace_back("state", ar.state);
-  p.emplace_back("iss", opt.issuer);  // RFC 9207
-  return redirect(add_query(ar.redirect_uri, p));
+  p.emplace_back("iss", self->opt.issuer);  // RFC 9207
+  co_return redirect(add_query(ar.redirect_uri, p));
 }
 
 Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Impl> self, net::HttpRequest req) {
@@ -213,12 +214,18 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
   auto checked = co_await self->validate_authorize(*form);
   if (auto* r = std::get_if<net::HttpResponse>(&checked)) co_return std::move(*r);
   auto& ar = std::get<AuthRequest>(checked);
-  auto user = self->signed_in_user(req);
+  auto user = self->cookie_user(req);
+  if (!user.empty()) {
+    auto finding = self->db.find_user(user);  // a user removed since signs in again
+    if (!co_await std::move(finding)) user.clear();
+  }
 
   if (!post) {
-    if (!user.empty())
-      if (auto consent = self->store->find_oauth_consent(user, ar.client.id); consent && covers(*consent, ar))
-        co_return self->grant_code(ar, user);
+    if (!user.empty()) {
+      auto finding = self->db.find_oauth_consent(user, ar.client.id);
+      if (auto consent = co_await std::move(finding); consent && covers(*consent, ar))
+        co_return co_await grant_code(self, ar, user);
+    }
     co_return self->consent_page(ar, user, "", 200);
   }
 
@@ -244,7 +251,11 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
       sign_in("throttled");
       co_return self->consent_page(ar, "", "Too many failed sign-ins for this user; try again later.", 429);
     }
-    auto u = name.empty() ? std::nullopt : self->store->find_user(name);
+    std::optional<store::User> u;
+    if (!name.empty()) {
+      auto finding = self->db.find_user(name);
+      u = co_await std::move(finding);
+    }
     // Named first: GCC 12 mishandles temporaries inside a co_await expression.
     std::string password = form_value(*form, "password");
     std::string stored = u ? u->password_hash : std::string();
@@ -257,10 +268,12 @@ Task<net::HttpResponse> AuthorizationServer::Impl::authorize(std::shared_ptr<Imp
     user = u->id;
     fresh_sign_in = true;
   }
-  self->store->put_oauth_consent(store::OAuthConsent{user, ar.client.id, ar.scope, ar.resource, self->now()});
+  auto consenting =
+      self->db.put_oauth_consent(store::OAuthConsent{user, ar.client.id, ar.scope, ar.resource, self->now()});
+  co_await std::move(consenting);
   auth::audit_event({{"audit", "auth.consent"}, {"user", user}, {"client", ar.client.id}, {"scope", ar.scope},
                      {"audience", ar.resource}, {"ip", req.remote_address}});
-  auto r = self->grant_code(ar, user);
+  auto r = co_await grant_code(self, ar, user);
   if (fresh_sign_in) {
     auto exp = std::to_string(self->now() + self->opt.login_session_ttl.count());
     auto u64 = base64_encode(user, true);

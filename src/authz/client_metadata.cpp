@@ -37,7 +37,8 @@ Task<std::variant<store::OAuthClient, std::string>> AuthorizationServer::Impl::r
                 (opt.metadata_allow_http_loopback && client_id.rfind("http://", 0) == 0);
   if (!url_id) {
     if (client_id.size() > 200) co_return Out(std::string("client_id too long"));
-    auto c = store->find_oauth_client(client_id);
+    auto finding = db.find_oauth_client(client_id);
+    auto c = co_await std::move(finding);
     if (!c) co_return Out(std::string("unknown client_id"));
     co_return Out(std::move(*c));
   }

@@ -164,4 +164,9 @@ net::HttpResponse AuthorizationServer::Impl::register_client(const net::HttpRequ
   return no_store(net::json_response(201, json::serialize(out)));
 }
 
+// All of it on the store's pool: one hop, and the limiter's and the store's work off the loop.
+Task<net::HttpResponse> AuthorizationServer::Impl::registration(std::shared_ptr<Impl> self, net::HttpRequest req) {
+  co_return co_await self->db.call([&self, &req](store::Store&) { return self->register_client(req); });
+}
+
 }  // namespace mcp::authz

@@ -8,7 +8,6 @@
 #include "authz/registration_guard.hpp"
 #include "authz/web.hpp"
 
-#include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -33,7 +32,10 @@ struct AuthRequest {
 
 struct AuthorizationServer::Impl {
   AuthzOptions opt;
+  // Startup and background threads use `store`; request handlers await `db` (the same store,
+  // its calls on a pool), so that an event loop never waits for it.
   std::shared_ptr<store::Store> store;
+  store::AsyncStore db;
   std::string path;          // the issuer's path ("" or "/oauth")
   std::string cookie_key;    // HMAC key of the CSRF and sign-in cookies
   bool secure_cookies = false;
@@ -60,11 +62,8 @@ struct AuthorizationServer::Impl {
   // Dynamic registration: per-IP rate limit, abandoned-registration sweeper.
   RegistrationLimiter registration_limiter{opt.registrations_per_minute, opt.registration_burst};
   std::unique_ptr<AbandonedClientSweeper> sweeper;
-  // Token checks off the event loops (async_token_verifier(); made by its first call).
-  std::mutex lookups_mu;
-  std::unique_ptr<boost::asio::thread_pool> lookups;
 
-  Impl(AuthzOptions o, std::shared_ptr<store::Store> s);
+  Impl(AuthzOptions o, store::AsyncStore s);
 
   std::string endpoint(std::string_view name) const { return opt.issuer + "/" + std::string(name); }
   std::string endpoint_path(std::string_view name) const { return path + "/" + std::string(name); }
@@ -102,21 +101,27 @@ struct AuthorizationServer::Impl {
   // The scopes asked for, checked against what is supported; nullopt if any is not.
   std::optional<std::string> grantable_scope(const std::string& requested, const store::OAuthClient& c) const;
 
-  // Endpoints.
+  // Endpoints. The synchronous parts that use the store (register_client, grant_tokens, revoke_token)
+  // run on db's pool, each in one hop.
   net::HttpResponse metadata_response(const net::HttpRequest& req) const;
   net::HttpResponse jwks_response(const net::HttpRequest& req) const;
   net::HttpResponse register_client(const net::HttpRequest& req);
+  static Task<net::HttpResponse> registration(std::shared_ptr<Impl> self, net::HttpRequest req);
   static Task<net::HttpResponse> authorize(std::shared_ptr<Impl> self, net::HttpRequest req);
   static Task<net::HttpResponse> token(std::shared_ptr<Impl> self, net::HttpRequest req);
   static Task<net::HttpResponse> revoke(std::shared_ptr<Impl> self, net::HttpRequest req);
+  net::HttpResponse grant_tokens(ClientForm& authed, const net::HttpRequest& req);
+  net::HttpResponse revoke_token(ClientForm& authed, const net::HttpRequest& req);
 
   // authorize.cpp internals.
   struct AuthorizeOutcome;
   Task<std::variant<AuthRequest, net::HttpResponse>> validate_authorize(const Form& q);
   net::HttpResponse consent_page(const AuthRequest& ar, const std::string& user, const std::string& error,
                                  int status);
-  net::HttpResponse grant_code(const AuthRequest& ar, const std::string& user);
-  std::string signed_in_user(const net::HttpRequest& req) const;
+  static Task<net::HttpResponse> grant_code(std::shared_ptr<Impl> self, AuthRequest ar, std::string user);
+  // The user the sign-in cookie names, if it is genuine and unexpired ("" if not); whether
+  // that user still exists is for the caller to ask the store.
+  std::string cookie_user(const net::HttpRequest& req) const;
 };
 
 // auth::verify_password on the KDF thread (one, shared); "" as `stored` (unknown user) costs the

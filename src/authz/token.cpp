@@ -111,51 +111,56 @@ AuthorizationServer::Impl::authenticate_client(const net::HttpRequest& req) {
 Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> self, net::HttpRequest req) {
   auto authed = co_await self->authenticate_client(req);
   if (auto* r = std::get_if<net::HttpResponse>(&authed)) co_return std::move(*r);
-  // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture one.
+  // The grant on the store's pool, in one hop: several dependent reads and writes.
   auto& client_form = std::get<ClientForm>(authed);
+  co_return co_await self->db.call(
+      [&self, &client_form, &req](store::Store&) { return self->grant_tokens(client_form, req); });
+}
+
+net::HttpResponse AuthorizationServer::Impl::grant_tokens(ClientForm& client_form, const net::HttpRequest& req) {
   auto& client = client_form.client;
   auto& form = client_form.form;
   auto grant = form_value(form, "grant_type");
-  auto t = self->now();
-  auto ttl = self->opt.access_token_ttl.count();
+  auto t = now();
+  auto ttl = opt.access_token_ttl.count();
   auto resource = form_value(form, "resource");
 
   if (grant == "authorization_code") {
     auto code = form_value(form, "code");
-    if (code.empty()) co_return oauth_error(400, "invalid_request", "code is required");
-    auto c = self->store->use_oauth_code(sha256_hex(code), t);
-    if (!c) co_return oauth_error(400, "invalid_grant", "unknown authorization code");
+    if (code.empty()) return oauth_error(400, "invalid_request", "code is required");
+    auto c = store->use_oauth_code(sha256_hex(code), t);
+    if (!c) return oauth_error(400, "invalid_grant", "unknown authorization code");
     if (c->used_at) {
       // RFC 6749 §4.1.2 / OAuth 2.1: a replayed code revokes what it issued.
-      self->store->revoke_oauth_family(c->family, t);
-      co_return oauth_error(400, "invalid_grant", "authorization code already used; its tokens are revoked");
+      store->revoke_oauth_family(c->family, t);
+      return oauth_error(400, "invalid_grant", "authorization code already used; its tokens are revoked");
     }
-    if (c->expires_at <= t) co_return oauth_error(400, "invalid_grant", "authorization code expired");
+    if (c->expires_at <= t) return oauth_error(400, "invalid_grant", "authorization code expired");
     if (!constant_time_equal(c->client_id, client.id))
-      co_return oauth_error(400, "invalid_grant", "the code was issued to another client");
+      return oauth_error(400, "invalid_grant", "the code was issued to another client");
     if (form_value(form, "redirect_uri") != c->redirect_uri)
-      co_return oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request");
+      return oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request");
     auto verifier = form_value(form, "code_verifier");
-    if (!valid_verifier(verifier)) co_return oauth_error(400, "invalid_grant", "code_verifier is missing or malformed");
+    if (!valid_verifier(verifier)) return oauth_error(400, "invalid_grant", "code_verifier is missing or malformed");
     if (!constant_time_equal(sha256_b64url(verifier), c->code_challenge))
-      co_return oauth_error(400, "invalid_grant", "PKCE verification failed");
+      return oauth_error(400, "invalid_grant", "PKCE verification failed");
     if (!resource.empty() && resource != c->resource)
-      co_return oauth_error(400, "invalid_target", "resource differs from the authorization request");
-    auto out = self->issue(client, c->user, c->scope, c->resource, c->family, true);
-    co_return issued(out, ttl, req, grant, client, c->user, c->resource, c->family);
+      return oauth_error(400, "invalid_target", "resource differs from the authorization request");
+    auto out = issue(client, c->user, c->scope, c->resource, c->family, true);
+    return issued(out, ttl, req, grant, client, c->user, c->resource, c->family);
   }
 
   if (grant == "refresh_token") {
     auto rt = form_value(form, "refresh_token");
-    if (rt.empty()) co_return oauth_error(400, "invalid_request", "refresh_token is required");
+    if (rt.empty()) return oauth_error(400, "invalid_request", "refresh_token is required");
     auto hash = sha256_hex(rt);
-    auto r = self->store->find_oauth_refresh(hash);
-    if (!r) co_return oauth_error(400, "invalid_grant", "unknown refresh token");
+    auto r = store->find_oauth_refresh(hash);
+    if (!r) return oauth_error(400, "invalid_grant", "unknown refresh token");
     if (!constant_time_equal(r->client_id, client.id))
-      co_return oauth_error(400, "invalid_grant", "the refresh token was issued to another client");
-    if (r->revoked_at) co_return oauth_error(400, "invalid_grant", "refresh token revoked");
+      return oauth_error(400, "invalid_grant", "the refresh token was issued to another client");
+    if (r->revoked_at) return oauth_error(400, "invalid_grant", "refresh token revoked");
     auto reused = [&] {
-      self->store->revoke_oauth_family(r->family, t);
+      store->revoke_oauth_family(r->family, t);
       auth::audit_event({{"audit", "auth.refresh_reuse"},
                          {"client", client.id},
                          {"subject", r->user},
@@ -165,69 +170,75 @@ Task<net::HttpResponse> AuthorizationServer::Impl::token(std::shared_ptr<Impl> s
     };
     if (r->rotated_at) {
       reused();
-      co_return oauth_error(400, "invalid_grant", "refresh token reused; the grant is revoked");
+      return oauth_error(400, "invalid_grant", "refresh token reused; the grant is revoked");
     }
-    if (r->expires_at <= t) co_return oauth_error(400, "invalid_grant", "refresh token expired");
+    if (r->expires_at <= t) return oauth_error(400, "invalid_grant", "refresh token expired");
     if (!resource.empty() && resource != r->resource)
-      co_return oauth_error(400, "invalid_target", "resource differs from the original grant");
+      return oauth_error(400, "invalid_target", "resource differs from the original grant");
     std::string scope = r->scope;
     if (auto asked = form_value(form, "scope"); !asked.empty()) {
       auto have = split_words(r->scope);
       for (auto& s : split_words(asked))
-        if (!has(have, s)) co_return oauth_error(400, "invalid_scope", "scope " + s + " was not granted");
+        if (!has(have, s)) return oauth_error(400, "invalid_scope", "scope " + s + " was not granted");
       scope = join_words(split_words(asked));
     }
-    if (!self->store->rotate_oauth_refresh(hash, t)) {
+    if (!store->rotate_oauth_refresh(hash, t)) {
       // Lost a race with another use of the same token: treat as reuse.
       reused();
-      co_return oauth_error(400, "invalid_grant", "refresh token reused; the grant is revoked");
+      return oauth_error(400, "invalid_grant", "refresh token reused; the grant is revoked");
     }
-    auto out = self->issue(client, r->user, scope, r->resource, r->family, true);
-    co_return issued(out, ttl, req, grant, client, r->user, r->resource, r->family);
+    auto out = issue(client, r->user, scope, r->resource, r->family, true);
+    return issued(out, ttl, req, grant, client, r->user, r->resource, r->family);
   }
 
   if (grant == "client_credentials") {
     if (client.secret_hash.empty() || !has(client.grant_types, "client_credentials"))
-      co_return oauth_error(400, "unauthorized_client", "this client may not use client_credentials");
-    if (!resource.empty() && resource != self->opt.resource)
-      co_return oauth_error(400, "invalid_target", "unknown resource " + resource);
-    auto scope = self->grantable_scope(form_value(form, "scope"), client);
-    if (!scope) co_return oauth_error(400, "invalid_scope", "scope not allowed for this client");
-    auto out = self->issue(client, client.id, *scope, self->opt.resource, "", false);
-    co_return issued(out, ttl, req, grant, client, client.id, self->opt.resource, "");
+      return oauth_error(400, "unauthorized_client", "this client may not use client_credentials");
+    if (!resource.empty() && resource != opt.resource)
+      return oauth_error(400, "invalid_target", "unknown resource " + resource);
+    auto scope = grantable_scope(form_value(form, "scope"), client);
+    if (!scope) return oauth_error(400, "invalid_scope", "scope not allowed for this client");
+    auto out = issue(client, client.id, *scope, opt.resource, "", false);
+    return issued(out, ttl, req, grant, client, client.id, opt.resource, "");
   }
 
-  if (grant.empty()) co_return oauth_error(400, "invalid_request", "grant_type is required");
-  co_return oauth_error(400, "unsupported_grant_type", "unsupported grant_type " + grant);
+  if (grant.empty()) return oauth_error(400, "invalid_request", "grant_type is required");
+  return oauth_error(400, "unsupported_grant_type", "unsupported grant_type " + grant);
 }
 
 Task<net::HttpResponse> AuthorizationServer::Impl::revoke(std::shared_ptr<Impl> self, net::HttpRequest req) {
   auto authed = co_await self->authenticate_client(req);
   if (auto* r = std::get_if<net::HttpResponse>(&authed)) co_return std::move(*r);
-  auto& [client, form] = std::get<ClientForm>(authed);
+  auto& client_form = std::get<ClientForm>(authed);
+  co_return co_await self->db.call(
+      [&self, &client_form, &req](store::Store&) { return self->revoke_token(client_form, req); });
+}
+
+net::HttpResponse AuthorizationServer::Impl::revoke_token(ClientForm& client_form, const net::HttpRequest& req) {
+  auto& [client, form] = client_form;
   auto token = form_value(form, "token");
-  if (token.empty()) co_return oauth_error(400, "invalid_request", "token is required");
-  auto t = self->now();
+  if (token.empty()) return oauth_error(400, "invalid_request", "token is required");
+  auto t = now();
   // RFC 7009 §2.2: unknown or foreign tokens still get 200; nothing is revealed.
   json::object line{{"audit", "auth.revoke"}, {"client", client.id}, {"token", auth::fingerprint(token)},
                     {"ip", req.remote_address}};
   std::string outcome = "unknown_token";
-  if (auto r = self->store->find_oauth_refresh(sha256_hex(token)); r && r->client_id == client.id) {
-    self->store->revoke_oauth_family(r->family, t);  // the refresh token and the access tokens of its grant
+  if (auto r = store->find_oauth_refresh(sha256_hex(token)); r && r->client_id == client.id) {
+    store->revoke_oauth_family(r->family, t);  // the refresh token and the access tokens of its grant
     outcome = "refresh_token_revoked";
     line["subject"] = r->user;
     line["grant"] = r->family;
   } else if (auto jws = parse_jws(token)) {
-    auto checked = self->verify(token, self->opt.resource, /*ignore_expiry=*/true);
+    auto checked = verify(token, opt.resource, /*ignore_expiry=*/true);
     if (auto* p = std::get_if<Principal>(&checked); p && p->credential == client.id) {
-      self->store->revoke_oauth_access(find_string(jws->payload, "jti").value_or(""), t);
+      store->revoke_oauth_access(find_string(jws->payload, "jti").value_or(""), t);
       outcome = "access_token_revoked";
       line["subject"] = p->subject;
     }
   }
   line["outcome"] = outcome;
   auth::audit_event(std::move(line));
-  co_return no_store(net::json_response(200, "{}"));
+  return no_store(net::json_response(200, "{}"));
 }
 
 }  // namespace mcp::authz

@@ -75,6 +75,22 @@ class MemorySharedState final : public SharedState, public std::enable_shared_fr
     co_return true;
   }
 
+  Task<Result<bool>> renew(std::string key, std::string value, milliseconds ttl) override {
+    std::lock_guard lock(mu_);
+    auto it = live_locked(key);
+    if (it == table_.end() || it->second.is_log || it->second.value != value) co_return false;
+    put_locked(key, ttl);
+    co_return true;
+  }
+
+  Task<Result<bool>> release(std::string key, std::string value) override {
+    std::lock_guard lock(mu_);
+    auto it = live_locked(key);
+    if (it == table_.end() || it->second.is_log || it->second.value != value) co_return false;
+    erase_locked(it);
+    co_return true;
+  }
+
   Task<Result<bool>> append(std::string key, std::string entry, std::size_t max_entries, milliseconds ttl) override {
     std::lock_guard lock(mu_);
     Entry& e = put_locked(key, ttl);

@@ -53,6 +53,17 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return wait
 )lua";
 
+// A claim's holder only: KEYS[1] the claim, ARGV[1] the holder's value, ARGV[2] the new expiry
+// in ms (renew). 1 when done, 0 when the key is gone or another's.
+constexpr const char* kRenewScript = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+)lua";
+constexpr const char* kReleaseScript = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
 std::string sha1_hex(std::string_view text) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
@@ -88,7 +99,9 @@ class RedisSharedState final : public SharedState {
         endpoint_(parse_redis_url(options_.url)),
         io_(std::make_shared<asio::io_context>(1)),
         work_(asio::make_work_guard(*io_)),
-        take_sha_(sha1_hex(kTakeScript)) {
+        take_sha_(sha1_hex(kTakeScript)),
+        renew_sha_(sha1_hex(kRenewScript)),
+        release_sha_(sha1_hex(kReleaseScript)) {
     RedisConnection::Options o;
     o.connect_timeout = options_.connect_timeout;
     o.command_timeout = options_.command_timeout;
@@ -147,6 +160,22 @@ class RedisSharedState final : public SharedState {
     co_return r->integer > 0;
   }
 
+  Task<Result<bool>> renew(std::string key, std::string value, milliseconds ttl) override {
+    std::vector<std::string> args{options_.key_prefix + key, std::move(value), ttl_ms(ttl)};
+    auto r = co_await script(kRenewScript, renew_sha_, std::move(args));
+    if (!r) co_return r.error();
+    if (r->type != Value::Type::kInteger) co_return unexpected(*r);
+    co_return r->integer > 0;
+  }
+
+  Task<Result<bool>> release(std::string key, std::string value) override {
+    std::vector<std::string> args{options_.key_prefix + key, std::move(value)};
+    auto r = co_await script(kReleaseScript, release_sha_, std::move(args));
+    if (!r) co_return r.error();
+    if (r->type != Value::Type::kInteger) co_return unexpected(*r);
+    co_return r->integer > 0;
+  }
+
   Task<Result<bool>> append(std::string key, std::string entry, std::size_t max_entries, milliseconds ttl) override {
     std::string k = options_.key_prefix + key;
     std::vector<RedisConnection::Command> batch;
@@ -197,14 +226,8 @@ class RedisSharedState final : public SharedState {
   Task<Result<std::optional<milliseconds>>> take(std::string key, RateLimit limit) override {
     if (limit.per_second <= 0) co_return std::optional<milliseconds>();
     double burst = limit.burst > 0 ? limit.burst : std::max(1.0, limit.per_second);
-    RedisConnection::Command c{"EVALSHA",    take_sha_, "1", options_.key_prefix + key, number(limit.per_second),
-                               number(burst)};
-    auto r = co_await one(c);
-    if (r && r->is_error() && r->str.starts_with("NOSCRIPT")) {
-      c[0] = "EVAL";
-      c[1] = kTakeScript;  // EVAL also caches it for the next EVALSHA
-      r = co_await one(c);
-    }
+    std::vector<std::string> args{options_.key_prefix + key, number(limit.per_second), number(burst)};
+    auto r = co_await script(kTakeScript, take_sha_, std::move(args));
     if (!r) co_return r.error();
     if (r->type != Value::Type::kInteger) co_return unexpected(*r);
     if (r->integer <= 0) co_return std::optional<milliseconds>();
@@ -224,11 +247,25 @@ class RedisSharedState final : public SharedState {
     co_return std::move(r->front());
   }
 
+  // A one-key script by its SHA1, sent whole when Redis does not know it yet (EVAL also caches
+  // it for the next EVALSHA). `key_and_args`: the key, then ARGV.
+  Task<Result<Value>> script(const char* text, std::string sha, std::vector<std::string> key_and_args) {
+    RedisConnection::Command c{"EVALSHA", std::move(sha), "1"};
+    for (auto& a : key_and_args) c.push_back(std::move(a));
+    auto r = co_await one(c);
+    if (r && r->is_error() && r->str.starts_with("NOSCRIPT")) {
+      c[0] = "EVAL";
+      c[1] = text;
+      r = co_await one(c);
+    }
+    co_return r;
+  }
+
   RedisOptions options_;
   RedisEndpoint endpoint_;
   std::shared_ptr<asio::io_context> io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::string take_sha_;
+  std::string take_sha_, renew_sha_, release_sha_;
   std::shared_ptr<RedisConnection> commands_;
   std::shared_ptr<RedisSubscriber> subscriber_;
   std::thread thread_;

@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -26,12 +27,33 @@ std::vector<std::string> split_csv(const std::string& s) {
   return out;
 }
 
+mcp::auth::Mode method(const std::string& key, const std::string& v, bool none_ok) {
+  if (v == "none" && none_ok) return mcp::auth::Mode::none;
+  if (v == "api_key") return mcp::auth::Mode::api_key;
+  if (v == "header" || v == "headers") return mcp::auth::Mode::header;
+  if (v == "oauth") return mcp::auth::Mode::oauth;
+  fail(key, none_ok ? "expected none, api_key, header or oauth" : "expected oauth, api_key or header");
+}
+
+// auth.mode, MCPBRIDGE_AUTH_MODE, --auth: one value, the shorthand that replaces any list.
 void set_mode(Config& c, const std::string& key, const std::string& v) {
-  if (v == "none") c.auth.mode = mcp::auth::Mode::none;
-  else if (v == "api_key") c.auth.mode = mcp::auth::Mode::api_key;
-  else if (v == "header" || v == "headers") c.auth.mode = mcp::auth::Mode::header;
-  else if (v == "oauth") c.auth.mode = mcp::auth::Mode::oauth;
-  else fail(key, "expected none, api_key, header or oauth");
+  c.auth.mode = method(key, v, true);
+  c.auth.methods.clear();
+}
+
+// auth.methods, MCPBRIDGE_AUTH_METHODS: the methods accepted together.
+void set_methods(Config& c, const std::string& key, const std::vector<std::string>& names) {
+  if (names.empty()) fail(key, "expected at least one of oauth, api_key, header (no auth: auth.mode none)");
+  c.auth.methods.clear();
+  for (auto& n : names) {
+    auto m = method(key, n, false);
+    if (std::find(c.auth.methods.begin(), c.auth.methods.end(), m) == c.auth.methods.end()) c.auth.methods.push_back(m);
+  }
+}
+
+const char* method_name(mcp::auth::Mode m) {
+  const char* names[] = {"none", "api_key", "header", "oauth"};
+  return names[static_cast<int>(m)];
 }
 
 void set_state_key(Config& c, const std::string& key, const std::string& b64) {
@@ -89,10 +111,12 @@ void apply_yaml(Config& c, const std::string& text) {
     if (s["path"]) c.store_path = scalar<std::string>(s["path"], "store.path");
   }
   if (auto a = root["auth"]) {
-    check_keys(a, "auth", {"mode", "api_key_header", "identity_header", "team_header", "roles_header",
+    check_keys(a, "auth", {"mode", "methods", "api_key_header", "identity_header", "team_header", "roles_header",
                            "proxy_secret_header", "resource", "authorization_servers", "scopes_supported",
                            "permissions", "oauth"});
+    if (a["mode"] && a["methods"]) fail("auth.methods", "give auth.methods or auth.mode, not both");
     if (a["mode"]) set_mode(c, "auth.mode", scalar<std::string>(a["mode"], "auth.mode"));
+    if (a["methods"]) set_methods(c, "auth.methods", string_list(a["methods"], "auth.methods"));
     auto str = [&](const char* k, std::string& out) {
       if (a[k]) out = scalar<std::string>(a[k], std::string("auth.") + k);
     };
@@ -292,7 +316,10 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
   if (auto v = get("MCPBRIDGE_STORE")) c.store_path = *v;
   if (auto v = get("MCPBRIDGE_REDIS_URL")) c.redis_url = *v;
   if (auto v = get("MCPBRIDGE_REPLICA_ID")) c.replica_id = *v;
+  if (get("MCPBRIDGE_AUTH_MODE") && get("MCPBRIDGE_AUTH_METHODS"))
+    fail("MCPBRIDGE_AUTH_METHODS", "give MCPBRIDGE_AUTH_METHODS or MCPBRIDGE_AUTH_MODE, not both");
   if (auto v = get("MCPBRIDGE_AUTH_MODE")) set_mode(c, "MCPBRIDGE_AUTH_MODE", *v);
+  if (auto v = get("MCPBRIDGE_AUTH_METHODS")) set_methods(c, "MCPBRIDGE_AUTH_METHODS", split_csv(*v));
   if (auto v = get("MCPBRIDGE_PROXY_SECRET")) c.auth.proxy_secret = *v;
   if (auto v = get("MCPBRIDGE_VAULT_KEY")) c.vault_key = *v;
   if (auto v = get("MCPBRIDGE_PUBLIC_URL")) c.public_url = *v;
@@ -307,6 +334,15 @@ void apply_env(Config& c, const std::map<std::string, std::string>& env) {
     if (*v != "text" && *v != "json") fail("MCPBRIDGE_LOG_FORMAT", "expected text or json");
     c.log_format = *v;
   }
+}
+
+std::vector<mcp::auth::Mode> auth_methods(const Config& c) {
+  using mcp::auth::Mode;
+  if (!c.auth.methods.empty()) return c.auth.methods;
+  if (c.auth.mode == Mode::none) return {};
+  // OAuth for people in their MCP hosts, API keys for scripts: both, as hosted MCP servers take them.
+  if (c.auth.mode == Mode::oauth) return {Mode::oauth, Mode::api_key};
+  return {c.auth.mode};
 }
 
 std::string redact_url_password(const std::string& url) { return mcp::store::redact_uri(url); }
@@ -428,8 +464,13 @@ std::string to_yaml(const Config& c) {
     out << YAML::EndMap;
   }
   out << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
-  const char* modes[] = {"none", "api_key", "header", "oauth"};
-  out << YAML::Key << "mode" << YAML::Value << modes[static_cast<int>(c.auth.mode)];
+  if (auto methods = auth_methods(c); methods.empty()) {
+    out << YAML::Key << "mode" << YAML::Value << "none";
+  } else {
+    out << YAML::Key << "methods" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (auto m : methods) out << method_name(m);
+    out << YAML::EndSeq;
+  }
   if (!c.auth.api_key_header.empty()) out << YAML::Key << "api_key_header" << YAML::Value << c.auth.api_key_header;
   out << YAML::Key << "identity_header" << YAML::Value << c.auth.identity_header;
   out << YAML::Key << "team_header" << YAML::Value << c.auth.team_header;
@@ -481,7 +522,7 @@ std::string to_yaml(const Config& c) {
   out << YAML::EndMap;  // the key encryption key is a secret: never printed
   out << YAML::EndMap;  // the proxy secret is not printed
   out << YAML::Key << "tools" << YAML::Value << YAML::BeginMap << YAML::Key << "builtin" << YAML::Value
-      << c.builtin_tools << YAML::EndMap;
+      << serves_builtin_tools(c) << YAML::EndMap;
   if (!c.openapi.empty()) {
     out << YAML::Key << "openapi" << YAML::Value << YAML::BeginSeq;
     for (auto& o : c.openapi) {  // secrets are named (env, file), never printed

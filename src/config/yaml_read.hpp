@@ -1,6 +1,7 @@
 #pragma once
 // Reading the YAML configuration: every error names the key and throws std::runtime_error
 // ("config: <key>: <why>"); unknown keys are errors. Shared by config.cpp and the section files.
+#include <mcp/core/nearest.hpp>
 #include <mcp/gateway/gateway.hpp>
 #include <yaml-cpp/yaml.h>
 
@@ -35,7 +36,10 @@ inline void check_keys(const YAML::Node& map, const std::string& where, const st
   if (!map.IsMap()) fail(where.empty() ? "(root)" : where, "expected a mapping");
   for (const auto& kv : map) {
     auto k = kv.first.as<std::string>();
-    if (!allowed.count(k)) fail(where.empty() ? k : where + "." + k, "unknown key");
+    if (allowed.count(k)) continue;
+    auto guess = mcp::nearest(k, {allowed.begin(), allowed.end()});
+    fail(where.empty() ? k : where + "." + k,
+         "unknown key" + (guess.empty() ? "" : "; did you mean " + (where.empty() ? "" : where + ".") + guess + "?"));
   }
 }
 

@@ -108,18 +108,26 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
+namespace {
+// The entity for a character HTML would read as markup or a quote's end; nullptr for the rest.
+const char* html_entity(char c) {
+  switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    default: return nullptr;
+  }
+}
+}  // namespace
+
 std::string html_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
+    if (const char* entity = html_entity(c)) out += entity;
+    else out += c;
   }
   return out;
 }

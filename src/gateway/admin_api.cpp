@@ -246,15 +246,24 @@ class Handler {
   AdminApi api_;
 };
 
+// The decision and the handling both ask the store (a key not cached; connections and
+// credentials): awaited, so that the event loop serves other requests meanwhile.
 mcp::Task<HttpResponse> serve(std::shared_ptr<const Handler> h, HttpRequest req) {
   auto auth = h->api().auth;
   if (!auth) co_return Handler::no_auth();
   std::variant<mcp::Principal, mcp::auth::Refusal> decided;
-  if (auth->needs_async())  // an introspecting external issuer: the check does I/O
-    decided = co_await auth->authenticate_async(std::string(req.header("authorization")), h->resource_url(req));
-  else
-    decided = auth->authenticate([&req](std::string_view n) { return req.header(n); }, h->resource_url(req));
-  co_return h->handle(req, decided);
+  mcp::auth::Authenticator::HeaderLookup headers = [&req](std::string_view n) { return req.header(n); };
+  if (auth->needs_async(headers)) {
+    auto deciding = auth->authenticate_async(headers, h->resource_url(req));
+    decided = co_await std::move(deciding);
+  } else {
+    decided = auth->authenticate(headers, h->resource_url(req));
+  }
+  const auto& db = h->api().store;
+  if (!db || std::holds_alternative<mcp::auth::Refusal>(decided)) co_return h->handle(req, decided);
+  // The whole request on the store's pool: its store calls (the connection set's, the vault's)
+  // and the connection set's lock, which a sync from the store may hold, are waited for there.
+  co_return co_await db.call([&h, &req, &decided](mcp::store::Store&) { return h->handle(req, decided); });
 }
 
 }  // namespace

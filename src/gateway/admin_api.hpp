@@ -10,6 +10,7 @@
 #include <mcp/auth/auth.hpp>
 #include <mcp/net/http_types.hpp>
 #include <mcp/sources/vault.hpp>
+#include <mcp/store/async_store.hpp>
 
 #include <memory>
 #include <vector>
@@ -21,6 +22,8 @@ struct AdminApi {
   std::shared_ptr<mcp::auth::Authenticator> auth;      // null: auth mode none
   std::shared_ptr<ConnectionSet> connections;
   std::shared_ptr<mcp::sources::Vault> vault;          // null: no vault key
+  // Requests are handled on the store's pool (they read and write the store); none: inline.
+  mcp::store::AsyncStore store;
 };
 
 std::vector<mcp::net::HttpRoute> admin_routes(AdminApi api);

@@ -63,6 +63,7 @@ struct Assembly::Impl {
   std::function<config::Config()> reader;
   config::Config cfg;
   std::shared_ptr<store::Store> store;
+  store::AsyncStore db;  // the same store, for request handlers: its calls on a pool
   std::shared_ptr<cluster::SharedState> shared;  // several replicas only
   std::shared_ptr<authz::AuthorizationServer> authorization_server;
   std::shared_ptr<void> external_check;  // the external issuer's JWKS refresher or introspection
@@ -81,6 +82,7 @@ struct Assembly::Impl {
     if (store) return;
     try {
       store = store::open_store(cfg.store_path);  // SQLite file, or postgresql:// URI
+      db = store::AsyncStore(store);
     } catch (const std::exception& e) {
       fail(kExitStore, e.what());
     }
@@ -106,7 +108,7 @@ struct Assembly::Impl {
       // allow private addresses and an extra CA, for development and tests).
       cfg.oauth.http_client = client_metadata_http_client(cfg);
       cfg.oauth.metadata_allow_private = cfg.client_metadata_allow_private;
-      authorization_server = std::make_shared<authz::AuthorizationServer>(cfg.oauth, store);
+      authorization_server = std::make_shared<authz::AuthorizationServer>(cfg.oauth, db);
     } catch (const std::exception& e) {
       fail(kExitUsage, e.what());
     }
@@ -134,13 +136,17 @@ struct Assembly::Impl {
   }
 
   void authentication() {
-    if (cfg.auth.mode == auth::Mode::oauth) authorization();
-    if (cfg.auth.mode == auth::Mode::none) return;
-    if (cfg.auth.mode == auth::Mode::api_key) open_store();
-    if (cfg.auth.mode == auth::Mode::header && cfg.auth.proxy_secret.empty())
+    cfg.auth.methods = config::auth_methods(cfg);  // auth.mode's shorthand spelled out
+    auto accepts = [&](auth::Mode m) {
+      return std::find(cfg.auth.methods.begin(), cfg.auth.methods.end(), m) != cfg.auth.methods.end();
+    };
+    if (accepts(auth::Mode::oauth)) authorization();
+    if (cfg.auth.methods.empty()) return;
+    if (accepts(auth::Mode::api_key)) open_store();
+    if (accepts(auth::Mode::header) && cfg.auth.proxy_secret.empty())
       fail(kExitUsage,
-           "auth mode header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)");
-    cfg.http.authenticator = std::make_shared<auth::Authenticator>(cfg.auth, store);
+           "auth method header needs MCPBRIDGE_PROXY_SECRET (the trusted proxy's shared secret)");
+    cfg.http.authenticator = std::make_shared<auth::Authenticator>(cfg.auth, db);
   }
 
   // cluster.redis_url: sessions, events, wake-ups, rate limits and cached results are shared
@@ -158,10 +164,7 @@ struct Assembly::Impl {
       spdlog::info("cluster: replicas share state through {}", shared->describe());
     }
     if (store)
-      cfg.http.readiness.emplace_back("store", [s = store] {
-        s->find_user("readyz");  // a read that answers or throws
-        return true;
-      });
+      cfg.http.readiness.emplace_back("store", [db = db] { return db.answers(); });
   }
 
   void sources() {
@@ -176,7 +179,7 @@ struct Assembly::Impl {
     }
     cluster();
     // One policy for every source: rate limits and the cache bound hold across them all.
-    gateway = std::make_shared<Gateway>(cfg.gateway, store);
+    gateway = std::make_shared<Gateway>(cfg.gateway, db);
     for (auto& o : cfg.openapi)
       gateway->set_limits(o.upstream.name, o.limits);  // as the YAML reader does
     if (!cfg.openapi.empty())
@@ -184,7 +187,7 @@ struct Assembly::Impl {
         fail(kExitUsage, err);
     connections = std::make_shared<ConnectionSet>(*server, cfg, store, vault, gateway);
     if (auto err = connections->start(); !err.empty()) fail(kExitUsage, err);
-    for (auto& r : admin_routes({&cfg, cfg.http.authenticator, connections, vault}))
+    for (auto& r : admin_routes({&cfg, cfg.http.authenticator, connections, vault, db}))
       cfg.http.routes.push_back(std::move(r));
   }
 };
@@ -231,7 +234,11 @@ std::unique_ptr<Assembly> assemble(const config::Config& config) {
   if (auto authn = a->cfg.http.authenticator)
     a->server->set_tool_filter(
         [authn](const Principal& p, const std::string& tool) { return authn->may_call(p, tool); });
-  if (a->cfg.builtin_tools) register_builtin_tools(*a->server);
+  if (config::serves_builtin_tools(a->cfg))
+    register_builtin_tools(*a->server);
+  else if (!a->cfg.builtin_tools)
+    spdlog::info("the demo tools (echo, add, whoami) are not served beside the configured sources; "
+                 "tools.builtin: true serves them");
   a->sources();
   try {
     a->http = std::make_unique<HttpServer>(*a->server, a->cfg.http);
@@ -279,6 +286,7 @@ void Assembly::stop() {
   if (I.openapi) I.openapi->stop();
   I.connections->stop();
   I.http->stop();
+  I.db.drain();  // store calls in flight finish while the loops they resume on still exist
 }
 
 int Assembly::serve() {

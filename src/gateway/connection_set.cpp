@@ -95,6 +95,7 @@ std::shared_ptr<mcp::upstream::SignIn> make_sign_in(const Config& cfg, std::shar
       return std::nullopt;
     };
   }
+  so.shared = cfg.http.shared;  // several replicas: one refresh per user at a time across them
   return std::make_shared<mcp::upstream::SignIn>(so, std::move(vault));
 }
 

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <mcp/core/encoding.hpp>
 #include <mcp/gateway/gateway.hpp>
@@ -31,17 +30,16 @@ struct Gateway::Impl {
   std::set<std::string> inflight;                                    // idempotency scopes being executed right now
   std::unordered_map<std::string, store::IdempotencyRecord> memory;  // without a store
   static constexpr std::size_t kMaxMemoryRecords = 100000;
-  // Store reads and writes (a write is an fsync: synchronous=FULL) run here, off the event
-  // loops, so one slow disk does not stall every connection on a loop.
-  std::unique_ptr<boost::asio::thread_pool> store_pool;
+  // The same store, awaited: its reads and writes (a write is an fsync with SQLite) run on its
+  // pool, off the event loops, so one slow disk or database does not stall a loop.
+  store::AsyncStore db;
 
-  Impl(PolicyOptions o, std::shared_ptr<store::Store> s, AuditSink a)
-      : opt(std::move(o)), store(std::move(s)), sink(std::move(a)), cache(opt.cache_max_entries, opt.cache_max_bytes) {
-    if (store) store_pool = std::make_unique<boost::asio::thread_pool>(1);
-  }
-  ~Impl() {
-    if (store_pool) store_pool->join();
-  }
+  Impl(PolicyOptions o, store::AsyncStore s, AuditSink a)
+      : opt(std::move(o)),
+        store(s.store()),
+        sink(std::move(a)),
+        cache(opt.cache_max_entries, opt.cache_max_bytes),
+        db(std::move(s)) {}
 
   // A copy: connections added at run time insert their limits (set_limits) while calls run.
   mutable std::mutex limits_mu;
@@ -217,32 +215,20 @@ void put_record(Impl& g, store::IdempotencyRecord r) {
   g.memory[id] = std::move(r);
 }
 
-// The pool coroutines take a raw Impl*: the caller holds the shared_ptr until they finish, so the
-// last reference (whose destructor joins the pool) is never dropped on the pool's own thread.
-Task<std::optional<store::IdempotencyRecord>> find_on_pool(Impl* g, std::string scope, std::string tool,
-                                                           std::string key) {
-  co_return find_record(*g, scope, tool, key);
-}
-Task<bool> put_on_pool(Impl* g, store::IdempotencyRecord r) {
-  put_record(*g, std::move(r));
-  co_return true;
-}
-
+// With a store, on its pool (the lambdas refer to this frame, which owns `g`: its last reference
+// is never dropped on a pool thread).
 Task<std::optional<store::IdempotencyRecord>> find_async(std::shared_ptr<Impl> g, std::string scope, std::string tool,
                                                          std::string key) {
-  if (!g->store_pool) co_return find_record(*g, scope, tool, key);
-  co_return co_await boost::asio::co_spawn(g->store_pool->get_executor(),
-                                           find_on_pool(g.get(), std::move(scope), std::move(tool), std::move(key)),
-                                           boost::asio::use_awaitable);
+  if (!g->db) co_return find_record(*g, scope, tool, key);
+  co_return co_await g->db.call([&](store::Store&) { return find_record(*g, scope, tool, key); });
 }
 
 Task<void> put_async(std::shared_ptr<Impl> g, store::IdempotencyRecord r) {
-  if (!g->store_pool) {
+  if (!g->db) {
     put_record(*g, std::move(r));
     co_return;
   }
-  co_await boost::asio::co_spawn(g->store_pool->get_executor(), put_on_pool(g.get(), std::move(r)),
-                                 boost::asio::use_awaitable);
+  co_await g->db.call([&](store::Store&) { put_record(*g, std::move(r)); });
 }
 
 // --- several replicas (opt.shared) ---
@@ -526,6 +512,9 @@ std::string canonical_json(const json::value& v) {
 }
 
 Gateway::Gateway(PolicyOptions options, std::shared_ptr<store::Store> store, AuditSink sink)
+    : Gateway(std::move(options), store ? store::AsyncStore(std::move(store)) : store::AsyncStore(), std::move(sink)) {}
+
+Gateway::Gateway(PolicyOptions options, store::AsyncStore store, AuditSink sink)
     : impl_(std::make_shared<Impl>(std::move(options), std::move(store), std::move(sink))) {}
 
 Gateway::~Gateway() = default;

@@ -165,6 +165,33 @@ class Sources final : public RunningOpenApi {
     return out;
   }
 
+  // A tool name that two sources produce, or that something else already serves (a built-in,
+  // another source, a connection): the error naming both, never a silent replacement.
+  std::string clashes(const std::vector<std::pair<std::size_t, Built>>& built) const {
+    std::map<std::string, std::size_t> from;  // name → the source producing it now
+    for (auto& [i, b] : built)
+      for (auto& t : b.tools) {
+        auto [it, fresh] = from.emplace(t.first.name, i);
+        if (!fresh && it->second != i)
+          return "tool '" + t.first.name + "' of openapi source " + configs_[i].upstream.name +
+                 " clashes with the same tool of openapi source " + configs_[it->second].upstream.name +
+                 " (give one of them a prefix:)";
+      }
+    for (auto& [name, i] : from) {
+      bool replaced = false;  // served now by a source being reloaded: its own to replace
+      for (auto& [j, b] : built) replaced = replaced || listed_[j].contains(name);
+      if (replaced) continue;
+      std::string other;
+      for (std::size_t j = 0; j < listed_.size() && other.empty(); ++j)
+        if (listed_[j].contains(name)) other = "the same tool of openapi source " + configs_[j].upstream.name;
+      if (other.empty() && server_.task_support(name)) other = "a tool already served (built-in or a connection's)";
+      if (!other.empty())
+        return "tool '" + name + "' of openapi source " + configs_[i].upstream.name + " clashes with " + other +
+               " (give the source a prefix:)";
+    }
+    return {};
+  }
+
   // Loads the sources `which` completely, then swaps their tools in one step; when any fails
   // to load, nothing changes (the old tools stay served) and the reason is returned.
   std::string reload(const std::vector<std::size_t>& which, const char* why) {
@@ -182,6 +209,7 @@ class Sources final : public RunningOpenApi {
       for (auto& s : spec->skipped) spdlog::warn("openapi {}: skipped {}: {}", o.upstream.name, s.where, s.reason);
       built.emplace_back(i, build(i, std::move(spec.value())));
     }
+    if (auto clash = clashes(built); !clash.empty()) return clash;
     std::vector<std::string> remove;
     std::vector<std::pair<mcp::Tool, mcp::ToolHandler>> add;
     for (auto& [i, b] : built) {

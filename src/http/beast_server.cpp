@@ -4,6 +4,7 @@
 
 #include "http/beast_parts.hpp"
 #include "http/forwarded.hpp"
+#include "http/log_failure.hpp"
 #include "http/streamable_http.hpp"
 #include "http/tls_context.hpp"
 
@@ -34,20 +35,21 @@ using namespace http::beast_parts;
 namespace {
 
 // /readyz: 200 when every dependency answers (the shared state, the store...), else 503;
-// the body names each and whether it does.
-http::Response readiness(const HttpOptions& options, bool draining) {
+// the body names each and whether it does. The checks are awaited (the store's runs on its
+// pool). `options` belongs to the server, which outlives its loops' coroutines.
+Task<http::Response> readiness(const HttpOptions* options, bool draining) {
   json::object checks;
   bool ready = !draining;  // a draining server asks its load balancer to send no more
   if (draining) checks["draining"] = false;
-  if (options.shared) {
-    bool ok = options.shared->healthy();
+  if (options->shared) {
+    bool ok = options->shared->healthy();
     checks["shared_state"] = ok;
     ready = ready && ok;
   }
-  for (auto& [name, check] : options.readiness) {
+  for (auto& [name, check] : options->readiness) {
     bool ok = false;
     try {
-      ok = check();
+      ok = co_await check();
     } catch (const std::exception&) {
     }
     checks[name] = ok;
@@ -56,17 +58,10 @@ http::Response readiness(const HttpOptions& options, bool draining) {
   json::object body{{"ready", ready}, {"checks", std::move(checks)}};
   http::Response r = net::json_response(ready ? 200 : 503, json::serialize(body));
   if (!ready) r.set("Retry-After", "5");
-  return r;
+  co_return r;
 }
 
-void log_failure(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    spdlog::error("connection task failed: {}", ex.what());
-  }
-}
+constexpr http::LogFailure log_failure("connection task failed");
 
 }  // namespace
 
@@ -147,7 +142,7 @@ struct HttpServer::Impl {
       r.body = Metrics::global().render(transport.sessions().size());
       co_return r;
     }
-    if (path == "/readyz" && req.method == "GET") co_return readiness(options, draining.load());
+    if (path == "/readyz" && req.method == "GET") co_return co_await readiness(&options, draining.load());
     if (path == "/healthz" && req.method == "GET") {
       http::Response r;
       r.set("Content-Type", "text/plain");

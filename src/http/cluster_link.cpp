@@ -1,4 +1,5 @@
 #include "http/cluster_link.hpp"
+#include "http/log_failure.hpp"
 
 #include <mcp/core/encoding.hpp>
 
@@ -47,14 +48,7 @@ std::string str(const json::object& o, std::string_view k) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
-void log_failure(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    spdlog::error("cluster: {}", ex.what());
-  }
-}
+constexpr LogFailure log_failure("cluster");
 
 }  // namespace
 
@@ -115,6 +109,7 @@ void ClusterLink::start(Deliver deliver) {
   control_ = shared_->subscribe(std::string(kControl), [weak](const std::string& m) {
     if (auto self = weak.lock()) self->on_control(m);
   });
+  spawn(heartbeat(weak, shared_, options_.replica_id, beat_));
 }
 
 void ClusterLink::stop() {
@@ -130,6 +125,13 @@ void ClusterLink::stop() {
     followers.swap(followers_);
   }
   for (auto& f : followers) f->sub.reset();
+  std::set<std::shared_ptr<Notifier>> keepers;
+  {
+    std::lock_guard lock(mu_);
+    keepers.swap(keepers_);
+  }
+  for (auto& k : keepers) k->notify();  // they release their claims and end
+  beat_->notify();
 }
 
 // (Nothing new once stopped: what is queued then would never run, and its frame would hold
@@ -210,10 +212,9 @@ Task<ClusterLink::Adopted> ClusterLink::adopt(std::string id, Principal who) {
   auto got = co_await shared_->get(record_key(id));
   if (!got) co_return unavailable(got.error());
   if (!got.value()) co_return std::shared_ptr<Session>();
-  boost::system::error_code ec;
-  auto v = json::parse(*got.value(), ec);
-  if (ec || !v.is_object()) co_return std::shared_ptr<Session>();
-  auto& o = v.get_object();
+  auto record = parse_object(*got.value());
+  if (!record) co_return std::shared_ptr<Session>();
+  auto& o = *record;
   if (str(o, "b") != who.binding()) co_return std::shared_ptr<Session>();  // never someone else's
   auto s = sessions_.adopt(id, str(o, "o"));
   if (!s) {
@@ -279,9 +280,7 @@ Task<void> ClusterLink::reload(std::shared_ptr<ClusterLink> self, std::string id
   if (self->stopped_) co_return;
   auto s = self->sessions_.find(id);
   if (!s || !got || !got.value()) co_return;
-  boost::system::error_code ec;
-  auto v = json::parse(*got.value(), ec);
-  if (!ec && v.is_object()) apply_changes(*s, v.get_object());
+  if (auto record = parse_object(*got.value())) apply_changes(*s, *record);
 }
 
 // --- wake-ups and broadcasts ---
@@ -308,10 +307,9 @@ void ClusterLink::broadcast(const std::string& method, const json::object& param
 void ClusterLink::on_control(const std::string& message) {
   std::lock_guard alive(alive_mu_);
   if (stopped_) return;
-  boost::system::error_code ec;
-  auto v = json::parse(message, ec);
-  if (ec || !v.is_object()) return;
-  auto& o = v.get_object();
+  auto notice = parse_object(message);
+  if (!notice) return;
+  auto& o = *notice;
   const std::string t = str(o, "t"), sid = str(o, "s");
   if (str(o, "r") == options_.replica_id) return;  // our own
   if (t == "bc") {

@@ -84,6 +84,16 @@ class ClusterLink final : public protocol::StreamMirror, public std::enable_shar
   Task<Result<bool>> follow(std::shared_ptr<protocol::Session> s, std::string last_event_id,
                             std::shared_ptr<protocol::SseSink> sink);
 
+  // --- the standalone GET stream, one per session across replicas: a claim in shared state,
+  // renewed while the stream lives, released when it ends (cluster_claims.cpp) ---
+  // The claim's value; nullopt when a stream on another replica (alive) holds it; "" when one
+  // here does (the local stream decides). `take_over`: a resumption (Last-Event-ID), which
+  // replaces the stream wherever it was, and so its claim.
+  Task<Result<std::optional<std::string>>> claim_standalone(std::string session, bool take_over);
+  // Renews `claim` while `sink` is open, then releases it.
+  void keep_standalone(const std::string& session, std::string claim, std::shared_ptr<protocol::SseSink> sink);
+  void drop_standalone(const std::string& session, std::string claim);
+
   // StreamMirror
   void event(const std::string& session, std::uint64_t stream, const std::string& event_id,
              const std::string& data) override;
@@ -110,6 +120,11 @@ class ClusterLink final : public protocol::StreamMirror, public std::enable_shar
   std::string record_of(protocol::Session& s) const;
   std::uint64_t random_u64(std::uint64_t lo, std::uint64_t hi);
   void release_later(std::shared_ptr<Follower> f);
+  // Says "this replica is alive" (a key that lapses soon after a crash) until stop().
+  static Task<void> heartbeat(std::weak_ptr<ClusterLink> weak, std::shared_ptr<cluster::SharedState> shared,
+                              std::string replica, std::shared_ptr<Notifier> stop);
+  static Task<void> keep_claim(std::shared_ptr<ClusterLink> self, std::string key, std::string claim,
+                               std::shared_ptr<protocol::SseSink> sink, std::shared_ptr<Notifier> gone);
 
   std::shared_ptr<cluster::SharedState> shared_;
   ClusterLinkOptions options_;
@@ -131,6 +146,8 @@ class ClusterLink final : public protocol::StreamMirror, public std::enable_shar
   std::set<std::string> followed_;                 // event log keys read on another replica
   std::set<std::string> dirty_;                    // sessions whose record changed
   std::set<std::shared_ptr<Follower>> followers_;
+  std::set<std::shared_ptr<Notifier>> keepers_;  // of the claims kept here (woken by stop())
+  std::shared_ptr<Notifier> beat_ = std::make_shared<Notifier>();
   std::uint64_t rng_state_;
 
   boost::asio::io_context io_;

@@ -148,11 +148,16 @@ StreamableHttp::StreamableHttp(Server& server, const HttpOptions& options)
         options.shared,
         ClusterLinkOptions{options.replica_id, options.session_idle_timeout, options.events_per_session}, sessions_);
     link_->start([this](const std::string& m, const json::object& p, const std::string& uri) { deliver(m, p, uri); });
+    tasks_link_ = std::make_shared<ClusterTasks>(
+        options.shared, std::chrono::duration_cast<std::chrono::milliseconds>(options.session_idle_timeout));
+    dispatcher_.share_tasks(tasks_link_);
+    tasks_link_->start();
   }
 }
 
 StreamableHttp::~StreamableHttp() {
   server_.set_listener(nullptr);
+  if (tasks_link_) tasks_link_->stop();
   if (link_) link_->join();
   sessions_.close_all();
 }
@@ -178,9 +183,57 @@ void StreamableHttp::deliver(const std::string& method, const json::object& para
 // A response that is already known, as the awaitable the callers expect.
 static Task<Response> ready(Response r) { co_return r; }
 
-// Not a coroutine: POST (nearly every request) costs no frame of its own here.
+Response StreamableHttp::preflight(const Request& req, std::string_view methods) const {
+  auto origin = req.header("origin");
+  if (auto why = origins_.check(req.header("host"), origin))
+    return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
+  Response r = plain_status(204);
+  r.set("Access-Control-Allow-Origin", std::string(origin));
+  r.set("Access-Control-Allow-Methods", std::string(methods));
+  // What MCP clients send (SEP-2243's Mcp-Param-* are named by the request, so echoed).
+  std::string allowed =
+      "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name";
+  for (auto asked = req.header("access-control-request-headers"); !asked.empty();) {
+    auto comma = asked.find(',');
+    auto name = bare_media_type(asked.substr(0, comma));  // trims the spaces around it
+    if (name.size() > 10 && equals_folded(name.substr(0, 10), "mcp-param-")) allowed += ", " + std::string(name);
+    if (comma == std::string_view::npos) break;
+    asked.remove_prefix(comma + 1);
+  }
+  r.set("Access-Control-Allow-Headers", std::move(allowed));
+  r.set("Access-Control-Max-Age", "7200");
+  r.set("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+  return r;
+}
+
+void StreamableHttp::allow_origin(Response& r, const Request& req) const {
+  auto origin = req.header("origin");
+  if (origin.empty() || origins_.check(req.header("host"), origin)) return;
+  r.set("Access-Control-Allow-Origin", std::string(origin));
+  r.set("Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate");
+  r.set("Vary", "Origin");
+}
+
+// A browser's request (it sends Origin): its preflight answered, the response readable by an
+// allowed origin's script (the session id, the challenge).
+Task<Response> StreamableHttp::handle_cors(Request req) {
+  if (req.method == "OPTIONS") co_return preflight(req, "GET, POST, DELETE");
+  Request copy;  // only what allow_origin() reads: `req` moves on
+  copy.headers = {{"host", std::string(req.header("host"))}, {"origin", std::string(req.header("origin"))}};
+  Response r = co_await handle_same_origin(std::move(req));
+  allow_origin(r, copy);
+  co_return r;
+}
+
 Task<Response> StreamableHttp::handle(Request req) {
-  if (auth_ && auth_->needs_async() && !certified(req)) return handle_async(std::move(req));
+  if (!req.header("origin").empty()) return handle_cors(std::move(req));
+  return handle_same_origin(std::move(req));
+}
+
+// Not a coroutine: POST (nearly every request) costs no frame of its own here.
+Task<Response> StreamableHttp::handle_same_origin(Request req) {
+  if (auth_ && auth_->needs_async([&req](std::string_view n) { return req.header(n); }) && !certified(req))
+    return handle_async(std::move(req));
   Principal who;
   if (auto early = admit(req, who)) return ready(std::move(*early));
   if (req.method == "POST") return post(std::move(req), std::move(who));
@@ -188,12 +241,14 @@ Task<Response> StreamableHttp::handle(Request req) {
   return ready(not_post(req, who));
 }
 
-// The token check asks the network (introspection, a JWKS refetch): awaited on this loop.
+// The check asks the network (introspection, a JWKS refetch) or the store (an API key not
+// cached): awaited, never waited for on this loop.
 Task<Response> StreamableHttp::handle_async(Request req) {
   if (auto why = origins_.check(req.header("host"), req.header("origin")))
     co_return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
-  std::string authorization(req.header("authorization"));
-  auto decided = co_await auth_->authenticate_async(std::move(authorization), resource_url(req));
+  auth::Authenticator::HeaderLookup headers = [&req](std::string_view n) { return req.header(n); };
+  auto deciding = auth_->authenticate_async(headers, resource_url(req));
+  auto decided = co_await std::move(deciding);
   if (auto* r = std::get_if<auth::Refusal>(&decided)) co_return refuse(*r);
   Principal who = std::move(std::get<Principal>(decided));
   if (req.method == "POST") co_return co_await post(std::move(req), std::move(who));
@@ -289,6 +344,7 @@ std::optional<Response> StreamableHttp::well_known(const Request& req) const {
   if (!auth_ || !auth_->offers_oauth() || path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
   auto suffix = path.substr(kPrefix.size());
   if (!suffix.empty() && suffix != options_.path) return std::nullopt;
+  if (req.method == "OPTIONS" && !req.header("origin").empty()) return preflight(req, "GET");
   if (req.method != "GET") {
     Response r = rpc_error(405, errc::kConnectionClosed, "Method not allowed");
     r.set("Allow", "GET");
@@ -296,6 +352,7 @@ std::optional<Response> StreamableHttp::well_known(const Request& req) const {
   }
   Response r = json_response(200, json::serialize(auth_->protected_resource_metadata(resource_url(req))));
   r.set("Cache-Control", "max-age=300");
+  allow_origin(r, req);
   return r;
 }
 

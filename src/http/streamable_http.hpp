@@ -5,6 +5,7 @@
 #include <mcp/http/http.hpp>
 
 #include "http/cluster_link.hpp"
+#include "http/cluster_tasks.hpp"
 #include "http/message.hpp"
 #include "http/origin_policy.hpp"
 #include <mcp/protocol/dispatcher.hpp>
@@ -37,6 +38,7 @@ class StreamableHttp {
   }
   void shutdown() {
     if (link_) link_->stop();
+    if (tasks_link_) tasks_link_->stop();
     hub_.close_all();
     sessions_.close_all();
   }
@@ -52,6 +54,13 @@ class StreamableHttp {
     std::shared_ptr<protocol::Session> session;
     std::vector<jsonrpc::Message> messages;
   };
+  // CORS for browser clients (server.allowed_origins, as OriginPolicy accepts them): a
+  // preflight's answer (403 for an origin not accepted), and the headers that let an accepted
+  // origin's script read a response.
+  Response preflight(const Request& req, std::string_view methods) const;
+  void allow_origin(Response& r, const Request& req) const;
+  Task<Response> handle_cors(Request req);
+  Task<Response> handle_same_origin(Request req);
   // Origin and authentication: a response when the request stops here.
   std::optional<Response> admit(const Request& req, Principal& who);
   bool certified(const Request& req) const;  // mTLS names the principal
@@ -65,6 +74,9 @@ class StreamableHttp {
   Task<std::optional<Response>> adopt(std::string id, Principal who);
   // GET with a Last-Event-ID of a stream written on another replica.
   Task<Response> resume_elsewhere(Request req, Principal who);
+  // GET of a session here: the standalone stream claimed across replicas (cluster_claims.cpp).
+  Task<Response> get_clustered(Request req, Principal who);
+  Task<void> keep_claim(std::string session, std::shared_ptr<protocol::SseSink> sink);
   Task<Response> post(Request req, Principal who);
   // Everything before requests run: a response when that is all, or `in` to run.
   std::optional<Response> prepare_post(const Request& req, Principal& who, Incoming& in);
@@ -99,6 +111,7 @@ class StreamableHttp {
   std::atomic<bool> draining_{false};
   std::shared_ptr<auth::Authenticator> auth_;
   std::shared_ptr<ClusterLink> link_;  // several replicas only
+  std::shared_ptr<ClusterTasks> tasks_link_;
 };
 
 }  // namespace mcp::http

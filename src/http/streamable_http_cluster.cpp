@@ -65,6 +65,8 @@ Task<Response> StreamableHttp::not_post_clustered(Request req, Principal who) {
         (v.empty() || protocol::is_supported_version(v)))
       co_return co_await resume_elsewhere(std::move(req), std::move(who));
   }
+  if (req.method == "GET" && options_.legacy_sessions && sessions_.find(id))
+    co_return co_await get_clustered(std::move(req), std::move(who));
   Response r = not_post(req, who);
   if (req.method == "DELETE" && r.status == 200) {
     auto gone = co_await link_->removed(std::move(id));
@@ -86,7 +88,47 @@ Task<Response> StreamableHttp::resume_elsewhere(Request req, Principal who) {
   auto found = co_await link_->follow(session, std::string(req.header("last-event-id")), sink);
   if (!found) co_return ClusterLink::unavailable(found.error());
   if (!found.value()) co_return rpc_error(400, errc::kConnectionClosed, "Bad Request: unknown or expired Last-Event-ID");
+  std::uint64_t stream = 0, seq = 0;
+  if (protocol::parse_event_id(req.header("last-event-id"), stream, seq) && ClusterLink::is_standalone_alias(stream))
+    co_await keep_claim(session->id(), sink);
   co_return sse_response(std::move(sink), session->id());
+}
+
+// A session's GET stream here: a new standalone stream needs the session's claim first (409
+// when another replica's stream holds it); a resumed one takes the claim over once attached.
+Task<Response> StreamableHttp::get_clustered(Request req, Principal who) {
+  std::string id(req.header(kSessionHeader));
+  auto last = req.header("last-event-id");
+  std::uint64_t stream = 0, seq = 0;
+  if (!last.empty()) {
+    Response r = not_post(req, who);
+    if (r.status == 200 && r.stream && protocol::parse_event_id(last, stream, seq) &&
+        ClusterLink::is_standalone_alias(stream))
+      co_await keep_claim(id, r.stream);
+    co_return r;
+  }
+  Response err;
+  if (!session_for(req, who, err)) co_return err;
+  auto claim = co_await link_->claim_standalone(id, false);
+  if (!claim) co_return ClusterLink::unavailable(claim.error());
+  if (!claim.value()) co_return rpc_error(409, errc::kConnectionClosed, "Conflict: only one SSE stream is allowed per session");
+  Response r = not_post(req, who);
+  bool open = r.status == 200 && r.stream && !r.stream->closed();
+  if (claim.value()->empty()) {  // held here: a stream that has ended since hands the claim on
+    if (open) co_await keep_claim(id, r.stream);
+  } else if (open) {
+    link_->keep_standalone(id, std::move(*claim.value()), r.stream);
+  } else {
+    link_->drop_standalone(id, std::move(*claim.value()));
+  }
+  co_return r;
+}
+
+Task<void> StreamableHttp::keep_claim(std::string session, std::shared_ptr<protocol::SseSink> sink) {
+  if (sink->closed()) co_return;
+  auto claim = co_await link_->claim_standalone(session, true);
+  if (!claim) spdlog::warn("cluster: GET stream of a session not claimed: {}", claim.error().message);
+  else if (claim.value()) link_->keep_standalone(session, std::move(*claim.value()), std::move(sink));
 }
 
 }  // namespace mcp::http

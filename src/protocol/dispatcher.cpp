@@ -100,6 +100,13 @@ Task<void> Dispatcher::serve_as_task(std::shared_ptr<Session> session, jsonrpc::
   if (auto* t = find_object(m.params, "task"))
     if (auto it = t->find("ttl"); it != t->end() && it->value().is_int64()) ttl = it->value().get_int64();
   auto created = tasks_.create(work, task_id, session->id(), ttl);
+  if (created && share_) {  // the record exists before the client can ask another replica
+    auto saved = co_await save_task(task_id, true);
+    if (!saved) {
+      tasks_.cancel(task_id, session->id());
+      created = saved.error();
+    }
+  }
   if (!created) {
     ex->send(jsonrpc::error_response(m.id, created.error()), true);
     co_return;
@@ -120,8 +127,14 @@ Task<void> Dispatcher::serve_as_task(std::shared_ptr<Session> session, jsonrpc::
   } catch (...) {
     spdlog::error("task {} failed with a non-standard exception", task_id);
   }
+  if (share_) co_await sync_cancel(task_id, session->id());
   if (r) tasks_.complete(task_id, std::move(r.value()));
   else tasks_.fail(task_id, r.error());
+  if (share_) {
+    auto saved = co_await save_task(task_id, false);
+    if (!saved) spdlog::warn("task {}: its end not shared: {}", task_id, saved.error().message);
+    share_->announce(task_id, session->id(), false);
+  }
 }
 
 // serve()'s frame is allocated per request, and one above ~1 KiB takes glibc's slow path: what
@@ -242,24 +255,22 @@ Task<Result<json::object>> Dispatcher::route(Session& s, jsonrpc::Message& m, Co
 }
 
 Task<Result<json::object>> Dispatcher::route_task_method(Session& s, jsonrpc::Message& m, Context& ctx) {
+  if (m.method == "tasks/list" && share_) co_return co_await shared_list(s.id());
   if (m.method == "tasks/list") co_return json::object{{"tasks", tasks_.legacy_list(s.id())}};
   if (m.method != "tasks/get" && m.method != "tasks/result" && m.method != "tasks/cancel")
     co_return Error{errc::kMethodNotFound, "Method not found: " + m.method, {}};
   auto id = find_string(m.params, "taskId");
   if (!id) co_return invalid_params(m.method + " needs a string taskId");
   std::string task(*id);
+  if (share_)  // (route() is only called with serve()'s SessionContext)
+    co_return co_await shared_task_method(m.method, task, s.id(), static_cast<RequestContext&>(ctx).inflight());
   if (m.method == "tasks/get") co_return tasks_.legacy_task(task, s.id());
   if (m.method == "tasks/cancel") co_return tasks_.legacy_cancel(task, s.id());
   // tasks/result waits for the end, then answers what the tool call would have.
   for (;;) {
     if (auto out = tasks_.outcome(task, s.id())) {
       if (!*out) co_return out->error();
-      json::object r = std::move(out->value());
-      json::object meta;
-      if (auto* mm = find_object(r, "_meta")) meta = *mm;
-      meta["io.modelcontextprotocol/related-task"] = json::object{{"taskId", task}};
-      r["_meta"] = std::move(meta);
-      co_return r;
+      co_return TaskStore::related(std::move(out->value()), task);
     }
     if (!co_await ctx.sleep(std::chrono::milliseconds(100))) co_return Error{errc::kRequestTimeout, "Request cancelled", {}};
   }

@@ -23,6 +23,8 @@ class RequestContext : public Context {
   Task<void> log(LogLevel level, json::value data, std::string logger) override;
   // Sleeps `d`; false when the request was cancelled first.
   Task<bool> sleep(std::chrono::milliseconds d) override;
+  // The request's cancellation flag and wake-up (a wait of the dispatcher's own).
+  const std::shared_ptr<Inflight>& inflight() const { return f_; }
 
  protected:
   RequestContext(std::shared_ptr<Exchange> ex, std::shared_ptr<Inflight> f, json::value progress_token)

@@ -20,17 +20,38 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
   return out;
 }
 
-Error unknown_task(const std::string& id) {
-  return Error{errc::kInvalidParams, "Unknown task: " + id, json::object{{"taskId", id}}};
-}
-
 json::object ack() { return {{"resultType", "complete"}}; }
 
 }  // namespace
 
-bool TaskStore::terminal(const Record& r) const {
-  return r.status == "completed" || r.status == "failed" || r.status == "cancelled";
+Error TaskStore::unknown_task(const std::string& id) {
+  return Error{errc::kInvalidParams, "Unknown task: " + id, json::object{{"taskId", id}}};
 }
+
+json::object TaskStore::related(json::object r, const std::string& id) {
+  json::object meta;
+  if (auto* m = find_object(r, "_meta")) meta = *m;
+  meta["io.modelcontextprotocol/related-task"] = json::object{{"taskId", id}};
+  r["_meta"] = std::move(meta);
+  return r;
+}
+
+json::object TaskStore::cancelled_record(json::object record) {
+  json::object task = shared_task(record).value_or(json::object{});
+  task["status"] = "cancelled";
+  task["lastUpdatedAt"] = iso8601(std::chrono::system_clock::now());
+  task.erase("statusMessage");
+  record["task"] = std::move(task);
+  record.erase("result");
+  record.erase("error");
+  return record;
+}
+
+bool TaskStore::ended(std::string_view status) {
+  return status == "completed" || status == "failed" || status == "cancelled";
+}
+
+bool TaskStore::terminal(const Record& r) const { return ended(r.status); }
 
 void TaskStore::sweep_locked() {
   auto now = std::chrono::system_clock::now();
@@ -84,6 +105,45 @@ Result<json::object> TaskStore::legacy_cancel(const std::string& id, const std::
   }
   cancel(id, owner);
   return legacy_task(id, owner);
+}
+
+std::optional<TaskStore::Shared> TaskStore::shared(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto* r = any_locked(id);
+  if (!r) return std::nullopt;
+  Shared out{r->owner, {{"o", r->owner}, {"task", legacy_locked(id, *r)}}, r->ttl_ms, terminal(*r)};
+  if (r->status == "completed") out.record["result"] = r->result;
+  if (r->status == "failed" && r->error)
+    out.record["error"] = json::object{{"code", r->error->code}, {"message", r->error->message}, {"data", r->error->data}};
+  return out;
+}
+
+std::optional<json::object> TaskStore::shared_task(const json::object& record) {
+  auto* t = record.if_contains("task");
+  if (!t || !t->is_object()) return std::nullopt;
+  return t->get_object();
+}
+
+std::optional<Result<json::object>> TaskStore::shared_outcome(const json::object& record) {
+  auto task = shared_task(record);
+  auto* st = task ? task->if_contains("status") : nullptr;
+  std::string_view status = st && st->is_string() ? std::string_view(st->get_string()) : std::string_view();
+  if (status == "completed") {
+    auto* r = record.if_contains("result");
+    return Result<json::object>(r && r->is_object() ? r->get_object() : json::object{});
+  }
+  if (status == "failed") {
+    Error e{errc::kInternalError, "Task failed", {}};
+    if (auto* x = record.if_contains("error"); x && x->is_object()) {
+      auto& o = x->get_object();
+      if (auto* c = o.if_contains("code"); c && c->is_int64()) e.code = static_cast<int>(c->get_int64());
+      if (auto* m = o.if_contains("message"); m && m->is_string()) e.message = m->get_string();
+      if (auto* d = o.if_contains("data")) e.data = *d;
+    }
+    return Result<json::object>(std::move(e));
+  }
+  if (status == "cancelled") return Result<json::object>(Error{errc::kInternalError, "Task was cancelled", {}});
+  return std::nullopt;
 }
 
 std::optional<Result<json::object>> TaskStore::outcome(const std::string& id, const std::string& owner) {

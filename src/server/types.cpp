@@ -1,6 +1,9 @@
 #include <mcp/server/types.hpp>
 
 #include <array>
+#include <charconv>
+#include <cmath>
+#include <string>
 
 namespace mcp {
 namespace {
@@ -20,6 +23,11 @@ void put_if(json::object& o, std::string_view k, const json::array& v) {
 json::object titled(json::object o, const std::string& title, const std::string& description) {
   put_if(o, "title", title);
   put_if(o, "description", description);
+  return o;
+}
+// `o` with the icons that end most definitions (Icons, beside BaseMetadata).
+json::object with_icons(json::object o, const json::array& icons) {
+  put_if(o, "icons", icons);
   return o;
 }
 }  // namespace
@@ -71,8 +79,58 @@ ToolResult ToolResult::error(std::string message) {
   r.is_error = true;
   return r;
 }
+namespace {
+// JSON as people write it, for the text a model or a person reads: 5 and 2.5, not Boost.JSON's
+// 5E0 and 2.5E0 (the shortest text that reads back as the same double).
+void write_readable(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_: {
+      double d = v.get_double();
+      if (!std::isfinite(d)) {
+        out += "null";
+      } else if (std::trunc(d) == d && std::fabs(d) < 9007199254740992.0) {
+        out += std::to_string(static_cast<long long>(d));
+      } else {
+        char buf[32];
+        auto r = std::to_chars(buf, buf + sizeof buf, d);
+        out.append(buf, r.ptr);
+      }
+      return;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (auto& [k, e] : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::string(k));
+        out += ':';
+        write_readable(out, e);
+      }
+      out += '}';
+      return;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_readable(out, e);
+      }
+      out += ']';
+      return;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+}  // namespace
+
 ToolResult ToolResult::structured_content(json::object value) {
-  ToolResult r = text(json::serialize(value));
+  std::string readable;
+  write_readable(readable, value);
+  ToolResult r = text(std::move(readable));
   r.structured = std::move(value);
   return r;
 }
@@ -101,15 +159,13 @@ json::object Resource::to_json() const {
   put_if(o, "mimeType", mime_type);
   if (size) o["size"] = *size;
   put_if(o, "annotations", annotations);
-  put_if(o, "icons", icons);
-  return o;
+  return with_icons(std::move(o), icons);
 }
 
 json::object ResourceTemplate::to_json() const {
   json::object o = titled({{"uriTemplate", uri_template}, {"name", name}}, title, description);
   put_if(o, "mimeType", mime_type);
-  put_if(o, "icons", icons);
-  return o;
+  return with_icons(std::move(o), icons);
 }
 
 json::object Prompt::to_json() const {
@@ -123,8 +179,7 @@ json::object Prompt::to_json() const {
     }
     o["arguments"] = std::move(args);
   }
-  put_if(o, "icons", icons);
-  return o;
+  return with_icons(std::move(o), icons);
 }
 
 ToolResult ToolResult::from_json(const json::object& o) {

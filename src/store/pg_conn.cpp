@@ -118,6 +118,11 @@ int PgResult::affected() const {
   return n && *n ? std::atoi(n) : 0;
 }
 
+PgParams::PgParams(std::span<const SqlArg> args) {
+  values_.reserve(args.size());
+  for (const auto& a : args) std::visit([this](auto v) { add(v); }, a);
+}
+
 std::vector<const char*> PgParams::pointers() const {
   std::vector<const char*> p;
   p.reserve(values_.size());
@@ -182,8 +187,6 @@ PgTx::~PgTx() {
   } catch (...) {  // a broken connection: the server rolls back, the pool drops it
   }
 }
-
-void PgTx::notify(const char* kind) { c_.exec("SELECT pg_notify($1, $2)", PgParams(kChangeChannel, kind)); }
 
 void PgTx::commit() {
   c_.exec_script("COMMIT");

@@ -1,6 +1,7 @@
-// The store on PostgreSQL: opening, the schema (the SQLite store's migrations, numbered alike,
-// recorded in schema_migrations and applied in one transaction under an advisory lock so that
-// replicas starting together do not race), and the change feed (LISTEN on its own connection).
+// The store on PostgreSQL: opening, the schema (sql_schema.cpp; numbered as in SQLite, recorded
+// in schema_migrations and applied in one transaction under an advisory lock so that replicas
+// starting together do not race), the change feed (LISTEN on its own connection), and the
+// statements that only PostgreSQL can make one atomic statement.
 #include <poll.h>
 
 #include <atomic>
@@ -11,134 +12,54 @@
 #include "store/pg_store.hpp"
 
 namespace mcp::store {
+namespace detail {
 namespace {
 
-constexpr const char* kPgMigrations[] = {
-    // 1: users and API keys
-    R"(CREATE TABLE users (
-         id TEXT PRIMARY KEY,
-         team TEXT NOT NULL DEFAULT '',
-         roles TEXT NOT NULL DEFAULT '',
-         password_hash TEXT NOT NULL DEFAULT '',
-         created_at BIGINT NOT NULL
-       );
-       CREATE TABLE api_keys (
-         id TEXT PRIMARY KEY,
-         hash TEXT NOT NULL UNIQUE,
-         user_id TEXT NOT NULL,
-         team TEXT NOT NULL DEFAULT '',
-         scopes TEXT NOT NULL DEFAULT '',
-         label TEXT NOT NULL DEFAULT '',
-         created_at BIGINT NOT NULL,
-         expires_at BIGINT NOT NULL DEFAULT 0,
-         revoked_at BIGINT NOT NULL DEFAULT 0
-       );)",
-    // 2: the per-user credential vault (sealed secrets) and idempotency records (with expiry)
-    R"(CREATE TABLE vault_secrets (
-         subject TEXT NOT NULL,
-         upstream TEXT NOT NULL,
-         sealed TEXT NOT NULL,
-         updated_at BIGINT NOT NULL,
-         PRIMARY KEY (subject, upstream)
-       );
-       CREATE TABLE idempotency (
-         scope TEXT NOT NULL,
-         tool TEXT NOT NULL,
-         key TEXT NOT NULL,
-         fingerprint TEXT NOT NULL,
-         result TEXT NOT NULL,
-         expires_at BIGINT NOT NULL,
-         PRIMARY KEY (scope, tool, key)
-       );
-       CREATE INDEX idempotency_expiry ON idempotency (expires_at);)",
-    // 3: the built-in OAuth authorization server (hashes only; signing keys encrypted). Signing
-    // keys list newest first; `seq` breaks ties within a second (SQLite's rowid).
-    R"(CREATE TABLE oauth_clients (
-         id TEXT PRIMARY KEY,
-         secret_hash TEXT NOT NULL DEFAULT '',
-         name TEXT NOT NULL DEFAULT '',
-         redirect_uris TEXT NOT NULL DEFAULT '',
-         auth_method TEXT NOT NULL DEFAULT 'none',
-         grant_types TEXT NOT NULL DEFAULT '',
-         scope TEXT NOT NULL DEFAULT '',
-         metadata TEXT NOT NULL DEFAULT '{}',
-         created_at BIGINT NOT NULL
-       );
-       CREATE TABLE oauth_codes (
-         hash TEXT PRIMARY KEY,
-         client_id TEXT NOT NULL,
-         user_id TEXT NOT NULL,
-         redirect_uri TEXT NOT NULL,
-         code_challenge TEXT NOT NULL,
-         scope TEXT NOT NULL DEFAULT '',
-         resource TEXT NOT NULL DEFAULT '',
-         family TEXT NOT NULL,
-         expires_at BIGINT NOT NULL,
-         used_at BIGINT NOT NULL DEFAULT 0
-       );
-       CREATE TABLE oauth_refresh_tokens (
-         hash TEXT PRIMARY KEY,
-         family TEXT NOT NULL,
-         client_id TEXT NOT NULL,
-         user_id TEXT NOT NULL,
-         scope TEXT NOT NULL DEFAULT '',
-         resource TEXT NOT NULL DEFAULT '',
-         created_at BIGINT NOT NULL,
-         expires_at BIGINT NOT NULL,
-         rotated_at BIGINT NOT NULL DEFAULT 0,
-         revoked_at BIGINT NOT NULL DEFAULT 0
-       );
-       CREATE INDEX oauth_refresh_family ON oauth_refresh_tokens(family);
-       CREATE INDEX oauth_refresh_user_client ON oauth_refresh_tokens(user_id, client_id);
-       CREATE TABLE oauth_access_tokens (
-         jti TEXT PRIMARY KEY,
-         family TEXT NOT NULL DEFAULT '',
-         client_id TEXT NOT NULL,
-         expires_at BIGINT NOT NULL,
-         revoked_at BIGINT NOT NULL DEFAULT 0
-       );
-       CREATE INDEX oauth_access_family ON oauth_access_tokens(family);
-       CREATE TABLE oauth_consents (
-         user_id TEXT NOT NULL,
-         client_id TEXT NOT NULL,
-         scope TEXT NOT NULL DEFAULT '',
-         resource TEXT NOT NULL DEFAULT '',
-         created_at BIGINT NOT NULL,
-         PRIMARY KEY (user_id, client_id)
-       );
-       CREATE SEQUENCE signing_keys_order;
-       CREATE TABLE signing_keys (
-         kid TEXT PRIMARY KEY,
-         alg TEXT NOT NULL,
-         public_jwk TEXT NOT NULL,
-         private_enc TEXT NOT NULL,
-         created_at BIGINT NOT NULL,
-         retired_at BIGINT NOT NULL DEFAULT 0,
-         seq BIGINT NOT NULL DEFAULT nextval('signing_keys_order')
-       );)",
-    // 4: dynamically registered OAuth clients, so that abandoned ones can be swept
-    R"(ALTER TABLE oauth_clients ADD COLUMN dynamic BIGINT NOT NULL DEFAULT 0;
-       CREATE INDEX oauth_access_client ON oauth_access_tokens(client_id);
-       CREATE INDEX oauth_refresh_client ON oauth_refresh_tokens(client_id);
-       CREATE INDEX oauth_consent_client ON oauth_consents(client_id);
-       CREATE INDEX oauth_code_client ON oauth_codes(client_id);
-       CREATE INDEX oauth_code_expiry ON oauth_codes(expires_at);
-       CREATE INDEX oauth_refresh_expiry ON oauth_refresh_tokens(expires_at);
-       CREATE INDEX oauth_access_expiry ON oauth_access_tokens(expires_at);)",
-    // 5: connections added at run time (admin API, `mcpbridge connections add`)
-    R"(CREATE TABLE connections (
-         name TEXT PRIMARY KEY,
-         spec TEXT NOT NULL,
-         created_by TEXT NOT NULL DEFAULT '',
-         created_at BIGINT NOT NULL
-       );)",
+// A replaced key counts as newest again (as SQLite's INSERT OR REPLACE gives it a new rowid).
+const SqlDialect kPgDialect{
+    "INSERT INTO signing_keys (kid, alg, public_jwk, private_enc, created_at, retired_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6) "
+    "ON CONFLICT (kid) DO UPDATE SET alg = excluded.alg, public_jwk = excluded.public_jwk, "
+    "private_enc = excluded.private_enc, created_at = excluded.created_at, retired_at = excluded.retired_at, "
+    "seq = nextval('signing_keys_order')",
+    "seq DESC"};
+
+class PgSession final : public SqlSession {
+ public:
+  explicit PgSession(PgConn& c) : c_(c) {}
+  int exec(const char* sql, std::span<const SqlArg> args, const Each& each) override {
+    auto r = c_.exec(sql, PgParams(args));
+    if (each)
+      for (int i = 0; i < r.rows(); ++i) each(PgRow(r, i));
+    return r.affected();
+  }
+  void notify(const char* kind) override { c_.exec("SELECT pg_notify($1, $2)", PgParams(kChangeChannel, kind)); }
+
+ private:
+  PgConn& c_;
 };
 
 }  // namespace
 
-namespace detail {
+PgStore::PgStore(PgTarget target) : SqlStore(kPgDialect), pool_(std::move(target)) { migrate(); }
 
-PgStore::PgStore(PgTarget target) : pool_(std::move(target)) { migrate(); }
+void PgStore::session(bool tx, const std::function<void(SqlSession&)>& body) {
+  auto c = pool_.acquire();
+  PgSession s(c);
+  if (!tx) return body(s);
+  PgTx t(c);
+  body(s);
+  t.commit();
+}
+
+std::vector<std::string> PgStore::remove_abandoned_oauth_clients(std::int64_t registered_before) {
+  // One statement: two replicas sweeping at once each report only what they deleted.
+  return all("WITH gone AS (DELETE FROM oauth_clients WHERE id IN (SELECT id FROM oauth_clients o WHERE "
+             MCP_SQL_ABANDONED_CLIENT " LIMIT 10000) RETURNING id), "
+             "codes AS (DELETE FROM oauth_codes WHERE client_id IN (SELECT id FROM gone)) "
+             "SELECT id FROM gone ORDER BY id",
+             [](const SqlRow& r) { return r.text(0); }, registered_before);
+}
 
 void PgStore::migrate() {
   auto c = pool_.acquire();
@@ -148,12 +69,13 @@ void PgStore::migrate() {
   c.exec_script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
   auto r = c.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   int have = static_cast<int>(r.integer(0, 0));
-  int want = static_cast<int>(std::size(kPgMigrations));
+  const auto& steps = migrations(SqlFlavor::kPostgres);
+  int want = static_cast<int>(steps.size());
   if (have > want)
     throw std::runtime_error("postgresql store " + pool_.target().shown + ": schema version " + std::to_string(have) +
                              " is newer than this mcpbridge (" + std::to_string(want) + ")");
   for (int v = have; v < want; ++v) {
-    c.exec_script(kPgMigrations[v]);
+    c.exec_script(steps[v].c_str());
     c.exec("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
            PgParams(static_cast<std::int64_t>(v + 1), unix_now()));
   }

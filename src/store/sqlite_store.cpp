@@ -1,143 +1,57 @@
-// The embedded store on SQLite 3: opening, statements, and the schema. Schema changes are
-// numbered migrations applied in order inside one transaction each; PRAGMA user_version records
-// the last one applied. The tables' statements are in sqlite_users.cpp, sqlite_gateway.cpp and
-// sqlite_oauth.cpp.
+// The embedded store on SQLite 3: opening, statements, and the schema (sql_schema.cpp): numbered
+// migrations applied in order inside one transaction each; PRAGMA user_version records the last
+// one applied. The statements themselves are SqlStore's (sql_store.cpp, sql_oauth.cpp), run on
+// the one connection under mu_.
 #include "store/sqlite_store.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <sstream>
 #include <stdexcept>
 
 namespace mcp::store {
+namespace detail {
 namespace {
 
-constexpr const char* kMigrations[] = {
-    // 1: users and API keys
-    R"(CREATE TABLE users (
-         id TEXT PRIMARY KEY,
-         team TEXT NOT NULL DEFAULT '',
-         roles TEXT NOT NULL DEFAULT '',
-         password_hash TEXT NOT NULL DEFAULT '',
-         created_at INTEGER NOT NULL
-       ) STRICT;
-       CREATE TABLE api_keys (
-         id TEXT PRIMARY KEY,
-         hash TEXT NOT NULL UNIQUE,
-         user_id TEXT NOT NULL,
-         team TEXT NOT NULL DEFAULT '',
-         scopes TEXT NOT NULL DEFAULT '',
-         label TEXT NOT NULL DEFAULT '',
-         created_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL DEFAULT 0,
-         revoked_at INTEGER NOT NULL DEFAULT 0
-       ) STRICT;)",
-    // 2: the per-user credential vault (sealed secrets) and idempotency records (with expiry)
-    R"(CREATE TABLE IF NOT EXISTS vault_secrets (
-         subject TEXT NOT NULL,
-         upstream TEXT NOT NULL,
-         sealed TEXT NOT NULL,
-         updated_at INTEGER NOT NULL,
-         PRIMARY KEY (subject, upstream)
-       ) STRICT;
-       CREATE TABLE IF NOT EXISTS idempotency (
-         scope TEXT NOT NULL,
-         tool TEXT NOT NULL,
-         key TEXT NOT NULL,
-         fingerprint TEXT NOT NULL,
-         result TEXT NOT NULL,
-         expires_at INTEGER NOT NULL,
-         PRIMARY KEY (scope, tool, key)
-       ) STRICT;
-       CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at);)",
-    // 3: the built-in OAuth authorization server. Codes, refresh tokens and client secrets are
-    // kept only as SHA-256 hashes; signing keys only encrypted.
-    R"(CREATE TABLE oauth_clients (
-         id TEXT PRIMARY KEY,
-         secret_hash TEXT NOT NULL DEFAULT '',
-         name TEXT NOT NULL DEFAULT '',
-         redirect_uris TEXT NOT NULL DEFAULT '',
-         auth_method TEXT NOT NULL DEFAULT 'none',
-         grant_types TEXT NOT NULL DEFAULT '',
-         scope TEXT NOT NULL DEFAULT '',
-         metadata TEXT NOT NULL DEFAULT '{}',
-         created_at INTEGER NOT NULL
-       ) STRICT;
-       CREATE TABLE oauth_codes (
-         hash TEXT PRIMARY KEY,
-         client_id TEXT NOT NULL,
-         user_id TEXT NOT NULL,
-         redirect_uri TEXT NOT NULL,
-         code_challenge TEXT NOT NULL,
-         scope TEXT NOT NULL DEFAULT '',
-         resource TEXT NOT NULL DEFAULT '',
-         family TEXT NOT NULL,
-         expires_at INTEGER NOT NULL,
-         used_at INTEGER NOT NULL DEFAULT 0
-       ) STRICT;
-       CREATE TABLE oauth_refresh_tokens (
-         hash TEXT PRIMARY KEY,
-         family TEXT NOT NULL,
-         client_id TEXT NOT NULL,
-         user_id TEXT NOT NULL,
-         scope TEXT NOT NULL DEFAULT '',
-         resource TEXT NOT NULL DEFAULT '',
-         created_at INTEGER NOT NULL,
-         expires_at INTEGER NOT NULL,
-         rotated_at INTEGER NOT NULL DEFAULT 0,
-         revoked_at INTEGER NOT NULL DEFAULT 0
-       ) STRICT;
-       CREATE INDEX oauth_refresh_family ON oauth_refresh_tokens(family);
-       CREATE INDEX oauth_refresh_user_client ON oauth_refresh_tokens(user_id, client_id);
-       CREATE TABLE oauth_access_tokens (
-         jti TEXT PRIMARY KEY,
-         family TEXT NOT NULL DEFAULT '',
-         client_id TEXT NOT NULL,
-         expires_at INTEGER NOT NULL,
-         revoked_at INTEGER NOT NULL DEFAULT 0
-       ) STRICT;
-       CREATE INDEX oauth_access_family ON oauth_access_tokens(family);
-       CREATE TABLE oauth_consents (
-         user_id TEXT NOT NULL,
-         client_id TEXT NOT NULL,
-         scope TEXT NOT NULL DEFAULT '',
-         resource TEXT NOT NULL DEFAULT '',
-         created_at INTEGER NOT NULL,
-         PRIMARY KEY (user_id, client_id)
-       ) STRICT;
-       CREATE TABLE signing_keys (
-         kid TEXT PRIMARY KEY,
-         alg TEXT NOT NULL,
-         public_jwk TEXT NOT NULL,
-         private_enc TEXT NOT NULL,
-         created_at INTEGER NOT NULL,
-         retired_at INTEGER NOT NULL DEFAULT 0
-       ) STRICT;)",
-    // 4: dynamically registered OAuth clients, so that abandoned ones can be swept;
-    // the sweep asks per client whether it ever got a token or a consent.
-    R"(ALTER TABLE oauth_clients ADD COLUMN dynamic INTEGER NOT NULL DEFAULT 0;
-       CREATE INDEX IF NOT EXISTS oauth_access_client ON oauth_access_tokens(client_id);
-       CREATE INDEX IF NOT EXISTS oauth_refresh_client ON oauth_refresh_tokens(client_id);
-       CREATE INDEX IF NOT EXISTS oauth_consent_client ON oauth_consents(client_id);
-       CREATE INDEX IF NOT EXISTS oauth_code_client ON oauth_codes(client_id);)",
-    // 5: connections added at run time (admin API, `mcpbridge connections add`)
-    R"(CREATE TABLE connections (
-         name TEXT PRIMARY KEY,
-         spec TEXT NOT NULL,
-         created_by TEXT NOT NULL DEFAULT '',
-         created_at INTEGER NOT NULL
-       ) STRICT;)",
+// INSERT OR REPLACE gives a replaced key a new rowid: newest again.
+const SqlDialect kSqliteDialect{
+    "INSERT OR REPLACE INTO signing_keys (kid, alg, public_jwk, private_enc, created_at, retired_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6)",
+    "rowid DESC"};
+
+class SqliteSession final : public SqlSession {
+ public:
+  explicit SqliteSession(sqlite3* db) : db_(db) {}
+  int exec(const char* sql, std::span<const SqlArg> args, const Each& each) override {
+    Stmt s(db_, sql);
+    s.bind(args);
+    while (s.step())
+      if (each) each(s);
+    return s.read_only() ? 0 : sqlite3_changes(db_);
+  }
+  void notify(const char*) override {}  // one process: callers poll
+
+ private:
+  sqlite3* db_;
 };
 
 }  // namespace
 
-namespace detail {
-
-void Stmt::prepare(const char* sql) {
+Stmt::Stmt(sqlite3* db, const char* sql) : db_(db) {
   if (sqlite3_prepare_v2(db_, sql, -1, &s_, nullptr) != SQLITE_OK)
     throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
+}
+
+void Stmt::bind(std::span<const SqlArg> args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    int at = sqlite3_bind_parameter_index(s_, ("$" + std::to_string(i + 1)).c_str());
+    if (at == 0) continue;  // not used by this statement
+    if (auto* v = std::get_if<std::string_view>(&args[i]))
+      sqlite3_bind_text(s_, at, v->data() ? v->data() : "", static_cast<int>(v->size()), SQLITE_TRANSIENT);
+    else
+      sqlite3_bind_int64(s_, at, std::get<std::int64_t>(args[i]));
+  }
 }
 
 bool Stmt::step() {
@@ -152,20 +66,7 @@ std::string Stmt::text(int i) const {
   return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
 }
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (auto& x : v) s += (s.empty() ? "" : " ") + x;
-  return s;
-}
-std::vector<std::string> split(std::string_view s) {
-  std::vector<std::string> out;
-  std::istringstream in{std::string(s)};
-  std::string w;
-  while (in >> w) out.push_back(w);
-  return out;
-}
-
-SqliteStore::SqliteStore(const std::string& path) {
+SqliteStore::SqliteStore(const std::string& path) : SqlStore(kSqliteDialect) {
   // A new database is created owner-only: it holds password hashes and token hashes. SQLite
   // gives its -wal and -shm files the database file's mode.
   if (path != ":memory:" && !path.empty())
@@ -198,18 +99,35 @@ int SqliteStore::schema_version() {
   return read_version();
 }
 
-SqliteStore::Transaction::~Transaction() {
-  if (!done_) {
+void SqliteStore::session(bool tx, const std::function<void(SqlSession&)>& body) {
+  std::lock_guard lock(mu_);
+  SqliteSession s(db_);
+  if (!tx) return body(s);
+  exec("BEGIN IMMEDIATE");
+  try {
+    body(s);
+    exec("COMMIT");
+  } catch (...) {
     try {
-      s_.exec("ROLLBACK");
-    } catch (...) {
+      exec("ROLLBACK");
+    } catch (...) {  // nothing to roll back: the failure already ended the transaction
     }
+    throw;
   }
 }
 
-void SqliteStore::Transaction::commit() {
-  s_.exec("COMMIT");
-  done_ = true;
+std::vector<std::string> SqliteStore::remove_abandoned_oauth_clients(std::int64_t registered_before) {
+  // One writer at a time (BEGIN IMMEDIATE): what is selected is what is deleted.
+  std::vector<std::string> ids;
+  session(true, [&](SqlSession& s) {
+    ids = s.all("SELECT id FROM oauth_clients o WHERE " MCP_SQL_ABANDONED_CLIENT " LIMIT 10000",
+                [](const SqlRow& r) { return r.text(0); }, registered_before);
+    for (auto& id : ids) {
+      s.run("DELETE FROM oauth_codes WHERE client_id = $1", id);
+      s.run("DELETE FROM oauth_clients WHERE id = $1", id);
+    }
+  });
+  return ids;
 }
 
 void SqliteStore::exec(const std::string& sql) {
@@ -229,7 +147,8 @@ int SqliteStore::read_version() {
 
 void SqliteStore::migrate() {
   int have = read_version();
-  int want = static_cast<int>(std::size(kMigrations));
+  const auto& steps = migrations(SqlFlavor::kSqlite);
+  int want = static_cast<int>(steps.size());
   if (have > want) throw std::runtime_error("database schema is newer than this mcpbridge (" + std::to_string(have) + ")");
   for (int v = have; v < want; ++v) {
     exec("BEGIN IMMEDIATE");  // another process may be migrating too: re-read under the lock
@@ -238,7 +157,7 @@ void SqliteStore::migrate() {
         exec("COMMIT");
         continue;
       }
-      exec(kMigrations[v]);
+      exec(steps[v]);
       exec("PRAGMA user_version = " + std::to_string(v + 1));
       exec("COMMIT");
     } catch (...) {
@@ -272,7 +191,7 @@ std::vector<StoredConnection> Store::list_connections() { unsupported("connectio
 bool Store::remove_connection(std::string_view) { unsupported("connections"); }
 
 std::unique_ptr<Store> open_sqlite(const std::string& path) { return std::make_unique<detail::SqliteStore>(path); }
-int sqlite_schema_version() { return static_cast<int>(std::size(kMigrations)); }
+int sqlite_schema_version() { return static_cast<int>(detail::migrations(detail::SqlFlavor::kSqlite).size()); }
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -176,6 +176,83 @@ TEST(HeaderAuth, OnlyATrustedProxyMayNameTheUser) {
   EXPECT_EQ(std::get<Refusal>(ask({{"x-mcpbridge-user", "bob"}, {"x-mcpbridge-proxy-secret", "guess"}})).status, 401);
 }
 
+// OAuth for people in their hosts and API keys for scripts on one endpoint (and a trusted
+// proxy's identity beside them): each credential goes to its method by its form, and a refusal
+// still points OAuth clients at the protected-resource metadata.
+TEST_F(KeyAuth, OAuthApiKeysAndAProxyOnOneEndpoint) {
+  AuthOptions o;
+  o.methods = {Mode::oauth, Mode::api_key, Mode::header};
+  o.proxy_secret = "proxy-s3cret";
+  o.authorization_servers = {"https://as.example.com"};
+  o.key_cache_ttl = std::chrono::seconds(0);
+  o.token_verifier = [](std::string_view token, const std::string&) -> std::variant<mcp::Principal, std::string> {
+    if (token != "eyJ.good.jwt") return std::string("bad token signature");
+    mcp::Principal p;
+    p.subject = "carol";
+    p.method = "oauth";
+    return p;
+  };
+  Authenticator a(o, store);
+  EXPECT_TRUE(a.offers_oauth());
+  auto ask = [&](Headers h) { return a.authenticate(h.lookup(), "https://h/mcp"); };
+  auto by_token = ask({{{"authorization", "Bearer eyJ.good.jwt"}}});
+  ASSERT_TRUE(std::holds_alternative<mcp::Principal>(by_token));
+  EXPECT_EQ(std::get<mcp::Principal>(by_token).subject, "carol");
+  auto by_key = ask({{{"authorization", "Bearer " + full.secret}}});
+  ASSERT_TRUE(std::holds_alternative<mcp::Principal>(by_key));
+  EXPECT_EQ(std::get<mcp::Principal>(by_key).method, "api_key");
+  auto by_proxy = ask({{{"x-mcpbridge-proxy-secret", "proxy-s3cret"}, {"x-mcpbridge-user", "dave"}}});
+  ASSERT_TRUE(std::holds_alternative<mcp::Principal>(by_proxy));
+  EXPECT_EQ(std::get<mcp::Principal>(by_proxy).subject, "dave");
+  // Refusals: each names its method's reason; all advertise OAuth (RFC 9728).
+  auto none = std::get<Refusal>(ask({}));
+  EXPECT_EQ(none.www_authenticate, "Bearer resource_metadata=\"https://h/.well-known/oauth-protected-resource/mcp\"");
+  auto bad_key = std::get<Refusal>(ask({{{"authorization", "Bearer mcpb_nope"}}}));
+  EXPECT_EQ(bad_key.description, "unknown API key");
+  EXPECT_NE(bad_key.www_authenticate.find("resource_metadata="), std::string::npos);
+  EXPECT_EQ(std::get<Refusal>(ask({{{"authorization", "Bearer eyJ.forged"}}})).description, "bad token signature");
+  EXPECT_EQ(std::get<Refusal>(ask({{{"x-mcpbridge-proxy-secret", "guess"}, {"x-mcpbridge-user", "dave"}}})).description,
+            "identity headers not trusted");
+
+  // Without api_key among the methods a key is refused as such, not as a malformed token; a
+  // proxy's headers are not trusted where header is not a method.
+  o.methods = {Mode::oauth};
+  Authenticator oauth_only(o, store);
+  EXPECT_EQ(std::get<Refusal>(oauth_only.authenticate(Headers{{{"authorization", "Bearer " + full.secret}}}.lookup(),
+                                                      "https://h/mcp"))
+                .description,
+            "API keys are not accepted here (auth.methods)");
+  EXPECT_TRUE(std::holds_alternative<Refusal>(oauth_only.authenticate(
+      Headers{{{"x-mcpbridge-proxy-secret", "proxy-s3cret"}, {"x-mcpbridge-user", "dave"}}}.lookup(), "https://h/mcp")));
+}
+
+// With an asynchronous token check (a shared store, an introspecting issuer) an API key still
+// needs no verifier: only an OAuth token goes the asynchronous way.
+TEST_F(KeyAuth, AsyncTokenCheckLeavesApiKeysToTheStore) {
+  AuthOptions o;
+  o.methods = {Mode::oauth, Mode::api_key};
+  o.authorization_servers = {"https://as.example.com"};
+  o.key_cache_ttl = std::chrono::seconds(0);
+  o.async_token_verifier = [](std::string, std::string) -> mcp::Task<mcp::auth::TokenCheck> {
+    co_return mcp::auth::TokenCheck{std::nullopt, "introspection says inactive", false};
+  };
+  Authenticator a(o, store);
+  Headers key{{{"authorization", "Bearer " + full.secret}}};
+  Headers jwt{{{"authorization", "Bearer eyJ.some.jwt"}}};
+  EXPECT_FALSE(a.needs_async(key.lookup()));
+  EXPECT_TRUE(a.needs_async(jwt.lookup()));
+  boost::asio::io_context io;
+  std::optional<std::variant<mcp::Principal, Refusal>> got;
+  boost::asio::co_spawn(io, a.authenticate_async("Bearer " + full.secret, "https://h/mcp"),
+                        [&](std::exception_ptr e, std::variant<mcp::Principal, Refusal> r) {
+                          if (e) std::rethrow_exception(e);
+                          got = std::move(r);
+                        });
+  io.run_for(std::chrono::seconds(5));
+  ASSERT_TRUE(got && std::holds_alternative<mcp::Principal>(*got));
+  EXPECT_EQ(std::get<mcp::Principal>(*got).subject, "alice");
+}
+
 TEST(Metadata, Rfc9728) {
   AuthOptions o;
   o.authorization_servers = {"https://as.example.com"};

@@ -95,6 +95,24 @@ TEST_F(RedisSharedStateTest, RecordsWithExpiry) {
   EXPECT_EQ(*run(s->get("lock")).value(), "me");
 }
 
+TEST_F(RedisSharedStateTest, AClaimIsRenewedAndReleasedByItsHolderOnly) {
+  auto s = connected(server_.url());
+  RawRedis raw(server_.url());
+  EXPECT_FALSE(run(s->renew("c", "mine", 1s)).value());  // no claim yet
+  ASSERT_TRUE(run(s->set_if_absent("c", "mine", 200ms)).value());
+  EXPECT_FALSE(run(s->renew("c", "theirs", 10s)).value());
+  EXPECT_TRUE(run(s->renew("c", "mine", 10s)).value());
+  EXPECT_GT(raw({"PTTL", "t:c"}).integer, 5000);
+  EXPECT_FALSE(run(s->release("c", "theirs")).value());
+  EXPECT_EQ(*run(s->get("c")).value(), "mine");
+  EXPECT_TRUE(run(s->release("c", "mine")).value());
+  EXPECT_FALSE(run(s->get("c")).value().has_value());
+  raw({"SCRIPT", "FLUSH"});  // Redis forgot the scripts (a restart): sent whole again
+  ASSERT_TRUE(run(s->set_if_absent("c", "theirs", 10s)).value());
+  EXPECT_TRUE(run(s->renew("c", "theirs", 10s)).value());
+  EXPECT_TRUE(run(s->release("c", "theirs")).value());
+}
+
 TEST_F(RedisSharedStateTest, CappedLogsKeepTheNewestEntriesAndExpire) {
   auto s = connected(server_.url());
   EXPECT_TRUE(run(s->entries("none")).value().empty());

@@ -39,7 +39,11 @@ TEST(Config, ErrorsNameTheKey) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message("server:\n  prot: 1\n").find("server.prot: unknown key"), std::string::npos);
+  EXPECT_NE(message("server:\n  prot: 1\n").find("server.prot: unknown key; did you mean server.port?"),
+            std::string::npos);
+  EXPECT_NE(message("auth:\n  method: [oauth]\n").find("did you mean auth.methods?"), std::string::npos);
+  EXPECT_NE(message("sever:\n  port: 1\n").find("sever: unknown key; did you mean server?"), std::string::npos);
+  EXPECT_EQ(message("server:\n  zzzzzz: 1\n").find("did you mean"), std::string::npos);  // nothing near
   EXPECT_NE(message("server:\n  port: 70000\n").find("server.port"), std::string::npos);
   EXPECT_NE(message("server:\n  path: mcp\n").find("server.path"), std::string::npos);
   EXPECT_NE(message("log:\n  level: loud\n").find("log.level"), std::string::npos);
@@ -270,7 +274,10 @@ TEST(Config, AdminSectionAndRunTimeConnectionRules) {
 TEST(Config, DefaultIsTheBuiltInAuthorizationServerAndModesStaySelectable) {
   mcp::config::Config c;
   EXPECT_EQ(c.auth.mode, mcp::auth::Mode::oauth);
-  EXPECT_NE(mcp::config::to_yaml(c).find("mode: oauth"), std::string::npos);
+  using M = mcp::auth::Mode;
+  // OAuth on: API keys are accepted beside it (auth.mode oauth is the shorthand for both).
+  EXPECT_EQ(mcp::config::auth_methods(c), (std::vector<M>{M::oauth, M::api_key}));
+  EXPECT_NE(mcp::config::to_yaml(c).find("methods: [oauth, api_key]"), std::string::npos);
   mcp::config::apply_env(c, {{"MCPBRIDGE_AUTH_MODE", "none"}});
   EXPECT_EQ(c.auth.mode, mcp::auth::Mode::none);
   mcp::config::apply_env(c, {{"MCPBRIDGE_AUTH_MODE", "headers"}});
@@ -287,6 +294,37 @@ TEST(Config, DefaultIsTheBuiltInAuthorizationServerAndModesStaySelectable) {
   mcp::config::Config open;
   open.http.host = "0.0.0.0";
   EXPECT_THROW(mcp::config::resolve_oauth(open, 8080), std::runtime_error);
+}
+
+TEST(Config, AuthMethodsListAndModeShorthand) {
+  using M = mcp::auth::Mode;
+  mcp::config::Config c;
+  mcp::config::apply_yaml(c, "auth:\n  methods: [oauth, header, api_key, oauth]\n");
+  EXPECT_EQ(mcp::config::auth_methods(c), (std::vector<M>{M::oauth, M::header, M::api_key}));
+  // What `mcpbridge config` prints is valid input, meaning the same.
+  auto printed = mcp::config::to_yaml(c);
+  EXPECT_NE(printed.find("methods: [oauth, header, api_key]"), std::string::npos);
+  mcp::config::Config again;
+  mcp::config::apply_yaml(again, printed);
+  EXPECT_EQ(mcp::config::auth_methods(again), mcp::config::auth_methods(c));
+  // A single mode replaces the list (the environment and --auth override the file).
+  mcp::config::apply_env(c, {{"MCPBRIDGE_AUTH_MODE", "api_key"}});
+  EXPECT_EQ(mcp::config::auth_methods(c), (std::vector<M>{M::api_key}));
+  mcp::config::apply_env(c, {{"MCPBRIDGE_AUTH_MODE", "none"}});
+  EXPECT_TRUE(mcp::config::auth_methods(c).empty());
+  EXPECT_NE(mcp::config::to_yaml(c).find("mode: none"), std::string::npos);
+  mcp::config::apply_env(c, {{"MCPBRIDGE_AUTH_METHODS", "oauth,header"}});
+  EXPECT_EQ(mcp::config::auth_methods(c), (std::vector<M>{M::oauth, M::header}));
+  mcp::config::apply_yaml(c, "auth:\n  mode: oauth\n");
+  EXPECT_EQ(mcp::config::auth_methods(c), (std::vector<M>{M::oauth, M::api_key}));
+  mcp::config::apply_yaml(c, "auth:\n  methods: [oauth]\n");
+  EXPECT_EQ(mcp::config::auth_methods(c), (std::vector<M>{M::oauth}));
+  EXPECT_THROW(mcp::config::apply_yaml(c, "auth:\n  methods: []\n"), std::runtime_error);
+  EXPECT_THROW(mcp::config::apply_yaml(c, "auth:\n  methods: [none]\n"), std::runtime_error);
+  EXPECT_THROW(mcp::config::apply_yaml(c, "auth:\n  methods: [oauth, saml]\n"), std::runtime_error);
+  EXPECT_THROW(mcp::config::apply_yaml(c, "auth:\n  mode: oauth\n  methods: [oauth]\n"), std::runtime_error);
+  EXPECT_THROW(mcp::config::apply_env(c, {{"MCPBRIDGE_AUTH_MODE", "oauth"}, {"MCPBRIDGE_AUTH_METHODS", "oauth"}}),
+               std::runtime_error);
 }
 
 TEST(Config, ExternalIssuerJwksUriIntrospectionAndClientMetadata) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <mcp/config/config.hpp>
 #include <mcp/gateway/gateway.hpp>
 
@@ -61,6 +62,69 @@ TEST(AssemblyToolFilter, APrincipalSeesAndCallsOnlyThePermittedTools) {
     EXPECT_EQ(listed(a->server(), admin), (std::vector<std::string>{"add", "echo", "whoami"}));
   }
   fs::remove_all(dir);
+}
+
+// A gateway with configured sources serves their tools, not the demo tools beside them (unless
+// tools.builtin asks); a name two tools would share is a load-time error naming both, never a
+// silent replacement (an operation named `echo` replaced the built-in).
+struct DemoToolsAndClashes : ::testing::Test {
+  fs::path dir = fs::temp_directory_path() / ("demo_tools_" + std::to_string(::getpid()));
+  mcp::config::Config cfg;
+  DemoToolsAndClashes() {
+    fs::create_directories(dir);
+    cfg.store_path = (dir / "store.db").string();
+    cfg.http.port = 0;
+    cfg.auth.mode = mcp::auth::Mode::none;
+  }
+  ~DemoToolsAndClashes() override { fs::remove_all(dir); }
+  void source(const std::string& name, const std::string& operation, const std::string& prefix = "") {
+    std::ofstream(dir / (name + ".yaml")) << "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /" << name
+                                          << ":\n    get:\n      operationId: " << operation
+                                          << "\n      responses: {'200': {description: ok}}\n";
+    mcp::config::OpenApiSourceConfig o;
+    o.spec = (dir / (name + ".yaml")).string();
+    o.upstream.name = name;
+    o.upstream.base_url = "http://127.0.0.1:9";
+    o.prefix = prefix;
+    cfg.openapi.push_back(o);
+  }
+  // The assembly's refusal (exit code 2, usage or configuration), or "" when it assembled.
+  std::string assemble_error() {
+    try {
+      mcp::gateway::assemble(cfg);
+    } catch (const mcp::gateway::AssemblyError& e) {
+      EXPECT_EQ(e.exit_code, 2);
+      return e.what();
+    }
+    return {};
+  }
+};
+
+TEST_F(DemoToolsAndClashes, DemoToolsOnlyWithoutSourcesUnlessAskedFor) {
+  mcp::test::CallContext anyone;
+  EXPECT_EQ(listed(mcp::gateway::assemble(cfg)->server(), anyone), (std::vector<std::string>{"add", "echo", "whoami"}));
+  source("items", "listItems");
+  EXPECT_EQ(listed(mcp::gateway::assemble(cfg)->server(), anyone), (std::vector<std::string>{"listItems"}));
+  cfg.builtin_tools = true;
+  EXPECT_EQ(listed(mcp::gateway::assemble(cfg)->server(), anyone),
+            (std::vector<std::string>{"add", "echo", "listItems", "whoami"}));
+}
+
+TEST_F(DemoToolsAndClashes, AClashIsALoadTimeErrorNamingBoth) {
+  cfg.builtin_tools = true;
+  source("shout", "echo");
+  EXPECT_NE(assemble_error().find("tool 'echo' of openapi source shout clashes with a tool already served"),
+            std::string::npos);
+  cfg.builtin_tools = false;
+  source("other", "echo");
+  auto both = assemble_error();
+  EXPECT_NE(both.find("tool 'echo' of openapi source"), std::string::npos) << both;
+  EXPECT_NE(both.find("clashes with the same tool of openapi source"), std::string::npos) << both;
+  EXPECT_TRUE(both.find("shout") != std::string::npos && both.find("other") != std::string::npos) << both;
+  cfg.openapi.back().prefix = "other_";
+  EXPECT_EQ(assemble_error(), "");
+  mcp::test::CallContext anyone;
+  EXPECT_EQ(listed(mcp::gateway::assemble(cfg)->server(), anyone), (std::vector<std::string>{"echo", "other_echo"}));
 }
 
 }  // namespace

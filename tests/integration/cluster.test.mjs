@@ -101,6 +101,7 @@ before(async () => {
   const up = `http://127.0.0.1:${upstream.address().port}`;
   writeFileSync(path.join(dir, 'mcpbridge.yaml'), `
 auth: {mode: api_key}
+tools: {builtin: true}
 openapi:
   - name: shop
     spec: ${path.join(dir, 'shop.json')}

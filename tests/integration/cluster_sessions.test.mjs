@@ -201,6 +201,77 @@ describe('sessions across three replicas sharing Redis', () => {
     }
   });
 
+  // One JSON-RPC request pinned to a replica: its response message (JSON body or SSE).
+  async function rpc(base, session, id, method, params) {
+    const res = await post(base, { jsonrpc: '2.0', id, method, params }, session);
+    assert.equal(res.status, 200, `${base} ${method}: ${await res.clone().text()}`);
+    if (!res.headers.get('content-type')?.startsWith('text/event-stream')) return res.json();
+    const sse = sseReader(res);
+    const ev = await sse.next((e) => e.message?.id === id);
+    await sse.cancel();
+    return ev.message;
+  }
+
+  test('a task started on replica A is read, listed and awaited through B and C', async () => {
+    const session = await openSession(replicas[0].base);
+    const created = await rpc(replicas[0].base, session, 1, 'tools/call', {
+      name: 'slow_compute', arguments: { seconds: 0.5, label: 'shared' }, task: { ttl: 60000 } });
+    const taskId = created.result?.task?.taskId;
+    assert.ok(taskId, JSON.stringify(created));
+    const got = await rpc(replicas[1].base, session, 2, 'tasks/get', { taskId });
+    assert.equal(got.result?.status, 'working', JSON.stringify(got));
+    const listed = await rpc(replicas[2].base, session, 3, 'tasks/list', {});
+    assert.deepEqual(listed.result.tasks.map((t) => t.taskId), [taskId]);
+    const t0 = Date.now();
+    const result = await rpc(replicas[1].base, session, 4, 'tasks/result', { taskId });
+    assert.match(JSON.stringify(result.result), /Computed shared/);
+    assert.ok(Date.now() - t0 < 1900, `woken by the end, not by a recheck (${Date.now() - t0} ms)`);
+    for (const r of replicas) assert.equal((await rpc(r.base, session, 5, 'tasks/get', { taskId })).result.status, 'completed');
+    // Another session sees none of it.
+    const other = await openSession(replicas[2].base);
+    assert.ok((await rpc(replicas[0].base, other, 6, 'tasks/get', { taskId })).error);
+  });
+
+  test('a task cancelled through replica B stops on replica A', async () => {
+    const session = await openSession(replicas[0].base);
+    const created = await rpc(replicas[0].base, session, 1, 'tools/call', {
+      name: 'slow_compute', arguments: { seconds: 30, label: 'long' }, task: { ttl: 60000 } });
+    const taskId = created.result?.task?.taskId;
+    assert.ok(taskId, JSON.stringify(created));
+    const waiting = rpc(replicas[2].base, session, 2, 'tasks/result', { taskId });
+    await new Promise((r) => setTimeout(r, 100));
+    const cancelled = await rpc(replicas[1].base, session, 3, 'tasks/cancel', { taskId });
+    assert.equal(cancelled.result?.status, 'cancelled', JSON.stringify(cancelled));
+    const result = await withTimeout(waiting, 3000, 'tasks/result after the cancel');
+    assert.match(JSON.stringify(result.error), /cancelled/);
+    assert.equal((await rpc(replicas[0].base, session, 4, 'tasks/get', { taskId })).result.status, 'cancelled');
+    assert.ok((await rpc(replicas[2].base, session, 5, 'tasks/cancel', { taskId })).error, 'already ended');
+  });
+
+  test('a second GET stream for a session is refused with 409 on every replica', async () => {
+    const session = await openSession(replicas[0].base);
+    const headers = { ...HEADERS, accept: 'text/event-stream', 'mcp-session-id': session };
+    const first = await fetch(`${replicas[0].base}/mcp`, { headers });
+    assert.equal(first.status, 200);
+    const sse = sseReader(first);
+    await sse.next((e) => e.id !== undefined, 5000);
+    for (const r of replicas) {
+      const second = await fetch(`${r.base}/mcp`, { headers });
+      await second.body?.cancel();
+      assert.equal(second.status, 409, r.base);
+    }
+    await sse.cancel();  // the client goes: the claim is released
+    let status;
+    const until = Date.now() + 3000;
+    do {
+      const again = await fetch(`${replicas[1].base}/mcp`, { headers });
+      status = again.status;
+      await again.body?.cancel();
+      if (status !== 200) await new Promise((r) => setTimeout(r, 50));
+    } while (status !== 200 && Date.now() < until);
+    assert.equal(status, 200, 'a new stream once the first one ended');
+  });
+
   test('the replica holding a GET stream is killed: the client resumes elsewhere and carries on', async () => {
     const session = await openSession(replicas[0].base);
     const get = await fetch(`${replicas[2].base}/mcp`, { headers: { ...HEADERS, accept: 'text/event-stream', 'mcp-session-id': session } });
@@ -213,13 +284,16 @@ describe('sessions across three replicas sharing Redis', () => {
     const headers = { ...HEADERS, accept: 'text/event-stream', 'mcp-session-id': session };
     if (primed?.id) headers['last-event-id'] = primed.id;
     let again;
-    for (let i = 0; i < 5; i++) {
+    const until = Date.now() + 8000;
+    for (let i = 0; i < 40 && Date.now() < until; i++) {
       again = await fetch(nginx.url, { headers });
       if (again.status === 200) break;
       await again.body?.cancel();
       // An event the dead replica had not shared yet is unknown elsewhere (400): a client then
-      // opens the standalone stream afresh, as the spec lets it.
+      // opens the standalone stream afresh, as the spec lets it — refused (409) until the dead
+      // replica's claim on the stream is seen to be orphaned (its heartbeat lapses in 3 s).
       if (again.status === 400) delete headers['last-event-id'];
+      if (again.status === 409) await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(again.status, 200, 'the GET stream resumed on a surviving replica');
     const resumed = sseReader(again);

@@ -173,6 +173,66 @@ describe('default auth: the embedded setup signs in through the built-in authori
     assert.equal((await submitSignIn(p2.authorizationUrl, 'admin', 'another long password')).status, 302);
   });
 
+  // OAuth for people, API keys for scripts, on the same /mcp of the default `serve`; a browser
+  // client's preflight from an allowed origin answered, from any other refused.
+  test('one endpoint: an OAuth token from the SDK sign-in and an API key from fetch; CORS preflights', async () => {
+    const password = 'a long admin password 42';
+    const app = 'https://app.example.com';
+    const server = await freshServer({ MCPBRIDGE_ADMIN_PASSWORD: password, MCPBRIDGE_ALLOWED_ORIGINS: app });
+    await signInAndCall(server, 'admin', password, []);
+
+    const made = spawnSync(bin, ['keys', 'create', '--user', 'admin', '--label', 'script'], {
+      env: server.env, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(made.status, 0, made.stderr);
+    const key = made.stdout.trim();
+    assert.match(key, /^mcpb_/);
+    const post = (body, auth, extra = {}) => fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream',
+                 authorization: `Bearer ${auth}`, ...extra },
+      body: JSON.stringify(body),
+    });
+    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {
+      protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'script', version: '1' } } }, key);
+    assert.equal(init.status, 200, await init.clone().text());
+    const sid = init.headers.get('mcp-session-id');
+    assert.ok(sid);
+    await init.text();
+    const session = { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+    assert.equal((await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, key, session)).status, 202);
+    const call = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call',
+                              params: { name: 'echo', arguments: { text: 'hello from a key' } } }, key, session);
+    assert.equal(call.status, 200);
+    assert.match(await call.text(), /hello from a key/);
+    // A wrong key: refused as such, the challenge still pointing OAuth clients at the metadata.
+    const wrong = await post({ jsonrpc: '2.0', id: 3, method: 'tools/list' }, 'mcpb_not-a-key');
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.headers.get('www-authenticate'), /resource_metadata=.*error="invalid_token"/);
+    assert.equal((await wrong.json()).error_description, 'unknown API key');
+
+    // CORS: the allowed origin's preflights (the endpoint and the metadata) answered ...
+    const preflight = (origin, url = server.url) => fetch(url, { method: 'OPTIONS', headers: {
+      origin, 'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type, mcp-protocol-version' } });
+    const ok = await preflight(app);
+    assert.equal(ok.status, 204);
+    assert.equal(ok.headers.get('access-control-allow-origin'), app);
+    assert.match(ok.headers.get('access-control-allow-headers'), /Authorization/);
+    assert.match(ok.headers.get('access-control-allow-headers'), /Mcp-Session-Id/);
+    const meta = `${server.base}/.well-known/oauth-protected-resource/mcp`;
+    assert.equal((await preflight(app, meta)).status, 204);
+    // ... its requests readable (the challenge, the session id) ...
+    const browser = await post({ jsonrpc: '2.0', id: 4, method: 'tools/list' }, 'eyJ.not.a-token', { origin: app });
+    assert.equal(browser.status, 401);
+    assert.equal(browser.headers.get('access-control-allow-origin'), app);
+    assert.match(browser.headers.get('access-control-expose-headers'), /WWW-Authenticate/);
+    // ... and any other origin refused.
+    const evil = await preflight('https://evil.example.com');
+    assert.equal(evil.status, 403);
+    assert.equal(evil.headers.get('access-control-allow-origin'), null);
+    assert.equal((await preflight('https://evil.example.com', meta)).status, 403);
+  });
+
   test('--auth none still serves without sign-in, and creates no user', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mcpbridge-default-auth-'));
     dirs.push(dir);

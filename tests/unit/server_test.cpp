@@ -229,6 +229,11 @@ TEST_F(ServerTest, TypedToolSchemaAndCall) {
 
   auto r = call_ok("tools/call", {{"name", "add"}, {"arguments", {{"a", 2}, {"b", 0.5}}}});
   EXPECT_EQ(r.at("structuredContent"), J(R"({"sum":2.5})"));
+  // The text content reads as people write numbers: 5, not 5E0.
+  EXPECT_EQ(text_of(r), R"({"sum":2.5})");
+  EXPECT_EQ(text_of(call_ok("tools/call", {{"name", "add"}, {"arguments", {{"a", 2}, {"b", 3}}}})), R"({"sum":5})");
+  EXPECT_EQ(text_of(call_ok("tools/call", {{"name", "add"}, {"arguments", {{"a", 1e300}, {"b", 1e300}}}})),
+            R"({"sum":2e+300})");
 
   auto bad = call_ok("tools/call", {{"name", "add"}, {"arguments", {{"a", 2}, {"b", "x"}}}});
   EXPECT_EQ(bad.at("isError"), true);

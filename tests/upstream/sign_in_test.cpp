@@ -15,11 +15,21 @@
 
 #include <boost/url.hpp>
 
+#include <mcp/cluster/shared_state.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <atomic>
 #include <filesystem>
+#include <future>
+#include <mutex>
 
 namespace mcp::upstream {
 namespace {
+
+namespace asio = boost::asio;
 
 // The upstream MCP server and its authorization server on one port.
 struct Upstream {
@@ -27,6 +37,12 @@ struct Upstream {
   std::unique_ptr<HttpServer> http;
   std::shared_ptr<std::string> base = std::make_shared<std::string>();
   std::shared_ptr<std::atomic<int>> tokens = std::make_shared<std::atomic<int>>(0);
+  struct RefreshToken {
+    std::mutex mu;
+    std::string current = "rt";
+  };
+  std::shared_ptr<RefreshToken> refresh_token = std::make_shared<RefreshToken>();
+  std::shared_ptr<std::atomic<int>> refreshes = std::make_shared<std::atomic<int>>(0);
 
   Upstream() {
     HttpOptions o;
@@ -48,7 +64,25 @@ struct Upstream {
     o.routes.push_back({"/register", false, [](net::HttpRequest) -> Task<net::HttpResponse> {
                           co_return net::json_response(201, R"({"client_id":"registered-client"})");
                         }});
-    o.routes.push_back({"/token", false, [n](net::HttpRequest r) -> Task<net::HttpResponse> {
+    auto rt = refresh_token;
+    auto rn = refreshes;
+    o.routes.push_back({"/token", false, [n, rt, rn](net::HttpRequest r) -> Task<net::HttpResponse> {
+                          if (r.body.find("grant_type=refresh_token") != std::string::npos) {
+                            // Rotation: each refresh token works once. Slow enough that two
+                            // refreshes started together overlap.
+                            asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(150));
+                            co_await t.async_wait(asio::use_awaitable);
+                            std::lock_guard lock(rt->mu);
+                            if (r.body.find("refresh_token=" + rt->current + "&") == std::string::npos &&
+                                !r.body.ends_with("refresh_token=" + rt->current))
+                              co_return net::json_response(400, R"({"error":"invalid_grant"})");
+                            auto i = ++*rn;
+                            rt->current = "rt-" + std::to_string(i);
+                            co_return net::json_response(200, json::serialize(json::object{{"access_token", "at-r" + std::to_string(i)},
+                                                                                           {"token_type", "Bearer"},
+                                                                                           {"expires_in", 3600},
+                                                                                           {"refresh_token", rt->current}}));
+                          }
                           if (r.body.find("code=good") == std::string::npos)
                             co_return net::json_response(400, R"({"error":"invalid_grant"})");
                           auto i = ++*n;
@@ -217,6 +251,42 @@ TEST_F(SignInTest, ACompleteSignInStoresTheUsersTokens) {
   auto row = gw.db->find_vault_secret("alice", "up");
   ASSERT_TRUE(row);
   EXPECT_EQ(row->sealed.find("at-1"), std::string::npos);
+}
+
+// Several replicas: one refreshes a user's token, the others use what it stored (with
+// rotation, a second refresh with the same refresh token would be refused and sign the user out).
+TEST_F(SignInTest, TwoReplicasRefreshingOneUsersTokenAtOnceRefreshItOnce) {
+  auto r = gw.get(gw.sign_in->link("alice", "up"));
+  ASSERT_EQ(r.status, 302);
+  auto state = param(std::string(r.header("location")), "state");
+  auto done = gw.get("/connections/callback?code=good&state=" + state + "&iss=" + *up.base, {{"cookie", cookie_of(r)}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  auto shared = cluster::make_memory_shared_state();
+  auto replica = [&] {  // its own SignIn, vault (with its cache) and HTTP client over the one store
+    SignInOptions so;
+    so.public_url = "https://gateway.example";
+    so.shared = shared;
+    auto s = std::make_shared<SignIn>(so, std::make_shared<sources::Vault>(gw.db, std::string(32, 'k')));
+    http::ClientOptions co;
+    co.policy.allow_http = true;
+    co.policy.allow_loopback = true;
+    s->add(gw.conn, http::make_http_client(co));
+    return s;
+  };
+  auto one = replica(), two = replica();
+  // The upstream refused at-1: both refresh at once.
+  auto a = std::async(std::launch::async, [&] { return test::run(one->access_token("up", "alice", "at-1")); });
+  auto b = std::async(std::launch::async, [&] { return test::run(two->access_token("up", "alice", "at-1")); });
+  auto ta = a.get(), tb = b.get();
+  ASSERT_TRUE(ta) << ta.error().message;
+  ASSERT_TRUE(tb) << tb.error().message;
+  EXPECT_EQ(*ta, "at-r1");
+  EXPECT_EQ(*tb, "at-r1");
+  EXPECT_EQ(*up.refreshes, 1);
+  // The lock is released: the next refresh (another rejection) goes through at once.
+  auto next = test::run(two->access_token("up", "alice", "at-r1"));
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(*next, "at-r2");
 }
 
 }  // namespace

@@ -63,7 +63,7 @@ class Connections final : public ConfigCommand {
     cmd.user = user_;
     if (add_->parsed())
       if (int rc = entry(cmd.spec); rc != 0) return rc;
-    auto store = open_store(cfg);
+    auto store = open_store(cfg, add_->parsed() || login_->parsed());  // the actions that store something
     if (!store) return kExitStore;
     return mcp::gateway::connections_command(cfg, store, cmd, std::cin, std::cout, std::cerr);
   }

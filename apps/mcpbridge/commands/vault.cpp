@@ -29,6 +29,8 @@ class VaultCommand final : public ConfigCommand {
   }
 
   int run_config(mcp::config::Config& cfg) override {
+    auto store = open_store(cfg, set_->parsed());
+    if (!store) return kExitStore;
     std::string key;
     try {
       // The configured key, else the one `serve` keeps next to the store (made by `vault set`).
@@ -41,8 +43,6 @@ class VaultCommand final : public ConfigCommand {
           "the vault has no key yet: MCPBRIDGE_VAULT_KEY (base64 of 32 random bytes, e.g. "
           "`openssl rand -base64 32`), vault.key_file, or the one `mcpbridge serve` makes next to "
           "the store");
-    auto store = open_store(cfg);
-    if (!store) return kExitStore;
     mcp::sources::Vault v(store, key);
     if (set_->parsed()) {
       auto secret = read_line();
@@ -51,15 +51,13 @@ class VaultCommand final : public ConfigCommand {
       std::cout << "stored " << user_ << "'s secret for " << upstream_ << "\n";
       return 0;
     }
-    if (remove_->parsed()) {
-      if (!v.remove(user_, upstream_)) return fail("no secret of " + user_ + " for " + upstream_);
-      std::cout << "removed " << user_ << "'s secret for " << upstream_ << "\n";
-      return 0;
-    }
+    if (remove_->parsed())
+      return report(v.remove(user_, upstream_), "removed " + user_ + "'s secret for " + upstream_,
+                    "no secret of " + user_ + " for " + upstream_);
     for (auto& e : v.list(user_))
       if (!e.subject.empty())  // the gateway's own rows (OAuth connections' sign-in state) are not
                                // users'
-        std::cout << e.subject << "\t" << e.upstream << "\t" << e.updated_at << "\n";
+        print_row({e.subject, e.upstream, std::to_string(e.updated_at)});
     return 0;
   }
 

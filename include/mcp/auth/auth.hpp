@@ -5,8 +5,9 @@
 #include <mcp/core/json.hpp>
 #include <mcp/core/principal.hpp>
 #include <mcp/core/task.hpp>
-#include <mcp/store/store.hpp>
+#include <mcp/store/async_store.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -45,6 +46,10 @@ struct Permission {
 };
 
 struct AuthOptions {
+  // The methods accepted on one endpoint, each credential recognised by its form: a proxy's
+  // shared-secret header (header), an "mcpb_" bearer or the api_key_header (api_key), any other
+  // bearer (oauth). Empty: just `mode` (none: nobody is asked).
+  std::vector<Mode> methods;
   Mode mode = Mode::none;
   // api_key: besides "Authorization: Bearer <key>", a header that may carry the key.
   std::string api_key_header;
@@ -75,23 +80,36 @@ struct Refusal {
 
 class Authenticator {
  public:
-  // `store` may be null when no mode needs it.
+  // `store` may be null when no mode needs it. api_key mode reads keys on a cache miss through
+  // `store` (its pool): a Store alone gets a pool of its own.
+  Authenticator(AuthOptions options, store::AsyncStore store);
   Authenticator(AuthOptions options, std::shared_ptr<store::Store> store);
 
   using HeaderLookup = std::function<std::string_view(std::string_view lower_name)>;
   // The principal, or why not. `resource_url` is the canonical URL of the endpoint called.
   std::variant<Principal, Refusal> authenticate(const HeaderLookup& header, const std::string& resource_url);
-  // Whether requests must go through authenticate_async (an AsyncTokenVerifier is configured).
-  bool needs_async() const { return options_.mode == Mode::oauth && options_.async_token_verifier != nullptr; }
-  // oauth mode with the AsyncTokenVerifier: `authorization` is the Authorization header. A check
-  // that could not be made is a 503 Refusal (error temporarily_unavailable, no challenge).
+  // Whether some requests must go through authenticate_async (an AsyncTokenVerifier is configured).
+  bool needs_async() const { return accepts(Mode::oauth) && options_.async_token_verifier != nullptr; }
+  // Whether this request's decision awaits something: the AsyncTokenVerifier (it carries an OAuth
+  // token), or the store for an API key that is not cached. Then authenticate_async(header, ...),
+  // else authenticate().
+  bool needs_async(const HeaderLookup& header);
+  // The decision without blocking the caller's event loop; reads what it needs from `header`
+  // before it returns (the request may go before the decision comes).
+  Task<std::variant<Principal, Refusal>> authenticate_async(const HeaderLookup& header, std::string resource_url);
+  // oauth with the AsyncTokenVerifier: `authorization` is the Authorization header (an API key
+  // there is checked as authenticate() would). A check that could not be made is a 503 Refusal
+  // (error temporarily_unavailable, no challenge).
   Task<std::variant<Principal, Refusal>> authenticate_async(std::string authorization, std::string resource_url);
 
-  // Whether clients can get a token by OAuth here: oauth mode with an authorization server to
+  // The methods accepted (options().methods, else options().mode alone).
+  const std::vector<Mode>& methods() const { return methods_; }
+  bool accepts(Mode m) const { return std::find(methods_.begin(), methods_.end(), m) != methods_.end(); }
+  // Whether clients can get a token by OAuth here: oauth accepted with an authorization server to
   // name. Only then do challenges carry resource_metadata and is the RFC 9728 document served;
   // otherwise (api_key, header) an OAuth client would try dynamic registration against nothing
   // instead of telling its user that the key is wrong.
-  bool offers_oauth() const { return options_.mode == Mode::oauth && !options_.authorization_servers.empty(); }
+  bool offers_oauth() const { return accepts(Mode::oauth) && !options_.authorization_servers.empty(); }
   // The RFC 9728 document for `resource_url` (served only when offers_oauth()).
   json::object protected_resource_metadata(const std::string& resource_url) const;
   std::string metadata_url(const std::string& resource_url) const;
@@ -105,16 +123,28 @@ class Authenticator {
   const AuthOptions& options() const { return options_; }
 
  private:
+  Authenticator(store::AsyncStore db, AuthOptions options, std::shared_ptr<store::Store> store);
   struct Cached {
     std::optional<store::ApiKey> key;
     std::vector<std::string> roles;  // the user's, for a key without scopes
     std::chrono::steady_clock::time_point at;
   };
   Cached lookup_key(const std::string& hash);
+  Task<Cached> lookup_key_async(std::string hash);
+  // The cache's entry for `hash` if still fresh, else nullopt and the generation to keep() under.
+  std::optional<Cached> cached(const std::string& hash, std::uint64_t& generation);
+  void keep(const std::string& hash, const Cached& found, std::uint64_t generation);
+  std::string_view presented_key(const HeaderLookup& header) const;
+  std::variant<Principal, Refusal> decide_key(std::string_view key, Cached found, const std::string& resource_url);
+  Task<std::variant<Principal, Refusal>> authenticate_key(std::string key, std::string resource_url);
+  // The accepted method this request's credential is for (by its form); none when it has none.
+  Mode method_of(const HeaderLookup& header) const;
   Refusal unauthorized(const std::string& resource_url, std::string error, std::string description) const;
 
   AuthOptions options_;
+  std::vector<Mode> methods_;
   std::shared_ptr<store::Store> store_;
+  store::AsyncStore db_;  // the same store, awaited (api_key mode)
   std::mutex cache_mu_;
   std::unordered_map<std::string, Cached> cache_;
   std::uint64_t cache_generation_ = 0;  // bumped when the store says keys changed (under cache_mu_)

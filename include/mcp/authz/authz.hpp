@@ -13,7 +13,7 @@
 #include <mcp/core/principal.hpp>
 #include <mcp/net/http_client.hpp>
 #include <mcp/net/http_types.hpp>
-#include <mcp/store/store.hpp>
+#include <mcp/store/async_store.hpp>
 
 #include <chrono>
 #include <memory>
@@ -71,6 +71,8 @@ class AuthorizationServer {
  public:
   // Loads (or creates) the signing keys; throws std::runtime_error on a bad configuration or
   // a key that cannot be decrypted.
+  // Its endpoints await the store through `store` (its pool); a Store alone gets a pool of its own.
+  AuthorizationServer(AuthzOptions options, store::AsyncStore store);
   AuthorizationServer(AuthzOptions options, std::shared_ptr<store::Store> store);
   ~AuthorizationServer();
 
@@ -80,8 +82,8 @@ class AuthorizationServer {
 
   // The resource server's check (signature, typ, iss, aud, exp, deny list).
   auth::TokenVerifier token_verifier() const;
-  // The same check off the caller's event loop, on a small pool of its own: for a remote store,
-  // whose deny-list lookup is a network round trip. A store that fails makes the check
+  // The same check off the caller's event loop, on the store's pool: for a remote store, whose
+  // deny-list lookup is a network round trip. A store that fails makes the check
   // `unavailable` (the request gets a 503), never an exception on the loop.
   auth::AsyncTokenVerifier async_token_verifier() const;
 

@@ -44,6 +44,11 @@ class SharedState {
   virtual Task<Result<bool>> set_if_absent(std::string key, std::string value, milliseconds ttl) = 0;
   // True when the key existed.
   virtual Task<Result<bool>> del(std::string key) = 0;
+  // A claim's holder (the value it set): its expiry moved to now + ttl, or the key removed —
+  // only while the key still holds `value` (a holder whose claim expired and was taken by
+  // another never extends or drops the other's); true when it did.
+  virtual Task<Result<bool>> renew(std::string key, std::string value, milliseconds ttl) = 0;
+  virtual Task<Result<bool>> release(std::string key, std::string value) = 0;
 
   // --- capped logs: the newest `max_entries` entries are kept; the whole log expires `ttl`
   // after its last append ---

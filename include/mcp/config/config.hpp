@@ -12,6 +12,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace YAML {
@@ -66,7 +67,9 @@ struct Config {
   mcp::ServerOptions server;  // caching hints (the rest is set by the program)
   std::string log_level = "info";  // trace, debug, info, warn, error, off
   std::string log_format = "text";  // text | json
-  bool builtin_tools = true;         // the native demo tools (echo, add)
+  // The native demo tools (echo, add, whoami), tools.builtin: unset, served only when no source
+  // (openapi:, connections:) is configured, so that they never sit beside a gateway's real tools.
+  std::optional<bool> builtin_tools;
   std::string store_path = "mcpbridge.db";  // the embedded SQLite database
   // Several replicas (cluster.redis_url, MCPBRIDGE_REDIS_URL): what they share lives in Redis;
   // empty: this process alone, in memory. The URL's password is never printed.
@@ -106,6 +109,14 @@ struct Config {
 // the key encryption key loaded (or created). Throws std::runtime_error.
 void resolve_oauth(Config& c, std::uint16_t bound_port);
 
+// The authentication methods `serve` accepts on the MCP endpoint: auth.methods, else auth.mode
+// as a shorthand (oauth: OAuth tokens and API keys; none: none).
+std::vector<mcp::auth::Mode> auth_methods(const Config& c);
+// Whether the demo tools are served (tools.builtin, else only without configured sources).
+inline bool serves_builtin_tools(const Config& c) {
+  return c.builtin_tools.value_or(c.openapi.empty() && c.connections.empty());
+}
+
 // A URL as it may be printed: "redis://user:***@host" for "redis://user:secret@host" (store::redact_uri).
 std::string redact_url_password(const std::string& url);
 
@@ -136,7 +147,7 @@ void apply_yaml_file(Config& c, const std::string& path);
 // A command's configuration: the file at `path` (else env's MCPBRIDGE_CONFIG, else none), then
 // env's MCPBRIDGE_* variables. Throws std::runtime_error naming the key and the problem.
 Config load(std::string path, const std::map<std::string, std::string>& env);
-// Applies MCPBRIDGE_OAUTH_ISSUER, MCPBRIDGE_OAUTH_KEY, MCPBRIDGE_STORE, MCPBRIDGE_AUTH_MODE, MCPBRIDGE_PROXY_SECRET, MCPBRIDGE_HOST, _PORT, _PATH, _THREADS, _ALLOWED_HOSTS, _ALLOWED_ORIGINS (comma
+// Applies MCPBRIDGE_OAUTH_ISSUER, MCPBRIDGE_OAUTH_KEY, MCPBRIDGE_STORE, MCPBRIDGE_AUTH_MODE, MCPBRIDGE_AUTH_METHODS, MCPBRIDGE_PROXY_SECRET, MCPBRIDGE_HOST, _PORT, _PATH, _THREADS, _ALLOWED_HOSTS, _ALLOWED_ORIGINS (comma
 // separated), _MAX_SESSIONS, _LOG_LEVEL, _LOG_FORMAT, _REQUEST_STATE_KEY (base64 of 32
 // bytes; a secret, so better here than in a file) from `env`.
 void apply_env(Config& c, const std::map<std::string, std::string>& env);

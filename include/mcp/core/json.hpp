@@ -30,4 +30,11 @@ inline std::optional<double> as_number(const json::value& v) {
   if (v.is_double()) return v.get_double();
   return std::nullopt;
 }
+// Text that must hold one JSON object (records, notices); anything else reads as nullopt.
+inline std::optional<json::object> parse_object(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.get_object());
+}
 }  // namespace mcp

@@ -20,7 +20,7 @@
 #include <mcp/core/token_buckets.hpp>
 #include <mcp/http/http.hpp>
 #include <mcp/server/server.hpp>
-#include <mcp/store/store.hpp>
+#include <mcp/store/async_store.hpp>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -90,6 +90,8 @@ class Gateway {
   // Without `sink`, audit records are written as JSON lines on the "audit" spdlog logger (or
   // the default one).
   explicit Gateway(PolicyOptions options, std::shared_ptr<store::Store> store = nullptr, AuditSink sink = {});
+  // The same, with the store's calls on `store`'s pool (shared with the other request handlers).
+  Gateway(PolicyOptions options, store::AsyncStore store, AuditSink sink = {});
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;

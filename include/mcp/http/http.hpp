@@ -96,8 +96,10 @@ struct HttpOptions {
   // through this (docs/adr/0007-replicas.md); null: one process, everything in memory.
   std::shared_ptr<cluster::SharedState> shared;
   std::string replica_id;  // names this replica in shared state; empty: random
-  // /readyz: each check's name and whether it answers now (the shared state is always asked).
-  std::vector<std::pair<std::string, std::function<bool()>>> readiness;
+  // /readyz: each check's name and whether it answers now (the shared state is always asked);
+  // awaited on the event loop, so a check that does I/O must not block (the store's awaits its
+  // pool).
+  std::vector<std::pair<std::string, std::function<Task<bool>()>>> readiness;
 
   // Who may call: null means nobody is asked (auth mode none).
   std::shared_ptr<auth::Authenticator> authenticator;

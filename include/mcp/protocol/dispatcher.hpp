@@ -31,6 +31,9 @@ class Dispatcher {
   void on_response(Session& session, const jsonrpc::Message& m);
 
   Server& server() { return server_; }
+  // Several replicas: the 2025-11-25 tasks' records go to `share` too, and tasks/get, list,
+  // cancel and result answer for a task running on any replica (tasks_shared.cpp).
+  void share_tasks(std::shared_ptr<TaskShare> share);
 
  private:
   Task<Result<json::object>> route(Session& session, jsonrpc::Message& m, Context& ctx);
@@ -38,9 +41,19 @@ class Dispatcher {
   // tools/call with params.task (2025-11-25): answers with the task, then runs the tool.
   Task<void> serve_as_task(std::shared_ptr<Session> session, jsonrpc::Message m, std::shared_ptr<Exchange> ex);
 
+  // tasks_shared.cpp: writes the local task's record; before a task's end, a cancel recorded
+  // by another replica (whose wake-up may have been lost) is taken over.
+  Task<Result<bool>> save_task(std::string id, bool created);
+  Task<void> sync_cancel(std::string id, std::string owner);
+  Task<Result<json::object>> shared_task_method(std::string method, std::string id, std::string owner,
+                                                std::shared_ptr<Inflight> inflight);
+  Task<Result<json::object>> shared_list(std::string owner);
+  Task<Result<json::object>> shared_result(std::string id, std::string owner, std::shared_ptr<Inflight> inflight);
+
   Server& server_;
   DispatcherOptions options_;
   TaskStore tasks_{TaskStore::Options{}};
+  std::shared_ptr<TaskShare> share_;
 };
 
 }  // namespace mcp::protocol

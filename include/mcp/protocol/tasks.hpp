@@ -3,13 +3,16 @@
 // this store: the 2026-07-28 extension io.modelcontextprotocol/tasks (SEP-2663: tasks/get,
 // tasks/update, tasks/cancel) and the 2025-11-25 experimental tasks (tasks/get, tasks/result,
 // tasks/list, tasks/cancel), whose tasks belong to a session (`owner`). In memory; records
-// expire a ttl after they end.
+// expire a ttl after they end. With several replicas the 2025-11-25 tasks' records are also
+// written to a TaskShare, so that any replica answers for them (docs/scale-out.md).
 #include <mcp/core/json.hpp>
 #include <mcp/core/result.hpp>
+#include <mcp/core/task.hpp>
 
 #include <mcp/protocol/session.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,6 +22,27 @@
 namespace mcp::protocol {
 
 inline constexpr std::string_view kTasksExtension = "io.modelcontextprotocol/tasks";
+
+// Where the replicas of a gateway share task records (http/cluster_tasks.hpp): the replica
+// running a task writes its record (JSON, see TaskStore::shared); any replica reads it. Only
+// wake-ups travel: a cancel to the replica running the task, an end to those awaiting it.
+class TaskShare {
+ public:
+  virtual ~TaskShare() = default;
+  // Writes task `id`'s record; `ended`: its last state (kept `ttl`), else it still runs.
+  // `created`: the first write, which also lists the task under its owner.
+  virtual Task<Result<bool>> put(std::string id, std::string owner, std::string record, std::chrono::milliseconds ttl,
+                                 bool ended, bool created) = 0;
+  virtual Task<Result<std::optional<std::string>>> load(std::string id) = 0;
+  // The ids of the owner's tasks, oldest first (some may have expired).
+  virtual Task<Result<std::vector<std::string>>> owned(std::string owner) = 0;
+  // Tells every replica that task `id` was cancelled (its runner stops it) or ended.
+  virtual void announce(std::string id, std::string owner, bool cancelled) = 0;
+  // Wakes `who` on every announcement about `id` until the handle is dropped.
+  virtual std::shared_ptr<void> watch(std::string id, std::shared_ptr<Inflight> who) = 0;
+  // What a cancel announced by another replica does here (set before announcements arrive).
+  virtual void on_cancel(std::function<void(const std::string& id, const std::string& owner)> fn) = 0;
+};
 
 class TaskStore {
  public:
@@ -50,6 +74,25 @@ class TaskStore {
   json::array legacy_list(const std::string& owner);
   Result<json::object> legacy_cancel(const std::string& id, const std::string& owner);
   std::optional<Result<json::object>> outcome(const std::string& id, const std::string& owner);
+
+  // A task of any owner, for a TaskShare: {"o": owner, "task": the Task object, "result" or
+  // "error" once it has ended}; nullopt for an unknown id.
+  struct Shared {
+    std::string owner;
+    json::object record;
+    std::int64_t ttl_ms = 0;
+    bool ended = false;
+  };
+  std::optional<Shared> shared(const std::string& id);
+  // A record read from a TaskShare: its Task object, and the outcome once it has ended.
+  static std::optional<json::object> shared_task(const json::object& record);
+  static std::optional<Result<json::object>> shared_outcome(const json::object& record);
+  static bool ended(std::string_view status);
+  // The record of a task cancelled on a replica that does not run it.
+  static json::object cancelled_record(json::object record);
+  static Error unknown_task(const std::string& id);
+  // tasks/result's answer: the call's result, related to its task.
+  static json::object related(json::object result, const std::string& id);
 
   // The work's side.
   void complete(const std::string& id, json::object result);

@@ -15,6 +15,7 @@
 // connection and issuer) live in the vault too, so the CLI (`connections login`) and any
 // replica of the server share them.
 #include <mcp/client/oauth.hpp>
+#include <mcp/cluster/shared_state.hpp>
 #include <mcp/net/http_client.hpp>
 #include <mcp/net/http_types.hpp>
 #include <mcp/sources/upstream.hpp>
@@ -39,6 +40,10 @@ struct SignInOptions {
   // Who the browser is, when the gateway can tell (a trusted proxy's identity header, a key);
   // a link opened by somebody else is refused. Unset, or nullopt: the link alone decides.
   std::function<std::optional<std::string>(const net::HttpRequest&)> identify;
+  // Several replicas: a refresh takes a lock here first, so that one replica refreshes a
+  // user's token and the others use what it stores (a refresh token rotated by the
+  // authorization server would leave theirs invalid). Unset: one process, no lock.
+  std::shared_ptr<cluster::SharedState> shared;
 };
 
 // Why there is no token: the user must sign in (data "sign_in"), or the authorization server
@@ -62,7 +67,8 @@ class SignIn : public std::enable_shared_from_this<SignIn> {
   std::vector<net::HttpRoute> routes();
 
   // `subject`'s access token for connection `name`: refreshed when it is about to expire or
-  // when it is `rejected` (the one the upstream just refused); one refresh at a time per user.
+  // when it is `rejected` (the one the upstream just refused); one refresh at a time per user
+  // (across the replicas sharing `shared`).
   // An error with data kSignInRequired means: sign in (again).
   Task<Result<std::string>> access_token(std::string name, std::string subject, std::string rejected = {});
   // Revokes the tokens at the authorization server (when it has a revocation endpoint) and
@@ -80,6 +86,7 @@ class SignIn : public std::enable_shared_from_this<SignIn> {
   Task<net::HttpResponse> callback(net::HttpRequest request);
   Task<Result<net::HttpResponse>> redirect_to_authorize(Entry e, std::string subject, bool retried);
   std::optional<Entry> entry(const std::string& name);
+  Task<Result<std::string>> refresh(Entry e, std::string name, std::string subject, json::object grant);
   std::string registration_key(const std::string& name, const std::string& issuer) const;
 
   SignInOptions options_;

@@ -2,7 +2,8 @@
 // The store: what mcpbridge persists (users, API keys, OAuth clients, grants, tokens, vault,
 // connections, idempotency records), behind an interface: the embedded SQLite, or PostgreSQL
 // when several replicas share it. Secrets are stored only as hashes. Calls are synchronous and
-// short (indexed lookups); callers on an event loop cache what they read on hot paths.
+// short (indexed lookups); request handlers on an event loop await them through AsyncStore
+// (async_store.hpp), which runs them on a small pool, and cache what they read on hot paths.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -149,6 +150,10 @@ class Store {
   // something that cached copies must drop. nullptr: this store has no feed (SQLite: one
   // process, callers poll).
   virtual std::unique_ptr<ChangeFeed> watch(std::function<void(std::string_view kind)> on_change);
+
+  // How many calls it serves at once (AsyncStore's pool size): its connections; 1 when calls
+  // are serialised anyway (SQLite's one connection).
+  virtual std::size_t concurrency() const { return 1; }
 
   virtual void put_user(const User& u) = 0;  // insert or replace
   virtual std::optional<User> find_user(std::string_view id) = 0;

@@ -27,6 +27,14 @@ std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// A refresh in flight elsewhere is waited for this long at most; the replicas' lock on one
+// user's refresh lapses after kRefreshLock (a replica that died holding it), as long as the
+// HTTP client's whole exchange may take.
+constexpr auto kWaitForRefresh = std::chrono::seconds(10);
+constexpr auto kRefreshPoll = std::chrono::milliseconds(50);
+constexpr auto kRefreshLock = std::chrono::milliseconds(30000);
+std::string refresh_lock(const std::string& flight) { return "refresh:" + flight; }
+
 Error sign_in_required(std::string why) { return Error{errc::kInvalidRequest, std::move(why), json::value(kSignInRequired)}; }
 
 net::HttpResponse page(int status, std::string_view title, std::string_view message) {
@@ -67,11 +75,7 @@ std::string cookie(const net::HttpRequest& r, std::string_view name) {
 std::string cookie_name(const std::string& state) { return "mcpbridge_signin_" + sha256_hex(state).substr(0, 12); }
 
 std::optional<json::object> parse_object(const std::optional<std::string>& s) {
-  if (!s) return std::nullopt;
-  boost::system::error_code ec;
-  auto v = json::parse(*s, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
+  return s ? mcp::parse_object(*s) : std::nullopt;
 }
 
 std::string str(const json::object& o, std::string_view k) { return std::string(find_string(o, k).value_or("")); }
@@ -352,7 +356,8 @@ Task<Result<std::string>> SignIn::access_token(std::string name, std::string sub
   asio::steady_timer wait(co_await asio::this_coro::executor);
   // Another refresh of this user's may be running (another call, thread or replica): wait for
   // it, bounded, then use what it stored.
-  for (int round = 0; round < 400; ++round) {
+  const auto deadline = std::chrono::steady_clock::now() + kWaitForRefresh;
+  for (int round = 0; std::chrono::steady_clock::now() < deadline; ++round) {
     std::optional<std::string> blob;
     if (round == 0 && rejected.empty()) blob = vault_->get(subject, name);
     else blob = vault_->get_fresh(subject, name);
@@ -382,28 +387,56 @@ Task<Result<std::string>> SignIn::access_token(std::string name, std::string sub
         s->refreshing_.erase(key);
       }
     } done{this, flight};
-    if (g->tokens.refresh_token.empty()) {
-      vault_->remove(subject, name);
-      co_return Result<std::string>(sign_in_required("the access token expired and there is no refresh token"));
-    }
-    auto t = co_await client::refresh_grant(e->http, g->token_endpoint, g->client, g->tokens.refresh_token, g->resource);
-    if (!t) {
-      auto code = client::oauth_error_code(t.error());
-      if (code.empty()) co_return Result<std::string>(t.error());  // unreachable or confused: try again later
-      if (code == "invalid_client") {  // forgotten by the authorization server: the next sign-in registers anew
-        spdlog::warn("connection {}: {} no longer knows client {}", name, g->issuer, g->client.client_id);
-        vault_->remove("", registration_key(name, g->issuer));
+    std::string held;  // the replicas' lock, when this call holds it
+    if (auto& shared = options_.shared) {
+      auto value = random_token(9);
+      auto took = co_await shared->set_if_absent(refresh_lock(flight), value, kRefreshLock);
+      if (took && !took.value()) {  // another replica refreshes: wait for what it stores
+        wait.expires_after(kRefreshPoll);
+        boost::system::error_code ec;
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
       }
-      vault_->remove(subject, name);
-      spdlog::info("connection {}: refresh for {} refused ({}): sign-in needed", name, subject, code);
-      co_return Result<std::string>(sign_in_required("the authorization server refused to refresh the token (" + code + ")"));
+      if (!took) spdlog::warn("connection {}: refreshing {}'s token without the replicas' lock: {}", name, subject, took.error().message);
+      else held = std::move(value);
+      // What another replica stored just before the lock was ours (a rotated refresh token).
+      g = Grant::from(vault_->get_fresh(subject, name));
+      if (g && g->tokens.access_token != rejected && g->usable(now_s())) {
+        if (!held.empty()) co_await shared->release(refresh_lock(flight), held);
+        co_return Result<std::string>(g->tokens.access_token);
+      }
     }
-    g->tokens = std::move(*t);
-    g->obtained_at = now_s();
-    vault_->put(subject, name, json::serialize(g->to_json()));
-    co_return Result<std::string>(g->tokens.access_token);
+    Result<std::string> r = sign_in_required("not signed in");
+    if (g) r = co_await refresh(*e, name, subject, g->to_json());  // (no co_await in a ?: — GCC miscompiles it)
+    if (!held.empty()) co_await options_.shared->release(refresh_lock(flight), held);
+    co_return r;
   }
   co_return Result<std::string>(Error{errc::kRequestTimeout, "another refresh of this user's token did not finish", {}});
+}
+
+// One refresh of `grant` (a Grant's JSON) at its authorization server, stored on success.
+Task<Result<std::string>> SignIn::refresh(Entry e, std::string name, std::string subject, json::object grant) {
+  auto g = Grant::from(json::serialize(grant));
+  if (!g || g->tokens.refresh_token.empty()) {
+    vault_->remove(subject, name);
+    co_return Result<std::string>(sign_in_required("the access token expired and there is no refresh token"));
+  }
+  auto t = co_await client::refresh_grant(e.http, g->token_endpoint, g->client, g->tokens.refresh_token, g->resource);
+  if (!t) {
+    auto code = client::oauth_error_code(t.error());
+    if (code.empty()) co_return Result<std::string>(t.error());  // unreachable or confused: try again later
+    if (code == "invalid_client") {  // forgotten by the authorization server: the next sign-in registers anew
+      spdlog::warn("connection {}: {} no longer knows client {}", name, g->issuer, g->client.client_id);
+      vault_->remove("", registration_key(name, g->issuer));
+    }
+    vault_->remove(subject, name);
+    spdlog::info("connection {}: refresh for {} refused ({}): sign-in needed", name, subject, code);
+    co_return Result<std::string>(sign_in_required("the authorization server refused to refresh the token (" + code + ")"));
+  }
+  g->tokens = std::move(*t);
+  g->obtained_at = now_s();
+  vault_->put(subject, name, json::serialize(g->to_json()));
+  co_return Result<std::string>(g->tokens.access_token);
 }
 
 Task<Result<bool>> SignIn::sign_out(std::string name, std::string subject, std::shared_ptr<net::HttpClient> http) {
