@@ -33,7 +33,7 @@ const mallory = other.client('mallory', 'alice.example');  // the same name, the
 
 async function serve(mode) {
   const config = pki.path(`mtls-${mode}.yaml`);
-  writeFileSync(config, `store:\n  path: ${pki.path(`${mode}.db`)}\nserver:\n  tls:\n    cert_file: ${pki.path('served.pem')}\n    key_file: ${pki.path('served.key')}\n` +
+  writeFileSync(config, `tools:\n  builtin: true\nstore:\n  path: ${pki.path(`${mode}.db`)}\nserver:\n  tls:\n    cert_file: ${pki.path('served.pem')}\n    key_file: ${pki.path('served.key')}\n` +
                         `    client_ca_file: ${pki.path('ca.pem')}\n    client_cert: ${mode}\n    client_roles: [ops]\n`);
   const fetch = tlsFetch(pki.ca, alice);
   const server = await startServer(bin, ['--auth', 'api_key', '--config', config], { before: ['serve'], fetch });

@@ -26,7 +26,7 @@ const HEADERS = { 'content-type': 'application/json', accept: 'application/json,
                   'mcp-protocol-version': '2025-06-18' };
 
 function yaml({ maxBody, level, connection, store = 'gw.db', sessions = 100 }) {
-  return `log:\n  level: ${level}\nlimits:\n  max_body_bytes: ${maxBody}\nsessions:\n  max: ${sessions}\n` +
+  return `tools:\n  builtin: true\nlog:\n  level: ${level}\nlimits:\n  max_body_bytes: ${maxBody}\nsessions:\n  max: ${sessions}\n` +
          `store:\n  path: ${path.join(dir, store)}\n` +
          (connection ? `connections:\n  - name: up\n    url: ${connection}\n    auth: none\n    allow_private: true\n` : '');
 }
