@@ -521,7 +521,8 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") {
       std::cout << "usage: conformance-server [--port N] [--host H]\n"
                    "Serves the MCP conformance suite's everything-server surface on http://H:N/mcp\n"
-                   "MCPBRIDGE_REDIS_URL=redis://...: one of several replicas sharing sessions through Redis\n";
+                   "MCPBRIDGE_REDIS_URL=redis://...: one of several replicas sharing sessions through Redis\n"
+                   "MCPBRIDGE_DRAIN_S=N: after SIGTERM, requests in progress may take N s to finish (default 30)\n";
       return 0;
     }
     if (i + 1 < argc && arg == "--port") http.port = static_cast<std::uint16_t>(std::atoi(argv[++i]));
@@ -531,6 +532,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (const char* d = std::getenv("MCPBRIDGE_DRAIN_S"); d && *d) http.drain_timeout = std::chrono::seconds(std::atoi(d));
   // Several replicas of this server behind one balancer share sessions through Redis.
   if (const char* r = std::getenv("MCPBRIDGE_REDIS_URL"); r && *r) {
     mcp::cluster::RedisOptions o;

@@ -179,7 +179,7 @@ void apply_yaml(Config& c, const std::string& text) {
   auto& h = c.http;
   if (auto s = root["server"]) {
     check_keys(s, "server", {"host", "port", "path", "threads", "allowed_hosts", "allowed_origins", "public_url",
-                             "tls", "trusted_proxies"});
+                             "tls", "trusted_proxies", "drain_s"});
     read_server_tls(c, s);
     if (s["public_url"]) c.public_url = scalar<std::string>(s["public_url"], "server.public_url");
     if (s["host"]) h.host = scalar<std::string>(s["host"], "server.host");

@@ -18,6 +18,7 @@
 #include "gateway/connection_set.hpp"
 #include "gateway/external_issuer.hpp"
 #include "gateway/openapi_set.hpp"
+#include "gateway/reload.hpp"
 #include "gateway/shared_state_factory.hpp"
 
 namespace mcp::gateway {
@@ -27,20 +28,21 @@ constexpr int kExitUsage = 2;
 constexpr int kExitListen = 3;
 constexpr int kExitStore = 4;
 
-sigset_t stop_signals() {
+sigset_t stop_signals(bool hangup) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  if (hangup) sigaddset(&set, SIGHUP);
   return set;
 }
 
 // Threads inherit the signal mask of the thread that makes them: those made while this lives
-// leave SIGINT and SIGTERM to serve()'s sigwait (else one could take the signal and die).
+// leave SIGINT, SIGTERM and SIGHUP to serve()'s sigwait (else one could take the signal and die).
 class StopSignalsBlocked {
  public:
   StopSignalsBlocked() {
-    sigset_t set = stop_signals();
+    sigset_t set = stop_signals(true);
     pthread_sigmask(SIG_BLOCK, &set, &old_);
   }
   ~StopSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
@@ -57,6 +59,8 @@ class StopSignalsBlocked {
 
 // Members in the order they are made; destroyed the other way round (HTTP first, store last).
 struct Assembly::Impl {
+  config::Config as_read;  // as given to assemble(): what a reload compares with
+  std::function<config::Config()> reader;
   config::Config cfg;
   std::shared_ptr<store::Store> store;
   store::AsyncStore db;  // the same store, for request handlers: its calls on a pool
@@ -71,6 +75,8 @@ struct Assembly::Impl {
   std::unique_ptr<HttpServer> http;
   std::mutex mu;
   bool started = false, stopped = false;
+
+  void reload_openapi(config::Config& next);
 
   void open_store() {
     if (store) return;
@@ -186,9 +192,41 @@ struct Assembly::Impl {
   }
 };
 
+// A reload's `openapi:` entries: the same ones load again (a spec may have changed); changed
+// ones replace the running sources once they all load (else the previous tools stay).
+void Assembly::Impl::reload_openapi(config::Config& next) {
+  std::string before, after;
+  for (auto& o : cfg.openapi) before += openapi_fingerprint(o) + '\n';
+  for (auto& o : next.openapi) after += openapi_fingerprint(o) + '\n';
+  if (before == after) {
+    if (openapi)
+      if (auto err = openapi->reload_all("SIGHUP"); !err.empty())
+        spdlog::error("openapi reload (SIGHUP) failed, still serving the previous tools: {}", err);
+    return;
+  }
+  std::unique_ptr<RunningOpenApi> fresh;
+  if (!next.openapi.empty())
+    if (auto err = start_openapi_sources(*server, next, gateway, vault, fresh); !err.empty()) {
+      spdlog::error("reload: openapi failed, still serving the previous sources: {}", err);
+      return;
+    }
+  std::vector<std::string> gone = openapi ? openapi->tool_names() : std::vector<std::string>{};
+  if (openapi) openapi->stop();
+  if (fresh)
+    for (auto& name : fresh->tool_names()) std::erase(gone, name);
+  if (!gone.empty()) server->replace_tools(gone, {});
+  for (auto& o : next.openapi) gateway->set_limits(o.upstream.name, o.limits);
+  spdlog::info("reload: openapi: {} sources now ({} before), {} tools removed", next.openapi.size(),
+               cfg.openapi.size(), gone.size());
+  openapi = std::move(fresh);
+  if (openapi) openapi->watch();
+  cfg.openapi = next.openapi;
+}
+
 std::unique_ptr<Assembly> assemble(const config::Config& config) {
   StopSignalsBlocked quiet;
   auto a = std::make_unique<Assembly::Impl>();
+  a->as_read = config;
   a->cfg = config;
   a->authentication();
   a->server = std::make_unique<Server>(a->cfg.server);
@@ -253,11 +291,8 @@ void Assembly::stop() {
 
 int Assembly::serve() {
   // Signals are taken synchronously on this thread; every other thread has them blocked.
-  sigset_t set = stop_signals();
+  sigset_t set = stop_signals(true);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  // SIGHUP (systemctl reload) must never end the process: what reloads (the OpenAPI sources,
-  // TLS) installs its own handler over this; with nothing to reload it is ignored.
-  std::signal(SIGHUP, SIG_IGN);
   try {
     start();
   } catch (const std::exception& e) {
@@ -265,10 +300,59 @@ int Assembly::serve() {
     return kExitListen;
   }
   int sig = 0;
-  sigwait(&set, &sig);
-  spdlog::info("signal {}: shutting down", sig);
+  for (;;) {
+    sigwait(&set, &sig);
+    if (sig != SIGHUP) break;
+    spdlog::info("SIGHUP: reloading the configuration");
+    reload();
+  }
+  spdlog::info("signal {}: draining, then shutting down", sig);
+  // Sources and connections run on while requests finish; then everything stops.
+  int code = drain_and_stop(*impl_->http, stop_signals(false));
   stop();
-  return 0;
+  return code;
+}
+
+void Assembly::set_reader(std::function<config::Config()> read) { impl_->reader = std::move(read); }
+
+void Assembly::reload() {
+  auto& I = *impl_;
+  if (!I.reader) {  // an embedding without a configuration file: the sources and TLS files only
+    if (I.openapi)
+      if (auto err = I.openapi->reload_all("SIGHUP"); !err.empty())
+        spdlog::error("openapi reload (SIGHUP) failed, still serving the previous tools: {}", err);
+    I.http->reconfigure(I.cfg.http);
+    return;
+  }
+  config::Config next;
+  try {
+    next = I.reader();
+    config::resolve_openapi_secrets(next);
+    config::resolve_connection_secrets(next);
+  } catch (const std::exception& e) {
+    spdlog::error("reload: the configuration does not read, nothing changed: {}", e.what());
+    return;
+  }
+  for (auto& line : changes_needing_restart(I.as_read, next))
+    spdlog::warn("reload: {} not applied: it needs a restart", line);
+  if (next.log_level != I.cfg.log_level || next.log_format != I.cfg.log_format) {
+    spdlog::info("reload: log level {} -> {}, format {} -> {}", I.cfg.log_level, next.log_level, I.cfg.log_format,
+                 next.log_format);
+    setup_logging(next);
+    I.cfg.log_level = next.log_level;
+    I.cfg.log_format = next.log_format;
+  }
+  I.http->reconfigure(next.http);
+  auto rate = [](const RateLimit& r) { return std::to_string(r.per_second) + "/s burst " + std::to_string(r.burst); };
+  if (rate(next.gateway.per_principal) != rate(I.cfg.gateway.per_principal) ||
+      rate(next.gateway.all_calls) != rate(I.cfg.gateway.all_calls))
+    spdlog::info("reload: gateway.per_principal {} -> {}, gateway.all_calls {} -> {}", rate(I.cfg.gateway.per_principal),
+                 rate(next.gateway.per_principal), rate(I.cfg.gateway.all_calls), rate(next.gateway.all_calls));
+  I.gateway->set_global_limits(next.gateway.per_principal, next.gateway.all_calls);
+  I.cfg.gateway.per_principal = next.gateway.per_principal;
+  I.cfg.gateway.all_calls = next.gateway.all_calls;
+  I.reload_openapi(next);
+  I.connections->reconfigure(next.connections);
 }
 
 }  // namespace mcp::gateway

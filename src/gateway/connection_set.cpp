@@ -1,4 +1,5 @@
 #include "gateway/connection_set.hpp"
+#include "gateway/reload.hpp"
 
 #include <mcp/http/client.hpp>
 #include <mcp/sources/sign_in.hpp>
@@ -351,6 +352,26 @@ Outcome ConnectionSet::remove(const std::string& name) {
   bool was_running = impl_->retire(name);
   if (!stored && !was_running) return {404, "no connection named '" + name + "'"};
   return {204, ""};
+}
+
+void ConnectionSet::reconfigure(std::vector<ConnectionConfig> next) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->stopping) return;
+  std::map<std::string, std::string> wanted;  // name -> fingerprint
+  for (auto& c : next) wanted[c.options.name] = connection_fingerprint(c);
+  std::vector<std::string> gone;
+  for (auto& [name, r] : impl_->running) {
+    if (r.named.origin != "config") continue;
+    auto it = wanted.find(name);
+    if (it == wanted.end() || it->second != connection_fingerprint(r.named.config)) gone.push_back(name);
+  }
+  for (auto& g : gone) impl_->retire(g);
+  for (auto& c : next) {
+    if (impl_->running.count(c.options.name)) continue;
+    if (auto r = impl_->start_one({c, "config", ""}); r.status >= 400)
+      spdlog::error("reload: connection {}: not started: {}", c.options.name, r.message);
+  }
+  impl_->cfg.connections = std::move(next);
 }
 
 void ConnectionSet::sync() {

@@ -66,6 +66,10 @@ class ConnectionSet {
   Outcome remove(const std::string& name);
   // Applies what another process (the CLI) changed in the store.
   void sync();
+  // A configuration reload: the file's connections become `next` — new ones start, removed
+  // ones stop, changed ones restart (connection_fingerprint); the others run on untouched.
+  // Logs each change.
+  void reconfigure(std::vector<ConnectionConfig> next);
   // Someone stored a credential for `name`: list its tools again if it has none yet.
   void signed_in(const std::string& name);
 

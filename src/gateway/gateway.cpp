@@ -48,6 +48,11 @@ struct Gateway::Impl {
     auto it = opt.upstreams.find(upstream);
     return it == opt.upstreams.end() ? opt.defaults : it->second;
   }
+  // Across every source (a reload may change them): per principal, all calls.
+  std::pair<RateLimit, RateLimit> global_limits() const {
+    std::lock_guard lock(limits_mu);
+    return {opt.per_principal, opt.all_calls};
+  }
 };
 
 namespace {
@@ -291,9 +296,9 @@ Task<Result<Taken>> take_shared(std::shared_ptr<Impl> g, Limits lim, std::string
   if (lim.per_tool.per_second > 0) buckets.push_back({"rl:t\n" + tool, lim.per_tool, "tool " + tool});
   if (lim.per_upstream.per_second > 0 && !upstream.empty())
     buckets.push_back({"rl:u\n" + upstream, lim.per_upstream, upstream});
-  if (g->opt.per_principal.per_second > 0)
-    buckets.push_back({"rl:P\n" + binding, g->opt.per_principal, "your calls"});
-  if (g->opt.all_calls.per_second > 0) buckets.push_back({"rl:A", g->opt.all_calls, "this gateway"});
+  auto [per_principal, all_calls] = g->global_limits();
+  if (per_principal.per_second > 0) buckets.push_back({"rl:P\n" + binding, per_principal, "your calls"});
+  if (all_calls.per_second > 0) buckets.push_back({"rl:A", all_calls, "this gateway"});
   for (auto& b : buckets) {
     auto r = co_await g->opt.shared->take(b.key, b.limit);
     if (!r) co_return r.error();
@@ -431,6 +436,7 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
   std::string what;
   if (!g->opt.shared) {
     auto now = Clock::now();
+    auto [per_principal, all_calls] = g->global_limits();
     if (lim.per_principal.per_second > 0 &&
         (wait = g->buckets.take("p\n" + e->traits.upstream + "\n" + who.binding(), lim.per_principal, now)))
       what = "your calls" + (e->traits.upstream.empty() ? std::string() : " to " + e->traits.upstream);
@@ -439,10 +445,9 @@ Task<ToolResult> run(std::shared_ptr<Impl> g, std::shared_ptr<const Entry> e, js
     else if (lim.per_upstream.per_second > 0 && !e->traits.upstream.empty() &&
              (wait = g->buckets.take("u\n" + e->traits.upstream, lim.per_upstream, now)))
       what = e->traits.upstream;
-    else if (g->opt.per_principal.per_second > 0 &&
-             (wait = g->buckets.take("P\n" + who.binding(), g->opt.per_principal, now)))
+    else if (per_principal.per_second > 0 && (wait = g->buckets.take("P\n" + who.binding(), per_principal, now)))
       what = "your calls";
-    else if (g->opt.all_calls.per_second > 0 && (wait = g->buckets.take("A", g->opt.all_calls, now)))
+    else if (all_calls.per_second > 0 && (wait = g->buckets.take("A", all_calls, now)))
       what = "this gateway";
   } else {
     auto taken = co_await take_shared(g, lim, e->name, e->traits.upstream, who.binding());
@@ -546,6 +551,12 @@ void Gateway::add_tool(Server& server, Tool tool, ToolHandler handler, CallTrait
 void Gateway::set_limits(const std::string& upstream, Limits limits) {
   std::lock_guard lock(impl_->limits_mu);
   impl_->opt.upstreams[upstream] = std::move(limits);
+}
+
+void Gateway::set_global_limits(RateLimit per_principal, RateLimit all_calls) {
+  std::lock_guard lock(impl_->limits_mu);
+  impl_->opt.per_principal = per_principal;
+  impl_->opt.all_calls = all_calls;
 }
 
 Gateway::Stats Gateway::stats() const {

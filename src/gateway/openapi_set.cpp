@@ -6,7 +6,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <functional>
@@ -115,16 +114,24 @@ class Sources final : public RunningOpenApi {
   }
 
   // Start-up: every source must load ("" or what failed).
-  std::string load_all() {
+  std::string load_all() { return reload_all("start-up"); }
+
+  std::string reload_all(const char* why) override {
     std::vector<std::size_t> all;
     for (std::size_t i = 0; i < configs_.size(); ++i) all.push_back(i);
-    return reload(all, "start-up");
+    return reload(all, why);
   }
 
-  // SIGHUP and the file watch, on a thread of their own.
+  std::vector<std::string> tool_names() const override {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> out;
+    for (auto& listed : listed_)
+      for (auto& [name, hash] : listed) out.push_back(name);
+    return out;
+  }
+
+  // The file watch, on a thread of its own (SIGHUP is Assembly::serve's: reload_all).
   void watch() override {
-    signals_.add(SIGHUP);
-    wait_signal();
     bool any_file = false;
     for (auto& c : configs_) any_file = any_file || (!is_url(c.spec) && c.watch_interval.count() > 0);
     if (any_file) poll();
@@ -239,17 +246,6 @@ class Sources final : public RunningOpenApi {
       spdlog::error("openapi reload ({}) failed, still serving the previous tools: {}", why, err);
   }
 
-  void wait_signal() {
-    signals_.async_wait([this](const boost::system::error_code& ec, int) {
-      if (ec) return;  // stopped
-      spdlog::info("SIGHUP: reloading the OpenAPI sources");
-      std::vector<std::size_t> all;
-      for (std::size_t i = 0; i < configs_.size(); ++i) all.push_back(i);
-      reload_logged(all, "SIGHUP");
-      wait_signal();
-    });
-  }
-
   // Spec files are polled (mtime and size) at their source's watch interval; URLs are not.
   void poll() {
     auto interval = std::chrono::milliseconds::max();
@@ -284,11 +280,10 @@ class Sources final : public RunningOpenApi {
   std::shared_ptr<mcp::net::HttpClient> client_;
   std::shared_ptr<mcp::sources::Vault> vault_;
   std::shared_ptr<mcp::gateway::Gateway> gateway_;
-  std::mutex mu_;                                           // one load at a time
+  mutable std::mutex mu_;                                   // one load at a time
   std::vector<std::map<std::string, std::size_t>> listed_;  // per source: served name -> definition hash
   std::vector<FileStamp> stamps_;                           // per source: the file as last read
   asio::io_context io_;
-  asio::signal_set signals_{io_};
   asio::steady_timer timer_{io_};
   std::thread thread_;
 };

@@ -2,6 +2,7 @@
 // writing JSON or chunked SSE responses. Policy lives in StreamableHttp.
 #include <mcp/http/http.hpp>
 
+#include "http/beast_parts.hpp"
 #include "http/forwarded.hpp"
 #include "http/log_failure.hpp"
 #include "http/streamable_http.hpp"
@@ -22,155 +23,24 @@
 #include <charconv>
 #include <csignal>
 #include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <thread>
-
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
-using tcp = asio::ip::tcp;
-// Sockets and timers bound to the io_context's own executor type: the polymorphic
-// any_io_executor costs a type-erased copy and work-tracking query on every operation.
-using IoExecutor = asio::io_context::executor_type;
-using Socket = asio::basic_stream_socket<tcp, IoExecutor>;
-using Timer = asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, IoExecutor>;
-using TlsStream = beast::ssl_stream<Socket>;
-using asio::use_awaitable;
-using asio::as_tuple;
+#include <unordered_map>
 
 namespace mcp {
+
+using namespace http::beast_parts;
+
 namespace {
-
-void append_number(std::string& s, std::size_t n) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-  s.append(digits, end);
-}
-
-// The status line and headers, in one allocation that also has room for a JSON body, which
-// the callers append (this runs for every response).
-std::string serialize_head(const http::Response& r, bool keep_alive) {
-  auto reason = std::string_view(bhttp::obsolete_reason(static_cast<bhttp::status>(r.status)));
-  std::size_t size = 96 + reason.size() + (r.stream ? 0 : r.body.size());
-  for (auto& [k, v] : r.headers) size += k.size() + v.size() + 4;
-  std::string s;
-  s.reserve(size);
-  s += "HTTP/1.1 ";
-  if (r.status >= 0) append_number(s, static_cast<std::size_t>(r.status));
-  else s += std::to_string(r.status);
-  s += ' ';
-  s += reason;
-  s += "\r\n";
-  for (auto& [k, v] : r.headers) {
-    s += k;
-    s += ": ";
-    s += v;
-    s += "\r\n";
-  }
-  if (r.stream) {
-    s += "Transfer-Encoding: chunked\r\n";
-  } else {
-    s += "Content-Length: ";
-    append_number(s, r.body.size());
-    s += "\r\n";
-  }
-  if (!keep_alive) s += "Connection: close\r\n";
-  s += "\r\n";
-  return s;
-}
-
-// ASCII case folding of header names (std::tolower is the same in the "C" locale we run in,
-// but an out-of-line call per character of every header of every request).
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-void append_chunk(std::string& out, std::string_view data) {
-  if (data.empty()) return;
-  char hex[20];
-  int n = std::snprintf(hex, sizeof hex, "%zx\r\n", data.size());
-  out.append(hex, static_cast<size_t>(n));
-  out += data;
-  out += "\r\n";
-}
-
-// An HTTP/1.1 request parser that fills a net::HttpRequest as it goes. Beast's request_parser
-// builds a beast::http::fields (an allocation and a tree insert per header), which was then
-// copied header by header into the Request: now each header is stored once, name lower-cased.
-class RequestParser final : public bhttp::basic_parser<true> {
- public:
-  http::Request req;
-
- private:
-  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target, int,
-                       beast::error_code&) override {
-    req.method.assign(method.data(), method.size());
-    req.target.assign(target.data(), target.size());
-    req.headers.reserve(8);
-  }
-  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}  // requests only
-  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value, beast::error_code&) override {
-    auto& [k, v] = req.headers.emplace_back();
-    k.assign(name.data(), name.size());
-    char* p = k.data();  // folded in place through a raw pointer: the compiler can vectorise it
-    for (size_t i = 0, n = k.size(); i < n; ++i) p[i] = ascii_lower(p[i]);
-    v.assign(value.data(), value.size());
-  }
-  void on_header_impl(beast::error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
-    if (length) req.body.reserve(static_cast<std::size_t>(*length));  // bounded by body_limit before this
-  }
-  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
-    req.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
-    req.body.append(body.data(), body.size());
-    return body.size();
-  }
-  void on_finish_impl(beast::error_code&) override {}
-};
-
-// One connection's stream (a socket, or TLS over one) and its timeouts. Beast's tcp_stream
-// armed and cancelled a timer around every read and write; here a watchdog wakes every `tick`
-// and closes the socket once the deadline of the I/O in progress has passed (at most one tick
-// late). While a request is being handled no I/O is pending, and there is no deadline (as with
-// tcp_stream's expiry, which applied to pending I/O only).
-template <class Stream>
-struct Connection {
-  using Clock = std::chrono::steady_clock;
-  template <class... Args>
-  explicit Connection(std::shared_ptr<void> hold, Args&&... args)
-      : keep(std::move(hold)), stream(std::forward<Args>(args)...), timer(socket().get_executor()) {}
-  void expires_after(Clock::duration d) { deadline = Clock::now() + d; }
-  void no_deadline() { deadline = Clock::time_point::max(); }
-  Socket& socket() { return beast::get_lowest_layer(stream); }
-  std::shared_ptr<void> keep;  // the TLS context this connection's handshake used
-  Stream stream;
-  Timer timer;
-  Clock::time_point deadline = Clock::time_point::max();
-  bool done = false;
-};
-
-template <class Stream>
-Task<void> watchdog(std::shared_ptr<Connection<Stream>> c, std::chrono::steady_clock::duration tick) {
-  while (!c->done) {
-    c->timer.expires_after(tick);
-    co_await c->timer.async_wait(as_tuple(use_awaitable));  // woken early only by done
-    if (c->done) co_return;
-    if (std::chrono::steady_clock::now() >= c->deadline) {
-      beast::error_code ignored;
-      c->socket().close(ignored);  // the pending read or write fails; the connection ends
-      co_return;
-    }
-  }
-}
 
 // /readyz: 200 when every dependency answers (the shared state, the store...), else 503;
 // the body names each and whether it does. The checks are awaited (the store's runs on its
 // pool). `options` belongs to the server, which outlives its loops' coroutines.
-Task<http::Response> readiness(const HttpOptions* options) {
+Task<http::Response> readiness(const HttpOptions* options, bool draining) {
   json::object checks;
-  bool ready = true;
+  bool ready = !draining;  // a draining server asks its load balancer to send no more
+  if (draining) checks["draining"] = false;
   if (options->shared) {
     bool ok = options->shared->healthy();
     checks["shared_state"] = ok;
@@ -212,9 +82,43 @@ struct HttpServer::Impl {
   std::unique_ptr<asio::signal_set> hangup;
   std::unique_ptr<Timer> tls_watch;
 
+  // The limits a reload may change (reconfigure), read by every connection.
+  struct Limits {
+    std::size_t max_body, max_header;
+    std::chrono::seconds read, keepalive;
+  };
+  std::atomic<std::size_t> max_body{0}, max_header{0};
+  std::atomic<std::chrono::seconds::rep> read_s{0}, keepalive_s{0}, drain_s{0};
+  Limits limits() const {
+    return {max_body.load(std::memory_order_relaxed), max_header.load(std::memory_order_relaxed),
+            std::chrono::seconds(read_s.load(std::memory_order_relaxed)),
+            std::chrono::seconds(keepalive_s.load(std::memory_order_relaxed))};
+  }
+  void set_limits(const HttpOptions& o) {
+    max_body = o.max_body_bytes;
+    max_header = o.max_header_bytes;
+    read_s = o.read_timeout.count();
+    keepalive_s = o.keepalive_timeout.count();
+    drain_s = o.drain_timeout.count();
+  }
+
+  // Graceful drain: what is open, and how many requests are being handled or streamed.
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> busy{0};
+  std::mutex conns_mu;
+  std::unordered_map<ConnectionBase*, std::weak_ptr<ConnectionBase>> conns;
+  struct Busy {
+    std::atomic<std::size_t>& n;
+    explicit Busy(std::atomic<std::size_t>& count) : n(count) { ++n; }
+    ~Busy() { --n; }
+    Busy(const Busy&) = delete;
+    Busy& operator=(const Busy&) = delete;
+  };
+
   Impl(Server& s, HttpOptions o)
       : server(s), options(std::move(o)), transport(s, options), proxies(options.trusted_proxies) {
     if (options.tls.enabled()) tls = std::make_unique<http::TlsContexts>(options.tls);
+    set_limits(options);
   }
 
   static http::Response unavailable(const std::exception& e) {
@@ -238,7 +142,7 @@ struct HttpServer::Impl {
       r.body = Metrics::global().render(transport.sessions().size());
       co_return r;
     }
-    if (path == "/readyz" && req.method == "GET") co_return co_await readiness(&options);
+    if (path == "/readyz" && req.method == "GET") co_return co_await readiness(&options, draining.load());
     if (path == "/healthz" && req.method == "GET") {
       http::Response r;
       r.set("Content-Type", "text/plain");
@@ -330,13 +234,14 @@ struct HttpServer::Impl {
         std::chrono::milliseconds(std::min(options.read_timeout, options.keepalive_timeout)) / 8,
         std::chrono::milliseconds(250),
         std::chrono::seconds(5));
-    asio::co_spawn(conn->socket().get_executor(), watchdog(conn, tick), log_failure);
+    asio::co_spawn(conn->socket().get_executor(), watchdog(conn, tick, &draining), log_failure);
     beast::flat_buffer buffer;
     beast::error_code ep_ec;
     auto peer = conn->socket().remote_endpoint(ep_ec);
     std::string remote = ep_ec ? std::string() : peer.address().to_string();
+    std::string client_name;  // mTLS: the verified certificate's CN
     if constexpr (kTls) {
-      conn->expires_after(options.read_timeout);  // a client that never finishes its handshake
+      conn->expires_after(limits().read);  // a client that never finishes its handshake
       auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::server, as_tuple(use_awaitable));
       if (hec) {
         spdlog::debug("TLS handshake with {} failed: {}", remote, hec.message());
@@ -344,21 +249,35 @@ struct HttpServer::Impl {
         conn->timer.cancel();
         co_return;
       }
+      client_name = http::verified_client_name(stream.native_handle());
+    }
+    {
+      std::lock_guard lock(conns_mu);
+      conns.emplace(conn.get(), conn);
     }
     bool closing = false;  // we end the connection (not the client, nor a failure)
     for (;;) {
+      conn->expires_after(limits().keepalive);
+      if (buffer.size() == 0) {  // idle until the next request's first bytes: a drain closes it
+        if (draining.load()) break;
+        conn->idle = true;
+        auto [rec, rn] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple(use_awaitable));
+        conn->idle = false;
+        if (rec) break;
+        buffer.commit(rn);
+      }
+      const Limits lim = limits();  // as they are when the request begins (a reload may change them)
       RequestParser parser;
-      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-      parser.body_limit(options.max_body_bytes);
-      conn->expires_after(options.keepalive_timeout);
+      parser.header_limit(static_cast<std::uint32_t>(lim.max_header));
+      parser.body_limit(lim.max_body);
       auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple(use_awaitable));
       int reject = 0;
       if (ec == bhttp::error::header_limit) reject = 431;
       else if (ec == bhttp::error::body_limit) reject = 413;  // Content-Length above the limit
       else if (ec) break;
       if (!reject) {
-        conn->expires_after(options.read_timeout);
-        if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
+        conn->expires_after(lim.read);
+        if (parser.content_length() && *parser.content_length() > lim.max_body) {
           reject = 413;
         } else {
           auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, as_tuple(use_awaitable));
@@ -370,17 +289,21 @@ struct HttpServer::Impl {
         auto r = http::rpc_error(reject, errc::kConnectionClosed,
                                  reject == 413 ? "Payload Too Large" : "Request Header Fields Too Large");
         std::string out = serialize_head(r, false) + r.body;
-        conn->expires_after(options.read_timeout);
+        conn->expires_after(lim.read);
         auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
         if (!wec) co_await linger(*conn);
         break;
       }
 
+      Busy in_progress(busy);
       bool keep_alive = parser.keep_alive();
       conn->no_deadline();
       http::Response resp;
       parser.req.remote_address = remote;
-      if constexpr (kTls) parser.req.scheme = "https";
+      if constexpr (kTls) {
+        parser.req.scheme = "https";
+        parser.req.client_certificate = client_name;
+      }
       if (!proxies.empty()) proxies.apply(parser.req);
       try {
         if (parser.req.path() == options.path)  // the MCP endpoint without route()'s coroutine frame
@@ -392,13 +315,14 @@ struct HttpServer::Impl {
         // on this connection, which stays usable; the detail goes to the log only.
         resp = unavailable(e);
       }
+      keep_alive = keep_alive && !draining.load();  // a draining server closes after answering
       if (resp.status >= 100 && resp.status < 600) Metrics::add(Metrics::global().http_responses[resp.status / 100]);
       if (resp.stream) {
         if (!co_await stream_out(*conn, buffer, resp, keep_alive)) break;
       } else {
         std::string out = serialize_head(resp, keep_alive);
         out += resp.body;
-        conn->expires_after(options.read_timeout);
+        conn->expires_after(lim.read);
         auto [ec3, n3] = co_await asio::async_write(stream, asio::buffer(out), as_tuple(use_awaitable));
         if (ec3) break;
       }
@@ -417,6 +341,8 @@ struct HttpServer::Impl {
     conn->socket().shutdown(tcp::socket::shutdown_send, ignored);
     conn->done = true;
     conn->timer.cancel();  // the watchdog ends now rather than at its next tick
+    std::lock_guard lock(conns_mu);
+    conns.erase(conn.get());
   }
 
   Task<void> listen(tcp::acceptor& acceptor, IoExecutor executor) {
@@ -453,6 +379,22 @@ struct HttpServer::Impl {
       tls->reload(false, "the files changed");
       watch_tls();
     });
+  }
+
+  // Stops accepting (a new connection is refused), ends the GET streams with a retry: hint,
+  // and wakes every connection's watchdog: idle keep-alive connections close now, the others
+  // after their response. Requests in progress run on.
+  void begin_drain() {
+    if (draining.exchange(true)) return;
+    for (size_t i = 0; i < acceptors.size(); ++i)
+      asio::post(*contexts[i], [a = acceptors[i].get()] {
+        beast::error_code ec;
+        a->close(ec);
+      });
+    transport.drain();
+    std::lock_guard lock(conns_mu);
+    for (auto& [raw, weak] : conns)
+      if (auto c = weak.lock()) asio::post(c->timer.get_executor(), [c] { c->timer.cancel(); });
   }
 
   Task<void> reap_sessions() {
@@ -520,6 +462,32 @@ std::uint16_t HttpServer::port() const { return impl_->port; }
 
 std::size_t HttpServer::session_count() const { return impl_->transport.sessions().size(); }
 
+void HttpServer::reconfigure(const HttpOptions& next) {
+  auto& I = *impl_;
+  auto was = I.limits();
+  auto drain_was = I.drain_s.load();
+  I.set_limits(next);
+  auto now = I.limits();
+  auto changed = [](const char* what, auto a, auto b) {
+    if (a != b) spdlog::info("reload: {} {} -> {}", what, a, b);
+  };
+  changed("limits.max_body_bytes", was.max_body, now.max_body);
+  changed("limits.max_header_bytes", was.max_header, now.max_header);
+  changed("limits.read_timeout_s", was.read.count(), now.read.count());
+  changed("limits.keepalive_timeout_s", was.keepalive.count(), now.keepalive.count());
+  changed("server.drain_s", drain_was, I.drain_s.load());
+  if (!I.tls || !next.tls.enabled()) return;  // HTTP <-> HTTPS needs a new listener (a restart)
+  auto apply = [&I, t = next.tls] { I.tls->reconfigure(t, "configuration reload"); };
+  if (I.contexts.empty()) apply();
+  else asio::post(*I.contexts[0], apply);  // where the file watch runs: one at a time
+}
+
+void HttpServer::begin_drain() { impl_->begin_drain(); }
+
+std::size_t HttpServer::requests_in_progress() const { return impl_->busy.load(); }
+
+std::chrono::seconds HttpServer::drain_timeout() const { return std::chrono::seconds(impl_->drain_s.load()); }
+
 void HttpServer::stop() {
   auto& I = *impl_;
   {
@@ -571,8 +539,7 @@ int serve(Server& server, HttpOptions options) {
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("signal {}: shutting down", sig);
-  http->stop();
-  return 0;
+  return drain_and_stop(*http, set);
 }
 
 }  // namespace mcp

@@ -232,7 +232,7 @@ Task<Response> StreamableHttp::handle(Request req) {
 
 // Not a coroutine: POST (nearly every request) costs no frame of its own here.
 Task<Response> StreamableHttp::handle_same_origin(Request req) {
-  if (auth_ && auth_->needs_async([&req](std::string_view n) { return req.header(n); }))
+  if (auth_ && auth_->needs_async([&req](std::string_view n) { return req.header(n); }) && !certified(req))
     return handle_async(std::move(req));
   Principal who;
   if (auto early = admit(req, who)) return ready(std::move(*early));
@@ -256,9 +256,22 @@ Task<Response> StreamableHttp::handle_async(Request req) {
   co_return not_post(req, who);
 }
 
+// mTLS: a verified client certificate names the principal of a request that brings no
+// Authorization header of its own (docs/operations.md).
+bool StreamableHttp::certified(const Request& req) const {
+  return !req.client_certificate.empty() && req.header("authorization").empty();
+}
+
 std::optional<Response> StreamableHttp::admit(const Request& req, Principal& who) {
   if (auto why = origins_.check(req.header("host"), req.header("origin")))
     return rpc_error(403, errc::kConnectionClosed, "Forbidden: " + *why);
+  if (certified(req)) {
+    who.subject = req.client_certificate;
+    who.method = "mtls";
+    who.credential = "certificate";
+    who.roles = options_.tls.client_roles;
+    return std::nullopt;
+  }
   if (auth_) {
     auto decided = auth_->authenticate([&](std::string_view n) { return req.header(n); }, resource_url(req));
     if (auto* r = std::get_if<auth::Refusal>(&decided)) return refuse(*r);
@@ -549,6 +562,7 @@ Response StreamableHttp::get(const Request& req, const Principal& who) {
     case protocol::Session::Attach::ok:
       break;
   }
+  if (draining_) session->hand_off_standalone();
   return sse_response(std::move(sink), session->id());
 }
 

@@ -28,6 +28,14 @@ class StreamableHttp {
   // RFC 9728 metadata (both the root and the path-suffixed well-known URL); nullopt if the
   // path is not one of those or no authenticator is configured.
   std::optional<Response> well_known(const Request& req) const;
+  // Graceful drain: standalone GET streams end with an event id and a retry: hint (the client
+  // resumes them elsewhere), subscriptions/listen streams with their result; POST streams run
+  // on to their responses. A GET stream opened later is handed off the same way at once.
+  void drain() {
+    draining_ = true;
+    hub_.close_all();
+    sessions_.for_each([](protocol::Session& s) { s.hand_off_standalone(); });
+  }
   void shutdown() {
     if (link_) link_->stop();
     if (tasks_link_) tasks_link_->stop();
@@ -55,6 +63,7 @@ class StreamableHttp {
   Task<Response> handle_same_origin(Request req);
   // Origin and authentication: a response when the request stops here.
   std::optional<Response> admit(const Request& req, Principal& who);
+  bool certified(const Request& req) const;  // mTLS names the principal
   Task<Response> handle_async(Request req);  // admit() with an asynchronous token check
   Response not_post(const Request& req, const Principal& who);
   // Several replicas (options.shared): the session is loaded first when it is not here, its
@@ -99,6 +108,7 @@ class StreamableHttp {
   protocol::Dispatcher dispatcher_;
   protocol::Stateless stateless_;
   protocol::SubscriptionHub hub_;
+  std::atomic<bool> draining_{false};
   std::shared_ptr<auth::Authenticator> auth_;
   std::shared_ptr<ClusterLink> link_;  // several replicas only
   std::shared_ptr<ClusterTasks> tasks_link_;

@@ -86,6 +86,19 @@ std::string describe(SSL_CTX* ctx) {
   return std::string(subject) + ", serial " + serial + ", " + type + " key, valid until " + not_after;
 }
 
+// mTLS: the CAs that client certificates must chain to; their names are sent in the
+// CertificateRequest so that a client picks a matching certificate.
+void require_client_certificates(SSL_CTX* c, const TlsOptions& o) {
+  check_readable(o.client_ca_file, "client_ca_file");
+  if (SSL_CTX_load_verify_locations(c, o.client_ca_file.c_str(), nullptr) != 1)
+    refuse("server.tls.client_ca_file " + o.client_ca_file + ": not PEM CA certificates");
+  STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.client_ca_file.c_str());
+  if (!names) refuse("server.tls.client_ca_file " + o.client_ca_file + ": no CA certificate in it");
+  SSL_CTX_set_client_CA_list(c, names);
+  SSL_CTX_set_verify(c, SSL_VERIFY_PEER | (o.client_cert_required ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), nullptr);
+  SSL_CTX_set_verify_depth(c, 4);
+}
+
 }  // namespace
 
 std::shared_ptr<SslContext> load_server_context(const TlsOptions& o) {
@@ -120,8 +133,27 @@ std::shared_ptr<SslContext> load_server_context(const TlsOptions& o) {
     refuse("server.tls.key_file " + o.key_file + " does not match the certificate in " + o.cert_file);
   if (SSL_CTX_use_PrivateKey(c, key) != 1 || SSL_CTX_check_private_key(c) != 1)
     refuse("server.tls.key_file " + o.key_file + ": cannot be used with " + o.cert_file);
+  if (!o.client_ca_file.empty()) require_client_certificates(c, o);
   spdlog::info("TLS: certificate {} ({})", describe(c), o.cert_file);
   return ctx;
+}
+
+std::string verified_client_name(SSL* ssl) {
+  X509* peer = SSL_get0_peer_certificate(ssl);
+  if (!peer || SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  X509_NAME* subject = X509_get_subject_name(peer);
+  int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (i < 0) return {};
+  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
+  unsigned char* utf8 = nullptr;
+  int n = ASN1_STRING_to_UTF8(&utf8, data);
+  if (n <= 0) return {};
+  std::string name(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
+  OPENSSL_free(utf8);
+  // A name with control characters or NUL would forge log lines and audit records: refused.
+  for (unsigned char ch : name)
+    if (ch < 0x20 || ch == 0x7F) return {};
+  return name;
 }
 
 TlsContexts::TlsContexts(TlsOptions options) : options_(std::move(options)) {
@@ -136,7 +168,8 @@ std::shared_ptr<SslContext> TlsContexts::current() const {
 
 std::string TlsContexts::stamp() const {
   std::string out;
-  for (auto* path : {&options_.cert_file, &options_.key_file}) {
+  for (auto* path : {&options_.cert_file, &options_.key_file, &options_.client_ca_file}) {
+    if (path->empty()) continue;
     struct stat st {};
     if (::stat(path->c_str(), &st) != 0) {
       out += "missing;";
@@ -165,6 +198,22 @@ bool TlsContexts::reload(bool force, const char* why) {
   std::lock_guard lock(mu_);
   current_ = std::move(next);
   spdlog::info("TLS reload ({}): new handshakes use the new certificate; open connections keep theirs", why);
+  return true;
+}
+
+bool TlsContexts::reconfigure(TlsOptions next, const char* why) {
+  std::shared_ptr<SslContext> ctx;
+  try {
+    ctx = load_server_context(next);
+  } catch (const std::exception& e) {
+    spdlog::error("TLS reload ({}) refused, still serving the previous certificate: {}", why, e.what());
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  options_ = std::move(next);
+  current_ = std::move(ctx);
+  stamp_ = stamp();  // the watch compares with the new files from now on
+  spdlog::info("TLS reload ({}): new handshakes use the new settings; open connections keep theirs", why);
   return true;
 }
 

@@ -18,6 +18,9 @@ using SslContext = boost::asio::ssl::context;
 // ALPN http/1.1. Throws std::invalid_argument saying which file is wrong and why.
 std::shared_ptr<SslContext> load_server_context(const TlsOptions& options);
 
+// The subject CN of the peer's certificate when the handshake verified one; "" otherwise.
+std::string verified_client_name(SSL* ssl);
+
 class TlsContexts {
  public:
   // Loads the pair; throws std::invalid_argument.
@@ -28,6 +31,9 @@ class TlsContexts {
   // `force`). A pair that cannot be used is refused with an error log: the current context
   // stays. True when a new context was installed.
   bool reload(bool force, const char* why);
+  // A reload of the configuration: the files (and client certificate settings) named by `next`,
+  // loaded at once; refused like reload() when they cannot be used (the options stay too).
+  bool reconfigure(TlsOptions next, const char* why);
   const TlsOptions& options() const { return options_; }
 
  private:

@@ -141,6 +141,17 @@ void Session::detach(std::uint64_t stream) {
   it->second.sink.reset();
 }
 
+void Session::hand_off_standalone() {
+  std::lock_guard lock(mu_);
+  auto it = streams_.find(kStandaloneStream);
+  if (it == streams_.end() || !it->second.sink) return;
+  auto eid = events_.append(id_, wire(kStandaloneStream), "");
+  if (mirror_) mirror_->event(id_, wire(kStandaloneStream), eid, "");
+  it->second.sink->push(sse_event(eid, "", retry_ms_));
+  it->second.sink->close();
+  it->second.sink.reset();
+}
+
 Session::Attach Session::attach_standalone(std::shared_ptr<SseSink> sink) {
   std::lock_guard lock(mu_);
   if (closed_) {

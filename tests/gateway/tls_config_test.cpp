@@ -47,3 +47,32 @@ TEST(TlsConfig, ErrorsNameTheKey) {
   EXPECT_NE(message("", {{"MCPBRIDGE_TRUSTED_PROXIES", "10.0.0.0/40"}}).find("MCPBRIDGE_TRUSTED_PROXIES"),
             std::string::npos);
 }
+
+TEST(TlsConfig, ClientCertificatesAndDrainReadAndRoundTrip) {
+  Config c;
+  EXPECT_EQ(c.http.drain_timeout.count(), 30);
+  mcp::config::apply_yaml(c, "server:\n  drain_s: 5\n  tls:\n    cert_file: /c.pem\n    key_file: /k.pem\n"
+                             "    client_ca_file: /ca.pem\n    client_cert: optional\n    client_roles: [ops, audit]\n");
+  EXPECT_EQ(c.http.drain_timeout.count(), 5);
+  EXPECT_EQ(c.http.tls.client_ca_file, "/ca.pem");
+  EXPECT_FALSE(c.http.tls.client_cert_required);
+  EXPECT_EQ(c.http.tls.client_roles, (std::vector<std::string>{"ops", "audit"}));
+  Config again;
+  mcp::config::apply_yaml(again, mcp::config::to_yaml(c));
+  EXPECT_EQ(again.http.drain_timeout.count(), 5);
+  EXPECT_EQ(again.http.tls.client_ca_file, "/ca.pem");
+  EXPECT_FALSE(again.http.tls.client_cert_required);
+  EXPECT_EQ(again.http.tls.client_roles, c.http.tls.client_roles);
+  mcp::config::apply_env(c, {{"MCPBRIDGE_TLS_CLIENT_CA", "/run/ca.pem"}, {"MCPBRIDGE_TLS_CLIENT_CERT", "required"},
+                             {"MCPBRIDGE_DRAIN_S", "0"}});
+  EXPECT_EQ(c.http.tls.client_ca_file, "/run/ca.pem");
+  EXPECT_TRUE(c.http.tls.client_cert_required);
+  EXPECT_EQ(c.http.drain_timeout.count(), 0);
+  for (const char* bad : {"server:\n  drain_s: -1\n", "server:\n  drain_s: 3601\n", "server:\n  drain_s: soon\n"}) {
+    Config d;
+    EXPECT_THROW(mcp::config::apply_yaml(d, bad), std::runtime_error) << bad;
+  }
+  Config e;
+  EXPECT_THROW(mcp::config::apply_yaml(e, "server:\n  tls:\n    client_cert: sometimes\n"), std::runtime_error);
+  EXPECT_THROW(mcp::config::apply_env(e, {{"MCPBRIDGE_DRAIN_S", "1.5"}}), std::runtime_error);
+}

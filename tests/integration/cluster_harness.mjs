@@ -103,8 +103,9 @@ export async function startRedis({ password } = {}) {
 }
 
 // nginx in front of `ports`: plain round robin (no stickiness), streaming (no buffering),
-// keep-alive to the replicas. { base, port, stop() }.
-export async function startNginx(ports, { mcpPath = '/mcp' } = {}) {
+// keep-alive to the replicas; `backup` ports are used only while none of `ports` answers.
+// { base, port, stop() }.
+export async function startNginx(ports, { mcpPath = '/mcp', backup = [] } = {}) {
   need('/usr/sbin/nginx', 'nginx');
   const dir = tempDir('mcpbridge-nginx-');
   chmodSync(dir, 0o755);
@@ -122,6 +123,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   upstream mcpbridge {
 ${ports.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
+${backup.map((p) => `    server 127.0.0.1:${p} backup;`).join('\n')}
     keepalive 32;
   }
   server {

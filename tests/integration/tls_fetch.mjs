@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 
-export function tlsFetch(ca) {
-  const agent = new https.Agent({ ca, keepAlive: true });
+// `identity`: { cert, key } (PEM) presented as the client certificate (mTLS).
+export function tlsFetch(ca, identity = {}) {
+  const agent = new https.Agent({ ca, keepAlive: true, ...identity });
   const f = (input, init = {}) => new Promise((resolve, reject) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const headers = Object.fromEntries(new Headers(init.headers ?? (input instanceof Request ? input.headers : {})));
@@ -69,6 +70,13 @@ export function makePki() {
                '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-addext', 'basicConstraints=critical,CA:FALSE',
                '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-set_serial', `0x${serial}`,
                '-keyout', p(`${name}.key`), '-out', p(`${name}.pem`)]);
+    },
+    // <name>.pem / <name>.key: a client certificate (extendedKeyUsage clientAuth) for /CN=<cn>.
+    client(name, cn) {
+      openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+               '-subj', `/CN=${cn}`, '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=clientAuth',
+               '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-keyout', p(`${name}.key`), '-out', p(`${name}.pem`)]);
+      return { cert: readFileSync(p(`${name}.pem`)), key: readFileSync(p(`${name}.key`)) };
     },
     // Makes <name> the served pair (served.pem / served.key), each file replaced by a rename.
     install(name) {

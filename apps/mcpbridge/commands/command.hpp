@@ -59,6 +59,7 @@ class ConfigCommand : public Command {
  protected:
   virtual void declare(CLI::App& command) = 0;
   virtual int run_config(mcp::config::Config& cfg) = 0;
+  const std::string& config_path() const { return config_path_; }  // as given: "" for none
 
  private:
   std::string name_, description_, config_path_;

@@ -1,5 +1,6 @@
 // `mcpbridge serve`: the configuration, the flags over it, logging, then the gateway that
-// mcp::gateway::assemble builds, served until SIGINT or SIGTERM.
+// mcp::gateway::assemble builds, served until SIGINT or SIGTERM (then drained); SIGHUP reads the
+// configuration again and applies what changed.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -33,14 +34,20 @@ class Serve final : public ConfigCommand {
     serve.add_option("--tls-key", tls_key_, "PEM private key of --tls-cert (env: MCPBRIDGE_TLS_KEY_FILE)");
   }
 
-  int run_config(mcp::config::Config& cfg) override {
+  // The flags over the file and the environment (at start, and on each reload). Throws
+  // std::runtime_error.
+  void apply_flags(mcp::config::Config& cfg) const {
     if (!host_.empty()) cfg.http.host = host_;
     if (port_ >= 0) cfg.http.port = static_cast<std::uint16_t>(port_);
     if (threads_ > 0) cfg.http.threads = static_cast<unsigned>(threads_);
     if (!tls_cert_.empty()) cfg.http.tls.cert_file = tls_cert_;
     if (!tls_key_.empty()) cfg.http.tls.key_file = tls_key_;
+    if (!auth_mode_.empty()) mcp::config::apply_env(cfg, {{"MCPBRIDGE_AUTH_MODE", auth_mode_}});
+  }
+
+  int run_config(mcp::config::Config& cfg) override {
     try {
-      if (!auth_mode_.empty()) mcp::config::apply_env(cfg, {{"MCPBRIDGE_AUTH_MODE", auth_mode_}});
+      apply_flags(cfg);
     } catch (const std::exception& e) {
       return fail(e.what());
     }
@@ -51,6 +58,12 @@ class Serve final : public ConfigCommand {
     } catch (const mcp::gateway::AssemblyError& e) {
       return fail(e.what(), e.exit_code);
     }
+    // SIGHUP: the same file, environment and flags, read again.
+    gateway->set_reader([this] {
+      auto next = mcp::config::load(config_path(), mcp::config::process_env());
+      apply_flags(next);
+      return next;
+    });
     return gateway->serve();
   }
 

@@ -103,6 +103,8 @@ class Gateway {
   void add_tool(Server& server, Tool tool, ToolHandler handler, CallTraits traits);
   // An upstream's limits, for one that comes after construction (a connection added at run time).
   void set_limits(const std::string& upstream, Limits limits);
+  // PolicyOptions::per_principal and all_calls (a configuration reload).
+  void set_global_limits(RateLimit per_principal, RateLimit all_calls);
 
   struct Stats {
     std::uint64_t calls = 0, cache_hits = 0, replays = 0, rate_limited = 0, conflicts = 0;
@@ -138,8 +140,18 @@ class Assembly {
   void start();
   std::uint16_t port() const;  // the bound port (after start)
   void stop();
-  // start(), then wait for SIGINT or SIGTERM, then stop(); the process exit code (3: cannot listen).
+  // start(), then wait for SIGINT or SIGTERM, drain (mcp::drain_and_stop), stop(); SIGHUP
+  // meanwhile: reload(). The process exit code: 0 drained, 1 drain cut short, 3 cannot listen.
   int serve();
+  // How reload() reads the configuration again (the file, the environment, the flags); unset:
+  // reload() only loads the OpenAPI sources and the TLS files again.
+  void set_reader(std::function<config::Config()> read);
+  // Reads the configuration again and applies what changed: log level and format, limits
+  // (limits.max_body_bytes, max_header_bytes, read_timeout_s, keepalive_timeout_s), drain_s,
+  // TLS files and client certificate settings, the OpenAPI sources, the configuration file's
+  // connections, rate limits (each upstream's, gateway.per_principal and all_calls). Every other change is
+  // logged as needing a restart. A configuration that does not read changes nothing.
+  void reload();
 
  private:
   std::unique_ptr<Impl> impl_;

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <csignal>
 #include <functional>
 #include <memory>
 #include <string>
@@ -25,6 +26,14 @@ struct TlsOptions {
   // The files are checked (inode, mtime, size) this often and a changed pair is loaded for new
   // handshakes; SIGHUP does the same at once. 0: SIGHUP only.
   std::chrono::milliseconds watch_interval{5000};
+  // mTLS: client certificates are asked for and verified against these CAs (PEM); empty: none
+  // asked for. Required: a handshake without a valid one is refused; optional: a client may
+  // send none (a certificate that does not verify is refused either way).
+  std::string client_ca_file;
+  bool client_cert_required = true;
+  // A verified certificate's subject CN is the principal (method "mtls") of a request without
+  // an Authorization header, with these roles.
+  std::vector<std::string> client_roles;
   bool enabled() const { return !cert_file.empty() || !key_file.empty(); }
 };
 
@@ -47,6 +56,9 @@ struct HttpOptions {
   std::size_t max_header_bytes = 16 << 10; // 431 above
   std::chrono::seconds read_timeout{30};   // to receive one whole request
   std::chrono::seconds keepalive_timeout{120};  // idle keep-alive connections
+  // SIGTERM / SIGINT drain (server.drain_s): how long requests in progress may take to finish
+  // after the listener closed; 0: stop at once.
+  std::chrono::seconds drain_timeout{30};
 
   // DNS-rebinding protection. Empty lists mean: when bound to loopback, only localhost names
   // are accepted as Host and Origin; otherwise Host is not checked and an Origin must match
@@ -107,14 +119,30 @@ class HttpServer {
   // Blocks until stop() (or a signal handled by serve()).
   void wait();
   std::size_t session_count() const;
+  // Graceful drain (returns at once): the listener closes (new connections are refused),
+  // /readyz answers 503, GET streams end with an event id and a retry: hint, idle keep-alive
+  // connections close and the others after their response; requests in progress run on.
+  void begin_drain();
+  std::size_t requests_in_progress() const;  // being handled or streamed
+  std::chrono::seconds drain_timeout() const;
+  // A reload of the configuration: applies `next`'s limits (max_body_bytes, max_header_bytes,
+  // read_timeout, keepalive_timeout), drain_timeout and TLS files and client certificate
+  // settings, from the next request or handshake on. The rest of `next` is not looked at.
+  void reconfigure(const HttpOptions& next);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
-// Runs until SIGINT or SIGTERM; returns a process exit code (2: unusable TLS files or
-// trusted_proxies, 3: cannot listen). With options.authenticator it
+// After the first stop signal: begin_drain(), then wait until no request is in progress, or
+// drain_timeout() passed, or another of `signals` came; then stop(). 0 when every request
+// finished, 1 when the drain was cut short (docs/operations.md).
+int drain_and_stop(HttpServer& http, const sigset_t& signals);
+
+// Runs until SIGINT or SIGTERM, then drains (drain_and_stop); returns a process exit code
+// (0 drained, 1 drain cut short, 2: unusable TLS files or trusted_proxies, 3: cannot listen).
+// With options.authenticator it
 // first installs the tool filter (Server::set_tool_filter: Authenticator::may_call); an
 // HttpServer made directly leaves the server's filter to its owner.
 int serve(Server& server, HttpOptions options);

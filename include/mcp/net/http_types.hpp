@@ -28,6 +28,8 @@ struct HttpRequest {
   // trusted proxy forwarded (HttpOptions::trusted_proxies).
   std::string remote_address;
   std::string scheme = "http";  // "https" over TLS, or as a trusted proxy forwarded it
+  // mTLS: the subject CN of the client certificate the handshake verified; empty: none.
+  std::string client_certificate;
 
   std::string_view header(std::string_view lower_name) const { return find_header(headers, lower_name); }
   bool has_header(std::string_view lower_name) const;

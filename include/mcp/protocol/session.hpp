@@ -114,6 +114,10 @@ class Session {
   void finish_without_response(std::uint64_t stream);
   // Ends the connection carrying `stream` but not the stream (SEP-1699 polling).
   void detach(std::uint64_t stream);
+  // Graceful drain: ends the standalone stream's connection with an event id (kept for
+  // resumption, shared with other replicas) and a retry: hint, so that the client resumes it
+  // elsewhere with Last-Event-ID. The session itself stays.
+  void hand_off_standalone();
   enum class Attach { ok, conflict, unknown_event };
   // The standalone GET stream (one per session: a second one is a conflict).
   Attach attach_standalone(std::shared_ptr<SseSink> sink);
