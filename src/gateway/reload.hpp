@@ -3,7 +3,6 @@
 // running gateway cannot apply (docs/operations.md, "Reloading the
 // configuration").
 #include <mcp/config/config.hpp>
-
 #include <string>
 #include <vector>
 
@@ -13,8 +12,7 @@ namespace mcp::gateway {
 // and `next` and that only a restart applies (the listener, the store, the
 // cluster, authentication...): one "key: old -> new" line each (secrets are
 // never printed: `mcpbridge config`'s form).
-std::vector<std::string> changes_needing_restart(const config::Config &started,
-                                                 const config::Config &next);
+std::vector<std::string> changes_needing_restart(const config::Config &started, const config::Config &next);
 
 // Equal for two entries that would run the same connection (a changed one is
 // restarted).
@@ -23,4 +21,4 @@ std::string connection_fingerprint(const config::ConnectionConfig &c);
 // replaced).
 std::string openapi_fingerprint(const config::OpenApiSourceConfig &o);
 
-} // namespace mcp::gateway
+}  // namespace mcp::gateway

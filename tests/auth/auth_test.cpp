@@ -226,20 +226,20 @@ TEST_F(KeyAuth, OAuthApiKeysAndAProxyOnOneEndpoint) {
       Headers{{{"x-mcpbridge-proxy-secret", "proxy-s3cret"}, {"x-mcpbridge-user", "dave"}}}.lookup(), "https://h/mcp")));
 }
 
-// With an asynchronous token check (a shared store, an introspecting issuer) an API key still
-// needs no verifier: only an OAuth token goes the asynchronous way.
+// With an asynchronous token check (a shared store, an introspecting issuer) an API key never
+// goes to the verifier: it is awaited only for its store read (a cache miss), then decided inline.
 TEST_F(KeyAuth, AsyncTokenCheckLeavesApiKeysToTheStore) {
   AuthOptions o;
   o.methods = {Mode::oauth, Mode::api_key};
   o.authorization_servers = {"https://as.example.com"};
-  o.key_cache_ttl = std::chrono::seconds(0);
+  o.key_cache_ttl = std::chrono::seconds(60);
   o.async_token_verifier = [](std::string, std::string) -> mcp::Task<mcp::auth::TokenCheck> {
     co_return mcp::auth::TokenCheck{std::nullopt, "introspection says inactive", false};
   };
   Authenticator a(o, store);
   Headers key{{{"authorization", "Bearer " + full.secret}}};
   Headers jwt{{{"authorization", "Bearer eyJ.some.jwt"}}};
-  EXPECT_FALSE(a.needs_async(key.lookup()));
+  EXPECT_TRUE(a.needs_async(key.lookup()));  // not cached yet: the store's pool reads it
   EXPECT_TRUE(a.needs_async(jwt.lookup()));
   boost::asio::io_context io;
   std::optional<std::variant<mcp::Principal, Refusal>> got;
@@ -251,6 +251,8 @@ TEST_F(KeyAuth, AsyncTokenCheckLeavesApiKeysToTheStore) {
   io.run_for(std::chrono::seconds(5));
   ASSERT_TRUE(got && std::holds_alternative<mcp::Principal>(*got));
   EXPECT_EQ(std::get<mcp::Principal>(*got).subject, "alice");
+  EXPECT_FALSE(a.needs_async(key.lookup()));  // cached now: no verifier, no store
+  EXPECT_TRUE(a.needs_async(jwt.lookup()));
 }
 
 TEST(Metadata, Rfc9728) {
