@@ -88,7 +88,8 @@ class OAuth : public ::testing::Test {
     o.http_client = fake;
     o.metadata_allow_http_loopback = false;
     if (tweak) tweak(o);
-    as = std::make_shared<mcp::authz::AuthorizationServer>(o, store);
+    db = mcp::store::AsyncStore(store);
+    as = std::make_shared<mcp::authz::AuthorizationServer>(o, db);
 
     for (const char* name : {"echo", "admin_tool"}) {
       mcp::Tool t;
@@ -116,6 +117,9 @@ class OAuth : public ::testing::Test {
   }
   void TearDown() override {
     if (http_server) http_server->stop();
+    // A store call's pool thread may still hold the loop's executor as it hands back: joined
+    // before the loops go with the server (as the assembly's stop() does).
+    if (db) db.drain();
   }
 
   std::string register_public() {
@@ -192,6 +196,7 @@ class OAuth : public ::testing::Test {
   bool async_check = false;  // the resource server checks tokens off the loop (a remote store)
   std::shared_ptr<FakeHttpClient> fake = std::make_shared<FakeHttpClient>();
   std::shared_ptr<mcp::store::Store> store;
+  mcp::store::AsyncStore db;
   std::shared_ptr<mcp::authz::AuthorizationServer> as;
   mcp::Server server{{.info = {.name = "t", .version = "1"}}};
   std::unique_ptr<mcp::HttpServer> http_server;

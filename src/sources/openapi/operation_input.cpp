@@ -32,14 +32,15 @@ void refuse_empty(json::value& schema) {
   if (!schema.is_object()) return;
   auto& o = schema.get_object();
   if (o.contains("enum") || o.contains("const")) return;
-  auto type = find_string(o, "type");
+  // A copy: raise() inserts into `o`, which would leave a view of its storage dangling.
+  std::string type(find_string(o, "type").value_or(""));
   auto raise = [&](const char* key) {
     auto* v = find(o, key);
     if (!v || !v->is_number() || v->to_number<double>() < 1) o[key] = 1;
   };
-  if (!type || *type == "string") raise("minLength");
-  if (type && *type == "array") raise("minItems");
-  if (type && *type == "object") raise("minProperties");
+  if (type.empty() || type == "string") raise("minLength");
+  if (type == "array") raise("minItems");
+  if (type == "object") raise("minProperties");
 }
 
 // Media types sent as raw bytes (the tool takes them base64-encoded): what request_body.cpp
