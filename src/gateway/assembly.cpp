@@ -174,6 +174,7 @@ struct Assembly::Impl {
     open_store();
     try {
       vault = open_vault(cfg, store, true);  // made next to the store on first use
+      if (vault) vault->await_on(db);         // tool calls read it off the event loop
     } catch (const std::exception& e) {
       fail(kExitUsage, e.what());
     }

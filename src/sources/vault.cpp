@@ -91,17 +91,36 @@ void Vault::put(std::string_view subject, std::string_view upstream, std::string
   cache_.erase(aad_of(subject, upstream));
 }
 
+std::optional<std::optional<std::string>> Vault::cached(const std::string& id, std::uint64_t& generation) {
+  std::lock_guard lock(mu_);
+  if (auto it = cache_.find(id); it != cache_.end() && it->second.until > std::chrono::steady_clock::now())
+    return std::optional<std::optional<std::string>>(std::in_place, it->second.secret);
+  generation = generation_;
+  return std::nullopt;
+}
+
 std::optional<std::string> Vault::get(std::string_view subject, std::string_view upstream) {
   std::string id = aad_of(subject, upstream);
-  auto now = std::chrono::steady_clock::now();
   std::uint64_t generation = 0;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = cache_.find(id); it != cache_.end() && it->second.until > now) return it->second.secret;
-    generation = generation_;
-  }
+  if (auto hit = cached(id, generation)) return *hit;
+  return keep(id, store_->find_vault_secret(subject, upstream), generation);
+}
+
+Task<std::optional<std::string>> Vault::get_async(std::string subject, std::string upstream) {
+  std::string id = aad_of(subject, upstream);
+  std::uint64_t generation = 0;
+  if (auto hit = cached(id, generation)) co_return *hit;
+  if (!db_) co_return keep(id, store_->find_vault_secret(subject, upstream), generation);
+  auto row = co_await db_.call([&subject, &upstream](store::Store& s) { return s.find_vault_secret(subject, upstream); });
+  co_return keep(id, std::move(row), generation);
+}
+
+// Opens what the store returned and caches it, unless a change notice came meanwhile.
+std::optional<std::string> Vault::keep(const std::string& id, std::optional<store::VaultSecret> row,
+                                       std::uint64_t generation) {
+  auto now = std::chrono::steady_clock::now();
   std::optional<std::string> secret;
-  if (auto row = store_->find_vault_secret(subject, upstream)) secret = open_sealed(key_, row->sealed, id);
+  if (row) secret = open_sealed(key_, row->sealed, id);
   std::lock_guard lock(mu_);
   if (generation != generation_) return secret;  // a change notice came while we read: not kept
   if (cache_.size() >= kMaxCached) cache_.clear();  // bounded; refilled on demand

@@ -14,6 +14,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
@@ -199,6 +200,47 @@ TEST_F(StoreOffload, ReadyzAwaitsTheStore) {
   auto r = while_store_waits([this] { return send(http->port(), "GET", "/readyz"); });
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find(R"("store":true)"), std::string::npos) << r.body;
+}
+
+// A tool call's per-user credential (the vault, on a cache miss): read on the store's pool, the
+// loop goes on meanwhile (a timer due in 50 ms fires long before the 300 ms read ends); then
+// cached, answered inline.
+TEST(VaultOffload, ACacheMissIsReadOffTheLoop) {
+  auto path = (std::filesystem::temp_directory_path() / ("vault_offload_" + std::to_string(::getpid()) + ".db")).string();
+  std::filesystem::remove(path);
+  auto slow = std::make_shared<mcp::test::SlowStore>(std::shared_ptr<mcp::store::Store>(mcp::store::open_sqlite(path)));
+  mcp::store::AsyncStore db(slow);
+  auto vault = std::make_shared<mcp::sources::Vault>(slow, std::string(32, 'v'));
+  vault->put("alice", "crm", "alice-secret");
+  vault->await_on(db);
+  slow->delay_ms = kSlowMs;
+  asio::io_context io;
+  long timer_ms = -1, read_ms = -1, cached_ms = -1;
+  std::optional<std::string> got, again;
+  auto t0 = Clock::now();
+  asio::steady_timer tick(io, std::chrono::milliseconds(50));
+  tick.async_wait([&](boost::system::error_code) { timer_ms = ms_since(t0); });
+  asio::co_spawn(
+      io,
+      [](std::shared_ptr<mcp::sources::Vault> v, std::optional<std::string>* got, std::optional<std::string>* again,
+         long* read_ms, long* cached_ms, Clock::time_point t0) -> mcp::Task<void> {
+        *got = co_await v->get_async("alice", "crm");
+        *read_ms = ms_since(t0);
+        auto t1 = Clock::now();
+        *again = co_await v->get_async("alice", "crm");
+        *cached_ms = ms_since(t1);
+      }(vault, &got, &again, &read_ms, &cached_ms, t0),
+      [](std::exception_ptr e) { EXPECT_FALSE(e); });
+  io.run();
+  EXPECT_EQ(got, std::optional<std::string>("alice-secret"));
+  EXPECT_EQ(again, got);
+  EXPECT_GE(read_ms, kSlowMs - 20);
+  EXPECT_GE(timer_ms, 0);
+  EXPECT_LT(timer_ms, 150) << "the loop waited for the store";
+  EXPECT_LT(cached_ms, 50);
+  EXPECT_EQ(slow->entered.load(), 1);  // the second answer came from the cache
+  db.drain();
+  std::filesystem::remove(path);
 }
 
 // The seam itself: results and exceptions come back to the caller's executor.

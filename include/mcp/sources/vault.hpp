@@ -5,7 +5,8 @@
 // upstream (associated data), so a row copied to another user or upstream does not open.
 #include <chrono>
 #include <map>
-#include <mcp/store/store.hpp>
+#include <mcp/core/task.hpp>
+#include <mcp/store/async_store.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,6 +30,11 @@ class Vault {
   std::optional<std::string> get(std::string_view subject, std::string_view upstream);
   // The same from the store, past the cache (another process or replica may have changed it).
   std::optional<std::string> get_fresh(std::string_view subject, std::string_view upstream);
+  // get() for request handlers: a cache miss reads the store on await_on()'s pool, so an event
+  // loop never waits for a shared store (inline when no pool was given: the CLI, tests).
+  Task<std::optional<std::string>> get_async(std::string subject, std::string upstream);
+  // Set once, before serving.
+  void await_on(store::AsyncStore db) { db_ = std::move(db); }
   bool remove(std::string_view subject, std::string_view upstream);
   std::vector<store::VaultSecret> list(std::string_view subject = {});  // `sealed` left empty
 
@@ -37,7 +43,12 @@ class Vault {
     std::optional<std::string> secret;
     std::chrono::steady_clock::time_point until;
   };
+  // The cached secret of `id` (a miss: nullopt, and the generation to keep() under).
+  std::optional<std::optional<std::string>> cached(const std::string& id, std::uint64_t& generation);
+  std::optional<std::string> keep(const std::string& id, std::optional<store::VaultSecret> row, std::uint64_t generation);
+
   std::shared_ptr<store::Store> store_;
+  store::AsyncStore db_;
   std::string key_;
   // Opened secrets are kept briefly: a call should not pay an SQLite read and a decryption
   // each time; a change from the CLI (another process) shows within kCacheFor.

@@ -20,8 +20,14 @@ void set_header(net::Headers& h, std::string name, std::string value) {
 
 }  // namespace
 
+Task<std::optional<std::string>> own_secret(const UpstreamOptions& o, const Principal& principal,
+                                            sources::Vault* vault) {
+  if (!o.credential.per_user || o.credential.kind == Credential::Kind::passthrough || !vault) co_return std::nullopt;
+  co_return co_await vault->get_async(principal.subject, o.name);
+}
+
 Result<bool> apply_credential(net::ClientRequest& req, const UpstreamOptions& o, const Principal& principal,
-                              sources::Vault* vault) {
+                              const std::optional<std::string>& mine) {
   using Kind = Credential::Kind;
   const Credential& c = o.credential;
   if (c.kind == Kind::none) return false;
@@ -48,14 +54,13 @@ Result<bool> apply_credential(net::ClientRequest& req, const UpstreamOptions& o,
                    {}};
     secret = *principal.bearer_token;
   } else if (c.per_user) {
-    std::optional<std::string> mine = vault ? vault->get(principal.subject, o.name) : std::nullopt;
     if (!mine)
       return Error{errc::kInvalidRequest,
                    "This tool calls " + o.name + " with your own credential, and none is stored for you (" +
                        principal.subject + "). Store it once: `mcpbridge vault set --user " + principal.subject +
                        " --upstream " + o.name + "` (the secret is read from standard input), then call again.",
                    {}};
-    secret = std::move(*mine);
+    secret = *mine;
   } else {
     secret = c.secret;
     if (secret.empty())

@@ -127,7 +127,8 @@ Task<Result<net::ClientResponse>> poll_accepted(std::shared_ptr<State> st, net::
     get.url = *where;
     get.timeout = st->opt.timeout;
     get.max_body_bytes = st->opt.max_response_bytes;
-    if (auto c = apply_credential(get, st->opt, ctx.principal(), st->vault.get()); !c) co_return c.error();
+    auto mine = co_await own_secret(st->opt, ctx.principal(), st->vault.get());
+    if (auto c = apply_credential(get, st->opt, ctx.principal(), mine); !c) co_return c.error();
     auto r = co_await send_with_retries(st, std::move(get), ctx);
     if (!r) co_return r;
     if (r->status == 202) {
@@ -143,7 +144,7 @@ Task<Result<net::ClientResponse>> poll_accepted(std::shared_ptr<State> st, net::
       fetch.url = *done;
       fetch.timeout = st->opt.timeout;
       fetch.max_body_bytes = st->opt.max_response_bytes;
-      if (auto c = apply_credential(fetch, st->opt, ctx.principal(), st->vault.get()); !c) co_return c.error();
+      if (auto c = apply_credential(fetch, st->opt, ctx.principal(), mine); !c) co_return c.error();
       co_return co_await send_with_retries(st, std::move(fetch), ctx);
     }
     co_return r;
@@ -172,7 +173,8 @@ Task<ToolResult> call(std::shared_ptr<State> st, const Operation* op, json::obje
   if (!safe_method(op->method)) add_header(req, "idempotency-key", info.idempotency_key);
   add_header(req, "traceparent", info.trace.traceparent);
   if (!info.trace.traceparent.empty()) add_header(req, "tracestate", info.trace.tracestate);
-  if (auto c = apply_credential(req, st->opt, ctx.principal(), st->vault.get()); !c)
+  auto mine = co_await own_secret(st->opt, ctx.principal(), st->vault.get());
+  if (auto c = apply_credential(req, st->opt, ctx.principal(), mine); !c)
     co_return ToolResult::error(c.error().message);
   std::string url = req.url;
   auto out = co_await send_with_retries(st, std::move(req), ctx);

@@ -61,7 +61,7 @@ Task<Credentials> credentials_for(std::shared_ptr<Connection::Impl> impl, Contex
   const Principal& who = ctx.principal();
   Credentials out;
   if (opt.auth != AuthMethod::oauth) {
-    auto secret = impl->secret_for(who.subject);
+    auto secret = co_await impl->secret_for(who.subject);
     if (!secret) {
       out.refused = ToolResult::error(impl->sign_in_hint(who));
       co_return out;

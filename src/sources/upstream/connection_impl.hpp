@@ -71,11 +71,12 @@ struct Connection::Impl {
   std::string prefixed(std::string_view tool) const { return opt.name + opt.separator + std::string(tool); }
 
   // The secret `subject` calls with; nullopt when none is configured or stored.
-  std::optional<std::string> secret_for(const std::string& subject) {
-    if (opt.auth == AuthMethod::none) return std::string();
-    if (!opt.per_user) return opt.secret.empty() ? std::nullopt : std::optional<std::string>(opt.secret);
-    if (!vault) return std::nullopt;
-    return vault->get(subject, opt.name);
+  // Awaited: a cache miss reads the vault's store off the event loop.
+  Task<std::optional<std::string>> secret_for(std::string subject) {
+    if (opt.auth == AuthMethod::none) co_return std::string();
+    if (!opt.per_user) co_return opt.secret.empty() ? std::nullopt : std::optional<std::string>(opt.secret);
+    if (!vault) co_return std::nullopt;
+    co_return co_await vault->get_async(std::move(subject), opt.name);
   }
 
   std::shared_ptr<SignIn> oauth() {

@@ -359,7 +359,7 @@ Task<Result<std::string>> SignIn::access_token(std::string name, std::string sub
   const auto deadline = std::chrono::steady_clock::now() + kWaitForRefresh;
   for (int round = 0; std::chrono::steady_clock::now() < deadline; ++round) {
     std::optional<std::string> blob;
-    if (round == 0 && rejected.empty()) blob = vault_->get(subject, name);
+    if (round == 0 && rejected.empty()) blob = co_await vault_->get_async(subject, name);  // the common case
     else blob = vault_->get_fresh(subject, name);
     if (!blob) co_return Result<std::string>(sign_in_required("not signed in"));
     auto g = Grant::from(blob);
