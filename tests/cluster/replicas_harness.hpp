@@ -100,6 +100,8 @@ struct Replica {
     guard.reset();
     io.stop();
     thread.join();
+    io.shutdown();  // the pending frames go while the transport they use is alive,
+    http.reset();   // then the transport, whose task records hold timers of the loop's services
   }
 
   Response send(Request r) {
@@ -124,7 +126,12 @@ struct Replica {
   Server server;
   std::unique_ptr<gateway::Gateway> gw;
   std::unique_ptr<StreamableHttp> http;
-  asio::io_context io;  // after http: pending frames go before the transport they use
+  // An io_context whose shutdown() (its pending handlers destroyed, its services kept) the
+  // destructor can call before the transport goes.
+  struct Loop : asio::io_context {
+    using asio::io_context::shutdown;
+  };
+  Loop io;
   asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
   std::thread thread;
 };
