@@ -65,11 +65,19 @@ constexpr http::LogFailure log_failure("connection task failed");
 
 }  // namespace
 
+// An event loop whose pending handlers can be destroyed (shutdown) before its services are.
+struct Loop : asio::io_context {
+  using asio::io_context::io_context;
+  using asio::io_context::shutdown;
+};
+
 struct HttpServer::Impl {
   Server& server;
   HttpOptions options;
+  // The loops before the transport: its task records hold timers of theirs, so it goes first;
+  // ~Impl destroys the loops' pending frames, which use the transport, before either goes.
+  std::vector<std::unique_ptr<Loop>> contexts;
   http::StreamableHttp transport;
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
@@ -119,6 +127,11 @@ struct HttpServer::Impl {
       : server(s), options(std::move(o)), transport(s, options), proxies(options.trusted_proxies) {
     if (options.tls.enabled()) tls = std::make_unique<http::TlsContexts>(options.tls);
     set_limits(options);
+  }
+  // After stop() (~HttpServer) has joined the threads: the loops' pending frames go while the
+  // transport they use still exists; then the members, the transport before the loops.
+  ~Impl() {
+    for (auto& c : contexts) c->shutdown();
   }
 
   static http::Response unavailable(const std::exception& e) {
@@ -425,7 +438,7 @@ void HttpServer::start() {
   auto address = asio::ip::make_address(I.options.host);
   std::uint16_t port = I.options.port;
   for (unsigned i = 0; i < n; ++i) {
-    I.contexts.push_back(std::make_unique<asio::io_context>(1));
+    I.contexts.push_back(std::make_unique<Loop>(1));
     auto acc = std::make_unique<tcp::acceptor>(*I.contexts.back());
     tcp::endpoint ep(address, port);
     acc->open(ep.protocol());
