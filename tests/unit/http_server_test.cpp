@@ -151,5 +151,46 @@ TEST(HttpServer, ChunkedBodyAboveTheLimitGets413) {
   http.stop();
 }
 
+// One POST of a JSON-RPC message on a fresh connection; the response's head and body.
+std::string post(std::uint16_t port, const std::string& body, const std::string& session = "") {
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  std::string req = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                    "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+                    "MCP-Protocol-Version: 2025-11-25\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n";
+  if (!session.empty()) req += "Mcp-Session-Id: " + session + "\r\n";
+  asio::write(s, asio::buffer(req + "\r\n" + body));
+  return read_all(s);
+}
+
+// A server stopped and destroyed while a task runs: its record (and the task's wake-up timer on
+// the server's loop) goes before the loops do (under ASan a timer outliving its loop's services
+// is a use-after-free).
+TEST(HttpServer, StopsWithATaskStillRunning) {
+  Server server({});
+  Tool slow;
+  slow.name = "slow";
+  slow.description = "sleeps";
+  slow.execution = json::object{{"taskSupport", "optional"}};
+  server.add_tool(slow, [](json::object, Context& ctx) -> Task<ToolResult> {
+    co_await ctx.sleep(std::chrono::seconds(30));
+    co_return ToolResult::text("slept");
+  });
+  auto http = std::make_unique<HttpServer>(server, options());
+  http->start();
+  auto init = post(http->port(), R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+  auto at = init.find("Mcp-Session-Id: ");
+  if (at == std::string::npos) at = init.find("mcp-session-id: ");
+  ASSERT_NE(at, std::string::npos) << init;
+  auto session = init.substr(at + 16, init.find("\r\n", at) - at - 16);
+  post(http->port(), R"({"jsonrpc":"2.0","method":"notifications/initialized"})", session);
+  auto created = post(http->port(), R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow","arguments":{},"task":{"ttl":60000}}})", session);
+  EXPECT_NE(created.find("\"working\""), std::string::npos) << created;
+  http->stop();
+  http.reset();
+}
+
 }  // namespace
 }  // namespace mcp
