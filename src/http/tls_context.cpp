@@ -181,6 +181,16 @@ std::string TlsContexts::stamp() const {
   return out;
 }
 
+// A reload's new context, or null (logged) when the files do not load: the previous one stays.
+static std::shared_ptr<SslContext> load_or_refuse(const TlsOptions& o, const char* why) {
+  try {
+    return load_server_context(o);
+  } catch (const std::exception& e) {
+    spdlog::error("TLS reload ({}) refused, still serving the previous certificate: {}", why, e.what());
+    return nullptr;
+  }
+}
+
 bool TlsContexts::reload(bool force, const char* why) {
   auto now = stamp();
   {
@@ -188,13 +198,8 @@ bool TlsContexts::reload(bool force, const char* why) {
     if (!force && now == stamp_) return false;
     stamp_ = now;
   }
-  std::shared_ptr<SslContext> next;
-  try {
-    next = load_server_context(options_);
-  } catch (const std::exception& e) {
-    spdlog::error("TLS reload ({}) refused, still serving the previous certificate: {}", why, e.what());
-    return false;
-  }
+  auto next = load_or_refuse(options_, why);
+  if (!next) return false;
   std::lock_guard lock(mu_);
   current_ = std::move(next);
   spdlog::info("TLS reload ({}): new handshakes use the new certificate; open connections keep theirs", why);
@@ -202,13 +207,8 @@ bool TlsContexts::reload(bool force, const char* why) {
 }
 
 bool TlsContexts::reconfigure(TlsOptions next, const char* why) {
-  std::shared_ptr<SslContext> ctx;
-  try {
-    ctx = load_server_context(next);
-  } catch (const std::exception& e) {
-    spdlog::error("TLS reload ({}) refused, still serving the previous certificate: {}", why, e.what());
-    return false;
-  }
+  auto ctx = load_or_refuse(next, why);
+  if (!ctx) return false;
   std::lock_guard lock(mu_);
   options_ = std::move(next);
   current_ = std::move(ctx);
